@@ -1,0 +1,93 @@
+package dev.tracedb.cli;
+
+import dev.tracedb.store.ModuleMapped;
+import dev.tracedb.store.RunEnded;
+import dev.tracedb.store.RunInfo;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.RunSummary;
+import dev.tracedb.store.TraceDatabase;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code tracedb info RUN}: one run's program, machine, totals, completeness and modules. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = {"Show one run: what ran, on which machine, how it ended, its totals and modules.",
+            "Reads the whole log once and checks every event's checksum on the way."})
+final class InfoCommand implements Callable<Integer> {
+
+    @ParentCommand
+    TraceDbCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
+    String run;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
+            RunSummary summary = db.resolve(run);
+            try (RunReader reader = db.openRun(summary.id())) {
+                print(out, summary, reader.info());
+            }
+        }
+        return TraceDbCommand.EXIT_OK;
+    }
+
+    private static void print(PrintWriter out, RunSummary summary, RunInfo info) {
+        RunStarted started = info.started();
+        Table facts = Table.facts();
+        facts.row("run", summary.id() + " (" + summary.name() + ")");
+        facts.row("state", state(info));
+        facts.row("program", Formats.commandLine(started.argv()));
+        facts.row("cwd", started.cwd());
+        facts.row("environment", started.environment().size() + " variables");
+        facts.row("machine", started.machine().hostname() + ", " + started.machine().cpuModel());
+        facts.row("kernel", started.machine().kernel());
+        facts.row("started", Formats.time(started.startTime()));
+        info.end().ifPresent(end -> facts.row("ended", Formats.time(end.endTime()) + " (after "
+                + Formats.duration(Duration.between(started.startTime(), end.endTime())) + ")"));
+        facts.row("block events", Formats.count(info.blockEvents()) + " in " + Formats.count(info.batches())
+                + " batches, " + Formats.bytes(info.encodedBytes())
+                + String.format(Locale.ROOT, " (%.3f bytes/event)", info.bytesPerBlockEvent()));
+        facts.row("instructions", Formats.count(info.instructions()));
+        facts.row("blocks", Formats.count(info.blocksDefined()) + " distinct");
+        facts.row("syscalls", Formats.count(info.syscalls()));
+        facts.row("signals", Formats.count(info.signals()));
+        facts.print(out, "");
+
+        out.println();
+        if (info.modules().isEmpty()) {
+            out.println("modules: none recorded");
+            return;
+        }
+        out.println("modules:");
+        Table modules = new Table("ID", "BASE", "SIZE", "BUILD-ID", "PATH").alignRight(0).alignRight(2);
+        HexFormat hex = HexFormat.of();
+        for (ModuleMapped module : info.modules()) {
+            byte[] buildId = module.buildId();
+            modules.row(module.moduleId(), Formats.hex(module.base()), Formats.bytes(module.size()),
+                    buildId.length == 0 ? "-" : hex.formatHex(buildId), module.path());
+        }
+        modules.print(out, "  ");
+    }
+
+    private static String state(RunInfo info) {
+        if (info.complete()) {
+            RunEnded end = info.ended();
+            return "complete, " + end.status();
+        }
+        return "INCOMPLETE: the recording never ended (recorder killed?); readable up to its last complete batch";
+    }
+}
