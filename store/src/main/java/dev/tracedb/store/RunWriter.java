@@ -1,0 +1,73 @@
+package dev.tracedb.store;
+
+/**
+ * Appends the events of one run, in order. Obtained from {@link TraceDatabase#createRun}, which has
+ * already written {@link RunStarted}.
+ *
+ * <p>Block events are buffered and written as compressed batches (64 Ki events by default); any
+ * syscall or signal first flushes the pending batch, so those land in the log at their place in the
+ * execution stream (they also carry that position). Module and block definitions do not flush: a
+ * definition may precede, in the log, a batch holding events executed before it, which still
+ * satisfies "defined before use" and keeps batches full during warm-up.
+ * {@link #end} writes {@link RunEnded} and marks the run complete in the catalog; {@link #close}
+ * without {@code end} flushes what was appended and leaves the run incomplete (exactly as if the
+ * recorder had been killed after the flush).
+ *
+ * <p>Not thread-safe: one writer thread per run, and one writer per run (the database refuses a
+ * second one).
+ */
+public interface RunWriter extends AutoCloseable {
+
+    /** The run being written. */
+    RunId id();
+
+    /** Records a module mapping; {@code moduleId}s must be unique within the run. */
+    void moduleMapped(ModuleMapped event);
+
+    /**
+     * Defines a block. Ids must be unique within the run; they need not be dense, but the writer
+     * keeps a table indexed by id, so keep them small (the recorder numbers blocks 0, 1, 2, ...).
+     *
+     * @throws IllegalArgumentException if the block id is already defined
+     */
+    void defineBlock(BlockDefined event);
+
+    /**
+     * Appends one block event.
+     *
+     * @throws IllegalArgumentException if the block was not defined; nothing is appended
+     */
+    void appendExec(int blockId);
+
+    /**
+     * Appends {@code ids[off .. off+len)}: the fast path for draining the recorder's ring.
+     *
+     * @throws IllegalArgumentException if any id was not defined; then none of the ids is appended
+     */
+    void appendExec(int[] ids, int off, int len);
+
+    /** Records a syscall at the current position of the execution stream. */
+    void syscall(int number, long[] args, long result);
+
+    /** Records a signal delivery at the current position of the execution stream. */
+    void signal(int signo, int code, long address);
+
+    /** Writes the pending execution batch, if any. Batches then stay smaller than the maximum. */
+    void flush();
+
+    /** Block events appended so far (including those not yet flushed). */
+    long blockEvents();
+
+    /** Instructions appended so far (including those not yet flushed). */
+    long instructions();
+
+    /**
+     * Ends the run: flushes, writes {@link RunEnded} with the totals, and marks the run complete in
+     * the catalog. Further appends throw {@link IllegalStateException}.
+     */
+    RunEnded end(ExitStatus status);
+
+    /** Flushes and releases the log. Idempotent. A run closed without {@link #end} is incomplete. */
+    @Override
+    void close();
+}

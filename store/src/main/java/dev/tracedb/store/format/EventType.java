@@ -1,0 +1,37 @@
+package dev.tracedb.store.format;
+
+/** The first byte of every framed event. Codes are on-disk values and never change. */
+public enum EventType {
+    RUN_STARTED(1),
+    MODULE_MAPPED(2),
+    BLOCK_DEFINED(3),
+    EXEC_BATCH(4),
+    SYSCALL_RESULT(5),
+    SIGNAL_DELIVERED(6),
+    RUN_ENDED(7),
+    /** Catalog: a run was created. */
+    RUN_CREATED(16),
+    /** Catalog: a run ended normally. */
+    RUN_CLOSED(17);
+
+    private static final EventType[] BY_CODE = new EventType[256];
+
+    static {
+        for (EventType t : values()) BY_CODE[t.code] = t;
+    }
+
+    private final int code;
+
+    EventType(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The type with this code, or {@code null} if unknown. */
+    public static EventType ofCode(int code) {
+        return code >= 0 && code < 256 ? BY_CODE[code] : null;
+    }
+}

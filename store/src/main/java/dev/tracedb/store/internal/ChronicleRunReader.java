@@ -1,0 +1,217 @@
+package dev.tracedb.store.internal;
+
+import dev.tracedb.store.BlockDefined;
+import dev.tracedb.store.EventVisitor;
+import dev.tracedb.store.ExecBatchHeader;
+import dev.tracedb.store.ModuleMapped;
+import dev.tracedb.store.RunEnded;
+import dev.tracedb.store.RunId;
+import dev.tracedb.store.RunInfo;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.SignalDelivered;
+import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.format.EventCodec;
+import dev.tracedb.store.format.EventType;
+import dev.tracedb.store.format.FormatException;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads one run log through a read-only queue. Confined to one thread, like its tailer. */
+final class ChronicleRunReader implements RunReader {
+    private final RunId id;
+    private final Path directory;
+    private final Path logDir;
+    private final SingleChronicleQueue queue;
+    private final ExcerptTailer tailer;
+    private final LogDocuments docs;
+    private final EventCodec codec = new EventCodec();
+    private final LogIndex index;
+    private boolean closed;
+
+    ChronicleRunReader(RunId id, Path directory, Path logDir) {
+        this.id = id;
+        this.directory = directory;
+        this.logDir = logDir;
+        this.queue = Queues.forReading(logDir);
+        try {
+            this.tailer = queue.createTailer();
+            this.docs = new LogDocuments(logDir);
+            this.index = LogIndex.scan(tailer, docs, codec);
+        } catch (RuntimeException e) {
+            queue.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public RunId id() {
+        return id;
+    }
+
+    @Override
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public RunStarted started() {
+        return index.started;
+    }
+
+    @Override
+    public boolean isComplete() {
+        return index.ended != null;
+    }
+
+    @Override
+    public Optional<RunEnded> ended() {
+        return Optional.ofNullable(index.ended);
+    }
+
+    @Override
+    public List<ModuleMapped> modules() {
+        return List.copyOf(index.modules);
+    }
+
+    @Override
+    public List<ExecBatchHeader> batches() {
+        return index.batchList();
+    }
+
+    @Override
+    public long blockEventCount() {
+        return index.blockEvents;
+    }
+
+    @Override
+    public long instructionCount() {
+        return index.instructions;
+    }
+
+    @Override
+    public int maxBatchEvents() {
+        return index.maxBatchEvents;
+    }
+
+    @Override
+    public Optional<ExecBatchHeader> batchAtBlockEvent(long blockEvent) {
+        int i = index.batchAtBlockEvent(blockEvent);
+        return i < 0 ? Optional.empty() : Optional.of(index.batches.get(i));
+    }
+
+    @Override
+    public Optional<ExecBatchHeader> batchAtInstruction(long instruction) {
+        int i = index.batchAtInstruction(instruction);
+        return i < 0 ? Optional.empty() : Optional.of(index.batches.get(i));
+    }
+
+    @Override
+    public int readBatch(ExecBatchHeader header, int[] blockIds) {
+        checkOpen();
+        if (header.sequence() >= index.batches.size() || !index.batches.get(header.sequence()).equals(header)) {
+            throw new IllegalArgumentException("not a batch of run " + id + ": " + header);
+        }
+        if (blockIds.length < header.eventCount()) {
+            throw new IllegalArgumentException("buffer of " + blockIds.length + " ids for a batch of " + header.eventCount());
+        }
+        docs.read(tailer, header.logIndex());
+        try {
+            if (codec.check(docs.buffer(), docs.length()) != EventType.EXEC_BATCH) throw docs.corrupt("not a batch");
+            codec.batchIds(docs.buffer(), docs.length(), header.logIndex(), blockIds);
+        } catch (FormatException e) {
+            throw docs.corrupt(e);
+        }
+        return header.eventCount();
+    }
+
+    @Override
+    public void replay(EventVisitor visitor) {
+        replay(-1, visitor);
+    }
+
+    @Override
+    public void replayFrom(ExecBatchHeader from, EventVisitor visitor) {
+        if (from.sequence() >= index.batches.size() || !index.batches.get(from.sequence()).equals(from)) {
+            throw new IllegalArgumentException("not a batch of run " + id + ": " + from);
+        }
+        replay(from.logIndex(), visitor);
+    }
+
+    /**
+     * Streams the log up to the index's last event (a log still being written does not move under
+     * a reader). Before {@code fromIndex}, only definitions reach the visitor.
+     */
+    private void replay(long fromIndex, EventVisitor visitor) {
+        checkOpen();
+        int[] ids = new int[Math.max(1, index.maxBatchEvents)];
+        tailer.toStart();
+        long last = index.lastIndex;
+        do {
+            if (!docs.next(tailer)) {
+                throw docs.corrupt("log ends before index 0x" + Long.toHexString(last) + ", which it had when opened");
+            }
+            boolean skipping = docs.index() < fromIndex;
+            try {
+                dispatch(codec.check(docs.buffer(), docs.length()), skipping, visitor, ids);
+            } catch (FormatException e) {
+                throw docs.corrupt(e);
+            }
+        } while (docs.index() != last);
+    }
+
+    private void dispatch(EventType type, boolean skipping, EventVisitor v, int[] ids) throws FormatException {
+        byte[] buf = docs.buffer();
+        int len = docs.length();
+        switch (type) {
+            case RUN_STARTED -> v.runStarted((RunStarted) codec.decode(type, buf, len));
+            case MODULE_MAPPED -> v.moduleMapped((ModuleMapped) codec.decode(type, buf, len));
+            case BLOCK_DEFINED -> v.blockDefined((BlockDefined) codec.decode(type, buf, len));
+            case EXEC_BATCH -> {
+                if (!skipping) v.execBatch(codec.batchIds(buf, len, docs.index(), ids), ids);
+            }
+            case SYSCALL_RESULT -> {
+                if (!skipping) v.syscall((SyscallResult) codec.decode(type, buf, len));
+            }
+            case SIGNAL_DELIVERED -> {
+                if (!skipping) v.signal((SignalDelivered) codec.decode(type, buf, len));
+            }
+            case RUN_ENDED -> v.runEnded((RunEnded) codec.decode(type, buf, len));
+            default -> throw docs.corrupt("a run log cannot hold a " + type + " event");
+        }
+    }
+
+    @Override
+    public RunInfo info() {
+        return new RunInfo(id, index.started, index.modules, index.blocksDefined, index.blockEvents, index.instructions,
+                index.batches.size(), index.encodedBytes, index.syscalls, index.signals, index.ended);
+    }
+
+    @Override
+    public long lastIndex() {
+        return index.lastIndex;
+    }
+
+    Path logDirectory() {
+        return logDir;
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("reader of run " + id + " is closed");
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            tailer.close();
+        } finally {
+            queue.close();
+        }
+    }
+}

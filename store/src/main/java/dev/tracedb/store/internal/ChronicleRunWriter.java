@@ -1,0 +1,226 @@
+package dev.tracedb.store.internal;
+
+import dev.tracedb.store.BlockDefined;
+import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.ModuleMapped;
+import dev.tracedb.store.RunEnded;
+import dev.tracedb.store.RunId;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.SignalDelivered;
+import dev.tracedb.store.StoreException;
+import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.format.BatchEncoding;
+import dev.tracedb.store.format.ByteSink;
+import dev.tracedb.store.format.EventCodec;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Writes one run log. Holds the run's writer lock for its whole life, so other processes see the
+ * run as recording; the kernel drops the lock if this process dies.
+ */
+final class ChronicleRunWriter implements RunWriter {
+    private final RunId id;
+    private final SingleChronicleQueue queue;
+    private final ExcerptAppender appender;
+    private final FileLocks.Held writerLock;
+    private final EventCodec codec;
+    private final Clock clock;
+    private final Consumer<RunEnded> onEnd;
+
+    /** Instruction count per block id; 0 means "not defined" (a defined block has at least one). */
+    private int[] instructionsOf = new int[1024];
+    private final BitSet modules = new BitSet();
+
+    private final int[] batch;
+    private int pending;
+    private long pendingInstructions;
+    private int batchSequence;
+    private long flushedEvents;
+    private long flushedInstructions;
+
+    private boolean ended;
+    private boolean closed;
+
+    ChronicleRunWriter(RunId id, SingleChronicleQueue queue, FileLocks.Held writerLock, int batchEvents,
+                       BatchEncoding encoding, Clock clock, Consumer<RunEnded> onEnd) {
+        if (batchEvents < 1) throw new IllegalArgumentException("batchEvents < 1");
+        this.id = id;
+        this.queue = queue;
+        this.writerLock = writerLock;
+        this.appender = queue.createAppender();
+        this.codec = new EventCodec(encoding);
+        this.clock = clock;
+        this.onEnd = onEnd;
+        this.batch = new int[batchEvents];
+    }
+
+    void start(RunStarted started) {
+        write(codec.encode(started));
+    }
+
+    @Override
+    public RunId id() {
+        return id;
+    }
+
+    @Override
+    public void moduleMapped(ModuleMapped event) {
+        checkWritable();
+        if (modules.get(event.moduleId())) throw new IllegalArgumentException("module " + event.moduleId() + " already mapped");
+        // No flush: pending block events cannot depend on a module mapped after them.
+        write(codec.encode(event));
+        modules.set(event.moduleId());
+    }
+
+    @Override
+    public void defineBlock(BlockDefined event) {
+        checkWritable();
+        int blockId = event.blockId();
+        if (blockId < instructionsOf.length && instructionsOf[blockId] != 0) {
+            throw new IllegalArgumentException("block " + blockId + " already defined");
+        }
+        if (!modules.get(event.moduleId())) {
+            throw new IllegalArgumentException("block " + blockId + " refers to unmapped module " + event.moduleId());
+        }
+        // No flush: pending block events only use earlier blocks, and a definition that lands in
+        // the log before the batch holding them is still "defined before use". Flushing here would
+        // cut batches short during warm-up, when the recorder defines blocks at a high rate.
+        write(codec.encode(event));
+        if (blockId >= instructionsOf.length) {
+            instructionsOf = Arrays.copyOf(instructionsOf, Math.max(blockId + 1, instructionsOf.length * 2));
+        }
+        instructionsOf[blockId] = event.instructionCount();
+    }
+
+    @Override
+    public void appendExec(int blockId) {
+        checkWritable();
+        int[] table = instructionsOf;
+        int n;
+        if (blockId < 0 || blockId >= table.length || (n = table[blockId]) == 0) throw undefined(blockId);
+        batch[pending++] = blockId;
+        pendingInstructions += n;
+        if (pending == batch.length) writeBatch();
+    }
+
+    @Override
+    public void appendExec(int[] ids, int off, int len) {
+        checkWritable();
+        Objects.checkFromIndexSize(off, len, ids.length);
+        int[] table = instructionsOf;
+        // Validate everything before appending anything, so a bad id leaves the run unchanged.
+        for (int i = off, end = off + len; i < end; i++) {
+            int id = ids[i];
+            if (id < 0 || id >= table.length || table[id] == 0) throw undefined(id);
+        }
+        int p = off;
+        int left = len;
+        while (left > 0) {
+            int k = Math.min(batch.length - pending, left);
+            long insns = 0;
+            int[] b = batch;
+            int at = pending;
+            for (int j = 0; j < k; j++) {
+                int id = ids[p + j];
+                b[at + j] = id;
+                insns += table[id];
+            }
+            pending += k;
+            pendingInstructions += insns;
+            p += k;
+            left -= k;
+            if (pending == b.length) writeBatch();
+        }
+    }
+
+    @Override
+    public void syscall(int number, long[] args, long result) {
+        checkWritable();
+        flush();
+        write(codec.encode(new SyscallResult(flushedEvents, number, args, result)));
+    }
+
+    @Override
+    public void signal(int signo, int code, long address) {
+        checkWritable();
+        flush();
+        write(codec.encode(new SignalDelivered(flushedEvents, signo, code, address)));
+    }
+
+    @Override
+    public void flush() {
+        if (closed) return;
+        if (pending > 0) writeBatch();
+    }
+
+    @Override
+    public long blockEvents() {
+        return flushedEvents + pending;
+    }
+
+    @Override
+    public long instructions() {
+        return flushedInstructions + pendingInstructions;
+    }
+
+    @Override
+    public RunEnded end(ExitStatus status) {
+        checkWritable();
+        flush();
+        RunEnded end = new RunEnded(status, flushedEvents, flushedInstructions, clock.instant());
+        write(codec.encode(end));
+        ended = true;
+        onEnd.accept(end);
+        return end;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        try {
+            flush();
+        } finally {
+            closed = true;
+            try {
+                appender.close();
+                queue.close();
+            } finally {
+                writerLock.close();
+            }
+        }
+    }
+
+    private void writeBatch() {
+        write(codec.encodeBatch(batchSequence, flushedEvents, flushedInstructions, batch, pending, pendingInstructions));
+        batchSequence++;
+        flushedEvents += pending;
+        flushedInstructions += pendingInstructions;
+        pending = 0;
+        pendingInstructions = 0;
+    }
+
+    private void write(ByteSink bytes) {
+        try {
+            LogDocuments.write(appender, bytes.array(), bytes.length());
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot append to run " + id + ": " + e, e);
+        }
+    }
+
+    private void checkWritable() {
+        if (closed) throw new IllegalStateException("run " + id + " writer is closed");
+        if (ended) throw new IllegalStateException("run " + id + " has ended");
+    }
+
+    private IllegalArgumentException undefined(int blockId) {
+        return new IllegalArgumentException("block " + blockId + " is used before it is defined (run " + id + ")");
+    }
+}

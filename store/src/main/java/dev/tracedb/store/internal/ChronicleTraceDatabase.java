@@ -1,0 +1,178 @@
+package dev.tracedb.store.internal;
+
+import dev.tracedb.store.NoSuchRunException;
+import dev.tracedb.store.RunEnded;
+import dev.tracedb.store.RunId;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.RunState;
+import dev.tracedb.store.RunSummary;
+import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.StoreException;
+import dev.tracedb.store.TraceDatabase;
+import dev.tracedb.store.format.BatchEncoding;
+import dev.tracedb.store.format.CatalogRecord;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A database directory backed by Chronicle Queue: a catalog queue plus one queue per run. The
+ * catalog is folded into {@link RunSummary}s on demand (it is small: two records per run).
+ */
+public final class ChronicleTraceDatabase implements TraceDatabase {
+    /** Block events per batch unless told otherwise. */
+    public static final int DEFAULT_BATCH_EVENTS = 1 << 16;
+
+    /** Java refuses two file locks on one file in one JVM, so in-JVM callers queue here first. */
+    private static final Map<Path, Object> JVM_LOCKS = new ConcurrentHashMap<>();
+
+    private final Path dir;
+    private final Clock clock;
+    private final Catalog catalog;
+    private boolean closed;
+
+    private ChronicleTraceDatabase(Path dir, Clock clock) {
+        this.dir = dir;
+        this.clock = clock;
+        try {
+            Files.createDirectories(dir.resolve("runs"));
+        } catch (IOException e) {
+            throw new StoreException("cannot create database directory " + dir + ": " + e, e);
+        }
+        this.catalog = new Catalog(dir.resolve("catalog"));
+    }
+
+    public static ChronicleTraceDatabase open(Path directory) {
+        return open(directory, Clock.systemUTC());
+    }
+
+    /** Opens with an injected clock, so tests can write reproducible logs. */
+    public static ChronicleTraceDatabase open(Path directory, Clock clock) {
+        return new ChronicleTraceDatabase(directory.toAbsolutePath().normalize(), clock);
+    }
+
+    @Override
+    public Path directory() {
+        return dir;
+    }
+
+    Path runDirectory(RunId id) {
+        return dir.resolve("runs").resolve(id.toString());
+    }
+
+    @Override
+    public List<RunSummary> runs() {
+        checkOpen();
+        Map<RunId, CatalogRecord.RunCreated> created = new LinkedHashMap<>();
+        Map<RunId, CatalogRecord.RunClosed> closedRuns = new LinkedHashMap<>();
+        for (CatalogRecord r : catalog.readAll()) {
+            if (r instanceof CatalogRecord.RunCreated c) created.put(c.id(), c);
+            else closedRuns.put(r.id(), (CatalogRecord.RunClosed) r);
+        }
+        List<RunSummary> out = new ArrayList<>(created.size());
+        for (CatalogRecord.RunCreated c : created.values()) {
+            CatalogRecord.RunClosed end = closedRuns.get(c.id());
+            RunState state = end != null ? RunState.COMPLETE
+                    : FileLocks.isHeld(writerLock(c.id())) ? RunState.RECORDING : RunState.INCOMPLETE;
+            out.add(new RunSummary(c.id(), c.name(), c.program(), c.startTime(), state,
+                    end == null ? null : end.exit(), end == null ? null : end.endTime()));
+        }
+        out.sort((a, b) -> a.id().compareTo(b.id()));
+        return out;
+    }
+
+    @Override
+    public Optional<RunSummary> find(RunId id) {
+        return runs().stream().filter(r -> r.id().equals(id)).findFirst();
+    }
+
+    @Override
+    public RunSummary resolve(String reference) {
+        return RunResolver.resolve(runs(), reference);
+    }
+
+    @Override
+    public RunWriter createRun(String name, RunStarted started) {
+        return createRun(name, started, DEFAULT_BATCH_EVENTS, BatchEncoding.DEFAULT);
+    }
+
+    /** As {@link #createRun(String, RunStarted)}, choosing the batch size and encoding (tests, benchmarks). */
+    public RunWriter createRun(String name, RunStarted started, int batchEvents, BatchEncoding encoding) {
+        checkOpen();
+        String runName = name != null ? name : Path.of(started.program()).getFileName().toString();
+        RunId id;
+        FileLocks.Held writerLock;
+        SingleChronicleQueue queue;
+        // Allocate the id and claim the run directory under the database lock, so two recorders
+        // (in any processes) never get the same id; the run is in the catalog before it has events.
+        synchronized (JVM_LOCKS.computeIfAbsent(dir, d -> new Object())) {
+            try (FileLocks.Held ignored = FileLocks.acquire(dir.resolve("catalog.lock"))) {
+                id = nextId();
+                Path runDir = runDirectory(id);
+                try {
+                    Files.createDirectories(runDir);
+                } catch (IOException e) {
+                    throw new StoreException("cannot create " + runDir + ": " + e, e);
+                }
+                writerLock = FileLocks.tryAcquire(writerLock(id));
+                if (writerLock == null) throw new StoreException("run " + id + " is already being written");
+                queue = Queues.forWriting(runDir.resolve("log"));
+                catalog.append(new CatalogRecord.RunCreated(id, runName, started.program(), started.startTime()));
+            }
+        }
+        RunId runId = id;
+        ChronicleRunWriter writer = new ChronicleRunWriter(id, queue, writerLock, batchEvents, encoding, clock,
+                (RunEnded end) -> catalog.append(new CatalogRecord.RunClosed(runId, end.status(), end.endTime())));
+        try {
+            writer.start(started);
+        } catch (RuntimeException e) {
+            writer.close();
+            throw e;
+        }
+        return writer;
+    }
+
+    private RunId nextId() {
+        RunId last = null;
+        for (CatalogRecord r : catalog.readAll()) {
+            if (last == null || r.id().compareTo(last) > 0) last = r.id();
+        }
+        // Also skip directories without a catalog entry (a creator that died between the two).
+        RunId next = last == null ? new RunId(1) : last.next();
+        while (Files.exists(runDirectory(next))) next = next.next();
+        return next;
+    }
+
+    private Path writerLock(RunId id) {
+        return runDirectory(id).resolve("writer.lock");
+    }
+
+    @Override
+    public RunReader openRun(RunId id) {
+        checkOpen();
+        Path runDir = runDirectory(id);
+        if (!Files.isDirectory(runDir)) throw new NoSuchRunException("no run " + id + " in " + dir);
+        return new ChronicleRunReader(id, runDir, runDir.resolve("log"));
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("database " + dir + " is closed");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        catalog.close();
+    }
+}
