@@ -1,5 +1,6 @@
 package dev.tracedb.cli;
 
+import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -44,11 +45,7 @@ public final class TraceDbCommand {
 
     /** The database directory this invocation works on. */
     Path databaseDirectory() {
-        if (database != null) {
-            return database;
-        }
-        String home = System.getenv("TRACEDB_HOME");
-        return home != null && !home.isBlank() ? Path.of(home) : Path.of("tracedb-data");
+        return database != null ? database : TraceDatabase.defaultDirectory();
     }
 
     public static void main(String[] args) {
@@ -62,7 +59,7 @@ public final class TraceDbCommand {
         CommandLine commandLine = new CommandLine(root);
         commandLine.setOut(out);
         commandLine.setErr(err);
-        commandLine.setExitCodeHelper(new ExitCodes());
+        commandLine.setExitCodeExceptionMapper(new ExitCodes());
         commandLine.setExecutionExceptionHandler(new OneLineErrors(root));
         commandLine.setParameterExceptionHandler((ex, ignored) -> {
             err.println("tracedb: " + ex.getMessage());
