@@ -19,7 +19,7 @@ final class CapstoneCorrections {
     /** Sets the flags from {@code draft.eflags} and the groups and registers read so far, then corrects them. */
     static void apply(InstructionDraft draft) {
         String base = draft.baseMnemonic();
-        if (draft.groups.contains(InstructionGroup.FPU)) {
+        if (draft.hasGroup(InstructionGroup.FPU)) {
             fpuFlags(draft, base);
         } else {
             draft.flagsRead = EflagsBits.read(draft.eflags);
@@ -28,25 +28,25 @@ final class CapstoneCorrections {
         }
         // loop, loope, loopne: Capstone gives only BRANCH_RELATIVE, and no flags for loope/loopne
         if (base.startsWith("loop")) {
-            draft.groups.add(InstructionGroup.JUMP);
-            draft.groups.add(InstructionGroup.CONDITIONAL);
+            draft.addGroup(InstructionGroup.JUMP);
+            draft.addGroup(InstructionGroup.CONDITIONAL);
             if (!base.equals("loop")) {
                 draft.flagsRead = draft.flagsRead.union(ZF);
-                draft.registersRead.add(Register.RFLAGS);
+                draft.addRead(Register.RFLAGS);
             }
         }
-        if (draft.groups.contains(InstructionGroup.JUMP) && base.startsWith("j") && !base.equals("jmp")) {
-            draft.groups.add(InstructionGroup.CONDITIONAL);
+        if (draft.hasGroup(InstructionGroup.JUMP) && base.startsWith("j") && !base.equals("jmp")) {
+            draft.addGroup(InstructionGroup.CONDITIONAL);
         }
         switch (base) {
             // syscall saves RIP in RCX and RFLAGS in R11; Capstone lists no registers at all
             case "syscall" -> {
-                draft.groups.add(InstructionGroup.SYSCALL);
-                draft.registersWritten.add(Register.RCX);
-                draft.registersWritten.add(Register.R11);
+                draft.addGroup(InstructionGroup.SYSCALL);
+                draft.addWritten(Register.RCX);
+                draft.addWritten(Register.R11);
             }
-            case "sysenter" -> draft.groups.add(InstructionGroup.SYSCALL);
-            case "ud0", "ud1", "ud2", "hlt" -> draft.groups.add(InstructionGroup.TRAP);
+            case "sysenter" -> draft.addGroup(InstructionGroup.SYSCALL);
+            case "ud0", "ud1", "ud2", "hlt" -> draft.addGroup(InstructionGroup.TRAP);
             // Capstone 4.0.2 omits the carry these read (and for rcl/rcr even RFLAGS as a register)
             case "adc", "sbb", "rcl", "rcr", "cmc", "adcx" -> reads(draft, CF);
             case "adox" -> reads(draft, OF);
@@ -56,17 +56,17 @@ final class CapstoneCorrections {
             }
         }
         // Whatever else Capstone reports as touching RFLAGS without naming flags touches them all.
-        if (draft.flagsRead.isEmpty() && draft.registersRead.contains(Register.RFLAGS)) {
+        if (draft.flagsRead.isEmpty() && draft.reads(Register.RFLAGS)) {
             draft.flagsRead = Flags.ALL;
         }
-        if (draft.flagsWritten.isEmpty() && draft.registersWritten.contains(Register.RFLAGS)) {
+        if (draft.flagsWritten.isEmpty() && draft.writes(Register.RFLAGS)) {
             draft.flagsWritten = Flags.ALL;
         }
     }
 
     private static void reads(InstructionDraft draft, Flags flags) {
         draft.flagsRead = draft.flagsRead.union(flags);
-        draft.registersRead.add(Register.RFLAGS);
+        draft.addRead(Register.RFLAGS);
     }
 
     /**
@@ -76,12 +76,12 @@ final class CapstoneCorrections {
      * omits from the registers read.
      */
     private static void fpuFlags(InstructionDraft draft, String base) {
-        if (draft.registersWritten.contains(Register.RFLAGS)) {
+        if (draft.writes(Register.RFLAGS)) {
             draft.flagsWritten = Flags.STATUS;
         }
         if (base.startsWith("fcmov")) {
             draft.flagsRead = FCMOV_READS;
-            draft.registersRead.add(Register.RFLAGS);
+            draft.addRead(Register.RFLAGS);
         }
     }
 }

@@ -199,15 +199,15 @@ final class CapstoneDecoder implements Decoder {
         for (int i = 0; i < groupCount; i++) {
             InstructionGroup group = ids.group(detail.get(DETAIL_GROUPS + i) & 0xff);
             if (group != null) {
-                draft.groups.add(group);
+                draft.addGroup(group);
             }
         }
         readRegisterAccess();
         draft.eflags = detail.getLong(DETAIL_X86 + X86_EFLAGS);
         CapstoneCorrections.apply(draft);
 
-        return new Instruction(address, bytes, draft.mnemonic, operandText, draft.groups, readOperands(),
-                draft.registersRead, draft.registersWritten, draft.flagsRead, draft.flagsWritten,
+        return new Instruction(address, bytes, draft.mnemonic, operandText, draft.groupSet(), readOperands(),
+                draft.registersReadSet(), draft.registersWrittenSet(), draft.flagsRead, draft.flagsWritten,
                 draft.flagsUndefined, readEncoding());
     }
 
@@ -218,11 +218,11 @@ final class CapstoneDecoder implements Decoder {
         }
         int reads = regsView.get(2 * REGS_SIZE) & 0xff;
         for (int i = 0; i < reads; i++) {
-            draft.registersRead.add(ids.register(regsView.getShort(2 * i) & 0xffff));
+            draft.addRead(ids.register(regsView.getShort(2 * i) & 0xffff));
         }
         int writes = regsView.get(2 * REGS_SIZE + 1) & 0xff;
         for (int i = 0; i < writes; i++) {
-            draft.registersWritten.add(ids.register(regsView.getShort(REGS_SIZE + 2 * i) & 0xffff));
+            draft.addWritten(ids.register(regsView.getShort(REGS_SIZE + 2 * i) & 0xffff));
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.tracedb.machine.x86.decode;
 
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -45,16 +43,10 @@ public record Instruction(long address, byte[] bytes, String mnemonic, String op
             throw new IllegalArgumentException("an x86 instruction has 1 to 15 bytes, not " + bytes.length);
         }
         bytes = bytes.clone();
-        groups = immutable(groups, InstructionGroup.class);
+        groups = EnumBitSet.copyOf(groups, InstructionGroup.class);
         operands = List.copyOf(operands);
-        registersRead = immutable(registersRead, Register.class);
-        registersWritten = immutable(registersWritten, Register.class);
-    }
-
-    private static <E extends Enum<E>> Set<E> immutable(Set<E> set, Class<E> type) {
-        EnumSet<E> copy = EnumSet.noneOf(type);
-        copy.addAll(set);
-        return Collections.unmodifiableSet(copy);
+        registersRead = EnumBitSet.copyOf(registersRead, Register.class);
+        registersWritten = EnumBitSet.copyOf(registersWritten, Register.class);
     }
 
     @Override
