@@ -1,6 +1,7 @@
 package dev.tracedb.store.internal;
 
 import dev.tracedb.store.BlockDefined;
+import dev.tracedb.store.CorruptLogException;
 import dev.tracedb.store.EventVisitor;
 import dev.tracedb.store.ExecBatchHeader;
 import dev.tracedb.store.ModuleMapped;
@@ -27,8 +28,8 @@ final class ChronicleRunReader implements RunReader {
     private final Path directory;
     private final Path logDir;
     private final SingleChronicleQueue queue;
-    private final ExcerptTailer tailer;
-    private final LogDocuments docs;
+    private ExcerptTailer tailer;
+    private LogDocuments docs;
     private final EventCodec codec = new EventCodec();
     private final LogIndex index;
     private boolean closed;
@@ -42,9 +43,9 @@ final class ChronicleRunReader implements RunReader {
             this.tailer = queue.createTailer();
             this.docs = new LogDocuments(logDir);
             this.index = LogIndex.scan(tailer, docs, codec);
-        } catch (RuntimeException e) {
-            queue.close();
-            throw e;
+        } catch (RuntimeException | InternalError e) {
+            closeQuietly();
+            throw e instanceof InternalError ie ? truncated(ie) : (RuntimeException) e;
         }
     }
 
@@ -119,12 +120,14 @@ final class ChronicleRunReader implements RunReader {
         if (blockIds.length < header.eventCount()) {
             throw new IllegalArgumentException("buffer of " + blockIds.length + " ids for a batch of " + header.eventCount());
         }
-        docs.read(tailer, header.logIndex());
         try {
+            docs.read(tailer, header.logIndex());
             if (codec.check(docs.buffer(), docs.length()) != EventType.EXEC_BATCH) throw docs.corrupt("not a batch");
             codec.batchIds(docs.buffer(), docs.length(), header.logIndex(), blockIds);
         } catch (FormatException e) {
             throw docs.corrupt(e);
+        } catch (InternalError e) {
+            throw truncated(e);
         }
         return header.eventCount();
     }
@@ -149,6 +152,14 @@ final class ChronicleRunReader implements RunReader {
     private void replay(long fromIndex, EventVisitor visitor) {
         checkOpen();
         int[] ids = new int[Math.max(1, index.maxBatchEvents)];
+        try {
+            replayScan(fromIndex, visitor, ids);
+        } catch (InternalError e) {
+            throw truncated(e);
+        }
+    }
+
+    private void replayScan(long fromIndex, EventVisitor visitor, int[] ids) {
         tailer.toStart();
         long last = index.lastIndex;
         do {
@@ -200,6 +211,23 @@ final class ChronicleRunReader implements RunReader {
         return logDir;
     }
 
+    /**
+     * Reading a mapped page beyond the end of a truncated file faults; the JVM turns the fault into
+     * an asynchronous InternalError in this thread, which is the only sign a truncation gives.
+     */
+    private CorruptLogException truncated(InternalError e) {
+        return docs == null ? new CorruptLogException(logDir, -1, -1, "file is truncated (read past its end)", e)
+                : docs.corrupt("file is truncated: read past its end after this position (" + e.getMessage() + ")");
+    }
+
+    private void closeQuietly() {
+        try {
+            if (tailer != null) tailer.close();
+        } finally {
+            queue.close();
+        }
+    }
+
     private void checkOpen() {
         if (closed) throw new IllegalStateException("reader of run " + id + " is closed");
     }
@@ -208,10 +236,6 @@ final class ChronicleRunReader implements RunReader {
     public void close() {
         if (closed) return;
         closed = true;
-        try {
-            tailer.close();
-        } finally {
-            queue.close();
-        }
+        closeQuietly();
     }
 }

@@ -1,5 +1,6 @@
 package dev.tracedb.store.internal;
 
+import dev.tracedb.store.CorruptLogException;
 import dev.tracedb.store.NoSuchRunException;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
@@ -162,7 +163,16 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
         checkOpen();
         Path runDir = runDirectory(id);
         if (!Files.isDirectory(runDir)) throw new NoSuchRunException("no run " + id + " in " + dir);
-        return new ChronicleRunReader(id, runDir, runDir.resolve("log"));
+        ChronicleRunReader reader = new ChronicleRunReader(id, runDir, runDir.resolve("log"));
+        // The catalog is written after RunEnded, so "closed in the catalog but no RunEnded in the
+        // log" means the log lost its tail (e.g. a file truncated at an event boundary).
+        if (!reader.isComplete() && find(id).map(r -> r.state() == RunState.COMPLETE).orElse(false)) {
+            long last = reader.lastIndex();
+            reader.close();
+            throw new CorruptLogException(runDir.resolve("log"), last, -1,
+                    "the catalog records run " + id + " as ended, but its log stops after this index without RunEnded");
+        }
+        return reader;
     }
 
     private void checkOpen() {
