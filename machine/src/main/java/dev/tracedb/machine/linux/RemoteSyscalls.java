@@ -19,6 +19,13 @@ import java.util.List;
  * holds the result. {@code PTRACE_SYSCALL} rather than single-step because it also works for
  * execve: a single-step out of a system call reports an extra trap before the first instruction.
  *
+ * <p>At a ptrace event stop (exec, clone, fork, vfork) the event's system call is first run to
+ * its syscall-exit-stop, and the tracee stays there: the caller sees that stop instead of the
+ * event stop.
+ *
+ * <p>At a syscall-enter-stop the pending call is first skipped (run as syscall -1) and on close
+ * re-issued up to its enter-stop again, so the caller finds the tracee exactly as it left it.
+ *
  * <p>Signals that arrive for the tracee meanwhile are held back and re-sent with kill(2) on
  * close (their siginfo is lost). If the tracee stopped inside an interrupted, restartable system
  * call (rax = -ERESTART*), close rewinds it so the call restarts as the kernel would have done;
@@ -38,7 +45,6 @@ public final class RemoteSyscalls implements AutoCloseable {
     private static final int MAP_PRIVATE = 2;
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int AT_FDCWD = -100;
-    private static final int ENOSYS = 38;
     private static final long PTRACE_GET_SYSCALL_INFO = 0x420e;
     private static final int PTRACE_SYSCALL_INFO_ENTRY = 1;
 
@@ -58,26 +64,71 @@ public final class RemoteSyscalls implements AutoCloseable {
     /** Prepares to run syscalls in {@code tracee}, which must be stopped. */
     public RemoteSyscalls(Tracee tracee) {
         this.tracee = tracee;
-        Tracer tracer = tracee.tracer();
-        Object[] init = tracer.call(() -> {
-            if (!tracee.isStopped()) {
-                throw new IllegalStateException("remote syscalls need a stopped tracee: " + tracee);
-            }
-            Registers regs = tracee.registers();
-            RemoteAddress rip = regs.rip();
-            byte[] before = tracee.memory().read(rip.minus(2), 2);
-            if (Arrays.equals(before, SYSCALL_INSN)) {
-                return new Object[] {regs, rip.minus(2), null, syscallEntry(tracee)};
-            }
-            byte[] original = tracee.memory().read(rip, 2);
-            tracee.memory().write(rip, SYSCALL_INSN);
-            return new Object[] {regs, rip, original, syscallEntry(tracee)};
-        });
-        saved = (Registers) init[0];
-        syscallAddress = (RemoteAddress) init[1];
-        overwritten = (byte[]) init[2];
-        atSyscallEntry = (Boolean) init[3];
+        Setup setup = tracee.tracer().call(this::setUp);
+        saved = setup.registers();
+        syscallAddress = setup.syscallAddress();
+        overwritten = setup.overwritten();
+        atSyscallEntry = setup.atSyscallEntry();
         savedStop = tracee.lastStop();
+        if (atSyscallEntry) {
+            skipPendingSyscall();
+        }
+    }
+
+    private record Setup(Registers registers, RemoteAddress syscallAddress, byte[] overwritten,
+                         boolean atSyscallEntry) {}
+
+    private Setup setUp() {
+        if (!tracee.isStopped()) {
+            throw new IllegalStateException("remote syscalls need a stopped tracee: " + tracee);
+        }
+        if (tracee.lastStop() instanceof StopEvent.EventStop e) {
+            finishEventSyscall(e.event());
+        }
+        Registers regs = tracee.registers();
+        RemoteAddress rip = regs.rip();
+        boolean entry = syscallEntry(tracee);
+        if (Arrays.equals(readOrNull(rip.minus(2)), SYSCALL_INSN)) {
+            return new Setup(regs, rip.minus(2), null, entry);
+        }
+        byte[] original = tracee.memory().read(rip, 2);
+        tracee.memory().write(rip, SYSCALL_INSN);
+        return new Setup(regs, rip, original, entry);
+    }
+
+    private byte[] readOrNull(RemoteAddress address) {
+        try {
+            return tracee.memory().read(address, 2);
+        } catch (RemoteMemory.RemoteMemoryException unmapped) {
+            return null;
+        }
+    }
+
+    /**
+     * A ptrace event stop (exec, clone, fork, vfork) lies inside a system call that has yet to
+     * return: its result would overwrite our rax. So let that call finish to its syscall-exit-stop
+     * first; the tracee stays there afterwards, which is where resuming would have taken it.
+     */
+    private void finishEventSyscall(PtraceEvent event) {
+        if (event == PtraceEvent.EXIT) {
+            throw new IllegalStateException("tracee " + tracee.pid() + " is exiting: no remote syscalls");
+        }
+        if (event == PtraceEvent.SECCOMP) {
+            throw new UnsupportedOperationException("remote syscalls at a seccomp stop");
+        }
+        runToSyscallStop("exit of the syscall that caused " + event, true);
+    }
+
+    /**
+     * At a syscall-enter-stop the kernel runs the syscall numbered orig_rax as soon as the tracee
+     * resumes, whatever we put in the registers. So first let it "run" syscall -1 (which does
+     * nothing) to its exit-stop; close rewinds rip so the real call is issued again.
+     */
+    private void skipPendingSyscall() {
+        tracee.tracer().run(() -> {
+            tracee.setRegisters(saved.copy().set(Register.ORIG_RAX, -1));
+            runToSyscallStop("exit of the skipped syscall " + saved.get(Register.ORIG_RAX), true);
+        });
     }
 
     /** Whether the tracee is at a syscall-enter-stop (its call has not run yet). */
@@ -252,11 +303,33 @@ public final class RemoteSyscalls implements AutoCloseable {
             if (overwritten != null) {
                 tracee.memory().write(syscallAddress, overwritten);
             }
-            tracee.setRegisters(restartAdjusted(saved.copy()));
+            if (atSyscallEntry) {
+                reenterSavedSyscall();
+            } else {
+                tracee.setRegisters(restartAdjusted(saved.copy()));
+            }
             for (Signal signal : heldSignals) {
                 LibC.kill(tracee.pid(), signal.number());
             }
         });
+    }
+
+    /**
+     * Brings the tracee back to the syscall-enter-stop it was at: rewind to the syscall
+     * instruction with the original number in rax, run to the enter-stop, and restore the
+     * registers exactly. The caller sees the same stop as before, not a second one.
+     */
+    private void reenterSavedSyscall() {
+        long nr = saved.get(Register.ORIG_RAX);
+        tracee.setRegisters(saved.copy().set(Register.RAX, nr).set(Register.ORIG_RAX, -1)
+                .setRip(saved.rip().minus(2)));
+        runToSyscallStop("re-entry of syscall " + nr, false);
+        long entered = tracee.registers().get(Register.ORIG_RAX);
+        if (entered != nr) {
+            throw new IllegalStateException("tracee " + tracee.pid() + " re-entered syscall " + entered
+                    + " instead of " + nr);
+        }
+        tracee.setRegisters(saved);
     }
 
     /**
@@ -271,9 +344,6 @@ public final class RemoteSyscalls implements AutoCloseable {
             return regs;
         }
         RemoteAddress rewound = regs.rip().minus(2);
-        if (atSyscallEntry && rax == -ENOSYS) {
-            return regs.setRip(rewound).set(Register.RAX, nr);
-        }
         if (rax == -512 || rax == -513 || rax == -514) { // ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND
             return regs.setRip(rewound).set(Register.RAX, nr);
         }
