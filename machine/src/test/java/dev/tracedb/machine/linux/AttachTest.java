@@ -95,6 +95,10 @@ class AttachTest extends NoStrayProcesses {
             try (RemoteSyscalls remote = new RemoteSyscalls(t)) {
                 assertEquals(pid, remote.getpid());
             }
+            // Continue under ptrace rather than detach: detaching wakes the tracee with
+            // TIF_SIGPENDING, which would make the kernel restart the sleep by itself.
+            assertEquals(new StopEvent.EventStop(PtraceEvent.EXIT), t.cont());
+            assertEquals(0, t.eventMessage(), "wait status at exit: sleep exited 0");
         } finally {
             assertEquals(new StopEvent.Exited(0), reap(pid), "nanosleep did not fail with a bogus errno");
         }

@@ -105,6 +105,20 @@ class RemoteSyscallsTest extends NoStrayProcesses {
     }
 
     @Test
+    void atAnExecEventTheExecIsFinishedFirst() {
+        LaunchOptions o = LaunchOptions.builder("/bin/sh").environment(TestPrograms.ENV)
+                .args("-c", "exec " + TestPrograms.program("exitcode") + " 5").build();
+        try (Tracee t = Tracee.launch(tracer, o)) {
+            assertEquals(new StopEvent.EventStop(PtraceEvent.EXEC), t.cont());
+            try (RemoteSyscalls remote = new RemoteSyscalls(t)) {
+                assertEquals(t.pid(), remote.getpid(), "execve's own result did not overwrite ours");
+            }
+            assertEquals(new StopEvent.SyscallStop(), t.lastStop(), "left at execve's syscall-exit-stop");
+            assertEquals(new StopEvent.Exited(5), TraceeTest.runToEnd(t));
+        }
+    }
+
+    @Test
     void errorsCarryTheErrno() {
         try (Tracee t = launch("exitcode"); RemoteSyscalls remote = new RemoteSyscalls(t)) {
             ErrnoException e = assertThrows(ErrnoException.class,
