@@ -24,7 +24,6 @@ final class LibC {
 
     // ptrace requests (linux/ptrace.h, asm/ptrace-abi.h)
     static final long PTRACE_CONT = 7;
-    static final long PTRACE_KILL = 8;
     static final long PTRACE_SINGLESTEP = 9;
     static final long PTRACE_GETREGS = 12;
     static final long PTRACE_SETREGS = 13;
@@ -52,7 +51,6 @@ final class LibC {
     // open(2) flags
     static final int O_RDONLY = 0;
     static final int O_WRONLY = 1;
-    static final int O_RDWR = 2;
     static final int O_CREAT = 0100;
     static final int O_TRUNC = 01000;
     static final int O_CLOEXEC = 02000000;
@@ -64,7 +62,6 @@ final class LibC {
     static final int SIGINFO_SIZE = 128;
 
     static final int ESRCH = 3;
-    static final int ECHILD = 10;
     static final int EINTR = 4;
 
     static native long ptrace(long request, int pid, long addr, long data);
@@ -76,8 +73,6 @@ final class LibC {
     static native int personality(int persona);
 
     static native int sched_setaffinity(int pid, long cpusetsize, long[] mask);
-
-    static native int sched_getaffinity(int pid, long cpusetsize, long[] mask);
 
     static native long process_vm_readv(int pid, Pointer localIov, long liovcnt, Pointer remoteIov,
                                         long riovcnt, long flags);
@@ -112,8 +107,6 @@ final class LibC {
     static native int sigfillset(Pointer sigset);
 
     static native String strerror(int errno);
-
-    static native int gettid();
 
     /** errno of the last native call on this thread. */
     static int errno() {

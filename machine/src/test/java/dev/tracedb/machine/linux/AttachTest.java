@@ -2,6 +2,7 @@ package dev.tracedb.machine.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -103,6 +104,13 @@ class AttachTest extends NoStrayProcesses {
             assertEquals(new StopEvent.Exited(0), reap(pid), "nanosleep did not fail with a bogus errno");
         }
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) >= SLEEP_MS);
+    }
+
+    @Test
+    void attachingToNoProcessSaysSo() {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Tracee.attach(tracer, Integer.MAX_VALUE));
+        assertEquals(LibC.ESRCH, e.errno());
+        assertEquals("ptrace(PTRACE_SEIZE, " + Integer.MAX_VALUE + "): No such process (errno 3)", e.getMessage());
     }
 
     @Test

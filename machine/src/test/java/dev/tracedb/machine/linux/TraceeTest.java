@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -203,6 +204,19 @@ class TraceeTest extends NoStrayProcesses {
         }
         assertFalse(exists(pid));
         assertThrows(IllegalStateException.class, () -> own.call(() -> 1));
+    }
+
+    @Test
+    void closingATracerBlockedInWaitKillsTheTracee() {
+        Tracer own = Tracer.start("blocked");
+        Tracee t = Tracee.launch(own, options("loops", "100000000").build());
+        CompletableFuture<StopEvent> end = own.submit(t::cont); // blocks the tracer thread in waitpid
+        own.close();
+        // The kill ends the wait: with a PTRACE_EVENT_EXIT stop (this kernel) or the death itself.
+        StopEvent ended = end.join();
+        assertTrue(ended.equals(new StopEvent.EventStop(PtraceEvent.EXIT))
+                || ended.equals(new StopEvent.Killed(Signal.SIGKILL, false)), ended.toString());
+        assertFalse(exists(t.pid()));
     }
 
     @Test
