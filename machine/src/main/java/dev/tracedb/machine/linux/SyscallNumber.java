@@ -1,0 +1,22 @@
+package dev.tracedb.machine.linux;
+
+/** x86-64 Linux system call numbers ({@code asm/unistd_64.h}) that this package injects. */
+public final class SyscallNumber {
+    public static final int READ = 0;
+    public static final int WRITE = 1;
+    public static final int CLOSE = 3;
+    public static final int MMAP = 9;
+    public static final int MPROTECT = 10;
+    public static final int MUNMAP = 11;
+    public static final int GETPID = 39;
+    public static final int EXECVE = 59;
+    public static final int EXIT = 60;
+    public static final int KILL = 62;
+    public static final int CHDIR = 80;
+    public static final int PERSONALITY = 135;
+    public static final int RESTART_SYSCALL = 219;
+    public static final int EXIT_GROUP = 231;
+    public static final int OPENAT = 257;
+
+    private SyscallNumber() {}
+}
