@@ -7,7 +7,8 @@ import dev.tracedb.machine.x86.encode.AssemblerBase.Size;
  * One method per instruction form that the recorder and the trace compiler emit, in Intel operand
  * order (destination first). Unqualified names operate on 64 bits; {@code mov32} forms on 32 bits
  * (a 32-bit register write zero-extends). Branches come in rel32 (patchable, fixed size) and
- * explicit {@code Short} rel8 forms. Not thread-safe: one assembler per buffer.
+ * explicit {@code Short} rel8 forms. A form that cannot encode its operands throws and emits
+ * nothing. Not thread-safe: one assembler per buffer.
  */
 public final class Assembler extends AssemblerBase {
     // Opcode tables by operand shape (Graal style). RM: ModRM.reg is the destination register.
@@ -275,8 +276,7 @@ public final class Assembler extends AssemblerBase {
 
     /** {@code jmp rel32} to the run-time address {@code target}. */
     public void jmp(long target) {
-        buf.emit8(0xE9);
-        emitRel32(target);
+        emitBranch32(0xE9, target);
     }
 
     /** {@code jmp target} through a register. */
@@ -297,8 +297,7 @@ public final class Assembler extends AssemblerBase {
 
     /** {@code call rel32} to the run-time address {@code target}. */
     public void call(long target) {
-        buf.emit8(0xE8);
-        emitRel32(target);
+        emitBranch32(0xE8, target);
     }
 
     /** {@code call target} through a register. */
@@ -326,9 +325,7 @@ public final class Assembler extends AssemblerBase {
 
     /** {@code jcc rel32} to the run-time address {@code target}. */
     public void jcc(Condition cc, long target) {
-        buf.emit8(0x0F);
-        buf.emit8(0x80 + cc.code());
-        emitRel32(target);
+        emitBranch32(0x0F80 + cc.code(), target);
     }
 
     /** {@code jrcxz rel8}: jumps if rcx is zero, without reading or writing the flags. */

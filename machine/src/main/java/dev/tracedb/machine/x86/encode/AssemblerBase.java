@@ -33,11 +33,7 @@ abstract class AssemblerBase {
 
     /** {@code [REX] op ModRM [SIB] [disp]}; {@code immBytes} follow, so RIP resolves past them. */
     final void emitRm(Op op, int reg, Mem m, int immBytes) {
-        int index = m.index() == null ? 0 : m.index().encoding();
-        int base = m.base() == null ? 0 : m.base().encoding();
-        rex(op.size(), reg, index, base);
-        opcode(op.opcode());
-        memory(reg, m, immBytes);
+        emitRm(false, op, reg, m, immBytes);
     }
 
     /** {@code [REX] op+reg}: the register lives in the opcode's low three bits. */
@@ -48,8 +44,7 @@ abstract class AssemblerBase {
 
     /** {@code lock [REX] op ModRM ...}: the prefix must come before REX. */
     final void emitLockedRm(Op op, int reg, Mem m) {
-        buf.emit8(LOCK);
-        emitRm(op, reg, m, 0);
+        emitRm(true, op, reg, m, 0);
     }
 
     /** Emits a displacement of {@code width} bytes towards {@code label}, measured from its end. */
@@ -63,9 +58,12 @@ abstract class AssemblerBase {
         reference(label, field, width, field + width);
     }
 
-    /** Emits a rel32 reaching the run-time address {@code target} from the end of the field. */
-    final void emitRel32(long target) {
-        buf.emit32(displacement32(target, buf.address() + 4));
+    /** {@code op rel32} reaching the run-time address {@code target}; emits nothing if it cannot. */
+    final void emitBranch32(int opcode, long target) {
+        int length = (opcode > 0xFF ? 2 : 1) + 4;
+        int displacement = displacement32(target, buf.address() + length);
+        opcode(opcode);
+        buf.emit32(displacement);
     }
 
     /** Binds {@code label} here, patching its pending uses. */
@@ -85,6 +83,25 @@ abstract class AssemblerBase {
     /** Whether {@code value} survives sign-extension from 8 bits. */
     static boolean isByte(long value) {
         return value == (byte) value;
+    }
+
+    private void emitRm(boolean lock, Op op, int reg, Mem m, int immBytes) {
+        int start = buf.position();
+        try {
+            if (lock) {
+                buf.emit8(LOCK);
+            }
+            int index = m.index() == null ? 0 : m.index().encoding();
+            int base = m.base() == null ? 0 : m.base().encoding();
+            rex(op.size(), reg, index, base);
+            opcode(op.opcode());
+            memory(reg, m, immBytes);
+        } catch (IllegalArgumentException unreachable) {
+            // A RIP target out of range is only known mid-instruction; leave no partial bytes behind
+            // so that a caller can fall back to another form.
+            buf.rewind(start);
+            throw unreachable;
+        }
     }
 
     private void reference(Label label, int field, int width, int end) {

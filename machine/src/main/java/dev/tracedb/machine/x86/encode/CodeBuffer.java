@@ -71,6 +71,14 @@ public final class CodeBuffer {
         }
     }
 
+    /** Drops the bytes from {@code offset} on; only for undoing an instruction that failed midway. */
+    void rewind(int offset) {
+        if (offset < 0 || offset > position) {
+            throw new IndexOutOfBoundsException("rewind to " + offset + " of " + position);
+        }
+        position = offset;
+    }
+
     /** A copy of the bytes emitted so far. */
     public byte[] toByteArray() {
         return Arrays.copyOf(bytes, position);
