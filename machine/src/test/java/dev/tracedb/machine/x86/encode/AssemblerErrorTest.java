@@ -36,8 +36,7 @@ class AssemblerErrorTest {
     void jrcxzIsRel8Only() {
         Label far = new Label();
         a.jrcxz(far);
-        a.nop(9);
-        for (int i = 0; i < 14; i++) {
+        for (int i = 0; i < 15; i++) {
             a.nop(9);
         }
         assertThrows(IllegalStateException.class, () -> a.bind(far));
