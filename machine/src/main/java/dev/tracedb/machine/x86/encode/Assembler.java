@@ -264,14 +264,12 @@ public final class Assembler extends AssemblerBase {
 
     /** {@code jmp rel32} to {@code target}. */
     public void jmp(Label target) {
-        buf.emit8(0xE9);
-        emitRel(target, 4);
+        emitBranch(0xE9, target, 4);
     }
 
     /** {@code jmp rel8} to {@code target}; fails if it is more than a signed byte away. */
     public void jmpShort(Label target) {
-        buf.emit8(0xEB);
-        emitRel(target, 1);
+        emitBranch(0xEB, target, 1);
     }
 
     /** {@code jmp rel32} to the run-time address {@code target}. */
@@ -291,8 +289,7 @@ public final class Assembler extends AssemblerBase {
 
     /** {@code call rel32} to {@code target}. */
     public void call(Label target) {
-        buf.emit8(0xE8);
-        emitRel(target, 4);
+        emitBranch(0xE8, target, 4);
     }
 
     /** {@code call rel32} to the run-time address {@code target}. */
@@ -312,15 +309,12 @@ public final class Assembler extends AssemblerBase {
 
     /** {@code jcc rel32} to {@code target}. */
     public void jcc(Condition cc, Label target) {
-        buf.emit8(0x0F);
-        buf.emit8(0x80 + cc.code());
-        emitRel(target, 4);
+        emitBranch(0x0F80 + cc.code(), target, 4);
     }
 
     /** {@code jcc rel8} to {@code target}; fails if it is more than a signed byte away. */
     public void jccShort(Condition cc, Label target) {
-        buf.emit8(0x70 + cc.code());
-        emitRel(target, 1);
+        emitBranch(0x70 + cc.code(), target, 1);
     }
 
     /** {@code jcc rel32} to the run-time address {@code target}. */
@@ -330,8 +324,7 @@ public final class Assembler extends AssemblerBase {
 
     /** {@code jrcxz rel8}: jumps if rcx is zero, without reading or writing the flags. */
     public void jrcxz(Label target) {
-        buf.emit8(0xE3);
-        emitRel(target, 1);
+        emitBranch(0xE3, target, 1);
     }
 
     /** {@code ret}. */

@@ -47,15 +47,22 @@ abstract class AssemblerBase {
         emitRm(true, op, reg, m, 0);
     }
 
-    /** Emits a displacement of {@code width} bytes towards {@code label}, measured from its end. */
-    final void emitRel(Label label, int width) {
+    /** {@code op rel8/rel32} towards {@code label}; a bound label out of rel8 reach emits nothing. */
+    final void emitBranch(int opcode, Label label, int width) {
+        int start = buf.position();
+        opcode(opcode);
         int field = buf.position();
         if (width == 1) {
             buf.emit8(0);
         } else {
             buf.emit32(0);
         }
-        reference(label, field, width, field + width);
+        try {
+            reference(label, field, width, field + width);
+        } catch (IllegalStateException unreachable) {
+            buf.rewind(start);
+            throw unreachable;
+        }
     }
 
     /** {@code op rel32} reaching the run-time address {@code target}; emits nothing if it cannot. */

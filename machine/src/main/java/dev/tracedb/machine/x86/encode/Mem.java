@@ -109,7 +109,8 @@ public final class Mem {
         if (index != null) {
             s.append(base != null ? "+" : "").append(index.name64()).append('*').append(scale);
         }
-        return s.append(disp < 0 ? "-" : "+").append("0x").append(Long.toHexString(Math.abs((long) disp)))
+        String sign = disp < 0 ? "-" : s.length() > 1 ? "+" : "";
+        return s.append(sign).append("0x").append(Long.toHexString(Math.abs((long) disp)))
                 .append(']').toString();
     }
 }

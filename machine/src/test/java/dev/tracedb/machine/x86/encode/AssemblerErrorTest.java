@@ -23,13 +23,17 @@ class AssemblerErrorTest {
     }
 
     @Test
-    void backwardRel8BeyondReachFailsWhenEmitted() {
+    void backwardRel8BeyondReachFailsWhenEmittedAndEmitsNothing() {
         Label back = new Label("back");
         a.bind(back);
         for (int i = 0; i < 127; i++) {
             a.nop();
         }
         assertThrows(IllegalStateException.class, () -> a.jccShort(Condition.E, back));
+        assertThrows(IllegalStateException.class, () -> a.jmpShort(back));
+        assertEquals(127, a.position(), "a failed short branch leaves no bytes");
+        a.jmp(back);
+        assertEquals(132, a.position());
     }
 
     @Test
