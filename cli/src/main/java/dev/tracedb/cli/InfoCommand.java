@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code tracedb info RUN}: one run's program, machine, totals, completeness and modules. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Show one run: what ran, on which machine, how it ended, its totals and modules.",
-            "Reads the whole log once and checks every event's checksum on the way."})
+        description = "Show one run: what ran, on which machine, how it ended, its totals and modules. "
+                + "Reads the whole log once and checks every event's checksum on the way.")
 final class InfoCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -23,8 +23,6 @@ final class OneLineErrors implements IExecutionExceptionHandler {
         err.println("tracedb: " + describe(exception));
         if (root.debug) {
             exception.printStackTrace(err);
-        } else {
-            err.println("(run with --debug for the stack trace)");
         }
         err.flush();
         return TraceDbCommand.EXIT_FAILED;

@@ -19,13 +19,11 @@ import picocli.CommandLine.ScopeType;
         sortOptions = false,
         usageHelpAutoWidth = true,
         header = "Record, replay and speed up unmodified x86-64 Linux programs.",
-        description = {
-            "TraceDB keeps an event-sourced database of program runs: every executed basic block,",
-            "the modules and the exit of each run, in one Chronicle Queue log per run.",
-        },
+        description = "TraceDB keeps an event-sourced database of program runs: every executed basic block, "
+                + "the modules and the exit of each run, in one Chronicle Queue log per run.",
         footer = {
             "",
-            "Exit status: 0 ok, 1 the operation failed, 2 bad usage.",
+            "Exit status: 0 ok, 1 the operation failed, 2 bad usage. Errors are one line; --debug adds the stack trace.",
             "The database is --db, else $TRACEDB_HOME, else ./tracedb-data.",
         },
         subcommands = {RunsCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})

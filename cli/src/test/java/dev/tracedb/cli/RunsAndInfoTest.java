@@ -90,7 +90,7 @@ class RunsAndInfoTest {
         assertEquals(1, run.status(), run::toString);
         assertTrue(run.err().startsWith("tracedb: "), run::toString);
         assertTrue(run.err().contains("r9999"), run::toString);
-        assertEquals(2, run.err().lines().count(), "one line plus the --debug hint: " + run);
+        assertEquals(1, run.err().lines().count(), "one line: " + run);
     }
 
     @Test
