@@ -28,11 +28,11 @@ import dev.tracedb.store.ExitStatus;
  * message for the user; the {@link Recorder} then kills the program and leaves the run incomplete.
  * An engine never lets the program run on unrecorded.
  *
- * <p>Threading: {@link #record} is called once, on the thread that called {@link Recorder#record}.
- * ptrace work must run on the tracer thread ({@code recording.tracee().tracer().call(...)}); batch
- * hot loops into one such call. The shared services are not thread-safe: use them from one thread
- * at a time (the tracer thread is the natural choice). An engine may start its own threads (a
- * drainer) but must join them before {@code record} returns or throws.
+ * <p>Threading: {@link #record} is called once, on the tracee's tracer thread, so ptrace calls
+ * run inline. The run's writer must be used from that thread only: the store's Chronicle appender
+ * is confined to the thread that created it (the store does not support handing a writer to a
+ * drainer thread yet). The module tracker and block table are not thread-safe either. An engine
+ * may start its own threads but must join them before {@code record} returns or throws.
  */
 public interface Engine {
 

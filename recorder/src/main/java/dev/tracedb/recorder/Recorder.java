@@ -44,9 +44,17 @@ public final class Recorder {
      */
     public RecordOutcome record(RecordOptions options, Progress progress) {
         Engine engine = Engines.create(options.engine());
+        try (Tracer tracer = Tracer.start("tracedb-recorder")) {
+            // Everything on the tracer thread: ptrace demands it, and the run's writer stays on the
+            // thread that created it (Chronicle's appender is confined to its creating thread).
+            return tracer.call(() -> recordOnTracerThread(tracer, engine, options, progress));
+        }
+    }
+
+    private RecordOutcome recordOnTracerThread(Tracer tracer, Engine engine, RecordOptions options,
+                                               Progress progress) {
         Instant start = Instant.now();
-        try (Tracer tracer = Tracer.start("tracedb-recorder");
-             Tracee tracee = Tracee.launch(tracer, options.launchOptions())) {
+        try (Tracee tracee = Tracee.launch(tracer, options.launchOptions())) {
             RunStarted started = new RunStarted(options.argv(), workingDirectory(options), options.environment(),
                     MachineInfo.current(), start);
             try (RunWriter writer = database.createRun(options.runName(), started)) {

@@ -109,7 +109,7 @@ final class StepSession {
                     }
                     args = Syscalls.arguments(regs);
                 }
-                stop = step(passOn);
+                stop = isEmulated(insn) ? stepWithBreakpoint(insn, passOn) : step(passOn);
                 passOn = null;
             }
             if (stop.isTerminal() || stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXIT) {
@@ -135,6 +135,41 @@ final class StepSession {
     private StopEvent step(Signal signal) {
         stops++;
         return tracee.resumeAndWait(Resume.SINGLESTEP, signal);
+    }
+
+    /**
+     * Instructions the hypervisor of these VMs emulates: it drops the trap flag for them, so a
+     * single-step over {@code cpuid} runs the next instruction too (seen on the test machines).
+     */
+    private static boolean isEmulated(Instruction insn) {
+        return insn.mnemonic().equals("cpuid");
+    }
+
+    /**
+     * Executes exactly {@code insn}, which does not transfer control, by running to an int3
+     * written over the next instruction, which is restored at once. The int3 leaves pc one byte
+     * past it; the pc is set back so the state is what a single-step would have left.
+     */
+    private StopEvent stepWithBreakpoint(Instruction insn, Signal signal) {
+        RemoteAddress next = RemoteAddress.of(insn.nextAddress());
+        byte[] saved = tracee.memory().read(next, 1);
+        tracee.memory().write(next, new byte[] {(byte) 0xcc});
+        StopEvent stop;
+        try {
+            stops++;
+            stop = tracee.resumeAndWait(Resume.CONTINUE, signal);
+        } finally {
+            if (tracee.isAlive()) {
+                tracee.memory().write(next, saved);
+            }
+        }
+        if (stop instanceof StopEvent.SignalStop s && s.signal().equals(Signal.SIGTRAP)) {
+            Registers after = tracee.registers();
+            if (after.get(Register.RIP) == next.value() + 1) {
+                tracee.setRegisters(after.set(Register.RIP, next.value()));
+            }
+        }
+        return stop;
     }
 
     private boolean isLast() {
