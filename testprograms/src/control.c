@@ -1,9 +1,11 @@
 /* Control flow the recorder must follow exactly: a switch compiled to a jump table, calls through
- * function pointers, recursion, a tail call, setjmp/longjmp across frames, and rep movs/stos.
+ * function pointers, recursion, a tail call, setjmp/longjmp across frames, rep movs/stos, and a
+ * clock_gettime that glibc answers in the vDSO.
  * Prints a checksum per part, so a wrong execution shows up as a different line. */
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static volatile int sink;
 
@@ -72,6 +74,8 @@ int main(void) {
     unsigned sum = 0;
     for (unsigned i = 0; i < sizeof dst; i++) sum += (unsigned char)dst[i];
     printf("rep %u %d\n", sum, memcmp(src, dst, sizeof src));
+    struct timespec now;
+    printf("vdso clock %d\n", clock_gettime(CLOCK_MONOTONIC, &now) == 0 && now.tv_sec + now.tv_nsec > 0);
     puts("EXIT-SUCCESS");
     return 0;
 }

@@ -59,7 +59,7 @@ class StepRecordingTest {
     @Test
     void theControlProgramDidWhatItShould() {
         // guards the comparison above against two equally broken runs
-        assertTrue(plain.get("control-static").stdout().contains("longjmp 42\nrep 27000 0\nEXIT-SUCCESS"));
+        assertTrue(plain.get("control-static").stdout().contains("longjmp 42\nrep 27000 0\nvdso clock 1\nEXIT-SUCCESS"));
         assertEquals(0, plain.get("control-static").status());
     }
 
@@ -110,6 +110,15 @@ class StepRecordingTest {
         assertTrue(lines.get(209).endsWith("  syscall"), lines.get(209));
         assertEquals(1, lines.stream().filter(l -> l.endsWith("rep movsb byte ptr [rdi], byte ptr [rsi]")).count(),
                 String.join("\n", lines));
+    }
+
+    @Test
+    void codeInTheVdsoIsAModuleOfItsOwn() {
+        try (TraceDatabase database = TraceDatabase.open(db);
+             RunReader reader = database.openRun(recorded.get("control-static").outcome().runId())) {
+            List<String> paths = reader.modules().stream().map(m -> m.path()).toList();
+            assertEquals(List.of(Programs.path("control-static"), "[vdso]"), paths);
+        }
     }
 
     @Test
