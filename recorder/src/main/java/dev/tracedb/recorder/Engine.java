@@ -1,0 +1,48 @@
+package dev.tracedb.recorder;
+
+import dev.tracedb.store.ExitStatus;
+
+/**
+ * Records one launched program from its first instruction to its end. An engine drives the tracee
+ * ({@link Recording#tracee()}), and reports what the program executes through the shared services
+ * of {@link Recording}: {@link BlockTable#blockAt} defines blocks on first sight,
+ * {@link Recording#writer()} receives block events, syscalls and signals.
+ *
+ * <h2>What the log must say (both engines, so that their streams compare equal)</h2>
+ * <ul>
+ * <li>A block event means that <em>every</em> instruction of that block retired. When a signal
+ *     interrupts a block after {@code k} retired instructions, the engine appends the block
+ *     {@link BlockTable#prefix(Block, int) prefix(block, k)} (nothing when {@code k == 0}), then
+ *     the signal; execution then continues in a block that starts where it resumes.</li>
+ * <li>A {@code rep}-prefixed string instruction counts once per execution, however many
+ *     iterations it makes; it retires when its last iteration ends.</li>
+ * <li>The syscall instruction is the last of its block: append the block, then
+ *     {@link dev.tracedb.store.RunWriter#syscall} with {@code orig_rax}, the six argument registers
+ *     and the result in {@code rax}. {@code exit}/{@code exit_group} retire with result 0.</li>
+ * <li>{@link dev.tracedb.store.RunWriter#signal} at a signal-delivery-stop, before the signal is
+ *     passed on to the program. Its handler is then recorded like any other code.</li>
+ * </ul>
+ *
+ * <p>What an engine does not support yet (fork, threads, exec, JIT code, an instruction the
+ * decoder does not know) ends the recording by throwing {@link RecordingStoppedException} with a
+ * message for the user; the {@link Recorder} then kills the program and leaves the run incomplete.
+ * An engine never lets the program run on unrecorded.
+ *
+ * <p>Threading: {@link #record} is called once, on the tracee's tracer thread, so ptrace calls
+ * run inline. The run's writer must be used from that thread only: the store's Chronicle appender
+ * is confined to the thread that created it (the store does not support handing a writer to a
+ * drainer thread yet). The module tracker and block table are not thread-safe either. An engine
+ * may start its own threads but must join them before {@code record} returns or throws.
+ */
+public interface Engine {
+
+    /**
+     * Records until the program has ended.
+     *
+     * @param recording the stopped tracee at its first instruction (the dynamic loader's entry, or
+     *                  the ELF entry of a static program) and the services to record it with
+     * @return how the program ended; the {@link Recorder} writes it as {@code RunEnded}
+     * @throws RecordingStoppedException when the program does something this engine cannot record
+     */
+    ExitStatus record(Recording recording);
+}

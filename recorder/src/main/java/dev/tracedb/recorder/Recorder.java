@@ -1,0 +1,87 @@
+package dev.tracedb.recorder;
+
+import dev.tracedb.machine.linux.LaunchException;
+import dev.tracedb.machine.linux.Tracee;
+import dev.tracedb.machine.linux.Tracer;
+import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.MachineInfo;
+import dev.tracedb.store.RunEnded;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.TraceDatabase;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Records one program into a database: launch it stopped at its first instruction, write
+ * {@code RunStarted} (argv, working directory, the full environment, the machine), let the engine
+ * record it to its end, write {@code RunEnded} with its exit status.
+ *
+ * <p>If anything fails after the run was created (the engine stops on something unsupported, or
+ * an error), the program is killed, what was appended is flushed and the run is left incomplete;
+ * the failure is thrown as {@link RecordingFailedException} naming the run. Nothing is created
+ * when the program cannot be launched ({@link LaunchException}) or the engine does not exist.
+ *
+ * <p>Thread-safety: each call of {@link #record} is independent (its own tracer thread, tracee,
+ * writer and services); the database must be thread-safe, which {@link TraceDatabase} is.
+ */
+public final class Recorder {
+    private final TraceDatabase database;
+
+    public Recorder(TraceDatabase database) {
+        this.database = database;
+    }
+
+    /**
+     * Records {@code options} to the end of the program.
+     *
+     * @param progress counters the engine publishes while it runs (pass a new {@link Progress})
+     * @throws LaunchException               if the program cannot be started (no run is created)
+     * @throws UnsupportedOperationException if the engine is not implemented (no run is created)
+     * @throws RecordingFailedException      if recording stopped early (the run is incomplete)
+     */
+    public RecordOutcome record(RecordOptions options, Progress progress) {
+        Engine engine = Engines.create(options.engine());
+        try (Tracer tracer = Tracer.start("tracedb-recorder")) {
+            // Everything on the tracer thread: ptrace demands it, and the run's writer stays on the
+            // thread that created it (Chronicle's appender is confined to its creating thread).
+            return tracer.call(() -> recordOnTracerThread(tracer, engine, options, progress));
+        }
+    }
+
+    private RecordOutcome recordOnTracerThread(Tracer tracer, Engine engine, RecordOptions options,
+                                               Progress progress) {
+        Instant start = Instant.now();
+        try (Tracee tracee = Tracee.launch(tracer, options.launchOptions())) {
+            RunStarted started = new RunStarted(options.argv(), workingDirectory(options), options.environment(),
+                    MachineInfo.current(), start);
+            try (RunWriter writer = database.createRun(options.runName(), started)) {
+                ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
+                try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer)) {
+                    Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);
+                    ExitStatus status;
+                    try {
+                        status = engine.record(recording);
+                    } catch (RuntimeException | Error e) {
+                        // Kill first: the program must not go on unrecorded while we unwind.
+                        tracee.kill();
+                        String reason = e instanceof RecordingStoppedException ? e.getMessage()
+                                : e.getClass().getSimpleName() + ": " + e.getMessage();
+                        throw new RecordingFailedException(writer.id(), reason, e);
+                    }
+                    RunEnded ended = writer.end(status);
+                    return new RecordOutcome(writer.id(), status, ended.blockEvents(), ended.instructions(),
+                            blocks.size(), modules.modules().size(), progress.stops(),
+                            Duration.between(start, Instant.now()));
+                }
+            }
+        }
+    }
+
+    private static String workingDirectory(RecordOptions options) {
+        Path dir = options.workingDirectory() != null ? options.workingDirectory() : Path.of("");
+        return dir.toAbsolutePath().normalize().toString();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.tracedb.recorder;
+
+/**
+ * The program did something the engine cannot record (yet): a fork, a thread, an exec, code in
+ * anonymous memory, an instruction the decoder does not know. The message says what and where, for
+ * the user. The {@link Recorder} kills the program and leaves the run incomplete: recording stops
+ * cleanly rather than let the program run on unrecorded or record it wrongly.
+ */
+public class RecordingStoppedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public RecordingStoppedException(String message) {
+        super(message);
+    }
+
+    public RecordingStoppedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
