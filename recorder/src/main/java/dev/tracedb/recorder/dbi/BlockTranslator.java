@@ -30,7 +30,7 @@ import java.util.function.Function;
  * <li><b>ret, indirect jmp/call</b>: the target goes into rax (rax saved first) and control goes
  *     to the {@link IndirectBranchTable} routine.
  * <li><b>syscall</b>: an {@code int3} lets Java vet the call first; the syscall then runs in the
- *     cache, rcx is set to the original next address (the kernel set it to a cache address;
+ *     cache, a second {@code int3} reports its result to Java for the log, rcx is set to the original next address (the kernel set it to a cache address;
  *     natively it would be the app's), and the block falls through to the next one.
  * </ul>
  * Anything else that ends a block (int, hlt, ud2, far transfers, sysenter) and transactional
@@ -38,7 +38,7 @@ import java.util.function.Function;
  */
 final class BlockTranslator {
     /** The translated block and the stubs through which it asks Java for more. */
-    record Translation(Block block, List<ExitStub> stubs) {}
+    record Translation(Fragment block, List<ExitStub> stubs) {}
 
     private final SharedRegion region;
     private final CodeCache cache;
@@ -87,7 +87,7 @@ final class BlockTranslator {
             System.arraycopy(b, 0, original, pos, b.length);
             pos += b.length;
         }
-        return new Translation(new Block(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs);
+        return new Translation(new Fragment(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs);
     }
 
     private void emitPrologue(Emitter e, int id) {
@@ -150,6 +150,7 @@ final class BlockTranslator {
             }
             e.trap(ExitStub.syscall(CacheAddress.of(e.buffer.address())));
             copy(e, insn);
+            e.trap(ExitStub.syscallResult(CacheAddress.of(e.buffer.address())));
             e.a.movabs(Gpr.RCX, next.value());
             e.jmpExit(next);
             return Terminator.SYSCALL;

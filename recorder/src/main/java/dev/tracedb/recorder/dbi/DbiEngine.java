@@ -1,197 +1,76 @@
 package dev.tracedb.recorder.dbi;
 
 import dev.tracedb.machine.linux.LoadedModule;
-import dev.tracedb.machine.linux.PtraceEvent;
-import dev.tracedb.machine.linux.Register;
-import dev.tracedb.machine.linux.Registers;
-import dev.tracedb.machine.linux.RemoteAddress;
-import dev.tracedb.machine.linux.RemoteMemory;
-import dev.tracedb.machine.linux.Signal;
-import dev.tracedb.machine.linux.SignalInfo;
+import dev.tracedb.machine.linux.ProcMaps;
 import dev.tracedb.machine.linux.StopEvent;
-import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.x86.decode.BasicBlock;
-import dev.tracedb.machine.x86.decode.Decoder;
-import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
+import dev.tracedb.recorder.Block;
+import dev.tracedb.recorder.BlockTable;
+import dev.tracedb.recorder.Engine;
+import dev.tracedb.recorder.Recording;
+import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.Terminator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
- * Records one single-threaded process by running it from the code cache: maps the shared region,
- * translates the block at the current rip, points rip at the translation and then serves the
- * tracee's requests until it exits. Every event reaches the sink, including those recorded
- * before a refusal or a crash: the ring is drained at every stop and once more at the end.
+ * The {@code --engine dbi} recorder: runs the program from a code cache in shared memory (see
+ * the package documentation) and logs through the framework's services. Blocks come from the
+ * recording's {@link BlockTable}, so their ids are those defined in the log, exactly as the step
+ * engine's are.
  *
- * <p>Signals: a signal that would run a handler cannot happen, since installing one is refused;
- * any other signal is logged and delivered with its default action (a crash is recorded up to
- * the faulting block, whose prologue already ran). The guard-page SIGSEGV of a full ring is
- * ours and never reaches the program.
- *
- * <p>Not thread-safe: one engine per tracee; {@link #run} does all its work on the tracer thread.
+ * <p>Supported now: one thread, static or dynamic programs whose code and RIP-relative data lie
+ * within ±2 GiB of the code cache (in practice the main executable; a dynamic program's
+ * libraries are refused at their first RIP-relative access, see {@link BlockTranslator}).
+ * Refused with {@link UnsupportedProgramException}: clone/fork/exec, signal handlers, the
+ * instructions listed in {@link BlockTranslator}. Not thread-safe; {@link #record} runs on the
+ * tracer thread.
  */
-final class DbiEngine implements AutoCloseable {
-    /** What a recording did. */
-    record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long syscalls,
-                  long ringOverflows, long codeBytes, long nanos) {}
+public final class DbiEngine implements Engine {
+    private final RegionLayout layout;
 
-    private final Tracee tracee;
-    private final EventSink sink;
-    private final SharedRegion region;
-    private final CodeCache cache;
-    private final Ring ring;
-    private final IndirectBranchTable ibl;
-    private final BlockTranslator translator;
-    private final MissHandler misses;
-    private final Decoder decoder = Decoder.open();
-    private final Map<Long, Block> blocks = new HashMap<>();
-
-    /** Sets up the region in the stopped {@code tracee}; nothing of the program runs yet. */
-    DbiEngine(Tracee tracee, LoadedModule executable, RegionLayout layout, EventSink sink) {
-        this.tracee = tracee;
-        this.sink = sink;
-        this.region = SharedRegion.create(tracee, executable, layout);
-        this.cache = new CodeCache(region);
-        this.ring = new Ring(region);
-        this.ibl = new IndirectBranchTable(region);
-        this.translator = new BlockTranslator(region, cache, ibl);
-        Linker linker = new Linker(cache);
-        this.misses = new MissHandler(tracee, region, linker, ibl, this::translate, sink);
-        misses.register(ibl.emitRoutine(cache));
+    public DbiEngine() {
+        this(RegionLayout.DEFAULT);
     }
 
-    SharedRegion region() {
-        return region;
-    }
-
-    /** Runs the program to its end (or to a refusal, which is thrown after the ring is drained). */
-    Result run() {
-        return tracee.tracer().call(() -> {
-            long t0 = System.nanoTime();
-            StopEvent end;
-            try {
-                Registers regs = tracee.registers();
-                CacheAddress entry = translate(AppAddress.of(regs.rip().value()));
-                tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
-                end = loop();
-            } finally {
-                ring.drain(sink);
-            }
-            return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
-                    misses.count(ExitStub.Kind.INDIRECT_MISS), misses.count(ExitStub.Kind.SYSCALL),
-                    ring.overflows(), cache.used(), System.nanoTime() - t0);
-        });
-    }
-
-    private StopEvent loop() {
-        StopEvent stop = tracee.cont();
-        while (true) {
-            if (stop.isTerminal()) {
-                return stop;
-            }
-            Signal deliver = null;
-            if (stop instanceof StopEvent.SignalStop s) {
-                deliver = onSignal(s.signal());
-            } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
-                throw new UnsupportedProgramException("the program exec'd: not supported by the DBI engine");
-            }
-            // Exit events, group-stops and the like: just go on.
-            ring.drain(sink);
-            stop = tracee.cont(deliver);
-        }
-    }
-
-    /** Handles a signal stop; returns the signal to deliver, or null if it was ours. */
-    private Signal onSignal(Signal signal) {
-        Registers regs = tracee.registers();
-        if (signal.equals(Signal.SIGTRAP)) {
-            ExitStub stub = misses.stubAt(regs.rip());
-            if (stub != null) {
-                ring.drain(sink);
-                misses.handle(stub, regs);
-                return null;
-            }
-        }
-        SignalInfo info = tracee.signalInfo();
-        if (signal.equals(Signal.SIGSEGV) && info.faultAddress() != null
-                && info.faultAddress().value() == ring.guard().value() && region.contains(regs.rip().value())) {
-            ring.onOverflow(sink);
-            tracee.setRegisters(regs.set(Register.RAX, ring.start().value()));
-            return null;
-        }
-        if (hasHandler(signal)) {
-            throw new UnsupportedProgramException("signal " + signal + " arrived for a handler; signal handlers are"
-                    + " not supported by the DBI engine yet");
-        }
-        ring.drain(sink);
-        sink.signal(signal.number(), info.code(), info.faultAddress() == null ? 0 : info.faultAddress().value());
-        return signal;
-    }
-
-    /** Whether the tracee catches {@code signal} (SigCgt in /proc/PID/status). */
-    private boolean hasHandler(Signal signal) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + tracee.pid() + "/status"))) {
-                if (line.startsWith("SigCgt:")) {
-                    long caught = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                    return (caught >>> (signal.number() - 1) & 1) != 0;
-                }
-            }
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The cache entry for {@code target}, translating its block first if needed. */
-    private CacheAddress translate(AppAddress target) {
-        Block known = blocks.get(target.value());
-        if (known != null) {
-            return known.entry();
-        }
-        BasicBlock bb = decode(target);
-        BlockTranslator.Translation t = translator.translate(bb, blocks.size(), a -> {
-            Block b = blocks.get(a.value());
-            return b == null ? null : b.entry();
-        });
-        blocks.put(target.value(), t.block());
-        t.stubs().forEach(misses::register);
-        sink.blockDefined(t.block());
-        return t.block().entry();
-    }
-
-    /** Decodes the block at {@code start} from the tracee's memory: the rest of its page and the next if mapped. */
-    private BasicBlock decode(AppAddress start) {
-        long page = 4096;
-        long pageEnd = (start.value() & -page) + page;
-        byte[] code;
-        try {
-            code = tracee.memory().read(RemoteAddress.of(start.value()), (int) (pageEnd + page - start.value()));
-        } catch (RemoteMemory.RemoteMemoryException nextPageUnmapped) {
-            try {
-                code = tracee.memory().read(RemoteAddress.of(start.value()), (int) (pageEnd - start.value()));
-            } catch (RemoteMemory.RemoteMemoryException e) {
-                throw new UnsupportedProgramException("the program jumps to unreadable memory at " + start, e);
-            }
-        }
-        try {
-            BasicBlock bb = decoder.decodeBlock(code, start.value(), start.value());
-            if (bb.instructions().isEmpty()) {
-                throw new UnsupportedProgramException("no complete instruction at " + start);
-            }
-            return bb;
-        } catch (UndecodableInstructionException e) {
-            throw new UnsupportedProgramException("cannot decode the program's code in the block at " + start
-                    + ": " + e.getMessage(), e);
-        }
+    DbiEngine(RegionLayout layout) {
+        this.layout = layout;
     }
 
     @Override
-    public void close() {
-        decoder.close();
-        region.close();
+    public ExitStatus record(Recording recording) {
+        RunWriterSink sink = new RunWriterSink(recording.writer(), recording.progress());
+        BlockSource source = address -> fromTable(recording.blocks().blockAt(address.value()));
+        LoadedModule executable = executable(recording.tracee().pid());
+        try (DbiSession session = new DbiSession(recording.tracee(), executable, layout, source, sink)) {
+            StopEvent end = session.run().end();
+            if (end instanceof StopEvent.Exited e) {
+                return ExitStatus.exited(e.code());
+            }
+            if (end instanceof StopEvent.Killed k) {
+                return ExitStatus.killedBy(k.signal().number());
+            }
+            throw new IllegalStateException("recording ended without the program's end: " + end);
+        }
+    }
+
+    private static BlockSource.Source fromTable(Block block) {
+        BasicBlock.End end = block.terminator() == Terminator.FALL_THROUGH
+                ? BasicBlock.End.INSTRUCTION_LIMIT : BasicBlock.End.CONTROL_TRANSFER;
+        return new BlockSource.Source(block.id(), new BasicBlock(block.address(), block.instructions(), end));
+    }
+
+    /** The module of the process's main executable ({@code /proc/PID/exe}). */
+    static LoadedModule executable(int pid) {
+        try {
+            Path exe = Path.of("/proc/" + pid + "/exe").toRealPath();
+            return LoadedModule.group(ProcMaps.read(pid)).stream()
+                    .filter(m -> Path.of(m.path()).equals(exe)).findFirst()
+                    .orElseThrow(() -> new UnsupportedProgramException("cannot find the main executable " + exe
+                            + " in the memory map of process " + pid));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

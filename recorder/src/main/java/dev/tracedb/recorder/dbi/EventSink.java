@@ -6,13 +6,17 @@ package dev.tracedb.recorder.dbi;
  * thread-safe but must not call back into the engine.
  */
 interface EventSink {
-    void blockDefined(Block block);
+    void blockDefined(Fragment block);
 
     /** {@code ids[0 .. count)} executed in this order; the array is reused after the call returns. */
     void executed(int[] ids, int count);
 
-    /** The tracee is about to run system call {@code number} (the blocks before it were delivered). */
-    void syscall(int number);
+    /**
+     * System call {@code number} with its six argument registers returned {@code result} (the
+     * blocks before it, its own included, were delivered). exit and exit_group never return:
+     * they are reported with result 0 before they run.
+     */
+    void syscall(int number, long[] args, long result);
 
     /** A signal is about to be delivered with its default action (no handler is installed). */
     void signal(int signo, int code, long address);

@@ -17,6 +17,8 @@ record ExitStub(Kind kind, CacheAddress trap, AppAddress target, CacheAddress br
         DIRECT,
         /** Right before a {@code syscall}: Java vets the call number in rax, then the syscall runs in the cache. */
         SYSCALL,
+        /** Right after a {@code syscall}: rax holds its result. */
+        SYSCALL_RESULT,
         /** The indirect-branch lookup found no entry: rax holds the original target. */
         INDIRECT_MISS
     }
@@ -27,6 +29,10 @@ record ExitStub(Kind kind, CacheAddress trap, AppAddress target, CacheAddress br
 
     static ExitStub syscall(CacheAddress trap) {
         return new ExitStub(Kind.SYSCALL, trap, null, null);
+    }
+
+    static ExitStub syscallResult(CacheAddress trap) {
+        return new ExitStub(Kind.SYSCALL_RESULT, trap, null, null);
     }
 
     static ExitStub indirectMiss(CacheAddress trap) {

@@ -32,6 +32,8 @@ final class MissHandler {
     private static final int SYS_FORK = 57;
     private static final int SYS_VFORK = 58;
     private static final int SYS_EXECVE = 59;
+    private static final int SYS_EXIT = 60;
+    private static final int SYS_EXIT_GROUP = 231;
     private static final int SYS_EXECVEAT = 322;
     private static final int SYS_CLONE3 = 435;
     private static final long SIG_IGN = 1;
@@ -45,6 +47,8 @@ final class MissHandler {
     private final IndirectBranchTable ibl;
     private final Function<AppAddress, CacheAddress> translate;
     private final EventSink sink;
+    private int pendingSyscall = -1;
+    private long[] pendingArgs;
 
     MissHandler(Tracee tracee, SharedRegion region, Linker linker, IndirectBranchTable ibl,
                 Function<AppAddress, CacheAddress> translate, EventSink sink) {
@@ -85,10 +89,23 @@ final class MissHandler {
                 tracee.setRegisters(regs);
             }
             case SYSCALL -> {
+                // rip is already on the syscall instruction after the int3: nothing to change.
                 int number = (int) regs.rax();
                 vet(number, regs);
-                sink.syscall(number);
-                // rip is already on the syscall instruction after the int3: nothing to change.
+                pendingSyscall = number;
+                pendingArgs = new long[] {regs.get(Register.RDI), regs.get(Register.RSI), regs.get(Register.RDX),
+                        regs.get(Register.R10), regs.get(Register.R8), regs.get(Register.R9)};
+                if (number == SYS_EXIT || number == SYS_EXIT_GROUP) {
+                    sink.syscall(number, pendingArgs, 0);
+                    pendingSyscall = -1;
+                }
+            }
+            case SYSCALL_RESULT -> {
+                if (pendingSyscall < 0) {
+                    throw new IllegalStateException("syscall result without a syscall at " + stub.trap());
+                }
+                sink.syscall(pendingSyscall, pendingArgs, regs.rax());
+                pendingSyscall = -1;
             }
         }
     }

@@ -6,14 +6,14 @@ import java.util.List;
 
 /** Keeps everything the engine reports, in memory: the test-side stand-in for a run log. */
 final class CollectingSink implements EventSink {
-    final List<Block> blocks = new ArrayList<>();
+    final List<Fragment> blocks = new ArrayList<>();
     final List<Integer> syscalls = new ArrayList<>();
     final List<Integer> signals = new ArrayList<>();
     private int[] events = new int[1 << 16];
     private int eventCount;
 
     @Override
-    public void blockDefined(Block block) {
+    public void blockDefined(Fragment block) {
         if (block.id() != blocks.size()) {
             throw new AssertionError("block ids must be dense and in order: " + block);
         }
@@ -35,7 +35,7 @@ final class CollectingSink implements EventSink {
     }
 
     @Override
-    public void syscall(int number) {
+    public void syscall(int number, long[] args, long result) {
         syscalls.add(number);
     }
 

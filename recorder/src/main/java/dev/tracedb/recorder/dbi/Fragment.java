@@ -4,14 +4,14 @@ import dev.tracedb.store.Terminator;
 import java.util.Arrays;
 
 /**
- * A basic block as translated: its id (the value its prologue appends to the ring), where it is
+ * A fragment (DynamoRIO's term): a basic block as translated: its id (the value its prologue appends to the ring), where it is
  * in the program and in the cache, its original bytes and the address of each instruction. A
  * block starts wherever control first entered it, so blocks may overlap (a jump into the middle
  * of a translated block makes a new block). Immutable.
  */
-record Block(int id, AppAddress start, byte[] bytes, long[] instructionAddresses, Terminator terminator,
+record Fragment(int id, AppAddress start, byte[] bytes, long[] instructionAddresses, Terminator terminator,
              CacheAddress entry) {
-    Block {
+    Fragment {
         bytes = bytes.clone();
         instructionAddresses = instructionAddresses.clone();
     }
@@ -32,7 +32,7 @@ record Block(int id, AppAddress start, byte[] bytes, long[] instructionAddresses
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Block b && id == b.id && start.equals(b.start) && Arrays.equals(bytes, b.bytes)
+        return o instanceof Fragment b && id == b.id && start.equals(b.start) && Arrays.equals(bytes, b.bytes)
                 && Arrays.equals(instructionAddresses, b.instructionAddresses) && terminator == b.terminator
                 && entry.equals(b.entry);
     }
@@ -44,6 +44,6 @@ record Block(int id, AppAddress start, byte[] bytes, long[] instructionAddresses
 
     @Override
     public String toString() {
-        return "Block[" + id + " " + start + " -> " + entry + ", " + instructionCount() + " insns, " + terminator + "]";
+        return "Fragment[" + id + " " + start + " -> " + entry + ", " + instructionCount() + " insns, " + terminator + "]";
     }
 }
