@@ -139,6 +139,16 @@ class DbiSessionTest extends NoStrayProcesses {
         assertTrue(Arrays.equals(big.sink().instructionStream(), small.sink().instructionStream()));
     }
 
+    @Test
+    void codeOutOfReachOfTheCacheIsRefusedBeforeItRuns() throws IOException {
+        // A dynamic program: ld.so and libc lie ~40 TiB away from the cache near the executable.
+        Path out = tmp.resolve("dbi-simple-dbi.out");
+        UnsupportedProgramException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedProgramException.class,
+                () -> record("dbi-simple", RegionLayout.DEFAULT, "20"));
+        assertTrue(e.getMessage().contains("out of rel32 reach"), e.getMessage());
+        assertEquals("", Files.readString(out), "the program printed nothing: it was stopped before main");
+    }
+
     /** Every block starts with the ring prologue: mov and lea only, no flags written, nothing near rsp. */
     private static void checkPrologues(DbiSession engine, CollectingSink sink) {
         SharedRegion region = engine.region();
