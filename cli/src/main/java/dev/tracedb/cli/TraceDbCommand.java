@@ -28,7 +28,8 @@ import picocli.CommandLine.ScopeType;
             "Exit status: 0 ok, 1 the operation failed, 2 bad usage.",
             "The database is --db, else $TRACEDB_HOME, else ./tracedb-data.",
         },
-        subcommands = {RunsCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RecordCommand.class, ReplayCommand.class, VerifyCommand.class, RunsCommand.class,
+            InfoCommand.class, CommandLine.HelpCommand.class})
 public final class TraceDbCommand {
 
     static final int EXIT_OK = 0;

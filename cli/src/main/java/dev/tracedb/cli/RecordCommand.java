@@ -1,0 +1,191 @@
+package dev.tracedb.cli;
+
+import dev.tracedb.machine.linux.AddressRandomization;
+import dev.tracedb.machine.linux.LaunchException;
+import dev.tracedb.recorder.EngineKind;
+import dev.tracedb.recorder.Engines;
+import dev.tracedb.recorder.Progress;
+import dev.tracedb.recorder.RecordOptions;
+import dev.tracedb.recorder.RecordOutcome;
+import dev.tracedb.recorder.Recorder;
+import dev.tracedb.store.TraceDatabase;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tracedb record -- PROGRAM ARGS...}: runs a program under the recorder into a new run.
+ *
+ * <p>The program's stdin, stdout and stderr are the command's own, untouched; the command exits
+ * with the program's status (128+N if signal N killed it), so it can stand in for the program in a
+ * script. What tracedb itself says goes to stderr: a progress line while recording, only when
+ * there is a terminal, and one summary line at the end. A program that cannot be started exits 127
+ * (not found) or 126 (found but not executable), as {@code env}, {@code nice} and {@code timeout} do.
+ */
+@Command(name = "record", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a program and record every instruction it executes into a new run.",
+            "The program's stdin/stdout/stderr pass through; the exit status is the program's (128+N for signal N)."})
+final class RecordCommand implements Callable<Integer> {
+    static final int EXIT_NOT_FOUND = 127;
+    static final int EXIT_NOT_EXECUTABLE = 126;
+    private static final long PROGRESS_INTERVAL_MS = 500;
+
+    @ParentCommand
+    TraceDbCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "A name for the run (default: the program's file name).")
+    String name;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "step", converter = EngineConverter.class,
+            description = "step (ptrace single-step: exact, ~20k instructions/s) or dbi (the translator; not implemented yet). Default: step.")
+    EngineKind engine;
+
+    @Option(names = "--aslr", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Keep the system's address randomization. Default --no-aslr: the same program gets the same addresses in every run.")
+    boolean aslr;
+
+    @Option(names = "--quiet", description = "No summary line and no progress line.")
+    boolean quiet;
+
+    @Option(names = "--env", paramLabel = "NAME=VALUE",
+            description = {"Set a variable in the program's environment (repeatable); the rest is tracedb's own, in order.",
+                "E.g. GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX512ER,-AVX512PF",
+                "keeps glibc off AVX-512 string functions whose instructions the decoder does not know yet."})
+    List<String> env = new ArrayList<>();
+
+    @Parameters(paramLabel = "PROGRAM", arity = "1..*",
+            description = "The program and its arguments; put them after -- so that their options are not tracedb's.")
+    List<String> command;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        EngineKind kind = engine;
+        // Fails before anything is created if the engine does not exist yet.
+        Engines.create(kind);
+        RecordOptions options = RecordOptions.builder(command)
+                .environment(environment())
+                .engine(kind)
+                .runName(name)
+                .randomization(aslr ? AddressRandomization.SYSTEM_DEFAULT : AddressRandomization.DISABLED)
+                .build();
+        Path directory = root.databaseDirectory();
+        try (TraceDatabase db = TraceDatabase.open(directory)) {
+            Progress progress = new Progress();
+            Thread display = !quiet && System.console() != null ? startProgressLine(progress, err) : null;
+            RecordOutcome outcome;
+            try {
+                outcome = new Recorder(db).record(options, progress);
+            } catch (LaunchException e) {
+                err.println("tracedb: " + e.getMessage());
+                return e.getMessage().startsWith("no such program") ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+            } finally {
+                stop(display, err);
+            }
+            if (!quiet) {
+                err.println(summary(outcome));
+            }
+            err.flush();
+            return outcome.shellStatus();
+        }
+    }
+
+    /** The recorder's environment in its order, each --env replacing its variable in place or appended. */
+    private List<String> environment() {
+        List<String> result = new ArrayList<>(RecordOptions.builder(command).build().environment());
+        for (String setting : env) {
+            int eq = setting.indexOf('=');
+            if (eq <= 0) {
+                throw new ParameterException(spec.commandLine(), "--env needs NAME=VALUE, not '" + setting + "'");
+            }
+            String prefix = setting.substring(0, eq + 1);
+            int at = -1;
+            for (int i = 0; i < result.size(); i++) {
+                if (result.get(i).startsWith(prefix)) {
+                    at = i;
+                }
+            }
+            if (at >= 0) {
+                result.set(at, setting);
+            } else {
+                result.add(setting);
+            }
+        }
+        return result;
+    }
+
+    /** "step" or "dbi", in any case. */
+    static final class EngineConverter implements ITypeConverter<EngineKind> {
+        @Override
+        public EngineKind convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "step" -> EngineKind.STEP;
+                case "dbi" -> EngineKind.DBI;
+                default -> throw new TypeConversionException("unknown engine '" + value + "' (expected step or dbi)");
+            };
+        }
+    }
+
+    static String summary(RecordOutcome o) {
+        double seconds = Math.max(o.elapsed().toNanos(), 1) / 1e9;
+        return String.format(Locale.ROOT, "tracedb: recorded %s: %s instructions, %s block events, %s blocks, %s, %s (%s instructions/s)",
+                o.runId(), Formats.count(o.instructions()), Formats.count(o.blockEvents()), Formats.count(o.blocks()),
+                o.status(), Formats.duration(o.elapsed()), Formats.count((long) (o.instructions() / seconds)));
+    }
+
+    /** A daemon thread that rewrites one line on the terminal until interrupted. */
+    private static Thread startProgressLine(Progress progress, PrintWriter err) {
+        long start = System.nanoTime();
+        Thread thread = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(PROGRESS_INTERVAL_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                synchronized (err) {
+                    err.print(String.format(Locale.ROOT, "\rrecording: %s instructions, %s block events, %s instructions/s ",
+                            Formats.count(progress.instructions()), Formats.count(progress.blockEvents()),
+                            Formats.count((long) (progress.instructions() / seconds))));
+                    err.flush();
+                }
+            }
+        }, "tracedb-progress");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    private static void stop(Thread display, PrintWriter err) {
+        if (display == null) {
+            return;
+        }
+        display.interrupt();
+        try {
+            display.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (err) {
+            // erase the progress line so the summary starts on a clean line
+            err.print("\r\033[K");
+            err.flush();
+        }
+    }
+}
