@@ -52,6 +52,12 @@ final class CapstoneCorrections {
             case "adox" -> reads(draft, OF);
             case "lahf" -> reads(draft, LAHF_READS);
             case "pushf", "pushfq" -> reads(draft, Flags.ALL);
+            // Capstone 4.0.2 knows the AVX512F word forms of these (the others are the fallback's)
+            // but reports no flags: they set ZF and CF and clear OF, SF, AF and PF
+            case "kortestw", "ktestw" -> {
+                draft.flagsWritten = Flags.STATUS;
+                draft.addWritten(Register.RFLAGS);
+            }
             default -> {
             }
         }

@@ -82,10 +82,11 @@ final class CapstoneDecoder implements Decoder {
         int offset = offsetOf(code, codeAddress, address);
         int available = Math.min(code.length - offset, Instruction.MAX_LENGTH);
         load(code, offset, available, address);
-        if (!next()) {
+        Instruction instruction = nextInstruction(code, offset, available);
+        if (instruction == null) {
             throw undecodable(code, offset, available);
         }
-        return read();
+        return instruction;
     }
 
     @Override
@@ -99,7 +100,8 @@ final class CapstoneDecoder implements Decoder {
         load(code, offset, available, start);
         List<Instruction> instructions = new ArrayList<>();
         while (instructions.size() < maxInstructions) {
-            if (!next()) {
+            Instruction instruction = nextInstruction(code, offset, available);
+            if (instruction == null) {
                 int left = remaining();
                 if (left == 0 || (left < Instruction.MAX_LENGTH && offset + available == code.length)) {
                     // out of bytes, possibly mid-instruction: the caller may fetch more and retry
@@ -107,7 +109,6 @@ final class CapstoneDecoder implements Decoder {
                 }
                 throw undecodable(code, offset + available - left, left);
             }
-            Instruction instruction = read();
             instructions.add(instruction);
             if (instruction.endsBlock()) {
                 return new BasicBlock(start, instructions, BasicBlock.End.CONTROL_TRANSFER);
@@ -120,9 +121,8 @@ final class CapstoneDecoder implements Decoder {
     public long decodeAll(byte[] code, long codeAddress, Consumer<? super Instruction> sink) {
         load(code, 0, code.length, codeAddress);
         long count = 0;
-        while (next()) {
-            sink.accept(read());
-            count++;
+        for (Instruction instruction; (instruction = nextInstruction(code, 0, code.length)) != null; count++) {
+            sink.accept(instruction);
         }
         int left = remaining();
         if (left != 0) {
@@ -165,6 +165,28 @@ final class CapstoneDecoder implements Decoder {
         cursorView.putLong(CURSOR_CODE, Pointer.nativeValue(code));
         cursorView.putLong(CURSOR_SIZE, length);
         cursorView.putLong(CURSOR_ADDRESS, address);
+    }
+
+    /**
+     * The instruction at the cursor, decoded by Capstone or else by the {@link FallbackDecoder},
+     * with the cursor moved past it; null if neither decodes it (the cursor then stays put).
+     * {@code bytes[loadedOffset, loadedOffset + loadedLength)} is what {@link #load} copied.
+     */
+    private Instruction nextInstruction(byte[] bytes, int loadedOffset, int loadedLength) {
+        if (next()) {
+            return read();
+        }
+        int left = remaining();
+        long address = cursorView.getLong(CURSOR_ADDRESS);
+        Instruction instruction = FallbackDecoder.decode(bytes, loadedOffset + loadedLength - left, left, address);
+        if (instruction != null) {
+            // cs_disasm_iter leaves the cursor where it failed; step over what the fallback read
+            int length = instruction.length();
+            cursorView.putLong(CURSOR_CODE, cursorView.getLong(CURSOR_CODE) + length);
+            cursorView.putLong(CURSOR_SIZE, left - length);
+            cursorView.putLong(CURSOR_ADDRESS, address + length);
+        }
+        return instruction;
     }
 
     private boolean next() {

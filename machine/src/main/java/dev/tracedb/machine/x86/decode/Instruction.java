@@ -23,11 +23,13 @@ import java.util.Set;
  * @param flagsWritten     flags the instruction may change (set, cleared, computed or left undefined)
  * @param flagsUndefined   the subset of {@code flagsWritten} left undefined
  * @param encoding         where displacement and immediate sit in {@code bytes}
+ * @param decodedBy        Capstone, or our fallback for what Capstone 4.0.2 cannot decode
  */
 public record Instruction(long address, byte[] bytes, String mnemonic, String operandText,
                           Set<InstructionGroup> groups, List<Operand> operands,
                           Set<Register> registersRead, Set<Register> registersWritten,
-                          Flags flagsRead, Flags flagsWritten, Flags flagsUndefined, Encoding encoding) {
+                          Flags flagsRead, Flags flagsWritten, Flags flagsUndefined, Encoding encoding,
+                          DecodedBy decodedBy) {
 
     /** The longest instruction the CPU accepts; decoding never needs more bytes than this. */
     public static final int MAX_LENGTH = 15;
@@ -39,6 +41,7 @@ public record Instruction(long address, byte[] bytes, String mnemonic, String op
         Objects.requireNonNull(flagsWritten, "flagsWritten");
         Objects.requireNonNull(flagsUndefined, "flagsUndefined");
         Objects.requireNonNull(encoding, "encoding");
+        Objects.requireNonNull(decodedBy, "decodedBy");
         if (bytes.length == 0 || bytes.length > MAX_LENGTH) {
             throw new IllegalArgumentException("an x86 instruction has 1 to 15 bytes, not " + bytes.length);
         }
@@ -47,6 +50,15 @@ public record Instruction(long address, byte[] bytes, String mnemonic, String op
         operands = List.copyOf(operands);
         registersRead = EnumBitSet.copyOf(registersRead, Register.class);
         registersWritten = EnumBitSet.copyOf(registersWritten, Register.class);
+    }
+
+    /** An instruction decoded by Capstone. */
+    public Instruction(long address, byte[] bytes, String mnemonic, String operandText,
+                       Set<InstructionGroup> groups, List<Operand> operands,
+                       Set<Register> registersRead, Set<Register> registersWritten,
+                       Flags flagsRead, Flags flagsWritten, Flags flagsUndefined, Encoding encoding) {
+        this(address, bytes, mnemonic, operandText, groups, operands, registersRead, registersWritten, flagsRead,
+                flagsWritten, flagsUndefined, encoding, DecodedBy.CAPSTONE);
     }
 
     @Override
@@ -125,7 +137,8 @@ public record Instruction(long address, byte[] bytes, String mnemonic, String op
                 && flagsRead.equals(other.flagsRead)
                 && flagsWritten.equals(other.flagsWritten)
                 && flagsUndefined.equals(other.flagsUndefined)
-                && encoding.equals(other.encoding);
+                && encoding.equals(other.encoding)
+                && decodedBy == other.decodedBy;
     }
 
     @Override

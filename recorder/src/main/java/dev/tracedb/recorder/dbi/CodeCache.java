@@ -1,0 +1,62 @@
+package dev.tracedb.recorder.dbi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The code area of the shared region: an append-only arena of translated blocks, exit stubs and
+ * the shared indirect-branch lookup routine. Nothing is ever freed or moved (no cache flush yet):
+ * when the arena is full, recording stops with {@link UnsupportedProgramException}.
+ *
+ * <p>Code is first emitted into a buffer whose base is {@link #next()}, then copied in with
+ * {@link #commit}. Blocks start 16-byte aligned, which keeps each hot block's first bytes in one
+ * fetch line. Not thread-safe; call only while the tracee is stopped.
+ */
+final class CodeCache {
+    private static final int ALIGN = 16;
+
+    private final SharedRegion region;
+    private final ByteBuffer bytes;
+    private final int end;
+    private int next;
+
+    CodeCache(SharedRegion region) {
+        this.region = region;
+        this.bytes = region.buffer();
+        this.next = region.layout().codeOffset();
+        this.end = region.layout().totalBytes();
+    }
+
+    /** Where the next committed code will start. */
+    CacheAddress next() {
+        return region.at(next);
+    }
+
+    /** Bytes used so far. */
+    int used() {
+        return next - region.layout().codeOffset();
+    }
+
+    /**
+     * Copies {@code code}, which was emitted for address {@link #next()}, into the cache and returns
+     * that address.
+     */
+    CacheAddress commit(byte[] code, CacheAddress emittedFor) {
+        if (!emittedFor.equals(next())) {
+            throw new IllegalStateException("code emitted for " + emittedFor + " but the cache is at " + next());
+        }
+        if (code.length > end - next) {
+            throw new UnsupportedProgramException("code cache full (" + region.layout().codeBytes()
+                    + " bytes); flushing the cache is not implemented");
+        }
+        bytes.put(next, code);
+        CacheAddress at = region.at(next);
+        next = (next + code.length + ALIGN - 1) & -ALIGN;
+        return at;
+    }
+
+    /** Points the rel32 field at {@code field} (the last four bytes of a jmp or jcc) to {@code target}. */
+    void patchRel32(CacheAddress field, CacheAddress target) {
+        long displacement = target.value() - (field.value() + 4);
+        bytes.putInt(region.offsetOf(field), Math.toIntExact(displacement));
+    }
+}

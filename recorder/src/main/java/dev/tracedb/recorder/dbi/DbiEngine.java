@@ -1,0 +1,76 @@
+package dev.tracedb.recorder.dbi;
+
+import dev.tracedb.machine.linux.LoadedModule;
+import dev.tracedb.machine.linux.ProcMaps;
+import dev.tracedb.machine.linux.StopEvent;
+import dev.tracedb.machine.x86.decode.BasicBlock;
+import dev.tracedb.recorder.Block;
+import dev.tracedb.recorder.BlockTable;
+import dev.tracedb.recorder.Engine;
+import dev.tracedb.recorder.Recording;
+import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.Terminator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * The {@code --engine dbi} recorder: runs the program from a code cache in shared memory (see
+ * the package documentation) and logs through the framework's services. Blocks come from the
+ * recording's {@link BlockTable}, so their ids are those defined in the log, exactly as the step
+ * engine's are.
+ *
+ * <p>Supported now: one thread, static or dynamic programs whose code and RIP-relative data lie
+ * within ±2 GiB of the code cache (in practice the main executable; a dynamic program's
+ * libraries are refused at their first RIP-relative access, see {@link BlockTranslator}).
+ * Refused with {@link UnsupportedProgramException}: clone/fork/exec, signal handlers, the
+ * instructions listed in {@link BlockTranslator}. Not thread-safe; {@link #record} runs on the
+ * tracer thread.
+ */
+public final class DbiEngine implements Engine {
+    private final RegionLayout layout;
+
+    public DbiEngine() {
+        this(RegionLayout.DEFAULT);
+    }
+
+    DbiEngine(RegionLayout layout) {
+        this.layout = layout;
+    }
+
+    @Override
+    public ExitStatus record(Recording recording) {
+        RunWriterSink sink = new RunWriterSink(recording.writer(), recording.progress());
+        BlockSource source = address -> fromTable(recording.blocks().blockAt(address.value()));
+        LoadedModule executable = executable(recording.tracee().pid());
+        try (DbiSession session = new DbiSession(recording.tracee(), executable, layout, source, sink)) {
+            StopEvent end = session.run().end();
+            if (end instanceof StopEvent.Exited e) {
+                return ExitStatus.exited(e.code());
+            }
+            if (end instanceof StopEvent.Killed k) {
+                return ExitStatus.killedBy(k.signal().number());
+            }
+            throw new IllegalStateException("recording ended without the program's end: " + end);
+        }
+    }
+
+    private static BlockSource.Source fromTable(Block block) {
+        BasicBlock.End end = block.terminator() == Terminator.FALL_THROUGH
+                ? BasicBlock.End.INSTRUCTION_LIMIT : BasicBlock.End.CONTROL_TRANSFER;
+        return new BlockSource.Source(block.id(), new BasicBlock(block.address(), block.instructions(), end));
+    }
+
+    /** The module of the process's main executable ({@code /proc/PID/exe}). */
+    static LoadedModule executable(int pid) {
+        try {
+            Path exe = Path.of("/proc/" + pid + "/exe").toRealPath();
+            return LoadedModule.group(ProcMaps.read(pid)).stream()
+                    .filter(m -> Path.of(m.path()).equals(exe)).findFirst()
+                    .orElseThrow(() -> new UnsupportedProgramException("cannot find the main executable " + exe
+                            + " in the memory map of process " + pid));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

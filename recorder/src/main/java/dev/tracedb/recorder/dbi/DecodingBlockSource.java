@@ -1,0 +1,54 @@
+package dev.tracedb.recorder.dbi;
+
+import dev.tracedb.machine.linux.RemoteAddress;
+import dev.tracedb.machine.linux.RemoteMemory;
+import dev.tracedb.machine.x86.decode.BasicBlock;
+import dev.tracedb.machine.x86.decode.Decoder;
+import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
+
+/**
+ * Decodes blocks straight from the tracee's memory and numbers them 0, 1, 2, ... in the order they
+ * are asked for: the engine's own block source, without a log. Not thread-safe.
+ */
+final class DecodingBlockSource implements BlockSource, AutoCloseable {
+    private static final long PAGE = 4096;
+
+    private final RemoteMemory memory;
+    private final Decoder decoder = Decoder.open();
+    private int nextId;
+
+    DecodingBlockSource(RemoteMemory memory) {
+        this.memory = memory;
+    }
+
+    /** Decodes from the rest of the page at {@code start} and the next page, if that is mapped. */
+    @Override
+    public Source blockAt(AppAddress start) {
+        long pageEnd = (start.value() & -PAGE) + PAGE;
+        byte[] code;
+        try {
+            code = memory.read(RemoteAddress.of(start.value()), (int) (pageEnd + PAGE - start.value()));
+        } catch (RemoteMemory.RemoteMemoryException nextPageUnmapped) {
+            try {
+                code = memory.read(RemoteAddress.of(start.value()), (int) (pageEnd - start.value()));
+            } catch (RemoteMemory.RemoteMemoryException e) {
+                throw new UnsupportedProgramException("the program jumps to unreadable memory at " + start, e);
+            }
+        }
+        try {
+            BasicBlock bb = decoder.decodeBlock(code, start.value(), start.value());
+            if (bb.instructions().isEmpty()) {
+                throw new UnsupportedProgramException("no complete instruction at " + start);
+            }
+            return new Source(nextId++, bb);
+        } catch (UndecodableInstructionException e) {
+            throw new UnsupportedProgramException("cannot decode the program's code in the block at " + start
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        decoder.close();
+    }
+}

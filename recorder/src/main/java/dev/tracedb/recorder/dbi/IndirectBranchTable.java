@@ -1,0 +1,103 @@
+package dev.tracedb.recorder.dbi;
+
+import dev.tracedb.machine.x86.encode.Assembler;
+import dev.tracedb.machine.x86.encode.CodeBuffer;
+import dev.tracedb.machine.x86.encode.Gpr;
+import dev.tracedb.machine.x86.encode.Label;
+import dev.tracedb.machine.x86.encode.Mem;
+import java.nio.ByteBuffer;
+
+/**
+ * Returns and indirect jumps and calls: an inline hash table from original target to cache
+ * address, and the one shared lookup routine that translated code jumps to.
+ *
+ * <p>Contract at the routine's entry: rax holds the original (app) target, the application's rax
+ * is in {@link RegionLayout#SPILL_IBL_RAX}, and the stack is already what the app's branch left
+ * (a {@code ret} has popped, a call has pushed the original return address).
+ *
+ * <p>The lookup must not change the flags, which the target may read. So the table is direct
+ * mapped on the low 16 bits of the target, taken with {@code movzx} (no flags), and each entry
+ * holds the <em>negated</em> target: {@code lea rcx, [rcx + rax]} is zero exactly on a hit, and
+ * {@code jrcxz} tests that without flags. Empty entries hold 1 (the negation of target -1, which
+ * is never a user-space address). A hit costs 14 instructions and one indirect jump; a miss traps
+ * to Java with rax = target ({@link ExitStub.Kind#INDIRECT_MISS}), which restores rax, rcx and
+ * rdx from their slots, translates, {@link #insert inserts} and resumes at the translation. A
+ * colliding insert overwrites: the table is a cache, never the truth.
+ *
+ * <p>Not thread-safe; insert only while the tracee is stopped.
+ */
+final class IndirectBranchTable {
+    private static final long EMPTY_KEY = 1;
+
+    private final SharedRegion region;
+    private final ByteBuffer bytes;
+    private CacheAddress routine;
+    private ExitStub missStub;
+    private long inserts;
+
+    IndirectBranchTable(SharedRegion region) {
+        this.region = region;
+        this.bytes = region.buffer();
+        for (int i = 0; i < RegionLayout.IBL_ENTRIES; i++) {
+            int at = RegionLayout.IBL_OFFSET + i * RegionLayout.IBL_ENTRY_BYTES;
+            bytes.putLong(at, EMPTY_KEY);
+            bytes.putLong(at + 8, 0);
+        }
+    }
+
+    /** Emits the lookup routine into the cache; call once before translating. Returns its miss stub. */
+    ExitStub emitRoutine(CodeCache cache) {
+        CacheAddress at = cache.next();
+        CodeBuffer buffer = new CodeBuffer(at.value());
+        Assembler a = new Assembler(buffer);
+        Label hit = new Label();
+        a.mov(Mem.rip(slot(RegionLayout.SPILL_IBL_RCX)), Gpr.RCX);
+        a.mov(Mem.rip(slot(RegionLayout.SPILL_IBL_RDX)), Gpr.RDX);
+        buffer.emit8(0x0f); // movzx ecx, ax: the hash, without touching the flags
+        buffer.emit8(0xb7);
+        buffer.emit8(0xc8);
+        a.lea(Gpr.RCX, Mem.of(Gpr.RCX, Gpr.RCX, 1, 0));
+        a.lea(Gpr.RDX, Mem.rip(slot(RegionLayout.IBL_OFFSET)));
+        a.lea(Gpr.RDX, Mem.of(Gpr.RDX, Gpr.RCX, 8, 0));
+        a.mov(Gpr.RCX, Mem.of(Gpr.RDX));
+        a.lea(Gpr.RCX, Mem.of(Gpr.RCX, Gpr.RAX, 1, 0));
+        a.jrcxz(hit);
+        CacheAddress trap = CacheAddress.of(buffer.address());
+        a.int3();
+        a.bind(hit);
+        a.mov(Gpr.RDX, Mem.of(Gpr.RDX, 8));
+        a.mov(Mem.rip(slot(RegionLayout.IBL_JUMP_SLOT)), Gpr.RDX);
+        a.mov(Gpr.RCX, Mem.rip(slot(RegionLayout.SPILL_IBL_RCX)));
+        a.mov(Gpr.RDX, Mem.rip(slot(RegionLayout.SPILL_IBL_RDX)));
+        a.mov(Gpr.RAX, Mem.rip(slot(RegionLayout.SPILL_IBL_RAX)));
+        a.jmp(Mem.rip(slot(RegionLayout.IBL_JUMP_SLOT)));
+        routine = cache.commit(a.finish(), at);
+        missStub = ExitStub.indirectMiss(trap);
+        return missStub;
+    }
+
+    /** The lookup routine's entry. */
+    CacheAddress routine() {
+        if (routine == null) {
+            throw new IllegalStateException("lookup routine not emitted yet");
+        }
+        return routine;
+    }
+
+    /** Makes lookups of {@code target} go to {@code entry}. */
+    void insert(AppAddress target, CacheAddress entry) {
+        int at = RegionLayout.IBL_OFFSET + (int) (target.value() & (RegionLayout.IBL_ENTRIES - 1)) * RegionLayout.IBL_ENTRY_BYTES;
+        // Value first: the tracee is stopped, but a reader that saw the new key must find its value.
+        bytes.putLong(at + 8, entry.value());
+        bytes.putLong(at, -target.value());
+        inserts++;
+    }
+
+    long inserts() {
+        return inserts;
+    }
+
+    private long slot(int offset) {
+        return region.at(offset).value();
+    }
+}

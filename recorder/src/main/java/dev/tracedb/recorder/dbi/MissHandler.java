@@ -1,0 +1,141 @@
+package dev.tracedb.recorder.dbi;
+
+import dev.tracedb.machine.linux.Register;
+import dev.tracedb.machine.linux.Registers;
+import dev.tracedb.machine.linux.RemoteAddress;
+import dev.tracedb.machine.linux.Tracee;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Answers the tracee's requests (DynamoRIO's dispatch): the tracee stopped on one of our
+ * {@code int3} stubs, rip one past it; this class finds the stub, does what it asks and sets the
+ * registers so that resuming continues the program in the cache.
+ *
+ * <p>The handshake is a ptrace stop (SIGTRAP, then GETREGS/SETREGS and PTRACE_CONT): simple and
+ * obviously correct, and the int3 itself changes nothing but rip. It costs one ptrace round trip
+ * per miss; a shared-memory handshake (spin, then futex) is the planned replacement.
+ *
+ * <p>System calls the engine cannot follow are refused here, before they run: thread and process
+ * creation (the child would run our code cache unrecorded, writing into our ring), exec, and
+ * installing a signal handler (the kernel would start the handler at its original address,
+ * outside the cache).
+ *
+ * <p>Not thread-safe: tracer thread only.
+ */
+final class MissHandler {
+    private static final int SYS_RT_SIGACTION = 13;
+    private static final int SYS_RT_SIGRETURN = 15;
+    private static final int SYS_CLONE = 56;
+    private static final int SYS_FORK = 57;
+    private static final int SYS_VFORK = 58;
+    private static final int SYS_EXECVE = 59;
+    private static final int SYS_EXIT = 60;
+    private static final int SYS_EXIT_GROUP = 231;
+    private static final int SYS_EXECVEAT = 322;
+    private static final int SYS_CLONE3 = 435;
+    private static final long SIG_IGN = 1;
+
+    /** Counts of requests by kind, for the engine's statistics. */
+    private final long[] counts = new long[ExitStub.Kind.values().length];
+    private final Map<Long, ExitStub> stubsByTrap = new HashMap<>();
+    private final Tracee tracee;
+    private final ByteBuffer control;
+    private final Linker linker;
+    private final IndirectBranchTable ibl;
+    private final Function<AppAddress, CacheAddress> translate;
+    private final EventSink sink;
+    private int pendingSyscall = -1;
+    private long[] pendingArgs;
+
+    MissHandler(Tracee tracee, SharedRegion region, Linker linker, IndirectBranchTable ibl,
+                Function<AppAddress, CacheAddress> translate, EventSink sink) {
+        this.tracee = tracee;
+        this.control = region.buffer();
+        this.linker = linker;
+        this.ibl = ibl;
+        this.translate = translate;
+        this.sink = sink;
+    }
+
+    void register(ExitStub stub) {
+        stubsByTrap.put(stub.trap().value(), stub);
+    }
+
+    /** The stub whose int3 stopped the tracee with this rip, or null if the trap is not ours. */
+    ExitStub stubAt(RemoteAddress rip) {
+        return stubsByTrap.get(rip.value() - 1);
+    }
+
+    /** Handles the request of {@code stub}; {@code regs} are the tracee's current registers. */
+    void handle(ExitStub stub, Registers regs) {
+        counts[stub.kind().ordinal()]++;
+        switch (stub.kind()) {
+            case DIRECT -> {
+                CacheAddress entry = translate.apply(stub.target());
+                linker.link(stub, entry);
+                tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
+            }
+            case INDIRECT_MISS -> {
+                AppAddress target = AppAddress.of(regs.rax());
+                CacheAddress entry = translate.apply(target);
+                ibl.insert(target, entry);
+                regs.set(Register.RAX, control.getLong(RegionLayout.SPILL_IBL_RAX))
+                        .set(Register.RCX, control.getLong(RegionLayout.SPILL_IBL_RCX))
+                        .set(Register.RDX, control.getLong(RegionLayout.SPILL_IBL_RDX))
+                        .setRip(RemoteAddress.of(entry.value()));
+                tracee.setRegisters(regs);
+            }
+            case SYSCALL -> {
+                // rip is already on the syscall instruction after the int3: nothing to change.
+                int number = (int) regs.rax();
+                vet(number, regs);
+                pendingSyscall = number;
+                pendingArgs = new long[] {regs.get(Register.RDI), regs.get(Register.RSI), regs.get(Register.RDX),
+                        regs.get(Register.R10), regs.get(Register.R8), regs.get(Register.R9)};
+                if (number == SYS_EXIT || number == SYS_EXIT_GROUP) {
+                    sink.syscall(number, pendingArgs, 0);
+                    pendingSyscall = -1;
+                }
+            }
+            case SYSCALL_RESULT -> {
+                if (pendingSyscall < 0) {
+                    throw new IllegalStateException("syscall result without a syscall at " + stub.trap());
+                }
+                sink.syscall(pendingSyscall, pendingArgs, regs.rax());
+                pendingSyscall = -1;
+            }
+        }
+    }
+
+    private void vet(int number, Registers regs) {
+        String what = switch (number) {
+            case SYS_CLONE, SYS_CLONE3 -> "clone (threads and child processes)";
+            case SYS_FORK, SYS_VFORK -> "fork";
+            case SYS_EXECVE, SYS_EXECVEAT -> "exec";
+            case SYS_RT_SIGRETURN -> "rt_sigreturn";
+            case SYS_RT_SIGACTION -> installsHandler(regs) ? "installing a signal handler" : null;
+            default -> null;
+        };
+        if (what != null) {
+            throw new UnsupportedProgramException("the program makes system call " + number + ": " + what
+                    + " is not supported by the DBI engine yet; recording stopped before it ran");
+        }
+    }
+
+    /** rt_sigaction(sig, act, ...) with act's handler neither SIG_DFL nor SIG_IGN. */
+    private boolean installsHandler(Registers regs) {
+        long act = regs.get(Register.RSI);
+        if (act == 0) {
+            return false;
+        }
+        long handler = tracee.memory().readLong(RemoteAddress.of(act));
+        return handler != 0 && handler != SIG_IGN;
+    }
+
+    long count(ExitStub.Kind kind) {
+        return counts[kind.ordinal()];
+    }
+}

@@ -1,0 +1,66 @@
+package dev.tracedb.recorder.dbi;
+
+/**
+ * Where each part of the shared region lies, as offsets from its start. One file, one mapping:
+ * <pre>
+ *   0x0000            control page: spill slots, ring cursor, indirect-branch target slot
+ *   0x1000            indirect-branch table: {@link #IBL_ENTRIES} entries of 16 bytes
+ *   ringOffset        the event ring: 4-byte block ids
+ *   ringEnd           one guard page, PROT_NONE in the tracee: "ring full" becomes a SIGSEGV
+ *   codeOffset        the code cache: translated blocks and exit stubs
+ * </pre>
+ * Each spill slot has one user, so no sequence can clobber another's saved value. Slots that
+ * translated code writes on every block (cursor, prologue spill) sit on their own cache line.
+ * Immutable.
+ */
+public record RegionLayout(int ringBytes, int codeBytes) {
+    public static final int PAGE = 4096;
+
+    /** Prologue: the scratch register (rax) while the ring cursor is in it. */
+    public static final int SPILL_PROLOGUE = 0x00;
+    /** The ring cursor: tracee address of the next free 4-byte slot. */
+    public static final int RING_CURSOR = 0x08;
+    /** Indirect branches: rax, rcx, rdx saved while the target is looked up. */
+    public static final int SPILL_IBL_RAX = 0x40;
+    public static final int SPILL_IBL_RCX = 0x48;
+    public static final int SPILL_IBL_RDX = 0x50;
+    /** Indirect branches: the cache address found, jumped to through memory. */
+    public static final int IBL_JUMP_SLOT = 0x58;
+
+    public static final int IBL_OFFSET = PAGE;
+    /** 2^16 entries indexed by the low 16 bits of the target (movzx: no flags touched). */
+    public static final int IBL_ENTRIES = 1 << 16;
+    public static final int IBL_ENTRY_BYTES = 16;
+
+    /** A ring of ~4 M events (16 MiB) and 32 MiB of code. */
+    public static final RegionLayout DEFAULT = new RegionLayout(16 << 20, 32 << 20);
+
+    public RegionLayout {
+        if (ringBytes <= 0 || ringBytes % PAGE != 0) {
+            throw new IllegalArgumentException("ring size must be a positive multiple of a page: " + ringBytes);
+        }
+        if (codeBytes <= 0 || codeBytes % PAGE != 0) {
+            throw new IllegalArgumentException("code size must be a positive multiple of a page: " + codeBytes);
+        }
+    }
+
+    public int ringOffset() {
+        return IBL_OFFSET + IBL_ENTRIES * IBL_ENTRY_BYTES;
+    }
+
+    public int ringEnd() {
+        return ringOffset() + ringBytes;
+    }
+
+    public int guardOffset() {
+        return ringEnd();
+    }
+
+    public int codeOffset() {
+        return guardOffset() + PAGE;
+    }
+
+    public int totalBytes() {
+        return codeOffset() + codeBytes;
+    }
+}

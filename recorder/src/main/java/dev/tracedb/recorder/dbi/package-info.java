@@ -1,0 +1,57 @@
+/**
+ * The DBI engine ({@code --engine dbi}): a dynamic binary translator whose translator runs in
+ * Java, in the manner of DynamoRIO. The tracee executes only code that Java wrote into a
+ * shared-memory code cache; every translated block appends its id to a shared-memory ring.
+ *
+ * <h2>Mechanisms, one per file</h2>
+ * {@link dev.tracedb.recorder.dbi.SharedRegion} (the /dev/shm file both processes map) laid out by
+ * {@link dev.tracedb.recorder.dbi.RegionLayout}; {@link dev.tracedb.recorder.dbi.CodeCache};
+ * {@link dev.tracedb.recorder.dbi.BlockTranslator} (the mangler); {@link dev.tracedb.recorder.dbi.ExitStub};
+ * {@link dev.tracedb.recorder.dbi.Linker}; {@link dev.tracedb.recorder.dbi.IndirectBranchTable};
+ * {@link dev.tracedb.recorder.dbi.MissHandler} (dispatch); {@link dev.tracedb.recorder.dbi.Ring};
+ * {@link dev.tracedb.recorder.dbi.DbiSession} (one run) behind {@link dev.tracedb.recorder.dbi.DbiEngine}
+ * (the framework's {@code Engine}). Addresses say which space they live in:
+ * {@link dev.tracedb.recorder.dbi.AppAddress} versus {@link dev.tracedb.recorder.dbi.CacheAddress}.
+ *
+ * <h2>Decisions</h2>
+ * <ul>
+ * <li><b>Shared memory.</b> One file, mode 0600 from creation, 128-bit random name, mapped RWX
+ *     and MAP_SHARED by the tracee (injected open+mmap, fd closed at once) and READ_WRITE by Java,
+ *     then unlinked. It is placed with MAP_FIXED_NOREPLACE just below the main executable, or
+ *     1 GiB above its end (room for brk) when there is no room below (non-PIE at 4 MiB), so
+ *     rel32 reaches the program's code and data.</li>
+ * <li><b>Flags.</b> Nothing the engine inserts writes the flags: the prologue is mov/lea only,
+ *     the indirect-branch lookup hashes with movzx and compares with lea + jrcxz against negated
+ *     keys. No pushf/popf.</li>
+ * <li><b>Red zone.</b> Inserted code never stores below rsp: scratch registers go to spill
+ *     slots in the region's control page, one slot per user. The only stack writes are the call's
+ *     own push of the <em>original</em> return address, exactly as natively.</li>
+ * <li><b>Events.</b> 4 bytes (the block id) per executed block, in the ring. The page after the
+ *     ring is PROT_NONE: the store that would overflow faults at the guard address, Java drains
+ *     the full ring and restarts the store with rax at the ring's start. The ring is also drained
+ *     at every stop, so syscalls and signals land at their place in the stream.</li>
+ * <li><b>Misses.</b> Exit stubs are {@code int3}: a ptrace stop, GETREGS, translate, link
+ *     (re-point the branch's rel32 at the target), SETREGS, continue. A shared-memory handshake
+ *     (spin, then futex) is the next step; it removes the ptrace round trip, not the translation.</li>
+ * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: clone,
+ *     fork, vfork, exec, rt_sigreturn and installing a signal handler are refused before they
+ *     run), after (log number, six arguments, result). rcx is then set to the original next
+ *     address, as the kernel would have set it natively.</li>
+ * <li><b>Signals.</b> Handlers are refused at rt_sigaction. Any other signal is logged and
+ *     delivered with its default action. Not yet done: the framework's rule that a block
+ *     interrupted by a signal be logged as its retired prefix (the prologue has already logged
+ *     the whole block).</li>
+ * <li><b>Refusals</b> ({@link dev.tracedb.recorder.dbi.UnsupportedProgramException}, a
+ *     {@code RecordingStoppedException}): code or RIP-relative data out of rel32 reach of the
+ *     cache (libraries of a dynamic program: one cache per module is the fix), undecodable
+ *     instructions (Capstone 4.0.2 lacks AVX-512 opmask forms), int/int3/hlt/ud2/far transfers,
+ *     sysenter, RTM, a full code cache. Known gaps that are <em>not</em> detected yet:
+ *     self-modifying code and code unmapped after translation (the cache is never invalidated),
+ *     and x87 state saves, which expose cache addresses as the FPU instruction pointer.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: none of the classes is thread-safe. One recording is driven by one thread,
+ * the tracer thread; Java writes the shared region only while the tracee is stopped, and the
+ * ptrace stop/resume orders those writes with the tracee's execution.
+ */
+package dev.tracedb.recorder.dbi;

@@ -1,0 +1,129 @@
+package dev.tracedb.recorder.dbi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.machine.linux.AddressRandomization;
+import dev.tracedb.machine.linux.Tracee;
+import dev.tracedb.machine.linux.Tracer;
+import dev.tracedb.recorder.BlockTable;
+import dev.tracedb.recorder.EngineKind;
+import dev.tracedb.recorder.ModuleTracker;
+import dev.tracedb.recorder.Progress;
+import dev.tracedb.recorder.RecordOptions;
+import dev.tracedb.recorder.RecordOutcome;
+import dev.tracedb.recorder.Recorder;
+import dev.tracedb.recorder.Recording;
+import dev.tracedb.store.BlockDefined;
+import dev.tracedb.store.EventVisitor;
+import dev.tracedb.store.ExecBatchHeader;
+import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.MachineInfo;
+import dev.tracedb.store.RunId;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.TraceDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The DBI engine behind the framework's Engine interface, against the step engine, log to log. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class DbiEngineTest extends NoStrayProcesses {
+    @TempDir
+    Path tmp;
+
+    private RecordOptions options(String program, Path stdout, EngineKind engine, String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(TestPrograms.path(program).toString());
+        argv.addAll(List.of(args));
+        return RecordOptions.builder(argv).environment(DbiSessionTest.ENV).randomization(AddressRandomization.DISABLED)
+                .engine(engine).stdout(stdout).build();
+    }
+
+    /** What Recorder does, with the DBI engine (Engines.create does not know it yet). */
+    private RunId recordDbi(TraceDatabase db, RecordOptions options, dev.tracedb.machine.linux.LaunchOptions launch) {
+        try (Tracer tracer = Tracer.start("dbi-engine-test")) {
+            return tracer.call(() -> {
+                try (Tracee tracee = Tracee.launch(tracer, launch);
+                     RunWriter writer = db.createRun("dbi", new RunStarted(options.argv(), tmp.toString(),
+                             options.environment(), MachineInfo.current(), Instant.now()))) {
+                    ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
+                    try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer)) {
+                        Progress progress = new Progress();
+                        ExitStatus status = new DbiEngine().record(
+                                new Recording(options, tracee, writer, modules, blocks, progress));
+                        writer.end(status);
+                        assertEquals(writer.blockEvents(), progress.blockEvents());
+                        return writer.id();
+                    }
+                }
+            });
+        }
+    }
+
+    /** The log as lines: blocks defined, block events, syscalls, signals, the end. */
+    private static List<String> dump(TraceDatabase db, RunId run) {
+        List<String> lines = new ArrayList<>();
+        try (RunReader reader = db.openRun(run)) {
+            reader.replay(new EventVisitor() {
+                @Override
+                public void blockDefined(BlockDefined b) {
+                    lines.add(b.toString());
+                }
+
+                @Override
+                public void execBatch(ExecBatchHeader header, int[] blockIds) {
+                    for (int i = 0; i < header.eventCount(); i++) {
+                        lines.add("exec " + blockIds[i]);
+                    }
+                }
+
+                @Override
+                public void syscall(SyscallResult s) {
+                    // getpid, gettid and set_tid_address return the (different) pid of each run.
+                    boolean pid = s.number() == 39 || s.number() == 186 || s.number() == 218;
+                    lines.add("syscall " + s.number() + " " + Arrays.toString(s.args()) + " = " + (pid ? "PID" : s.result()));
+                }
+
+                @Override
+                public void signal(dev.tracedb.store.SignalDelivered s) {
+                    lines.add(s.toString());
+                }
+            });
+            lines.add("ended " + reader.ended().orElseThrow().status() + " " + reader.instructionCount());
+        }
+        return lines;
+    }
+
+    @Test
+    void dbiLogEqualsStepLog() throws IOException {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Path stepOut = tmp.resolve("step.out");
+            Path dbiOut = tmp.resolve("dbi.out");
+            RecordOutcome step = new Recorder(db).record(options("dbi-simple-static", stepOut, EngineKind.STEP, "20"),
+                    new Progress());
+            RunId dbi = recordDbi(db, options("dbi-simple-static", dbiOut, EngineKind.DBI, "20"),
+                    DbiSessionTest.options("dbi-simple-static", dbiOut, "20"));
+            assertEquals(Files.readString(stepOut), Files.readString(dbiOut));
+            assertTrue(Files.readString(dbiOut).endsWith("EXIT-SUCCESS\n"));
+            List<String> expected = dump(db, step.runId());
+            List<String> actual = dump(db, dbi);
+            assertTrue(expected.size() > 1000, "a real stream: " + expected.size());
+            for (int i = 0; i < Math.min(expected.size(), actual.size()); i++) {
+                assertEquals(expected.get(i), actual.get(i), "log line " + i);
+            }
+            assertEquals(expected.size(), actual.size());
+        }
+    }
+}

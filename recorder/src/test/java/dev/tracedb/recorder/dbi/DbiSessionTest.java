@@ -1,0 +1,261 @@
+package dev.tracedb.recorder.dbi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.machine.linux.AddressRandomization;
+import dev.tracedb.machine.linux.LaunchOptions;
+import dev.tracedb.machine.linux.StopEvent;
+import dev.tracedb.machine.linux.Tracee;
+import dev.tracedb.machine.linux.Tracer;
+import dev.tracedb.machine.x86.decode.Decoder;
+import dev.tracedb.machine.x86.decode.Instruction;
+import dev.tracedb.machine.x86.decode.MemoryOperand;
+import dev.tracedb.machine.x86.decode.Operand;
+import dev.tracedb.machine.x86.decode.Register;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class DbiSessionTest extends NoStrayProcesses {
+    /** Capstone 4.0.2 cannot decode glibc's AVX-512 opmask code: keep glibc off those paths. */
+    static final List<String> ENV = List.of("PATH=/usr/bin:/bin", "LC_ALL=C",
+            "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD");
+
+    private static Tracer tracer;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startTracer() {
+        tracer = Tracer.start("dbi-engine-test");
+    }
+
+    @AfterAll
+    static void stopTracer() {
+        tracer.close();
+    }
+
+    static LaunchOptions options(String program, Path stdout, String... args) {
+        return LaunchOptions.builder(TestPrograms.path(program).toString()).args(args).environment(ENV)
+                .randomization(AddressRandomization.DISABLED).stdout(stdout).build();
+    }
+
+    record Recording(DbiSession.Result result, CollectingSink sink, String stdout) {}
+
+    Recording record(String program, RegionLayout layout, String... args) throws IOException {
+        Path out = tmp.resolve(program + "-dbi.out");
+        CollectingSink sink = new CollectingSink();
+        try (Tracee t = Tracee.launch(tracer, options(program, out, args));
+             DecodingBlockSource source = new DecodingBlockSource(t.memory());
+             DbiSession engine = new DbiSession(t, TestPrograms.executable(t.pid()), layout, source, sink)) {
+            DbiSession.Result result = engine.run();
+            checkPrologues(engine, sink);
+            return new Recording(result, sink, Files.readString(out));
+        }
+    }
+
+    /** The plain run: stdout and exit status, under ptrace but never stopped. */
+    record Plain(StopEvent end, String stdout, long nanos) {}
+
+    Plain plain(String program, String... args) throws IOException {
+        Path out = tmp.resolve(program + "-plain.out");
+        try (Tracee t = Tracee.launch(tracer, options(program, out, args))) {
+            long t0 = System.nanoTime();
+            StopEvent stop = t.cont();
+            while (!stop.isTerminal()) {
+                stop = t.cont();
+            }
+            return new Plain(stop, Files.readString(out), System.nanoTime() - t0);
+        }
+    }
+
+    /** Instruction addresses by single-stepping the same program from its first instruction. */
+    long[] stepReference(String program, String... args) throws IOException {
+        try (Tracee t = Tracee.launch(tracer, options(program, tmp.resolve(program + "-step.out"), args))) {
+            return tracer.call(() -> {
+                long[] rips = new long[1 << 16];
+                int n = 0;
+                while (true) {
+                    long rip = t.registers().rip().value();
+                    StopEvent stop = t.step();
+                    if (n == rips.length) {
+                        rips = Arrays.copyOf(rips, n * 2);
+                    }
+                    rips[n++] = rip;
+                    if (!(stop instanceof StopEvent.SignalStop)) {
+                        while (!stop.isTerminal()) {
+                            stop = t.cont();
+                        }
+                        return Arrays.copyOf(rips, n);
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void staticProgramRunsFromTheCacheAndItsStreamEqualsSingleStepping() throws IOException {
+        Plain plain = plain("dbi-simple-static", "20");
+        Recording rec = record("dbi-simple-static", RegionLayout.DEFAULT, "20");
+        assertEquals(plain.end(), rec.result().end());
+        assertEquals(new StopEvent.Exited(0), rec.result().end());
+        assertEquals(plain.stdout(), rec.stdout());
+        assertTrue(rec.stdout().endsWith("EXIT-SUCCESS\n"));
+
+        long[] dbi = rec.sink().instructionStream();
+        long[] step = restoreAfterCpuid(collapseRepeats(stepReference("dbi-simple-static", "20"),
+                repInstructions(rec.sink().blocks)), cpuidSuccessors(rec.sink().blocks));
+        assertStreamsEqual(step, dbi);
+        assertTrue(rec.result().indirectMisses() > 0 && rec.result().directMisses() > 0, rec.result().toString());
+        assertEquals(rec.sink().eventCount(), rec.result().events());
+        System.out.printf("dbi-simple-static 20: %d instructions, %s, plain %.1f ms%n", dbi.length, rec.result(),
+                plain.nanos() / 1e6);
+    }
+
+    @Test
+    void aTinyRingOverflowsIntoTheGuardPageWithoutLosingEvents() throws IOException {
+        RegionLayout tiny = new RegionLayout(RegionLayout.PAGE, 4 << 20);
+        Recording small = record("dbi-simple-static", tiny, "3000");
+        Recording big = record("dbi-simple-static", RegionLayout.DEFAULT, "3000");
+        assertTrue(small.result().ringOverflows() > 10, small.result().toString());
+        assertEquals(0, big.result().ringOverflows());
+        assertEquals(big.stdout(), small.stdout());
+        assertTrue(Arrays.equals(big.sink().instructionStream(), small.sink().instructionStream()));
+    }
+
+    @Test
+    void codeOutOfReachOfTheCacheIsRefusedBeforeItRuns() throws IOException {
+        // A dynamic program: ld.so and libc lie ~40 TiB away from the cache near the executable.
+        Path out = tmp.resolve("dbi-simple-dbi.out");
+        UnsupportedProgramException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedProgramException.class,
+                () -> record("dbi-simple", RegionLayout.DEFAULT, "20"));
+        assertTrue(e.getMessage().contains("out of rel32 reach"), e.getMessage());
+        assertEquals("", Files.readString(out), "the program printed nothing: it was stopped before main");
+    }
+
+    /** Every block starts with the ring prologue: mov and lea only, no flags written, nothing near rsp. */
+    private static void checkPrologues(DbiSession engine, CollectingSink sink) {
+        SharedRegion region = engine.region();
+        try (Decoder decoder = Decoder.open()) {
+            for (Fragment block : sink.blocks) {
+                byte[] code = new byte[64];
+                region.buffer().get(region.offsetOf(block.entry()), code);
+                long at = block.entry().value();
+                for (int i = 0; i < 6; i++) {
+                    Instruction insn = decoder.decode(code, block.entry().value(), at);
+                    assertTrue(insn.mnemonic().equals("mov") || insn.mnemonic().equals("lea"), insn.toString());
+                    assertTrue(insn.flagsWritten().isEmpty(), insn.toString());
+                    for (Operand op : insn.operands()) {
+                        if (op instanceof MemoryOperand m) {
+                            assertFalse(m.base().equals(java.util.Optional.of(Register.RSP)), insn.toString());
+                        }
+                    }
+                    at = insn.nextAddress();
+                }
+            }
+        }
+    }
+
+    /** Addresses of rep-prefixed string instructions, which single-stepping reports once per iteration. */
+    static Set<Long> repInstructions(List<Fragment> blocks) {
+        Set<Long> reps = new HashSet<>();
+        for (Fragment block : blocks) {
+            long[] addresses = block.instructionAddresses();
+            byte[] bytes = block.bytes();
+            for (int i = 0; i < addresses.length; i++) {
+                int from = (int) (addresses[i] - block.start().value());
+                int to = i + 1 < addresses.length ? (int) (addresses[i + 1] - block.start().value()) : bytes.length;
+                byte[] insn = Arrays.copyOfRange(bytes, from, to);
+                int p = BlockTranslator.opcodeIndex(insn);
+                boolean rep = false;
+                for (int k = 0; k < p; k++) {
+                    rep |= insn[k] == (byte) 0xf3 || insn[k] == (byte) 0xf2;
+                }
+                int op = insn[p] & 0xff;
+                if (rep && (op >= 0xa4 && op <= 0xa7 || op >= 0xaa && op <= 0xaf)) {
+                    reps.add(addresses[i]);
+                }
+            }
+        }
+        return reps;
+    }
+
+    /** For each {@code cpuid} in the blocks, the address of the instruction after it. */
+    static java.util.Map<Long, Long> cpuidSuccessors(List<Fragment> blocks) {
+        java.util.Map<Long, Long> next = new java.util.HashMap<>();
+        for (Fragment block : blocks) {
+            long[] a = block.instructionAddresses();
+            byte[] bytes = block.bytes();
+            for (int i = 0; i + 1 < a.length; i++) {
+                int at = (int) (a[i] - block.start().value());
+                if (a[i + 1] - a[i] == 2 && bytes[at] == 0x0f && bytes[at + 1] == (byte) 0xa2) {
+                    next.put(a[i], a[i + 1]);
+                }
+            }
+        }
+        return next;
+    }
+
+    /**
+     * Single-stepping over {@code cpuid} in this VM (it traps to the hypervisor, which emulates
+     * it and loses the pending single-step trap) reports the stop one instruction late: the
+     * instruction after cpuid runs but is never seen. Put it back, so the step reference says
+     * what really ran. The step engine must do the same.
+     */
+    static long[] restoreAfterCpuid(long[] rips, java.util.Map<Long, Long> cpuidNext) {
+        long[] out = new long[rips.length * 2];
+        int n = 0;
+        for (int i = 0; i < rips.length; i++) {
+            out[n++] = rips[i];
+            Long next = cpuidNext.get(rips[i]);
+            if (next != null && i + 1 < rips.length && rips[i + 1] != next) {
+                out[n++] = next;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    static long[] collapseRepeats(long[] rips, Set<Long> reps) {
+        long[] out = new long[rips.length];
+        int n = 0;
+        for (int i = 0; i < rips.length; i++) {
+            if (i > 0 && rips[i] == rips[i - 1] && reps.contains(rips[i])) {
+                continue;
+            }
+            out[n++] = rips[i];
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    static void assertStreamsEqual(long[] expected, long[] actual) {
+        int n = Math.min(expected.length, actual.length);
+        for (int i = 0; i < n; i++) {
+            if (expected[i] != actual[i]) {
+                List<String> around = new ArrayList<>();
+                for (int k = Math.max(0, i - 5); k < Math.min(n, i + 5); k++) {
+                    around.add(String.format("%d: step 0x%x dbi 0x%x", k, expected[k], actual[k]));
+                }
+                throw new AssertionError("instruction streams differ at " + i + ":\n"
+                        + around.stream().collect(Collectors.joining("\n")));
+            }
+        }
+        assertEquals(expected.length, actual.length, "stream lengths (step vs dbi)");
+    }
+
+}

@@ -1,0 +1,119 @@
+package dev.tracedb.recorder.dbi;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.machine.linux.LoadedModule;
+import dev.tracedb.machine.linux.MemoryMapping;
+import dev.tracedb.machine.linux.ProcMaps;
+import dev.tracedb.machine.linux.RemoteAddress;
+import dev.tracedb.machine.linux.StopEvent;
+import dev.tracedb.machine.linux.Tracee;
+import dev.tracedb.machine.linux.Tracer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SharedRegionTest extends NoStrayProcesses {
+    private static final RegionLayout SMALL = new RegionLayout(RegionLayout.PAGE, 16 * RegionLayout.PAGE);
+    private static Tracer tracer;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startTracer() {
+        tracer = Tracer.start("shared-region-test");
+    }
+
+    @AfterAll
+    static void stopTracer() {
+        tracer.close();
+    }
+
+    @Test
+    void fileIsPrivateWithAnUnguessableName() throws IOException {
+        Path a = SharedRegion.createFile(1);
+        Path b = SharedRegion.createFile(1);
+        try {
+            assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(a));
+            assertNotEquals(a, b);
+            String random = a.getFileName().toString().substring("tracedb-1-".length());
+            assertTrue(random.matches("[0-9a-f]{32}"), random);
+        } finally {
+            Files.delete(a);
+            Files.delete(b);
+        }
+    }
+
+    @Test
+    void bothSidesSeeTheSameBytesAndTheFileIsGone() throws IOException {
+        Path out = tmp.resolve("out");
+        try (Tracee t = Tracee.launch(tracer, TestPrograms.options("loops-static", out, "3"))) {
+            LoadedModule exe = TestPrograms.executable(t.pid());
+            var before = t.registers();
+            try (SharedRegion region = SharedRegion.create(t, exe, SMALL)) {
+                assertEquals(before, t.registers(), "registers restored after the remote syscalls");
+                assertTrue(region.nearExecutable(), region.toString());
+                long base = region.base().value();
+                assertTrue(Math.abs(base - exe.base()) < (1L << 31) && Math.abs(base + SMALL.totalBytes() - exe.end()) < (1L << 31));
+                assertFalse(existsInDevShm(region.fileName()), "unlinked once mapped");
+
+                List<MemoryMapping> maps = ProcMaps.read(t.pid());
+                MemoryMapping first = mappingAt(maps, base);
+                assertEquals("rwxs", first.permissions());
+                assertTrue(first.path().orElseThrow().endsWith(region.fileName() + " (deleted)"), first.toString());
+                assertEquals("---s", mappingAt(maps, base + SMALL.guardOffset()).permissions());
+
+                int code = SMALL.codeOffset();
+                region.buffer().putLong(code, 0x1122334455667788L);
+                assertEquals(0x1122334455667788L, t.memory().readLong(RemoteAddress.of(base + code)));
+                t.memory().write(RemoteAddress.of(base + code + 8), new byte[] {1, 2, 3});
+                byte[] seen = new byte[3];
+                region.buffer().get(code + 8, seen);
+                assertArrayEquals(new byte[] {1, 2, 3}, seen);
+            }
+            assertEquals(new StopEvent.EventStop(dev.tracedb.machine.linux.PtraceEvent.EXIT), t.cont());
+            assertEquals(new StopEvent.Exited(0), t.cont());
+        }
+        assertTrue(Files.readString(out).endsWith("EXIT-SUCCESS\n"));
+    }
+
+    @Test
+    void placementPrefersBelowAndKeepsHeapRoomAbove() {
+        LoadedModule pie = new LoadedModule("/p", 0x555555554000L, 0x555555559000L, "0:0", 1, List.of());
+        long size = 64L << 20;
+        long below = SharedRegion.placement(List.of(), pie, size);
+        assertTrue(below + size <= pie.base() && below % 65536 == 0, Long.toHexString(below));
+
+        LoadedModule nonPie = new LoadedModule("/s", 0x400000L, 0x4c0000L, "0:0", 1, List.of());
+        long above = SharedRegion.placement(List.of(), nonPie, size);
+        assertTrue(above >= nonPie.end() + (1L << 30) && above + size - nonPie.base() < (1L << 31), Long.toHexString(above));
+
+        MemoryMapping blocker = new MemoryMapping(above, above + 4096, "r--p", 0, "0:0", 0, java.util.Optional.empty());
+        assertEquals(0, SharedRegion.placement(List.of(blocker), nonPie, size), "taken and no other candidate");
+    }
+
+    private static MemoryMapping mappingAt(List<MemoryMapping> maps, long address) {
+        return maps.stream().filter(m -> m.contains(address)).findFirst().orElseThrow();
+    }
+
+    private static boolean existsInDevShm(String name) throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            return files.anyMatch(f -> f.getFileName().toString().equals(name));
+        }
+    }
+}
