@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -22,10 +23,11 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decodes the whole {@code .text} of /bin/ls with full detail (operands, registers read and
- * written, flags). The primary score is passes over the section per second; the
- * {@code instructions} secondary score is decoded instructions per second. Run:
- * {@code java -jar bench/target/benchmarks.jar DecodeBenchmark}.
+ * Decodes the whole {@code .text} of /bin/ls, and of libc (whose AVX-512 string functions go
+ * through the fallback decoder), with full detail (operands, registers read and written, flags).
+ * The primary score is passes over the section per second; the {@code instructions} secondary
+ * score is decoded instructions per second. Run:
+ * {@code java -jar bench/target/benchmarks.jar DecodeBenchmark} ({@code -p file=/bin/ls} for one file).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -36,13 +38,16 @@ public class DecodeBenchmark {
 
     @State(Scope.Thread)
     public static class LsText {
+        @Param({"/bin/ls", "/lib/x86_64-linux-gnu/libc.so.6"})
+        public String file;
+
         byte[] text;
         long address;
         Decoder decoder;
 
         @Setup(Level.Trial)
         public void setUp() {
-            ElfImage ls = ElfImage.read(Path.of("/bin/ls"));
+            ElfImage ls = ElfImage.read(Path.of(file));
             Section section = ls.section(".text").orElseThrow();
             text = ls.sectionBytes(section);
             address = section.address();

@@ -81,8 +81,11 @@ final class Capstone {
 
     static native void cs_free(Pointer insn, long count);
 
-    static native byte cs_disasm_iter(long handle, Pointer codeInOut, Pointer sizeInOut, Pointer addressInOut,
-                                      Pointer insn);
+    /**
+     * Takes raw addresses rather than {@link Pointer}s: it is called once per instruction, and
+     * primitive arguments spare JNA reading each Pointer's peer field.
+     */
+    static native byte cs_disasm_iter(long handle, long codeInOut, long sizeInOut, long addressInOut, long insn);
 
     static native int cs_regs_access(long handle, Pointer insn, Pointer regsRead, Pointer regsReadCount,
                                      Pointer regsWrite, Pointer regsWriteCount);

@@ -5,10 +5,10 @@ import com.sun.jna.Pointer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import static dev.tracedb.machine.x86.decode.CapstoneLayout.*;
@@ -17,10 +17,21 @@ import static dev.tracedb.machine.x86.decode.CapstoneLayout.*;
  * {@link Decoder} on libcapstone 4 through {@link Capstone}'s direct mapping. One {@code cs_insn}
  * from {@code cs_malloc} is reused for every instruction ({@code cs_disasm_iter}), and it, its
  * {@code cs_detail} and the {@code cs_disasm_iter} cursor are read and written through direct
- * ByteBuffers rather than JNA calls per field: that keeps the cost per instruction at two native
- * calls ({@code cs_disasm_iter}, {@code cs_regs_access}).
+ * ByteBuffers rather than JNA calls per field: that keeps the cost per instruction at one native
+ * call ({@code cs_disasm_iter}). The registers read and written are computed here from the
+ * instruction's implicit register lists and operands, exactly as {@code cs_regs_access} does in
+ * Capstone 4.0.2 ({@code X86_reg_access}), which saves a second native call per instruction; a test
+ * compares both over whole binaries.
  */
 final class CapstoneDecoder implements Decoder {
+    /** Where the registers an instruction reads and writes come from. */
+    enum RegisterAccess {
+        /** Read from cs_detail and the operands in Java (the default: one native call fewer). */
+        DETAIL,
+        /** Ask libcapstone's cs_regs_access (the reference the test checks DETAIL against). */
+        CS_REGS_ACCESS
+    }
+
     private static final int CURSOR_CODE = 0;
     private static final int CURSOR_SIZE = 8;
     private static final int CURSOR_ADDRESS = 16;
@@ -32,8 +43,9 @@ final class CapstoneDecoder implements Decoder {
     private final ByteBuffer insnView;
     private final ByteBuffer detail;
     private final Memory cursor = new Memory(24);
-    private final Pointer cursorSize = cursor.share(CURSOR_SIZE);
-    private final Pointer cursorAddress = cursor.share(CURSOR_ADDRESS);
+    // raw addresses for cs_disasm_iter
+    private final long cursorCodeAddress = Pointer.nativeValue(cursor);
+    private final long insnAddress;
     private final ByteBuffer cursorView;
     // cs_regs read, cs_regs written, uint8_t read count, uint8_t written count
     private final Memory regs = new Memory(2L * REGS_SIZE + 2);
@@ -41,12 +53,22 @@ final class CapstoneDecoder implements Decoder {
     private final Pointer regsReadCount = regs.share(2L * REGS_SIZE);
     private final Pointer regsWrittenCount = regs.share(2L * REGS_SIZE + 1);
     private final ByteBuffer regsView;
-    private final InstructionDraft draft = new InstructionDraft();
-    private final byte[] text = new byte[INSN_OP_STR_CAPACITY];
+    private final RegisterAccess registerAccess;
+    private final InstructionDraft draft = InstructionDraft.reused();
+    // mnemonic and op_str, copied out of the cs_insn in one bulk read
+    private final byte[] text = new byte[INSN_MNEMONIC_CAPACITY + INSN_OP_STR_CAPACITY];
+    private final StringCache mnemonics = new StringCache(512);
+    private final StringCache operandTexts = new StringCache(4096);
+    private final EncodingCache encodings = new EncodingCache();
     private Memory code = new Memory(4096);
     private boolean closed;
 
     CapstoneDecoder() {
+        this(RegisterAccess.DETAIL);
+    }
+
+    CapstoneDecoder(RegisterAccess registerAccess) {
+        this.registerAccess = registerAccess;
         Capstone.ensureLoaded();
         check(Capstone.cs_open(Capstone.ARCH_X86, Capstone.MODE_64, handleMemory), "cs_open");
         handle = handleMemory.getLong(0);
@@ -61,6 +83,7 @@ final class CapstoneDecoder implements Decoder {
             Capstone.cs_close(handleMemory);
             throw e;
         }
+        insnAddress = Pointer.nativeValue(insn);
         insnView = view(insn, INSN_SIZE);
         detail = view(insn.getPointer(INSN_DETAIL), DETAIL_SIZE);
         cursorView = view(cursor, 24);
@@ -190,7 +213,8 @@ final class CapstoneDecoder implements Decoder {
     }
 
     private boolean next() {
-        return Capstone.cs_disasm_iter(handle, cursor, cursorSize, cursorAddress, insn) != 0;
+        return Capstone.cs_disasm_iter(handle, cursorCodeAddress, cursorCodeAddress + CURSOR_SIZE,
+                cursorCodeAddress + CURSOR_ADDRESS, insnAddress) != 0;
     }
 
     private int remaining() {
@@ -214,8 +238,10 @@ final class CapstoneDecoder implements Decoder {
         byte[] bytes = new byte[length];
         insnView.get(INSN_BYTES, bytes);
         draft.clear();
-        draft.mnemonic = cString(insnView, INSN_MNEMONIC, INSN_MNEMONIC_CAPACITY);
-        String operandText = cString(insnView, INSN_OP_STR, INSN_OP_STR_CAPACITY);
+        // mnemonic and op_str are adjacent char arrays in cs_insn
+        insnView.get(INSN_MNEMONIC, text, 0, text.length);
+        draft.mnemonic = mnemonics.cString(text, 0, INSN_MNEMONIC_CAPACITY);
+        String operandText = operandTexts.cString(text, INSN_MNEMONIC_CAPACITY, INSN_OP_STR_CAPACITY);
 
         int groupCount = detail.get(DETAIL_GROUPS_COUNT) & 0xff;
         for (int i = 0; i < groupCount; i++) {
@@ -224,16 +250,39 @@ final class CapstoneDecoder implements Decoder {
                 draft.addGroup(group);
             }
         }
-        readRegisterAccess();
+        List<Operand> operands = readOperands();
+        if (registerAccess == RegisterAccess.DETAIL) {
+            readImplicitRegisters();
+        } else {
+            // forget what readOperands collected, so that only Capstone's answer counts
+            draft.clearRegisters();
+            readRegisterAccessFromCapstone();
+        }
         draft.eflags = detail.getLong(DETAIL_X86 + X86_EFLAGS);
         CapstoneCorrections.apply(draft);
 
-        return new Instruction(address, bytes, draft.mnemonic, operandText, draft.groupSet(), readOperands(),
+        return new Instruction(address, bytes, draft.mnemonic, operandText, draft.groupSet(), operands,
                 draft.registersReadSet(), draft.registersWrittenSet(), draft.flagsRead, draft.flagsWritten,
                 draft.flagsUndefined, readEncoding());
     }
 
-    private void readRegisterAccess() {
+    /**
+     * The implicit registers of cs_detail; {@link #readOperands()} adds the explicit ones as
+     * X86_reg_access does: register operands by their access, memory operands' segment, base and
+     * index as read.
+     */
+    private void readImplicitRegisters() {
+        int reads = detail.get(DETAIL_REGS_READ_COUNT) & 0xff;
+        for (int i = 0; i < reads; i++) {
+            draft.addRead(ids.register(detail.getShort(DETAIL_REGS_READ + 2 * i) & 0xffff));
+        }
+        int writes = detail.get(DETAIL_REGS_WRITE_COUNT) & 0xff;
+        for (int i = 0; i < writes; i++) {
+            draft.addWritten(ids.register(detail.getShort(DETAIL_REGS_WRITE + 2 * i) & 0xffff));
+        }
+    }
+
+    private void readRegisterAccessFromCapstone() {
         int error = Capstone.cs_regs_access(handle, insn, regs, regsReadCount, regsWritten, regsWrittenCount);
         if (error != Capstone.ERR_OK) {
             throw new IllegalStateException("cs_regs_access failed: " + Capstone.cs_strerror(error));
@@ -260,20 +309,43 @@ final class CapstoneDecoder implements Decoder {
             Access access = access(detail.get(op + OP_ACCESS));
             int type = detail.getInt(op + OP_TYPE);
             operands[i] = switch (type) {
-                case OP_TYPE_REG -> new RegisterOperand(ids.register(detail.getInt(op + OP_REG)), size, access);
+                case OP_TYPE_REG -> {
+                    Register register = ids.register(detail.getInt(op + OP_REG));
+                    if (access.reads()) {
+                        draft.addRead(register);
+                    }
+                    if (access.writes()) {
+                        draft.addWritten(register);
+                    }
+                    yield new RegisterOperand(register, size, access);
+                }
                 case OP_TYPE_IMM -> new ImmediateOperand(detail.getLong(op + OP_IMM), size);
                 case OP_TYPE_MEM -> {
                     int mem = op + OP_MEM;
-                    yield new MemoryOperand(ids.optionalRegister(detail.getInt(mem + MEM_SEGMENT)),
-                            ids.optionalRegister(detail.getInt(mem + MEM_BASE)),
-                            ids.optionalRegister(detail.getInt(mem + MEM_INDEX)),
-                            detail.getInt(mem + MEM_SCALE), detail.getLong(mem + MEM_DISP), size, access);
+                    Optional<Register> segment = addressRegister(detail.getInt(mem + MEM_SEGMENT));
+                    Optional<Register> base = addressRegister(detail.getInt(mem + MEM_BASE));
+                    Optional<Register> index = addressRegister(detail.getInt(mem + MEM_INDEX));
+                    yield new MemoryOperand(segment, base, index, detail.getInt(mem + MEM_SCALE),
+                            detail.getLong(mem + MEM_DISP), size, access);
                 }
                 default -> throw new IllegalStateException("Capstone returned operand type " + type
                         + " for " + draft.mnemonic);
             };
         }
-        return List.of(operands);
+        // List.of with one or two elements keeps them in fields instead of copying an array
+        return switch (count) {
+            case 1 -> List.of(operands[0]);
+            case 2 -> List.of(operands[0], operands[1]);
+            default -> List.of(operands);
+        };
+    }
+
+    /** A register used to form an address, which the instruction reads; empty for id 0 (none). */
+    private Optional<Register> addressRegister(int id) {
+        if (id != 0) {
+            draft.addRead(ids.register(id));
+        }
+        return ids.optionalRegister(id);
     }
 
     private static Access access(byte bits) {
@@ -289,19 +361,7 @@ final class CapstoneDecoder implements Decoder {
         int dispSize = detail.get(encoding + ENCODING_DISP_SIZE) & 0xff;
         int immOffset = detail.get(encoding + ENCODING_IMM_OFFSET) & 0xff;
         int immSize = detail.get(encoding + ENCODING_IMM_SIZE) & 0xff;
-        if ((modrm | dispOffset | dispSize | immOffset | immSize) == 0) {
-            return Encoding.NONE;
-        }
-        return new Encoding(modrm, dispOffset, dispSize, immOffset, immSize);
-    }
-
-    private String cString(ByteBuffer buffer, int offset, int capacity) {
-        int length = 0;
-        while (length < capacity && buffer.get(offset + length) != 0) {
-            length++;
-        }
-        buffer.get(offset, text, 0, length);
-        return new String(text, 0, length, StandardCharsets.ISO_8859_1);
+        return encodings.get(modrm, dispOffset, dispSize, immOffset, immSize);
     }
 
     @Override

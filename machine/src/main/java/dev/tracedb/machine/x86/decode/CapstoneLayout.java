@@ -20,6 +20,11 @@ final class CapstoneLayout {
     static final int INSN_DETAIL = 232;
 
     static final int DETAIL_SIZE = 1848;
+    // implicit registers: uint16_t regs_read[12], uint8_t count, uint16_t regs_write[20], uint8_t count
+    static final int DETAIL_REGS_READ = 0;
+    static final int DETAIL_REGS_READ_COUNT = 24;
+    static final int DETAIL_REGS_WRITE = 26;
+    static final int DETAIL_REGS_WRITE_COUNT = 66;
     static final int DETAIL_GROUPS = 67;
     static final int DETAIL_GROUPS_COUNT = 75;
     static final int DETAIL_X86 = 80;

@@ -13,6 +13,10 @@ final class InstructionDraft {
     private static final Register[] REGISTERS = Register.values();
     private static final int REGISTER_WORDS = (REGISTERS.length + 63) >>> 6;
 
+    // null in drafts made for one instruction (the fallback's); then every set is a fresh copy
+    private final BitSetCache<InstructionGroup> groupSets;
+    private final BitSetCache<Register> registerSets;
+    private final long[] groupWord = new long[1];
     private long groups;
     private final long[] registersRead = new long[REGISTER_WORDS];
     private final long[] registersWritten = new long[REGISTER_WORDS];
@@ -22,15 +26,34 @@ final class InstructionDraft {
     Flags flagsWritten = Flags.NONE;
     Flags flagsUndefined = Flags.NONE;
 
+    /** A draft for one instruction. */
+    InstructionDraft() {
+        this(null, null);
+    }
+
+    private InstructionDraft(BitSetCache<InstructionGroup> groupSets, BitSetCache<Register> registerSets) {
+        this.groupSets = groupSets;
+        this.registerSets = registerSets;
+    }
+
+    /** A draft reused for many instructions, which shares equal sets between them. */
+    static InstructionDraft reused() {
+        return new InstructionDraft(new BitSetCache<>(GROUPS, 256), new BitSetCache<>(REGISTERS, 1024));
+    }
+
     void clear() {
         groups = 0;
-        java.util.Arrays.fill(registersRead, 0);
-        java.util.Arrays.fill(registersWritten, 0);
+        clearRegisters();
         mnemonic = null;
         eflags = 0;
         flagsRead = Flags.NONE;
         flagsWritten = Flags.NONE;
         flagsUndefined = Flags.NONE;
+    }
+
+    void clearRegisters() {
+        java.util.Arrays.fill(registersRead, 0);
+        java.util.Arrays.fill(registersWritten, 0);
     }
 
     void addGroup(InstructionGroup group) {
@@ -58,15 +81,20 @@ final class InstructionDraft {
     }
 
     Set<InstructionGroup> groupSet() {
-        return EnumBitSet.ofWords(GROUPS, new long[] {groups});
+        groupWord[0] = groups;
+        return groupSets == null ? EnumBitSet.ofWords(GROUPS, groupWord.clone()) : groupSets.get(groupWord);
     }
 
     Set<Register> registersReadSet() {
-        return EnumBitSet.ofWords(REGISTERS, registersRead.clone());
+        return registerSet(registersRead);
     }
 
     Set<Register> registersWrittenSet() {
-        return EnumBitSet.ofWords(REGISTERS, registersWritten.clone());
+        return registerSet(registersWritten);
+    }
+
+    private Set<Register> registerSet(long[] words) {
+        return registerSets == null ? EnumBitSet.ofWords(REGISTERS, words.clone()) : registerSets.get(words);
     }
 
     /** The mnemonic without prefixes: "jmp" for "notrack jmp", "movsq" for "rep movsq". */
