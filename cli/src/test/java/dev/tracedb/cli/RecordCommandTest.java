@@ -98,11 +98,21 @@ class RecordCommandTest {
     }
 
     @Test
-    void theDbiEngineSaysItIsNotImplementedYet() {
+    void theDbiEngineRecordsAStaticProgramLikeAPlainRun() throws Exception {
+        String program = Programs.path("dbi-simple-static");
+        CliRun run = tracedb(db, "record", "--engine", "dbi", "--quiet", "--", program);
+        assertEquals(0, run.status(), run::toString);
+        CliRun verify = tracedb(db, "verify", "r0001");
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().contains("clean"), verify::toString);
+    }
+
+    @Test
+    void theDbiEngineRefusesADynamicProgramCleanly() {
         CliRun run = tracedb(db, "record", "--engine", "dbi", "--", "/bin/true");
         assertEquals(1, run.status(), run::toString);
-        assertTrue(run.err().startsWith("tracedb: the DBI engine is not implemented yet"), run::toString);
-        assertFalse(Files.exists(db.resolve("catalog")), "no database is created");
+        assertTrue(run.err().startsWith("tracedb: recording stopped: "), run::toString);
+        assertEquals(1, run.err().lines().count(), run::toString);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tracedb.recorder;
 
+import dev.tracedb.recorder.dbi.DbiEngine;
 import dev.tracedb.recorder.step.StepEngine;
 
 /** The engine for each {@link EngineKind}: the one place that knows the implementations. */
@@ -7,16 +8,11 @@ public final class Engines {
 
     private Engines() {}
 
-    /**
-     * A new engine of this kind.
-     *
-     * @throws UnsupportedOperationException if that engine is not implemented yet
-     */
+    /** A new engine of this kind. */
     public static Engine create(EngineKind kind) {
         return switch (kind) {
             case STEP -> new StepEngine();
-            case DBI -> throw new UnsupportedOperationException(
-                    "the DBI engine is not implemented yet; record with --engine step");
+            case DBI -> new DbiEngine();
         };
     }
 }
