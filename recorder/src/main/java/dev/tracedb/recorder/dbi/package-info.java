@@ -56,6 +56,12 @@
  *     delivered with its default action. Not yet done: the framework's rule that a block
  *     interrupted by a signal be logged as its retired prefix (the prologue has already logged
  *     the whole block).</li>
+ * <li><b>AVX-512.</b> glibc's EVEX string functions, which Capstone 4.0.2 cannot decode, are
+ *     decoded by the machine decoder's fallback and copied like any instruction; a RIP-relative
+ *     displacement is re-aimed only when the bytes at the reported offset hold it, otherwise the
+ *     block is refused. Tests run most programs with the AVX-512 hwcaps masked by
+ *     GLIBC_TUNABLES (so both engines follow the same paths as in the step reference) and
+ *     echo, sort and lua without it.</li>
  * <li><b>Refusals</b> ({@link dev.tracedb.recorder.dbi.UnsupportedProgramException}, a
  *     {@code RecordingStoppedException}): RIP-relative data out of rel32 reach of its module's
  *     view (more than ~1.9 GiB outside the module), no free range for a view, undecodable

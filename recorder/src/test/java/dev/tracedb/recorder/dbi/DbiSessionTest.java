@@ -36,7 +36,13 @@ class DbiSessionTest extends NoStrayProcesses {
     static final List<String> ENV = List.of("PATH=/usr/bin:/bin", "LC_ALL=C",
             "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD");
 
+    /** The environment without the tunables: glibc picks its AVX-512 (EVEX) string functions on this CPU. */
+    static final List<String> AVX512_ENV = List.of("PATH=/usr/bin:/bin", "LC_ALL=C");
+
     private static Tracer tracer;
+
+    /** The environment of the programs this test launches. */
+    private List<String> environment = ENV;
 
     @TempDir
     Path tmp;
@@ -53,8 +59,12 @@ class DbiSessionTest extends NoStrayProcesses {
 
     /** A test program by name, or any program by absolute path. */
     static LaunchOptions options(String program, Path stdout, String... args) {
+        return options(ENV, program, stdout, args);
+    }
+
+    static LaunchOptions options(List<String> env, String program, Path stdout, String... args) {
         String path = program.startsWith("/") ? program : TestPrograms.path(program).toString();
-        return LaunchOptions.builder(path).args(args).environment(ENV)
+        return LaunchOptions.builder(path).args(args).environment(env)
                 .randomization(AddressRandomization.DISABLED).stdout(stdout).build();
     }
 
@@ -63,7 +73,7 @@ class DbiSessionTest extends NoStrayProcesses {
     Recording record(String program, RegionLayout layout, String... args) throws IOException {
         Path out = tmp.resolve(fileName(program) + "-dbi.out");
         CollectingSink sink = new CollectingSink();
-        try (Tracee t = Tracee.launch(tracer, options(program, out, args));
+        try (Tracee t = Tracee.launch(tracer, options(environment, program, out, args));
              DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
              DbiSession engine = new DbiSession(t, layout, source, sink)) {
             DbiSession.Result result = engine.run();
@@ -77,7 +87,7 @@ class DbiSessionTest extends NoStrayProcesses {
 
     Plain plain(String program, String... args) throws IOException {
         Path out = tmp.resolve(fileName(program) + "-plain.out");
-        try (Tracee t = Tracee.launch(tracer, options(program, out, args))) {
+        try (Tracee t = Tracee.launch(tracer, options(environment, program, out, args))) {
             long t0 = System.nanoTime();
             StopEvent stop = t.cont();
             while (!stop.isTerminal()) {
@@ -89,7 +99,7 @@ class DbiSessionTest extends NoStrayProcesses {
 
     /** Instruction addresses by single-stepping the same program from its first instruction. */
     long[] stepReference(String program, String... args) throws IOException {
-        try (Tracee t = Tracee.launch(tracer, options(program, tmp.resolve(fileName(program) + "-step.out"), args))) {
+        try (Tracee t = Tracee.launch(tracer, options(environment, program, tmp.resolve(fileName(program) + "-step.out"), args))) {
             return tracer.call(() -> {
                 long[] rips = new long[1 << 16];
                 int n = 0;
@@ -175,6 +185,77 @@ class DbiSessionTest extends NoStrayProcesses {
                     rec.result(), plain.nanos() / 1e6);
         }
         assertEquals("hello\n", Files.readString(tmp.resolve("echo-dbi.out")));
+    }
+
+    /** sha256sum and sort of fixed files, and a Lua loop of a million iterations: output and exit of a plain run. */
+    @Test
+    void coreutilsAndLuaBehaveAsInAPlainRun() throws IOException {
+        Path text = fixedText(tmp);
+        for (List<String> argv : List.of(List.of("/usr/bin/sha256sum", text.toString()),
+                List.of("/usr/bin/sort", text.toString()),
+                List.of("/usr/bin/lua5.4", "-e", "local s=0 for i=1,1e6 do s=s+i end print(s)"))) {
+            String program = argv.get(0);
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Plain plain = plain(program, args);
+            Recording rec = record(program, RegionLayout.DEFAULT, args);
+            assertEquals(new StopEvent.Exited(0), rec.result().end(), program);
+            assertEquals(plain.stdout(), rec.stdout(), program);
+            assertFalse(rec.stdout().isEmpty(), program);
+            System.out.printf("%s: %d instructions, %s, plain %.1f ms%n", program, rec.sink().instructionStream().length,
+                    rec.result(), plain.nanos() / 1e6);
+        }
+        assertEquals("500000500000\n", Files.readString(tmp.resolve("lua5.4-dbi.out")));
+    }
+
+    /**
+     * Without the tunables glibc runs its EVEX (AVX-512) memcpy/strlen/memchr variants, which
+     * Capstone 4.0.2 cannot decode; the decoder's fallback must decode them, lengths and
+     * RIP-relative displacement included, or the block is refused (never mistranslated).
+     */
+    @Test
+    void glibcAvx512StringFunctionsRecordThroughTheDecoderFallback() throws IOException {
+        environment = AVX512_ENV;
+        Path text = fixedText(tmp);
+        for (List<String> argv : List.of(List.of("/bin/echo", "hello"), List.of("/usr/bin/sort", text.toString()),
+                List.of("/usr/bin/lua5.4", "-e", "print(string.rep('ab', 1000):len())"))) {
+            String program = argv.get(0);
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Plain plain = plain(program, args);
+            Recording rec = record(program, RegionLayout.DEFAULT, args);
+            assertEquals(new StopEvent.Exited(0), rec.result().end(), program);
+            assertEquals(plain.stdout(), rec.stdout(), program);
+            assertTrue(rec.sink().blocks.stream().anyMatch(DbiSessionTest::hasEvex), program + ": ran EVEX code");
+        }
+    }
+
+    /** Whether a block holds an EVEX-encoded instruction (62 prefix in 64-bit mode). */
+    private static boolean hasEvex(Fragment block) {
+        long[] a = block.instructionAddresses();
+        byte[] bytes = block.bytes();
+        for (long address : a) {
+            int at = (int) (address - block.start().value());
+            int p = BlockTranslator.opcodeIndex(java.util.Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + 15)));
+            if ((bytes[at + p] & 0xff) == 0x62 && p == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** 200 lines of pseudo-random words from a fixed seed: the same file in every run. */
+    static Path fixedText(Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        long x = 12345;
+        for (int line = 0; line < 200; line++) {
+            for (int w = 0; w < 1 + line % 5; w++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+                sb.append(Long.toString(x >>> 40, 36)).append(' ');
+            }
+            sb.append('\n');
+        }
+        Path file = dir.resolve("fixed.txt");
+        Files.writeString(file, sb.toString());
+        return file;
     }
 
     @Test
