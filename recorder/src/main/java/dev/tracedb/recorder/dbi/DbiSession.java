@@ -31,7 +31,7 @@ import java.util.Map;
 final class DbiSession implements AutoCloseable {
     /** What a recording did. */
     record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long syscalls,
-                  long ringOverflows, long codeBytes, int views, long farLinks, long nanos) {}
+                  long ringOverflows, long codeBytes, int views, long farLinks, long translateNanos, long nanos) {}
 
     private final Tracee tracee;
     private final EventSink sink;
@@ -45,6 +45,8 @@ final class DbiSession implements AutoCloseable {
     private final Linker linker;
     private final BlockSource source;
     private final Map<Long, Fragment> blocks = new HashMap<>();
+    /** Time spent decoding and translating blocks (and mapping views), as opposed to ptrace round trips. */
+    private long translateNanos;
 
     /**
      * Sets up the region in the stopped {@code tracee}, its first view near the module it is
@@ -85,7 +87,7 @@ final class DbiSession implements AutoCloseable {
             }
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.count(ExitStub.Kind.SYSCALL),
-                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), System.nanoTime() - t0);
+                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), translateNanos, System.nanoTime() - t0);
         });
     }
 
@@ -155,6 +157,7 @@ final class DbiSession implements AutoCloseable {
         if (known != null) {
             return known.entry();
         }
+        long t0 = System.nanoTime();
         BlockSource.Source source = this.source.blockAt(target);
         CacheView view = views.viewFor(source.module());
         BlockTranslator.Translation t = translator.translate(source.block(), source.id(), view, a -> {
@@ -164,6 +167,7 @@ final class DbiSession implements AutoCloseable {
         blocks.put(target.value(), t.block());
         t.stubs().forEach(misses::register);
         sink.blockDefined(t.block());
+        translateNanos += System.nanoTime() - t0;
         return t.block().entry();
     }
 
