@@ -8,8 +8,11 @@ import dev.tracedb.machine.x86.decode.BasicBlock;
  * ones defined in the log); {@link DecodingBlockSource} decodes on its own for engine tests.
  */
 interface BlockSource {
-    /** A block: its id and its instructions, ending in a control transfer unless cut short. */
-    record Source(int id, BasicBlock block) {}
+    /**
+     * A block: its id and its instructions, ending in a control transfer unless cut short, and
+     * the extent of the module it lies in (which decides the code-cache view it runs through).
+     */
+    record Source(int id, BasicBlock block, ViewPlacement.Extent module) {}
 
     Source blockAt(AppAddress address);
 }

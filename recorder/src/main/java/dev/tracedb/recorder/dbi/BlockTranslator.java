@@ -40,12 +40,10 @@ final class BlockTranslator {
     /** The translated block and the stubs through which it asks Java for more. */
     record Translation(Fragment block, List<ExitStub> stubs) {}
 
-    private final SharedRegion region;
     private final CodeCache cache;
     private final IndirectBranchTable ibl;
 
-    BlockTranslator(SharedRegion region, CodeCache cache, IndirectBranchTable ibl) {
-        this.region = region;
+    BlockTranslator(CodeCache cache, IndirectBranchTable ibl) {
         this.cache = cache;
         this.ibl = ibl;
     }
@@ -55,12 +53,12 @@ final class BlockTranslator {
      * gives the entry of an already translated target, or null; direct exits to such targets are
      * linked at once.
      */
-    Translation translate(BasicBlock bb, int id, Function<AppAddress, CacheAddress> translated) {
+    Translation translate(BasicBlock bb, int id, CacheView view, Function<AppAddress, CacheAddress> translated) {
         if (bb.instructions().isEmpty()) {
             throw new IllegalArgumentException("empty block at 0x" + Long.toHexString(bb.start()));
         }
-        CacheAddress at = cache.next();
-        Emitter e = new Emitter(new CodeBuffer(at.value()));
+        CacheAddress at = cache.next(view);
+        Emitter e = new Emitter(new CodeBuffer(at.value()), view);
         emitPrologue(e, id);
         List<Instruction> insns = bb.instructions();
         Instruction last = insns.get(insns.size() - 1);
@@ -92,14 +90,14 @@ final class BlockTranslator {
 
     private void emitPrologue(Emitter e, int id) {
         Assembler a = e.a;
-        a.mov(Mem.rip(slot(RegionLayout.SPILL_PROLOGUE)), Gpr.RAX);
-        a.mov(Gpr.RAX, Mem.rip(slot(RegionLayout.RING_CURSOR)));
+        a.mov(Mem.rip(e.slot(RegionLayout.SPILL_PROLOGUE)), Gpr.RAX);
+        a.mov(Gpr.RAX, Mem.rip(e.slot(RegionLayout.RING_CURSOR)));
         e.buffer.emit8(0xc7); // mov dword [rax], id
         e.buffer.emit8(0x00);
         e.buffer.emit32(id);
         a.lea(Gpr.RAX, Mem.of(Gpr.RAX, 4));
-        a.mov(Mem.rip(slot(RegionLayout.RING_CURSOR)), Gpr.RAX);
-        a.mov(Gpr.RAX, Mem.rip(slot(RegionLayout.SPILL_PROLOGUE)));
+        a.mov(Mem.rip(e.slot(RegionLayout.RING_CURSOR)), Gpr.RAX);
+        a.mov(Gpr.RAX, Mem.rip(e.slot(RegionLayout.SPILL_PROLOGUE)));
     }
 
     private static void requireSupported(Instruction insn) {
@@ -131,8 +129,8 @@ final class BlockTranslator {
         long disp = target - (newAddress + b.length);
         if (disp != (int) disp) {
             throw refuse(insn, "its RIP-relative operand at 0x" + Long.toHexString(target)
-                    + " is out of rel32 reach of the code cache at " + region.base()
-                    + " (one cache per module is not implemented)");
+                    + " is out of rel32 reach of the code-cache view at 0x" + Long.toHexString(newAddress)
+                    + " placed for its module");
         }
         for (int i = 0; i < 4; i++) {
             b[dispOffset + i] = (byte) (disp >>> (8 * i));
@@ -160,10 +158,10 @@ final class BlockTranslator {
                 throw refuse(insn, "far return");
             }
             int pop = 8 + (op == 0xc2 ? (b[p + 1] & 0xff) | (b[p + 2] & 0xff) << 8 : 0);
-            e.a.mov(Mem.rip(slot(RegionLayout.SPILL_IBL_RAX)), Gpr.RAX);
+            e.a.mov(Mem.rip(e.slot(RegionLayout.SPILL_IBL_RAX)), Gpr.RAX);
             e.a.mov(Gpr.RAX, Mem.of(Gpr.RSP));
             e.a.lea(Gpr.RSP, Mem.of(Gpr.RSP, pop));
-            e.a.jmp(ibl.routine().value());
+            e.a.jmp(ibl.routine(e.view).value());
             return Terminator.RETURN;
         }
         if (insn.is(InstructionGroup.CALL)) {
@@ -173,10 +171,10 @@ final class BlockTranslator {
                 return Terminator.CALL;
             }
             requireIndirect(insn, b, p, 2);
-            e.a.mov(Mem.rip(slot(RegionLayout.SPILL_IBL_RAX)), Gpr.RAX);
+            e.a.mov(Mem.rip(e.slot(RegionLayout.SPILL_IBL_RAX)), Gpr.RAX);
             loadIndirectTarget(e, insn, b);
             pushReturnAddress(e, next);
-            e.a.jmp(ibl.routine().value());
+            e.a.jmp(ibl.routine(e.view).value());
             return Terminator.INDIRECT_CALL;
         }
         if (insn.is(InstructionGroup.CONDITIONAL) && insn.directTarget().isPresent()) {
@@ -209,9 +207,9 @@ final class BlockTranslator {
                 return Terminator.JUMP;
             }
             requireIndirect(insn, b, p, 4);
-            e.a.mov(Mem.rip(slot(RegionLayout.SPILL_IBL_RAX)), Gpr.RAX);
+            e.a.mov(Mem.rip(e.slot(RegionLayout.SPILL_IBL_RAX)), Gpr.RAX);
             loadIndirectTarget(e, insn, b);
-            e.a.jmp(ibl.routine().value());
+            e.a.jmp(ibl.routine(e.view).value());
             return Terminator.INDIRECT_JUMP;
         }
         throw refuse(insn, "this kind of block end is not supported");
@@ -309,22 +307,25 @@ final class BlockTranslator {
         return new UnsupportedProgramException("cannot translate " + insn + ": " + why);
     }
 
-    private long slot(int offset) {
-        return region.at(offset).value();
-    }
-
     /** An assembler plus the direct exits of the block being emitted. */
     private static final class Emitter {
         private record PendingExit(int field, AppAddress target) {}
 
         final CodeBuffer buffer;
         final Assembler a;
+        final CacheView view;
         private final List<PendingExit> exits = new ArrayList<>();
         private final List<ExitStub> stubs = new ArrayList<>();
 
-        Emitter(CodeBuffer buffer) {
+        Emitter(CodeBuffer buffer, CacheView view) {
             this.buffer = buffer;
+            this.view = view;
             this.a = new Assembler(buffer);
+        }
+
+        /** A slot of the control page, in this block's view (so rel32 always reaches it). */
+        long slot(int offset) {
+            return view.at(offset).value();
         }
 
         void trap(ExitStub stub) {
@@ -345,20 +346,34 @@ final class BlockTranslator {
             exits.add(new PendingExit(buffer.position() - 4, target));
         }
 
-        /** Aims each exit at its translated target, or at a new int3 stub after the block. */
+        /**
+         * Aims each exit at its translated target when rel32 reaches it; otherwise at a new stub
+         * after the block (see {@link ExitStub}): its trap asks Java for an untranslated target,
+         * its absolute jump reaches a translated one in a far view.
+         */
         List<ExitStub> finishExits(Function<AppAddress, CacheAddress> translated) {
             for (PendingExit exit : exits) {
-                long fieldAddress = buffer.baseAddress() + exit.field();
+                CacheAddress field = CacheAddress.of(buffer.baseAddress() + exit.field());
                 CacheAddress known = translated.apply(exit.target());
-                long destination;
-                if (known != null) {
-                    destination = known.value();
+                CacheAddress destination;
+                if (known != null && CodeCache.inRel32Reach(field, known)) {
+                    destination = known;
                 } else {
-                    destination = buffer.address();
-                    stubs.add(ExitStub.direct(CacheAddress.of(destination), exit.target(), CacheAddress.of(fieldAddress)));
+                    ExitStub stub = ExitStub.direct(CacheAddress.of(buffer.address()), exit.target(), field);
                     a.int3();
+                    buffer.emit8(0xff); // jmp qword [rip+0]: through the slot that follows
+                    buffer.emit8(0x25);
+                    buffer.emit32(0);
+                    buffer.emit32((int) (known == null ? 0 : known.value()));
+                    buffer.emit32((int) ((known == null ? 0 : known.value()) >>> 32));
+                    if (known == null) {
+                        stubs.add(stub);
+                        destination = stub.trap();
+                    } else {
+                        destination = stub.farJump();
+                    }
                 }
-                buffer.patch32(exit.field(), Math.toIntExact(destination - (fieldAddress + 4)));
+                buffer.patch32(exit.field(), Math.toIntExact(destination.value() - (field.value() + 4)));
             }
             return stubs;
         }

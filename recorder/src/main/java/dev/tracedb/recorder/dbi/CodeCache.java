@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
  * the shared indirect-branch lookup routine. Nothing is ever freed or moved (no cache flush yet):
  * when the arena is full, recording stops with {@link UnsupportedProgramException}.
  *
- * <p>Code is first emitted into a buffer whose base is {@link #next()}, then copied in with
- * {@link #commit}. Blocks start 16-byte aligned, which keeps each hot block's first bytes in one
+ * <p>Code is first emitted into a buffer whose base is {@link #next} in the view it will run
+ * through, then copied in with {@link #commit}. Blocks start 16-byte aligned, which keeps each hot block's first bytes in one
  * fetch line. Not thread-safe; call only while the tracee is stopped.
  */
 final class CodeCache {
@@ -26,9 +26,9 @@ final class CodeCache {
         this.end = region.layout().totalBytes();
     }
 
-    /** Where the next committed code will start. */
-    CacheAddress next() {
-        return region.at(next);
+    /** Where the next committed code will start, as seen through {@code view}. */
+    CacheAddress next(CacheView view) {
+        return view.at(next);
     }
 
     /** Bytes used so far. */
@@ -37,21 +37,32 @@ final class CodeCache {
     }
 
     /**
-     * Copies {@code code}, which was emitted for address {@link #next()}, into the cache and returns
-     * that address.
+     * Copies {@code code}, which was emitted for address {@code emittedFor} (a {@link #next} of
+     * some view), into the cache and returns that address.
      */
     CacheAddress commit(byte[] code, CacheAddress emittedFor) {
-        if (!emittedFor.equals(next())) {
-            throw new IllegalStateException("code emitted for " + emittedFor + " but the cache is at " + next());
+        if (region.offsetOf(emittedFor) != next) {
+            throw new IllegalStateException("code emitted for " + emittedFor + " but the cache is at offset " + next);
         }
         if (code.length > end - next) {
             throw new UnsupportedProgramException("code cache full (" + region.layout().codeBytes()
                     + " bytes); flushing the cache is not implemented");
         }
         bytes.put(next, code);
-        CacheAddress at = region.at(next);
+        CacheAddress at = emittedFor;
         next = (next + code.length + ALIGN - 1) & -ALIGN;
         return at;
+    }
+
+    /** Whether a rel32 branch whose field is at {@code field} can reach {@code target}. */
+    static boolean inRel32Reach(CacheAddress field, CacheAddress target) {
+        long displacement = target.value() - (field.value() + 4);
+        return displacement == (int) displacement;
+    }
+
+    /** Writes the 8-byte slot at {@code slot} (an absolute jump's target). */
+    void putSlot(CacheAddress slot, CacheAddress value) {
+        bytes.putLong(region.offsetOf(slot), value.value());
     }
 
     /** Points the rel32 field at {@code field} (the last four bytes of a jmp or jcc) to {@code target}. */

@@ -1,7 +1,5 @@
 package dev.tracedb.recorder.dbi;
 
-import dev.tracedb.machine.linux.LoadedModule;
-import dev.tracedb.machine.linux.ProcMaps;
 import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.recorder.Block;
@@ -10,9 +8,6 @@ import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.Terminator;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 
 /**
  * The {@code --engine dbi} recorder: runs the program from a code cache in shared memory (see
@@ -20,11 +15,10 @@ import java.nio.file.Path;
  * recording's {@link BlockTable}, so their ids are those defined in the log, exactly as the step
  * engine's are.
  *
- * <p>Supported now: one thread, static or dynamic programs whose code and RIP-relative data lie
- * within ±2 GiB of the code cache (in practice the main executable; a dynamic program's
- * libraries are refused at their first RIP-relative access, see {@link BlockTranslator}).
- * Refused with {@link UnsupportedProgramException}: clone/fork/exec, signal handlers, the
- * instructions listed in {@link BlockTranslator}. Not thread-safe; {@link #record} runs on the
+ * <p>Supported now: one thread, static and dynamic programs (recorded from the dynamic loader's
+ * entry; every module gets a code-cache view within rel32 reach, see {@link ViewPlacement}).
+ * Refused with {@link UnsupportedProgramException}: clone/fork/exec, a signal delivered to a
+ * handler, the instructions listed in {@link BlockTranslator}. Not thread-safe; {@link #record} runs on the
  * tracer thread.
  */
 public final class DbiEngine implements Engine {
@@ -42,8 +36,7 @@ public final class DbiEngine implements Engine {
     public ExitStatus record(Recording recording) {
         RunWriterSink sink = new RunWriterSink(recording.writer(), recording.progress());
         BlockSource source = address -> fromTable(recording.blocks().blockAt(address.value()));
-        LoadedModule executable = executable(recording.tracee().pid());
-        try (DbiSession session = new DbiSession(recording.tracee(), executable, layout, source, sink)) {
+        try (DbiSession session = new DbiSession(recording.tracee(), layout, source, sink)) {
             StopEvent end = session.run().end();
             if (end instanceof StopEvent.Exited e) {
                 return ExitStatus.exited(e.code());
@@ -58,19 +51,7 @@ public final class DbiEngine implements Engine {
     private static BlockSource.Source fromTable(Block block) {
         BasicBlock.End end = block.terminator() == Terminator.FALL_THROUGH
                 ? BasicBlock.End.INSTRUCTION_LIMIT : BasicBlock.End.CONTROL_TRANSFER;
-        return new BlockSource.Source(block.id(), new BasicBlock(block.address(), block.instructions(), end));
-    }
-
-    /** The module of the process's main executable ({@code /proc/PID/exe}). */
-    static LoadedModule executable(int pid) {
-        try {
-            Path exe = Path.of("/proc/" + pid + "/exe").toRealPath();
-            return LoadedModule.group(ProcMaps.read(pid)).stream()
-                    .filter(m -> Path.of(m.path()).equals(exe)).findFirst()
-                    .orElseThrow(() -> new UnsupportedProgramException("cannot find the main executable " + exe
-                            + " in the memory map of process " + pid));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new BlockSource.Source(block.id(), new BasicBlock(block.address(), block.instructions(), end),
+                new ViewPlacement.Extent(block.module().base(), block.module().base() + block.module().size()));
     }
 }

@@ -1,6 +1,5 @@
 package dev.tracedb.recorder.dbi;
 
-import dev.tracedb.machine.linux.LoadedModule;
 import dev.tracedb.machine.linux.PtraceEvent;
 import dev.tracedb.machine.linux.Register;
 import dev.tracedb.machine.linux.Registers;
@@ -32,30 +31,39 @@ import java.util.Map;
 final class DbiSession implements AutoCloseable {
     /** What a recording did. */
     record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long syscalls,
-                  long ringOverflows, long codeBytes, long nanos) {}
+                  long ringOverflows, long codeBytes, int views, long farLinks, long translateNanos, long nanos) {}
 
     private final Tracee tracee;
     private final EventSink sink;
     private final SharedRegion region;
+    private final ViewPlacement views;
     private final CodeCache cache;
     private final Ring ring;
     private final IndirectBranchTable ibl;
     private final BlockTranslator translator;
     private final MissHandler misses;
+    private final Linker linker;
     private final BlockSource source;
     private final Map<Long, Fragment> blocks = new HashMap<>();
+    /** Time spent decoding and translating blocks (and mapping views), as opposed to ptrace round trips. */
+    private long translateNanos;
 
-    /** Sets up the region in the stopped {@code tracee}; nothing of the program runs yet. */
-    DbiSession(Tracee tracee, LoadedModule executable, RegionLayout layout, BlockSource source, EventSink sink) {
+    /**
+     * Sets up the region in the stopped {@code tracee}, its first view near the module it is
+     * stopped in (the dynamic loader, or a static program); nothing of the program runs yet.
+     */
+    DbiSession(Tracee tracee, RegionLayout layout, BlockSource source, EventSink sink) {
         this.tracee = tracee;
         this.source = source;
         this.sink = sink;
-        this.region = SharedRegion.create(tracee, executable, layout);
+        this.region = ViewPlacement.createNear(tracee, tracee.tracer().call(() -> tracee.registers().rip().value()),
+                layout);
+        this.views = new ViewPlacement(tracee, region);
         this.cache = new CodeCache(region);
         this.ring = new Ring(region);
         this.ibl = new IndirectBranchTable(region);
-        this.translator = new BlockTranslator(region, cache, ibl);
-        Linker linker = new Linker(cache);
+        this.translator = new BlockTranslator(cache, ibl);
+        this.linker = new Linker(cache);
         this.misses = new MissHandler(tracee, region, linker, ibl, this::translate, sink);
         misses.register(ibl.emitRoutine(cache));
     }
@@ -79,7 +87,7 @@ final class DbiSession implements AutoCloseable {
             }
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.count(ExitStub.Kind.SYSCALL),
-                    ring.overflows(), cache.used(), System.nanoTime() - t0);
+                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), translateNanos, System.nanoTime() - t0);
         });
     }
 
@@ -149,14 +157,17 @@ final class DbiSession implements AutoCloseable {
         if (known != null) {
             return known.entry();
         }
+        long t0 = System.nanoTime();
         BlockSource.Source source = this.source.blockAt(target);
-        BlockTranslator.Translation t = translator.translate(source.block(), source.id(), a -> {
+        CacheView view = views.viewFor(source.module());
+        BlockTranslator.Translation t = translator.translate(source.block(), source.id(), view, a -> {
             Fragment b = blocks.get(a.value());
             return b == null ? null : b.entry();
         });
         blocks.put(target.value(), t.block());
         t.stubs().forEach(misses::register);
         sink.blockDefined(t.block());
+        translateNanos += System.nanoTime() - t0;
         return t.block().entry();
     }
 

@@ -5,6 +5,8 @@ import dev.tracedb.machine.linux.RemoteMemory;
 import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Decoder;
 import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Decodes blocks straight from the tracee's memory and numbers them 0, 1, 2, ... in the order they
@@ -13,11 +15,14 @@ import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
 final class DecodingBlockSource implements BlockSource, AutoCloseable {
     private static final long PAGE = 4096;
 
+    private final int pid;
     private final RemoteMemory memory;
+    private final List<ViewPlacement.Extent> modules = new ArrayList<>();
     private final Decoder decoder = Decoder.open();
     private int nextId;
 
-    DecodingBlockSource(RemoteMemory memory) {
+    DecodingBlockSource(int pid, RemoteMemory memory) {
+        this.pid = pid;
         this.memory = memory;
     }
 
@@ -40,11 +45,22 @@ final class DecodingBlockSource implements BlockSource, AutoCloseable {
             if (bb.instructions().isEmpty()) {
                 throw new UnsupportedProgramException("no complete instruction at " + start);
             }
-            return new Source(nextId++, bb);
+            return new Source(nextId++, bb, moduleAt(start.value()));
         } catch (UndecodableInstructionException e) {
             throw new UnsupportedProgramException("cannot decode the program's code in the block at " + start
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    private ViewPlacement.Extent moduleAt(long address) {
+        for (ViewPlacement.Extent m : modules) {
+            if (address >= m.start() && address < m.end()) {
+                return m;
+            }
+        }
+        ViewPlacement.Extent m = ViewPlacement.extentAt(pid, address);
+        modules.add(m);
+        return m;
     }
 
     @Override

@@ -3,7 +3,12 @@ package dev.tracedb.recorder.dbi;
 /**
  * A place in the code cache where translated code hands control to Java: an {@code int3}, which
  * stops the tracee with SIGTRAP and rip one byte past it. {@link MissHandler} finds the stub by
- * that address.
+ * that address's offset in the region (the view does not matter).
+ *
+ * <p>A direct exit's stub is {@code int3; jmp qword [rip+0]; dq slot} ({@link #DIRECT_BYTES}
+ * bytes): when the translated target lies in another view beyond rel32 reach of the branch,
+ * {@link Linker} writes the target into the slot and points the branch at the absolute jump,
+ * which sits right after the trap and so is always in reach.
  *
  * @param kind   what the tracee wants
  * @param trap   the address of the {@code int3}
@@ -12,6 +17,19 @@ package dev.tracedb.recorder.dbi;
  *                    stub, which {@link Linker} re-points at the translated target
  */
 record ExitStub(Kind kind, CacheAddress trap, AppAddress target, CacheAddress branchField) {
+    /** Size of a direct exit's stub: int3 (1), jmp [rip+0] (6), the 8-byte slot. */
+    static final int DIRECT_BYTES = 15;
+
+    /** For {@link Kind#DIRECT}: the absolute jump after the trap. */
+    CacheAddress farJump() {
+        return trap.plus(1);
+    }
+
+    /** For {@link Kind#DIRECT}: the absolute jump's 8-byte target slot. */
+    CacheAddress farSlot() {
+        return trap.plus(7);
+    }
+
     enum Kind {
         /** A direct jump, branch, call or fall-through to a target not translated yet. */
         DIRECT,

@@ -31,7 +31,7 @@ final class IndirectBranchTable {
 
     private final SharedRegion region;
     private final ByteBuffer bytes;
-    private CacheAddress routine;
+    private int routineOffset = -1;
     private ExitStub missStub;
     private long inserts;
 
@@ -45,9 +45,12 @@ final class IndirectBranchTable {
         }
     }
 
-    /** Emits the lookup routine into the cache; call once before translating. Returns its miss stub. */
+    /**
+     * Emits the lookup routine into the cache; call once before translating. Returns its miss
+     * stub. The routine refers only to the region, so it runs unchanged through any view.
+     */
     ExitStub emitRoutine(CodeCache cache) {
-        CacheAddress at = cache.next();
+        CacheAddress at = cache.next(region.views().get(0));
         CodeBuffer buffer = new CodeBuffer(at.value());
         Assembler a = new Assembler(buffer);
         Label hit = new Label();
@@ -71,17 +74,17 @@ final class IndirectBranchTable {
         a.mov(Gpr.RDX, Mem.rip(slot(RegionLayout.SPILL_IBL_RDX)));
         a.mov(Gpr.RAX, Mem.rip(slot(RegionLayout.SPILL_IBL_RAX)));
         a.jmp(Mem.rip(slot(RegionLayout.IBL_JUMP_SLOT)));
-        routine = cache.commit(a.finish(), at);
+        routineOffset = region.offsetOf(cache.commit(a.finish(), at));
         missStub = ExitStub.indirectMiss(trap);
         return missStub;
     }
 
-    /** The lookup routine's entry. */
-    CacheAddress routine() {
-        if (routine == null) {
+    /** The lookup routine's entry in {@code view}. */
+    CacheAddress routine(CacheView view) {
+        if (routineOffset < 0) {
             throw new IllegalStateException("lookup routine not emitted yet");
         }
-        return routine;
+        return view.at(routineOffset);
     }
 
     /** Makes lookups of {@code target} go to {@code entry}. */

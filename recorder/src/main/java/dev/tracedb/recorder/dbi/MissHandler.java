@@ -19,14 +19,14 @@ import java.util.function.Function;
  * per miss; a shared-memory handshake (spin, then futex) is the planned replacement.
  *
  * <p>System calls the engine cannot follow are refused here, before they run: thread and process
- * creation (the child would run our code cache unrecorded, writing into our ring), exec, and
- * installing a signal handler (the kernel would start the handler at its original address,
- * outside the cache).
+ * creation (the child would run our code cache unrecorded, writing into our ring), exec and
+ * rt_sigreturn. Installing a signal handler is allowed (coreutils and lua install some that
+ * rarely run): the kernel would start a handler at its original address, outside the cache, so
+ * {@link DbiSession} refuses at the delivery-stop of a signal that has a handler, before it runs.
  *
  * <p>Not thread-safe: tracer thread only.
  */
 final class MissHandler {
-    private static final int SYS_RT_SIGACTION = 13;
     private static final int SYS_RT_SIGRETURN = 15;
     private static final int SYS_CLONE = 56;
     private static final int SYS_FORK = 57;
@@ -36,12 +36,13 @@ final class MissHandler {
     private static final int SYS_EXIT_GROUP = 231;
     private static final int SYS_EXECVEAT = 322;
     private static final int SYS_CLONE3 = 435;
-    private static final long SIG_IGN = 1;
 
     /** Counts of requests by kind, for the engine's statistics. */
     private final long[] counts = new long[ExitStub.Kind.values().length];
-    private final Map<Long, ExitStub> stubsByTrap = new HashMap<>();
+    /** By the trap's offset in the region: a stub traps at the same offset in whichever view runs it. */
+    private final Map<Integer, ExitStub> stubsByTrap = new HashMap<>();
     private final Tracee tracee;
+    private final SharedRegion region;
     private final ByteBuffer control;
     private final Linker linker;
     private final IndirectBranchTable ibl;
@@ -53,6 +54,7 @@ final class MissHandler {
     MissHandler(Tracee tracee, SharedRegion region, Linker linker, IndirectBranchTable ibl,
                 Function<AppAddress, CacheAddress> translate, EventSink sink) {
         this.tracee = tracee;
+        this.region = region;
         this.control = region.buffer();
         this.linker = linker;
         this.ibl = ibl;
@@ -61,12 +63,13 @@ final class MissHandler {
     }
 
     void register(ExitStub stub) {
-        stubsByTrap.put(stub.trap().value(), stub);
+        stubsByTrap.put(region.offsetOf(stub.trap()), stub);
     }
 
     /** The stub whose int3 stopped the tracee with this rip, or null if the trap is not ours. */
     ExitStub stubAt(RemoteAddress rip) {
-        return stubsByTrap.get(rip.value() - 1);
+        long trap = rip.value() - 1;
+        return region.contains(trap) ? stubsByTrap.get(region.offsetOf(CacheAddress.of(trap))) : null;
     }
 
     /** Handles the request of {@code stub}; {@code regs} are the tracee's current registers. */
@@ -91,7 +94,7 @@ final class MissHandler {
             case SYSCALL -> {
                 // rip is already on the syscall instruction after the int3: nothing to change.
                 int number = (int) regs.rax();
-                vet(number, regs);
+                vet(number);
                 pendingSyscall = number;
                 pendingArgs = new long[] {regs.get(Register.RDI), regs.get(Register.RSI), regs.get(Register.RDX),
                         regs.get(Register.R10), regs.get(Register.R8), regs.get(Register.R9)};
@@ -110,29 +113,18 @@ final class MissHandler {
         }
     }
 
-    private void vet(int number, Registers regs) {
+    private static void vet(int number) {
         String what = switch (number) {
             case SYS_CLONE, SYS_CLONE3 -> "clone (threads and child processes)";
             case SYS_FORK, SYS_VFORK -> "fork";
             case SYS_EXECVE, SYS_EXECVEAT -> "exec";
             case SYS_RT_SIGRETURN -> "rt_sigreturn";
-            case SYS_RT_SIGACTION -> installsHandler(regs) ? "installing a signal handler" : null;
             default -> null;
         };
         if (what != null) {
             throw new UnsupportedProgramException("the program makes system call " + number + ": " + what
                     + " is not supported by the DBI engine yet; recording stopped before it ran");
         }
-    }
-
-    /** rt_sigaction(sig, act, ...) with act's handler neither SIG_DFL nor SIG_IGN. */
-    private boolean installsHandler(Registers regs) {
-        long act = regs.get(Register.RSI);
-        if (act == 0) {
-            return false;
-        }
-        long handler = tracee.memory().readLong(RemoteAddress.of(act));
-        return handler != 0 && handler != SIG_IGN;
     }
 
     long count(ExitStub.Kind kind) {

@@ -1,8 +1,5 @@
 package dev.tracedb.recorder.dbi;
 
-import dev.tracedb.machine.linux.LoadedModule;
-import dev.tracedb.machine.linux.MemoryMapping;
-import dev.tracedb.machine.linux.ProcMaps;
 import dev.tracedb.machine.linux.RemoteAddress;
 import dev.tracedb.machine.linux.RemoteSyscalls;
 import dev.tracedb.machine.linux.SyscallNumber;
@@ -20,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -29,9 +27,14 @@ import java.util.List;
  *
  * <p>The file is created with mode 0600 and a 128-bit random name, opened and mapped by the
  * tracee through {@link RemoteSyscalls} (the tracee's fd is closed again at once), then
- * unlinked: once both sides have mapped it, no other process can open it. The tracee maps it
- * within ±2 GiB of the main executable when that address range is free, so translated code
- * reaches the program's RIP-relative data and its own slots with 32-bit displacements.
+ * unlinked: once both sides have mapped it, no other process can open it.
+ *
+ * <p>The tracee maps the region more than once: each {@link CacheView} is placed (by
+ * {@link ViewPlacement}) within rel32 reach of the modules whose code it runs. Later views are
+ * made without the file, which is gone by then: {@code mremap(view0, 0, size, MAYMOVE|FIXED, at)}
+ * duplicates a shared mapping (old size 0 is the kernel's documented way to do that), aimed at an
+ * anonymous PROT_NONE reservation taken with MAP_FIXED_NOREPLACE, so no existing mapping of the
+ * program can ever be replaced.
  *
  * <p>Thread-safety: creation runs on the caller's thread (remote syscalls go through the tracer
  * thread). Afterwards reads and writes through {@link #buffer()} are unsynchronised; the
@@ -44,35 +47,33 @@ public final class SharedRegion implements AutoCloseable {
     private static final int PROT_NONE = 0;
     private static final int PROT_RWX = 7;
     private static final int MAP_SHARED = 1;
+    private static final int MAP_PRIVATE = 2;
+    private static final int MAP_ANONYMOUS = 0x20;
     private static final int MAP_FIXED_NOREPLACE = 0x100000;
-    private static final long GIB = 1L << 30;
-    private static final long ALIGN = 1L << 16;
-    /** Room left for brk when the region has to go above the executable. */
-    private static final long HEAP_ROOM = GIB;
+    private static final int SYS_MREMAP = 25;
+    private static final int MREMAP_MAYMOVE = 1;
+    private static final int MREMAP_FIXED = 2;
 
     private final RegionLayout layout;
-    private final long base;
     private final String fileName;
-    private final boolean nearExecutable;
+    private final List<CacheView> views = new ArrayList<>();
     private MappedByteBuffer mapped;
     private final ByteBuffer buffer;
 
-    private SharedRegion(RegionLayout layout, long base, String fileName, boolean nearExecutable,
-                         MappedByteBuffer mapped) {
+    private SharedRegion(RegionLayout layout, long base, String fileName, MappedByteBuffer mapped) {
         this.layout = layout;
-        this.base = base;
         this.fileName = fileName;
-        this.nearExecutable = nearExecutable;
+        this.views.add(new CacheView(0, base, layout.totalBytes()));
         this.mapped = mapped;
         this.buffer = mapped.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
-     * Creates the file, maps it into the stopped {@code tracee} near its main executable
-     * ({@code executable}, whose code the region must reach) and into this JVM, and unlinks it.
-     * The tracee's registers and memory are otherwise left as they were.
+     * Creates the file, maps it into the stopped {@code tracee} at {@code hint} (anywhere if that
+     * is 0 or taken) and into this JVM, and unlinks it. The tracee's registers and memory are
+     * otherwise left as they were.
      */
-    public static SharedRegion create(Tracee tracee, LoadedModule executable, RegionLayout layout) {
+    public static SharedRegion create(Tracee tracee, long hint, RegionLayout layout) {
         Path file = createFile(tracee.pid());
         long size = layout.totalBytes();
         MappedByteBuffer local;
@@ -82,7 +83,6 @@ public final class SharedRegion implements AutoCloseable {
                 channel.write(ByteBuffer.wrap(new byte[1]), size - 1);
                 local = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
             }
-            long hint = placement(ProcMaps.read(tracee.pid()), executable, size);
             long at;
             try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
                 int fd = remote.open(file.toString(), O_RDWR | O_CLOEXEC, 0);
@@ -94,7 +94,7 @@ public final class SharedRegion implements AutoCloseable {
                 remote.check("mprotect(ring guard page)", SyscallNumber.MPROTECT,
                         at + layout.guardOffset(), RegionLayout.PAGE, PROT_NONE);
             }
-            return new SharedRegion(layout, at, file.getFileName().toString(), at == hint, local);
+            return new SharedRegion(layout, at, file.getFileName().toString(), local);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot size or map " + file, e);
         } finally {
@@ -122,34 +122,6 @@ public final class SharedRegion implements AutoCloseable {
     }
 
     /**
-     * A free address within ±2 GiB of every byte of {@code executable}: just below it if there is
-     * room (a PIE sits high, with nothing below), else {@link #HEAP_ROOM} above its end so that
-     * brk can still grow the heap (a non-PIE sits at 4 MiB with no room below). 0 if neither
-     * range is free or reachable.
-     */
-    static long placement(List<MemoryMapping> maps, LoadedModule executable, long size) {
-        long below = (executable.base() - size - ALIGN) & -ALIGN;
-        long above = (executable.end() + HEAP_ROOM + ALIGN - 1) & -ALIGN;
-        for (long candidate : new long[] {below, above}) {
-            long end = candidate + size;
-            boolean reaches = end - executable.base() < 2 * GIB - ALIGN && executable.end() - candidate < 2 * GIB - ALIGN;
-            if (candidate >= (1L << 20) && reaches && free(maps, candidate, end)) {
-                return candidate;
-            }
-        }
-        return 0;
-    }
-
-    private static boolean free(List<MemoryMapping> maps, long start, long end) {
-        for (MemoryMapping m : maps) {
-            if (Long.compareUnsigned(m.start(), end) < 0 && Long.compareUnsigned(start, m.end()) < 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
      * A new empty file {@code /dev/shm/tracedb-PID-RANDOM}, mode 0600 from the start (created
      * with that mode, never chmod'ed later, so there is no window in which others could open it).
      */
@@ -172,19 +144,55 @@ public final class SharedRegion implements AutoCloseable {
         return layout;
     }
 
-    /** The region's first byte in the tracee. */
+    /** The region's first byte in the tracee, in the first view. */
     public CacheAddress base() {
-        return CacheAddress.of(base);
+        return views.get(0).at(0);
     }
 
-    /** The tracee address of byte {@code offset} of the region. */
+    /** The tracee address of byte {@code offset} of the region, in the first view. */
     public CacheAddress at(int offset) {
-        return CacheAddress.of(base + offset);
+        return views.get(0).at(offset);
     }
 
-    /** Whether the tracee mapped the region where {@link #placement} asked (within reach of the executable). */
-    public boolean nearExecutable() {
-        return nearExecutable;
+    /** The views mapped so far, the first one first. */
+    List<CacheView> views() {
+        return List.copyOf(views);
+    }
+
+    /**
+     * Maps one more view at {@code at} in the stopped {@code tracee} (see the class comment); the
+     * range must be free. The ring's guard page is PROT_NONE in every view.
+     */
+    CacheView addView(Tracee tracee, long at) {
+        long size = layout.totalBytes();
+        try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
+            long reserved = remote.syscall(SyscallNumber.MMAP, at, size, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+            if (reserved != at) {
+                if (reserved > 0 || reserved < -4095) {
+                    remote.munmap(RemoteAddress.of(reserved), size);
+                }
+                throw new UnsupportedProgramException("cannot map a code-cache view at 0x" + Long.toHexString(at)
+                        + ": the range is taken (mmap returned " + reserved + ")");
+            }
+            remote.check("mremap(duplicate the shared region)", SYS_MREMAP, views.get(0).base(), 0, size,
+                    MREMAP_MAYMOVE | MREMAP_FIXED, at);
+            remote.check("mprotect(ring guard page)", SyscallNumber.MPROTECT, at + layout.guardOffset(),
+                    RegionLayout.PAGE, PROT_NONE);
+        }
+        CacheView view = new CacheView(views.size(), at, size);
+        views.add(view);
+        return view;
+    }
+
+    /** The view holding {@code traceeAddress}, or null. */
+    CacheView viewOf(long traceeAddress) {
+        for (CacheView v : views) {
+            if (v.contains(traceeAddress)) {
+                return v;
+            }
+        }
+        return null;
     }
 
     /** The name the file had in /dev/shm before it was unlinked. */
@@ -192,16 +200,18 @@ public final class SharedRegion implements AutoCloseable {
         return fileName;
     }
 
+    /** Whether {@code traceeAddress} is in any view of the region. */
     public boolean contains(long traceeAddress) {
-        return traceeAddress - base >= 0 && traceeAddress - base < layout.totalBytes();
+        return viewOf(traceeAddress) != null;
     }
 
-    /** The offset of {@code address} in the region; fails for addresses outside it. */
+    /** The offset of {@code address} in the region, whichever view it is in; fails for addresses outside it. */
     public int offsetOf(CacheAddress address) {
-        if (!contains(address.value())) {
-            throw new IllegalArgumentException(address + " is outside the shared region at 0x" + Long.toHexString(base));
+        CacheView view = viewOf(address.value());
+        if (view == null) {
+            throw new IllegalArgumentException(address + " is outside the shared region " + this);
         }
-        return (int) (address.value() - base);
+        return (int) (address.value() - view.base());
     }
 
     /** Little-endian view of the whole region, shared with the tracee; absolute get/put only. */
@@ -241,6 +251,6 @@ public final class SharedRegion implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SharedRegion[0x" + Long.toHexString(base) + ", " + layout.totalBytes() + " bytes, " + fileName + "]";
+        return "SharedRegion[" + views + ", " + layout.totalBytes() + " bytes, " + fileName + "]";
     }
 }

@@ -5,7 +5,8 @@
  *
  * <h2>Mechanisms, one per file</h2>
  * {@link dev.tracedb.recorder.dbi.SharedRegion} (the /dev/shm file both processes map) laid out by
- * {@link dev.tracedb.recorder.dbi.RegionLayout}; {@link dev.tracedb.recorder.dbi.CodeCache};
+ * {@link dev.tracedb.recorder.dbi.RegionLayout}, mapped once per {@link dev.tracedb.recorder.dbi.CacheView}
+ * placed by {@link dev.tracedb.recorder.dbi.ViewPlacement}; {@link dev.tracedb.recorder.dbi.CodeCache};
  * {@link dev.tracedb.recorder.dbi.BlockTranslator} (the mangler); {@link dev.tracedb.recorder.dbi.ExitStub};
  * {@link dev.tracedb.recorder.dbi.Linker}; {@link dev.tracedb.recorder.dbi.IndirectBranchTable};
  * {@link dev.tracedb.recorder.dbi.MissHandler} (dispatch); {@link dev.tracedb.recorder.dbi.Ring};
@@ -17,9 +18,22 @@
  * <ul>
  * <li><b>Shared memory.</b> One file, mode 0600 from creation, 128-bit random name, mapped RWX
  *     and MAP_SHARED by the tracee (injected open+mmap, fd closed at once) and READ_WRITE by Java,
- *     then unlinked. It is placed with MAP_FIXED_NOREPLACE just below the main executable, or
- *     1 GiB above its end (room for brk) when there is no room below (non-PIE at 4 MiB), so
- *     rel32 reaches the program's code and data.</li>
+ *     then unlinked.</li>
+ * <li><b>Several modules: one region, several views.</b> The tracee maps the same region once
+ *     per 2 GiB window that holds code: first near the module it starts in (the dynamic loader's
+ *     entry for a dynamic program, so the loader itself is recorded), then, on the miss that first
+ *     reaches a module no view is in rel32 reach of, one more view next to it (mremap of the
+ *     shared mapping with old size 0 onto a MAP_FIXED_NOREPLACE reservation: the unlinked file
+ *     is not needed again and no program mapping can be replaced). Typically two views: below
+ *     the PIE (or above a non-PIE's 1 GiB heap room), and below ld.so, serving libc, the other
+ *     libraries and the vDSO. A block is emitted for the view of its own module, so its
+ *     RIP-relative operands are re-aimed against that module; the control page, ring, lookup
+ *     table and code arena are the same bytes in every view, so the prologue and the lookup
+ *     routine are identical through any view. Direct exits to a target out of rel32 reach (in a
+ *     far view) go through an absolute {@code jmp [rip]} in the exit stub with an 8-byte slot;
+ *     returns and indirect branches were absolute already (lookup table, {@code jmp [slot]}).
+ *     New modules (libraries the loader maps, dlopen) are found by the framework's
+ *     ModuleTracker when a miss lands in them, and get a view if none reaches them.</li>
  * <li><b>Flags.</b> Nothing the engine inserts writes the flags: the prologue is mov/lea only,
  *     the indirect-branch lookup hashes with movzx and compares with lea + jrcxz against negated
  *     keys. No pushf/popf.</li>
@@ -34,17 +48,24 @@
  *     (re-point the branch's rel32 at the target), SETREGS, continue. A shared-memory handshake
  *     (spin, then futex) is the next step; it removes the ptrace round trip, not the translation.</li>
  * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: clone,
- *     fork, vfork, exec, rt_sigreturn and installing a signal handler are refused before they
- *     run), after (log number, six arguments, result). rcx is then set to the original next
+ *     fork, vfork, exec and rt_sigreturn are refused before they run), after (log number, six arguments, result). rcx is then set to the original next
  *     address, as the kernel would have set it natively.</li>
- * <li><b>Signals.</b> Handlers are refused at rt_sigaction. Any other signal is logged and
+ * <li><b>Signals.</b> Installing a handler is allowed (coreutils and lua install handlers that
+ *     normally never run); a signal that arrives for a handler is refused at its
+ *     delivery-stop, before the handler could run outside the cache. Any other signal is logged and
  *     delivered with its default action. Not yet done: the framework's rule that a block
  *     interrupted by a signal be logged as its retired prefix (the prologue has already logged
  *     the whole block).</li>
+ * <li><b>AVX-512.</b> glibc's EVEX string functions, which Capstone 4.0.2 cannot decode, are
+ *     decoded by the machine decoder's fallback and copied like any instruction; a RIP-relative
+ *     displacement is re-aimed only when the bytes at the reported offset hold it, otherwise the
+ *     block is refused. Tests run most programs with the AVX-512 hwcaps masked by
+ *     GLIBC_TUNABLES (so both engines follow the same paths as in the step reference) and
+ *     echo, sort and lua without it.</li>
  * <li><b>Refusals</b> ({@link dev.tracedb.recorder.dbi.UnsupportedProgramException}, a
- *     {@code RecordingStoppedException}): code or RIP-relative data out of rel32 reach of the
- *     cache (libraries of a dynamic program: one cache per module is the fix), undecodable
- *     instructions (Capstone 4.0.2 lacks AVX-512 opmask forms), int/int3/hlt/ud2/far transfers,
+ *     {@code RecordingStoppedException}): RIP-relative data out of rel32 reach of its module's
+ *     view (more than ~1.9 GiB outside the module), no free range for a view, undecodable
+ *     instructions, int/int3/hlt/ud2/far transfers,
  *     sysenter, RTM, a full code cache. Known gaps that are <em>not</em> detected yet:
  *     self-modifying code and code unmapped after translation (the cache is never invalidated),
  *     and x87 state saves, which expose cache addresses as the FPU instruction pointer.</li>

@@ -45,7 +45,7 @@ class DbiEngineTest extends NoStrayProcesses {
 
     private RecordOptions options(String program, Path stdout, EngineKind engine, String... args) {
         List<String> argv = new ArrayList<>();
-        argv.add(TestPrograms.path(program).toString());
+        argv.add(program.startsWith("/") ? program : TestPrograms.path(program).toString());
         argv.addAll(List.of(args));
         return RecordOptions.builder(argv).environment(DbiSessionTest.ENV).randomization(AddressRandomization.DISABLED)
                 .engine(engine).stdout(stdout).build();
@@ -107,23 +107,43 @@ class DbiEngineTest extends NoStrayProcesses {
     }
 
     @Test
-    void dbiLogEqualsStepLog() throws IOException {
-        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            Path stepOut = tmp.resolve("step.out");
-            Path dbiOut = tmp.resolve("dbi.out");
-            RecordOutcome step = new Recorder(db).record(options("dbi-simple-static", stepOut, EngineKind.STEP, "20"),
-                    new Progress());
-            RunId dbi = recordDbi(db, options("dbi-simple-static", dbiOut, EngineKind.DBI, "20"),
-                    DbiSessionTest.options("dbi-simple-static", dbiOut, "20"));
-            assertEquals(Files.readString(stepOut), Files.readString(dbiOut));
-            assertTrue(Files.readString(dbiOut).endsWith("EXIT-SUCCESS\n"));
+    void dbiLogEqualsStepLogStatic() throws IOException {
+        assertSameLog("dbi-simple-static", "20");
+    }
+
+    /** Dynamic: from the loader's first instruction, through libc, the vDSO and back. */
+    @Test
+    void dbiLogEqualsStepLogDynamic() throws IOException {
+        assertSameLog("dbi-simple", "20");
+        assertSameLog("/bin/true");
+    }
+
+    /** Real coreutils on a fixed file (each ~300 k instructions, most of them start-up). */
+    @Test
+    void dbiLogEqualsStepLogCoreutils() throws IOException {
+        String file = DbiSessionTest.fixedText(tmp).toString();
+        assertSameLog("/usr/bin/sha256sum", file);
+        assertSameLog("/usr/bin/sort", file);
+    }
+
+    private void assertSameLog(String program, String... args) throws IOException {
+        String name = Path.of(program).getFileName().toString();
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-" + name))) {
+            Path stepOut = tmp.resolve(name + "-step.out");
+            Path dbiOut = tmp.resolve(name + "-dbi.out");
+            RecordOutcome step = new Recorder(db).record(options(program, stepOut, EngineKind.STEP, args), new Progress());
+            RunId dbi = recordDbi(db, options(program, dbiOut, EngineKind.DBI, args),
+                    DbiSessionTest.options(program, dbiOut, args));
+            assertEquals(Files.readString(stepOut), Files.readString(dbiOut), program);
             List<String> expected = dump(db, step.runId());
             List<String> actual = dump(db, dbi);
             assertTrue(expected.size() > 1000, "a real stream: " + expected.size());
             for (int i = 0; i < Math.min(expected.size(), actual.size()); i++) {
-                assertEquals(expected.get(i), actual.get(i), "log line " + i);
+                assertEquals(expected.get(i), actual.get(i), program + ": log line " + i);
             }
-            assertEquals(expected.size(), actual.size());
+            assertEquals(expected.size(), actual.size(), program);
+            assertTrue(expected.get(expected.size() - 1).startsWith("ended exit 0 "), expected.get(expected.size() - 1));
+            System.out.printf("%s: same log, %d lines, %s%n", program, actual.size(), actual.get(actual.size() - 1));
         }
     }
 }

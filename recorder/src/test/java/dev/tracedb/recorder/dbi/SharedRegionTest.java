@@ -65,9 +65,8 @@ class SharedRegionTest extends NoStrayProcesses {
         try (Tracee t = Tracee.launch(tracer, TestPrograms.options("loops-static", out, "3"))) {
             LoadedModule exe = TestPrograms.executable(t.pid());
             var before = t.registers();
-            try (SharedRegion region = SharedRegion.create(t, exe, SMALL)) {
+            try (SharedRegion region = ViewPlacement.createNear(t, exe.base(), SMALL)) {
                 assertEquals(before, t.registers(), "registers restored after the remote syscalls");
-                assertTrue(region.nearExecutable(), region.toString());
                 long base = region.base().value();
                 assertTrue(Math.abs(base - exe.base()) < (1L << 31) && Math.abs(base + SMALL.totalBytes() - exe.end()) < (1L << 31));
                 assertFalse(existsInDevShm(region.fileName()), "unlinked once mapped");
@@ -93,18 +92,50 @@ class SharedRegionTest extends NoStrayProcesses {
     }
 
     @Test
-    void placementPrefersBelowAndKeepsHeapRoomAbove() {
-        LoadedModule pie = new LoadedModule("/p", 0x555555554000L, 0x555555559000L, "0:0", 1, List.of());
+    void aSecondViewShowsTheSameBytesAndHasItsOwnGuardPage() throws IOException {
+        Path out = tmp.resolve("out");
+        try (Tracee t = Tracee.launch(tracer, TestPrograms.options("loops-static", out, "3"))) {
+            LoadedModule exe = TestPrograms.executable(t.pid());
+            var before = t.registers();
+            try (SharedRegion region = ViewPlacement.createNear(t, exe.base(), SMALL)) {
+                CacheView second = region.addView(t, 0x200000000000L);
+                assertEquals(before, t.registers());
+                assertEquals(1, second.index());
+                assertEquals(second, region.viewOf(0x200000000000L + 5));
+                List<MemoryMapping> maps = ProcMaps.read(t.pid());
+                assertEquals("rwxs", mappingAt(maps, second.base()).permissions());
+                assertEquals("---s", mappingAt(maps, second.base() + SMALL.guardOffset()).permissions());
+                int code = SMALL.codeOffset();
+                region.buffer().putLong(code, 0x0102030405060708L);
+                assertEquals(0x0102030405060708L, t.memory().readLong(RemoteAddress.of(second.base() + code)));
+                assertEquals(code, region.offsetOf(second.at(code)));
+                UnsupportedProgramException taken = org.junit.jupiter.api.Assertions.assertThrows(
+                        UnsupportedProgramException.class, () -> region.addView(t, exe.base()));
+                assertTrue(taken.getMessage().contains("taken"), taken.getMessage());
+            }
+            assertEquals(new StopEvent.EventStop(dev.tracedb.machine.linux.PtraceEvent.EXIT), t.cont());
+            assertEquals(new StopEvent.Exited(0), t.cont());
+        }
+        assertTrue(Files.readString(out).endsWith("EXIT-SUCCESS\n"));
+    }
+
+    @Test
+    void placementPrefersTheNearestFreeRangeAndKeepsHeapAndStackRoom() {
         long size = 64L << 20;
-        long below = SharedRegion.placement(List.of(), pie, size);
-        assertTrue(below + size <= pie.base() && below % 65536 == 0, Long.toHexString(below));
+        ViewPlacement.Extent pie = new ViewPlacement.Extent(0x555555554000L, 0x555555559000L);
+        List<ViewPlacement.Extent> heap = List.of(new ViewPlacement.Extent(pie.end(), pie.end() + (1L << 30)));
+        long below = ViewPlacement.placement(List.of(), heap, pie, size);
+        assertTrue(below + size <= pie.start() && pie.start() - (below + size) < 65536 && below % 65536 == 0,
+                Long.toHexString(below));
 
-        LoadedModule nonPie = new LoadedModule("/s", 0x400000L, 0x4c0000L, "0:0", 1, List.of());
-        long above = SharedRegion.placement(List.of(), nonPie, size);
-        assertTrue(above >= nonPie.end() + (1L << 30) && above + size - nonPie.base() < (1L << 31), Long.toHexString(above));
+        ViewPlacement.Extent nonPie = new ViewPlacement.Extent(0x400000L, 0x4c0000L);
+        List<ViewPlacement.Extent> nonPieHeap = List.of(new ViewPlacement.Extent(nonPie.end(), nonPie.end() + (1L << 30)));
+        long above = ViewPlacement.placement(List.of(), nonPieHeap, nonPie, size);
+        assertTrue(above >= nonPie.end() + (1L << 30) && ViewPlacement.reaches(above, above + size, nonPie),
+                Long.toHexString(above));
 
-        MemoryMapping blocker = new MemoryMapping(above, above + 4096, "r--p", 0, "0:0", 0, java.util.Optional.empty());
-        assertEquals(0, SharedRegion.placement(List.of(blocker), nonPie, size), "taken and no other candidate");
+        MemoryMapping blocker = new MemoryMapping(0x100000L, 0x7ffffffff000L, "r--p", 0, "0:0", 0, java.util.Optional.empty());
+        assertEquals(0, ViewPlacement.placement(List.of(blocker), nonPieHeap, nonPie, size), "no free range at all");
     }
 
     private static MemoryMapping mappingAt(List<MemoryMapping> maps, long address) {
