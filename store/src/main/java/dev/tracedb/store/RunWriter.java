@@ -13,8 +13,10 @@ package dev.tracedb.store;
  * without {@code end} flushes what was appended and leaves the run incomplete (exactly as if the
  * recorder had been killed after the flush).
  *
- * <p>Not thread-safe: one writer thread per run, and one writer per run (the database refuses a
- * second one).
+ * <p>Not thread-safe: used by one thread at a time. It may be handed from one thread to another
+ * (the recorder's tracer thread creates it, a drainer thread appends, the tracer thread ends it)
+ * provided the hand-over is a happens-before edge, such as a {@code BlockingQueue} or an executor.
+ * One writer per run: the database refuses a second one.
  */
 public interface RunWriter extends AutoCloseable {
 

@@ -56,6 +56,10 @@ final class ChronicleRunWriter implements RunWriter {
         this.queue = queue;
         this.writerLock = writerLock;
         this.appender = queue.createAppender();
+        // Chronicle pins an appender to the thread that first used it, as a debugging aid. Our
+        // contract is weaker and what a recorder needs: one thread at a time, handed over with a
+        // happens-before edge (e.g. the tracer thread creates the writer, a drainer thread appends).
+        this.appender.singleThreadedCheckDisabled(true);
         this.codec = new EventCodec(encoding);
         this.clock = clock;
         this.onEnd = onEnd;
