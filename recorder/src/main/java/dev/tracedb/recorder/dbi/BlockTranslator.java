@@ -42,10 +42,13 @@ final class BlockTranslator {
 
     private final CodeCache cache;
     private final IndirectBranchTable ibl;
+    /** The futex handshake's requests, or null for int3 stubs. */
+    private final FutexHandshake futex;
 
-    BlockTranslator(CodeCache cache, IndirectBranchTable ibl) {
+    BlockTranslator(CodeCache cache, IndirectBranchTable ibl, FutexHandshake futex) {
         this.cache = cache;
         this.ibl = ibl;
+        this.futex = futex;
     }
 
     /**
@@ -75,7 +78,7 @@ final class BlockTranslator {
             e.jmpExit(AppAddress.of(bb.endAddress()));
             terminator = Terminator.FALL_THROUGH;
         }
-        List<ExitStub> stubs = e.finishExits(translated);
+        List<ExitStub> stubs = e.finishExits(translated, futex, cache);
         CacheAddress entry = cache.commit(e.a.finish(), at);
         long[] addresses = insns.stream().mapToLong(Instruction::address).toArray();
         byte[] original = new byte[bb.sizeBytes()];
@@ -351,7 +354,7 @@ final class BlockTranslator {
          * after the block (see {@link ExitStub}): its trap asks Java for an untranslated target,
          * its absolute jump reaches a translated one in a far view.
          */
-        List<ExitStub> finishExits(Function<AppAddress, CacheAddress> translated) {
+        List<ExitStub> finishExits(Function<AppAddress, CacheAddress> translated, FutexHandshake futex, CodeCache cache) {
             for (PendingExit exit : exits) {
                 CacheAddress field = CacheAddress.of(buffer.baseAddress() + exit.field());
                 CacheAddress known = translated.apply(exit.target());
@@ -359,13 +362,19 @@ final class BlockTranslator {
                 if (known != null && CodeCache.inRel32Reach(field, known)) {
                     destination = known;
                 } else {
-                    ExitStub stub = ExitStub.direct(CacheAddress.of(buffer.address()), exit.target(), field);
-                    a.int3();
                     buffer.emit8(0xff); // jmp qword [rip+0]: through the slot that follows
                     buffer.emit8(0x25);
                     buffer.emit32(0);
                     buffer.emit32((int) (known == null ? 0 : known.value()));
                     buffer.emit32((int) ((known == null ? 0 : known.value()) >>> 32));
+                    ExitStub stub = ExitStub.direct(CacheAddress.of(buffer.address()), exit.target(), field);
+                    if (known != null) {
+                        // Linked at once through the absolute jump: no request is ever made.
+                    } else if (futex == null) {
+                        a.int3();
+                    } else {
+                        futex.emitRequest(a, view, cache.offsetAfter(stub.trap()));
+                    }
                     if (known == null) {
                         stubs.add(stub);
                         destination = stub.trap();

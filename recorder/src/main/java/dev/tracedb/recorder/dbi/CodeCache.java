@@ -54,6 +54,14 @@ final class CodeCache {
         return at;
     }
 
+    /**
+     * The region offset {@code address} will have once the code being emitted is committed:
+     * code under construction is not in the region yet, but its offset is known.
+     */
+    int offsetAfter(CacheAddress address) {
+        return region.offsetOf(address);
+    }
+
     /** Whether a rel32 branch whose field is at {@code field} can reach {@code target}. */
     static boolean inRel32Reach(CacheAddress field, CacheAddress target) {
         long displacement = target.value() - (field.value() + 4);

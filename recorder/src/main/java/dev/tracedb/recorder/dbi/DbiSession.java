@@ -3,6 +3,7 @@ package dev.tracedb.recorder.dbi;
 import dev.tracedb.machine.linux.PtraceEvent;
 import dev.tracedb.machine.linux.Register;
 import dev.tracedb.machine.linux.Registers;
+import dev.tracedb.machine.linux.Resume;
 import dev.tracedb.machine.linux.RemoteAddress;
 import dev.tracedb.machine.linux.Signal;
 import dev.tracedb.machine.linux.SignalInfo;
@@ -31,7 +32,8 @@ import java.util.Map;
 final class DbiSession implements AutoCloseable {
     /** What a recording did. */
     record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long syscalls,
-                  long ringOverflows, long codeBytes, int views, long farLinks, long translateNanos, long nanos) {}
+                  long ringOverflows, long codeBytes, int views, long farLinks, long futexRequests, long reissues,
+                  long translateNanos, long nanos) {}
 
     private final Tracee tracee;
     private final EventSink sink;
@@ -43,6 +45,12 @@ final class DbiSession implements AutoCloseable {
     private final BlockTranslator translator;
     private final MissHandler misses;
     private final Linker linker;
+    /** The futex handshake, or null when misses are int3 stops. */
+    private final FutexHandshake futex;
+    /** Blocks decoded for a translation that had to wait for the tracee to stop. */
+    private final Map<Long, BlockSource.Source> decoded = new HashMap<>();
+    private long futexRequests;
+    private long reissues;
     private final BlockSource source;
     private final Map<Long, Fragment> blocks = new HashMap<>();
     /** Time spent decoding and translating blocks (and mapping views), as opposed to ptrace round trips. */
@@ -53,6 +61,10 @@ final class DbiSession implements AutoCloseable {
      * stopped in (the dynamic loader, or a static program); nothing of the program runs yet.
      */
     DbiSession(Tracee tracee, RegionLayout layout, BlockSource source, EventSink sink) {
+        this(tracee, layout, MissHandshake.PTRACE, source, sink);
+    }
+
+    DbiSession(Tracee tracee, RegionLayout layout, MissHandshake handshake, BlockSource source, EventSink sink) {
         this.tracee = tracee;
         this.source = source;
         this.sink = sink;
@@ -62,10 +74,14 @@ final class DbiSession implements AutoCloseable {
         this.cache = new CodeCache(region);
         this.ring = new Ring(region);
         this.ibl = new IndirectBranchTable(region);
-        this.translator = new BlockTranslator(cache, ibl);
+        this.futex = handshake == MissHandshake.FUTEX ? new FutexHandshake(region) : null;
+        this.translator = new BlockTranslator(cache, ibl, futex);
         this.linker = new Linker(cache);
         this.misses = new MissHandler(tracee, region, linker, ibl, this::translate, sink);
-        misses.register(ibl.emitRoutine(cache));
+        if (futex != null) {
+            misses.register(futex.emitRoutine(cache));
+        }
+        misses.register(ibl.emitRoutine(cache, futex));
     }
 
     SharedRegion region() {
@@ -79,15 +95,17 @@ final class DbiSession implements AutoCloseable {
             StopEvent end;
             try {
                 Registers regs = tracee.registers();
-                CacheAddress entry = translate(AppAddress.of(regs.rip().value()));
+                CacheAddress entry = translate(AppAddress.of(regs.rip().value()), true);
                 tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
-                end = loop();
+                end = futex == null ? loop() : futexLoop();
             } finally {
-                ring.drain(sink);
+                if (tracee.isAlive()) {
+                    ring.drain(sink);
+                }
             }
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.count(ExitStub.Kind.SYSCALL),
-                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), translateNanos, System.nanoTime() - t0);
+                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos, System.nanoTime() - t0);
         });
     }
 
@@ -97,15 +115,73 @@ final class DbiSession implements AutoCloseable {
             if (stop.isTerminal()) {
                 return stop;
             }
-            Signal deliver = null;
-            if (stop instanceof StopEvent.SignalStop s) {
-                deliver = onSignal(s.signal());
-            } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
-                throw new UnsupportedProgramException("the program exec'd: not supported by the DBI engine");
+            stop = tracee.cont(onStop(stop));
+        }
+    }
+
+    /** Handles a ptrace stop; returns the signal to deliver on resuming, or null. */
+    private Signal onStop(StopEvent stop) {
+        Signal deliver = null;
+        if (stop instanceof StopEvent.SignalStop s) {
+            deliver = onSignal(s.signal());
+        } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
+            throw new UnsupportedProgramException("the program exec'd: not supported by the DBI engine");
+        }
+        // Exit events, group-stops and the like: just go on.
+        ring.drain(sink);
+        return deliver;
+    }
+
+    /** Java-side spin rounds on the doorbell before sleeping on it; short for the same reason as {@link FutexHandshake#TRACEE_SPINS}. */
+    private static final int JAVA_SPINS = 200;
+
+    /**
+     * The futex handshake's loop: the tracer thread serves mailbox requests while the tracee
+     * runs, and reaps ptrace stops (syscall traps, signals, the exit) when the stop watcher
+     * reports one. A refusal while the tracee waits in the miss routine kills it: the watcher
+     * is then in waitid and only the tracee's end lets it go.
+     */
+    private StopEvent futexLoop() {
+        try (StopWatcher watcher = new StopWatcher(tracee.pid(), futex)) {
+            try {
+                tracee.resume(Resume.CONTINUE, null);
+                watcher.arm();
+                while (true) {
+                    long seen = futex.doorbell();
+                    if (futex.pending()) {
+                        futexRequests++;
+                        ExitStub stub = misses.stubAtOffset(futex.stubOffset());
+                        CacheAddress resume = misses.serve(stub, futex.iblMissTarget(),
+                                ibl.retry(region.views().get(0)), futex.reissue());
+                        if (resume.equals(futex.reissue())) {
+                            reissues++;
+                        }
+                        futex.answer(resume);
+                        continue;
+                    }
+                    if (watcher.stopPending()) {
+                        StopEvent stop = tracee.waitForStop();
+                        if (stop.isTerminal()) {
+                            return stop;
+                        }
+                        tracee.resume(Resume.CONTINUE, onStop(stop));
+                        watcher.arm();
+                        continue;
+                    }
+                    int spins = JAVA_SPINS;
+                    while (spins-- > 0 && futex.doorbell() == seen) {
+                        Thread.onSpinWait();
+                    }
+                    if (spins < 0) {
+                        futex.sleep(seen);
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (tracee.isAlive() && !tracee.isStopped()) {
+                    tracee.kill();
+                }
+                throw e;
             }
-            // Exit events, group-stops and the like: just go on.
-            ring.drain(sink);
-            stop = tracee.cont(deliver);
         }
     }
 
@@ -151,15 +227,29 @@ final class DbiSession implements AutoCloseable {
         }
     }
 
-    /** The cache entry for {@code target}, translating its block first if needed. */
-    private CacheAddress translate(AppAddress target) {
+    /**
+     * The cache entry for {@code target}, translating its block first if needed; null if that
+     * needs a new view while the tracee is not stopped (mapping one takes injected syscalls).
+     */
+    private CacheAddress translate(AppAddress target, boolean traceeStopped) {
         Fragment known = blocks.get(target.value());
         if (known != null) {
             return known.entry();
         }
         long t0 = System.nanoTime();
-        BlockSource.Source source = this.source.blockAt(target);
-        CacheView view = views.viewFor(source.module());
+        BlockSource.Source source = decoded.remove(target.value());
+        if (source == null) {
+            source = this.source.blockAt(target);
+        }
+        CacheView view = views.existingViewFor(source.module());
+        if (view == null && !traceeStopped) {
+            decoded.put(target.value(), source);
+            translateNanos += System.nanoTime() - t0;
+            return null;
+        }
+        if (view == null) {
+            view = views.viewFor(source.module());
+        }
         BlockTranslator.Translation t = translator.translate(source.block(), source.id(), view, a -> {
             Fragment b = blocks.get(a.value());
             return b == null ? null : b.entry();

@@ -5,10 +5,12 @@ package dev.tracedb.recorder.dbi;
  * stops the tracee with SIGTRAP and rip one byte past it. {@link MissHandler} finds the stub by
  * that address's offset in the region (the view does not matter).
  *
- * <p>A direct exit's stub is {@code int3; jmp qword [rip+0]; dq slot} ({@link #DIRECT_BYTES}
- * bytes): when the translated target lies in another view beyond rel32 reach of the branch,
- * {@link Linker} writes the target into the slot and points the branch at the absolute jump,
- * which sits right after the trap and so is always in reach.
+ * <p>A direct exit's stub is {@code jmp qword [rip+0]; dq slot} followed by the request: an
+ * {@code int3} ({@link MissHandshake#PTRACE}) or a mailbox request ({@link MissHandshake#FUTEX},
+ * {@link FutexHandshake#emitRequest}); {@link #trap} is where the request starts. When the
+ * translated target lies in another view beyond rel32 reach of the branch, {@link Linker} writes
+ * the target into the slot and points the branch at the absolute jump, which sits right before
+ * the request and so is always in reach.
  *
  * @param kind   what the tracee wants
  * @param trap   the address of the {@code int3}
@@ -17,17 +19,17 @@ package dev.tracedb.recorder.dbi;
  *                    stub, which {@link Linker} re-points at the translated target
  */
 record ExitStub(Kind kind, CacheAddress trap, AppAddress target, CacheAddress branchField) {
-    /** Size of a direct exit's stub: int3 (1), jmp [rip+0] (6), the 8-byte slot. */
-    static final int DIRECT_BYTES = 15;
+    /** Bytes of a direct exit's stub before its request: jmp [rip+0] (6), the 8-byte slot. */
+    static final int FAR_JUMP_BYTES = 14;
 
-    /** For {@link Kind#DIRECT}: the absolute jump after the trap. */
+    /** For {@link Kind#DIRECT}: the absolute jump before the request. */
     CacheAddress farJump() {
-        return trap.plus(1);
+        return trap.plus(-FAR_JUMP_BYTES);
     }
 
     /** For {@link Kind#DIRECT}: the absolute jump's 8-byte target slot. */
     CacheAddress farSlot() {
-        return trap.plus(7);
+        return trap.plus(-8);
     }
 
     enum Kind {
@@ -38,7 +40,13 @@ record ExitStub(Kind kind, CacheAddress trap, AppAddress target, CacheAddress br
         /** Right after a {@code syscall}: rax holds its result. */
         SYSCALL_RESULT,
         /** The indirect-branch lookup found no entry: rax holds the original target. */
-        INDIRECT_MISS
+        INDIRECT_MISS,
+        /**
+         * Futex handshake: a request that needs the tracee stopped (a new code-cache view is
+         * mapped by injected system calls) comes back as a trap here, to be served as a
+         * ptrace-handshake request.
+         */
+        REISSUE
     }
 
     static ExitStub direct(CacheAddress trap, AppAddress target, CacheAddress branchField) {
@@ -51,6 +59,10 @@ record ExitStub(Kind kind, CacheAddress trap, AppAddress target, CacheAddress br
 
     static ExitStub syscallResult(CacheAddress trap) {
         return new ExitStub(Kind.SYSCALL_RESULT, trap, null, null);
+    }
+
+    static ExitStub reissue(CacheAddress trap) {
+        return new ExitStub(Kind.REISSUE, trap, null, null);
     }
 
     static ExitStub indirectMiss(CacheAddress trap) {

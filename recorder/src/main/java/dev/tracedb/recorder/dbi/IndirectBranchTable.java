@@ -32,6 +32,7 @@ final class IndirectBranchTable {
     private final SharedRegion region;
     private final ByteBuffer bytes;
     private int routineOffset = -1;
+    private int retryOffset = -1;
     private ExitStub missStub;
     private long inserts;
 
@@ -47,15 +48,19 @@ final class IndirectBranchTable {
 
     /**
      * Emits the lookup routine into the cache; call once before translating. Returns its miss
-     * stub. The routine refers only to the region, so it runs unchanged through any view.
+     * stub. The routine refers only to the region, so it runs unchanged through any view. With
+     * the futex handshake ({@code futex} not null) a miss stores the target in
+     * {@link RegionLayout#IBL_MISS_TARGET} and posts a request; Java answers with
+     * {@link #retry}, the lookup after the saves, which then hits.
      */
-    ExitStub emitRoutine(CodeCache cache) {
+    ExitStub emitRoutine(CodeCache cache, FutexHandshake futex) {
         CacheAddress at = cache.next(region.views().get(0));
         CodeBuffer buffer = new CodeBuffer(at.value());
         Assembler a = new Assembler(buffer);
         Label hit = new Label();
         a.mov(Mem.rip(slot(RegionLayout.SPILL_IBL_RCX)), Gpr.RCX);
         a.mov(Mem.rip(slot(RegionLayout.SPILL_IBL_RDX)), Gpr.RDX);
+        int retry = buffer.position();
         buffer.emit8(0x0f); // movzx ecx, ax: the hash, without touching the flags
         buffer.emit8(0xb7);
         buffer.emit8(0xc8);
@@ -65,8 +70,15 @@ final class IndirectBranchTable {
         a.mov(Gpr.RCX, Mem.of(Gpr.RDX));
         a.lea(Gpr.RCX, Mem.of(Gpr.RCX, Gpr.RAX, 1, 0));
         a.jrcxz(hit);
-        CacheAddress trap = CacheAddress.of(buffer.address());
-        a.int3();
+        CacheAddress trap;
+        if (futex == null) {
+            trap = CacheAddress.of(buffer.address());
+            a.int3();
+        } else {
+            a.mov(Mem.rip(slot(RegionLayout.IBL_MISS_TARGET)), Gpr.RAX);
+            trap = CacheAddress.of(buffer.address());
+            futex.emitRequest(a, region.views().get(0), region.offsetOf(trap));
+        }
         a.bind(hit);
         a.mov(Gpr.RDX, Mem.of(Gpr.RDX, 8));
         a.mov(Mem.rip(slot(RegionLayout.IBL_JUMP_SLOT)), Gpr.RDX);
@@ -75,6 +87,7 @@ final class IndirectBranchTable {
         a.mov(Gpr.RAX, Mem.rip(slot(RegionLayout.SPILL_IBL_RAX)));
         a.jmp(Mem.rip(slot(RegionLayout.IBL_JUMP_SLOT)));
         routineOffset = region.offsetOf(cache.commit(a.finish(), at));
+        retryOffset = routineOffset + retry;
         missStub = ExitStub.indirectMiss(trap);
         return missStub;
     }
@@ -85,6 +98,11 @@ final class IndirectBranchTable {
             throw new IllegalStateException("lookup routine not emitted yet");
         }
         return view.at(routineOffset);
+    }
+
+    /** Where a lookup that missed starts again (rax = target, rcx and rdx already saved), in {@code view}. */
+    CacheAddress retry(CacheView view) {
+        return view.at(retryOffset);
     }
 
     /** Makes lookups of {@code target} go to {@code entry}. */

@@ -7,16 +7,17 @@ import dev.tracedb.machine.linux.Tracee;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Answers the tracee's requests (DynamoRIO's dispatch): the tracee stopped on one of our
  * {@code int3} stubs, rip one past it; this class finds the stub, does what it asks and sets the
  * registers so that resuming continues the program in the cache.
  *
- * <p>The handshake is a ptrace stop (SIGTRAP, then GETREGS/SETREGS and PTRACE_CONT): simple and
- * obviously correct, and the int3 itself changes nothing but rip. It costs one ptrace round trip
- * per miss; a shared-memory handshake (spin, then futex) is the planned replacement.
+ * <p>Two handshakes ({@link MissHandshake}): a ptrace stop (SIGTRAP, then GETREGS/SETREGS and
+ * PTRACE_CONT; the int3 changes nothing but rip), handled by {@link #handle}; or a mailbox
+ * request through {@link FutexHandshake}, served by {@link #serve} while the tracee waits, which
+ * falls back to a ptrace stop (the {@link ExitStub.Kind#REISSUE} trap) when serving needs the
+ * tracee stopped.
  *
  * <p>System calls the engine cannot follow are refused here, before they run: thread and process
  * creation (the child would run our code cache unrecorded, writing into our ring), exec and
@@ -46,13 +47,20 @@ final class MissHandler {
     private final ByteBuffer control;
     private final Linker linker;
     private final IndirectBranchTable ibl;
-    private final Function<AppAddress, CacheAddress> translate;
+    private final Translate translate;
+    /** Futex handshake: a request deferred to the reissue trap, to be served there. */
+    private ExitStub reissued;
+
+    /** Translates a target and returns its entry; null if that needs the tracee stopped and it is not. */
+    interface Translate {
+        CacheAddress entry(AppAddress target, boolean traceeStopped);
+    }
     private final EventSink sink;
     private int pendingSyscall = -1;
     private long[] pendingArgs;
 
     MissHandler(Tracee tracee, SharedRegion region, Linker linker, IndirectBranchTable ibl,
-                Function<AppAddress, CacheAddress> translate, EventSink sink) {
+                Translate translate, EventSink sink) {
         this.tracee = tracee;
         this.region = region;
         this.control = region.buffer();
@@ -72,18 +80,59 @@ final class MissHandler {
         return region.contains(trap) ? stubsByTrap.get(region.offsetOf(CacheAddress.of(trap))) : null;
     }
 
+    /** The stub whose request starts at region offset {@code offset}. */
+    ExitStub stubAtOffset(int offset) {
+        ExitStub stub = stubsByTrap.get(offset);
+        if (stub == null) {
+            throw new IllegalStateException("a miss request from an unknown stub at region offset 0x"
+                    + Integer.toHexString(offset));
+        }
+        return stub;
+    }
+
+    /**
+     * Serves a futex-handshake request while the tracee waits in the miss routine, and returns
+     * where it goes on: the translated target (direct exits, linked first), {@code retry} (an
+     * indirect miss, inserted in the table first), or {@code reissue} when serving needs the
+     * tracee stopped: the request is then served at that trap by {@link #handle}.
+     */
+    CacheAddress serve(ExitStub stub, AppAddress indirectTarget, CacheAddress retry, CacheAddress reissue) {
+        AppAddress target = stub.kind() == ExitStub.Kind.DIRECT ? stub.target() : indirectTarget;
+        CacheAddress entry = translate.entry(target, false);
+        if (entry == null) {
+            reissued = stub;
+            return reissue;
+        }
+        counts[stub.kind().ordinal()]++;
+        if (stub.kind() == ExitStub.Kind.DIRECT) {
+            linker.link(stub, entry);
+            return entry;
+        }
+        ibl.insert(target, entry);
+        return retry;
+    }
+
     /** Handles the request of {@code stub}; {@code regs} are the tracee's current registers. */
     void handle(ExitStub stub, Registers regs) {
+        if (stub.kind() == ExitStub.Kind.REISSUE) {
+            if (reissued == null) {
+                throw new IllegalStateException("reissue trap without a deferred request");
+            }
+            ExitStub deferred = reissued;
+            reissued = null;
+            handle(deferred, regs);
+            return;
+        }
         counts[stub.kind().ordinal()]++;
         switch (stub.kind()) {
             case DIRECT -> {
-                CacheAddress entry = translate.apply(stub.target());
+                CacheAddress entry = translate.entry(stub.target(), true);
                 linker.link(stub, entry);
                 tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
             }
             case INDIRECT_MISS -> {
                 AppAddress target = AppAddress.of(regs.rax());
-                CacheAddress entry = translate.apply(target);
+                CacheAddress entry = translate.entry(target, true);
                 ibl.insert(target, entry);
                 regs.set(Register.RAX, control.getLong(RegionLayout.SPILL_IBL_RAX))
                         .set(Register.RCX, control.getLong(RegionLayout.SPILL_IBL_RCX))
@@ -103,6 +152,7 @@ final class MissHandler {
                     pendingSyscall = -1;
                 }
             }
+            case REISSUE -> throw new AssertionError("handled above");
             case SYSCALL_RESULT -> {
                 if (pendingSyscall < 0) {
                     throw new IllegalStateException("syscall result without a syscall at " + stub.trap());

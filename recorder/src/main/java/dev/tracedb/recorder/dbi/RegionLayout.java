@@ -3,7 +3,8 @@ package dev.tracedb.recorder.dbi;
 /**
  * Where each part of the shared region lies, as offsets from its start. One file, one mapping:
  * <pre>
- *   0x0000            control page: spill slots, ring cursor, indirect-branch target slot
+ *   0x0000            control page: spill slots, ring cursor, indirect-branch target slot,
+ *                     futex-handshake mailbox and the miss routine's private stack
  *   0x1000            indirect-branch table: {@link #IBL_ENTRIES} entries of 16 bytes
  *   ringOffset        the event ring: 4-byte block ids
  *   ringEnd           one guard page, PROT_NONE in the tracee: "ring full" becomes a SIGSEGV
@@ -26,6 +27,28 @@ public record RegionLayout(int ringBytes, int codeBytes) {
     public static final int SPILL_IBL_RDX = 0x50;
     /** Indirect branches: the cache address found, jumped to through memory. */
     public static final int IBL_JUMP_SLOT = 0x58;
+    /** Indirect branches, futex handshake: the app target of a lookup miss. */
+    public static final int IBL_MISS_TARGET = 0x60;
+
+    /**
+     * Futex handshake ({@link MissHandshake#FUTEX}), each on its own cache line where both sides
+     * poll it: the tracee's request state (a futex word: {@link #MISS_IDLE}, {@link #MISS_REQUEST},
+     * {@link #MISS_DONE}), and the doorbell that Java sleeps on (a counter; the tracee and the
+     * stop watcher increment it).
+     */
+    public static final int MISS_STATE = 0x80;
+    public static final int MISS_DOORBELL = 0xc0;
+    /** The region offset of the stub asking (8 bytes, the stub's imm32 sign-extended). */
+    public static final int MISS_STUB = 0x100;
+    /** Where the tracee goes on when Java has answered. */
+    public static final int MISS_RESUME = 0x108;
+    /** The app's rsp while the miss routine runs on its private stack. */
+    public static final int MISS_SAVED_RSP = 0x110;
+    /** The top of the miss routine's private stack (it grows down towards the slots). */
+    public static final int MISS_STACK_TOP = PAGE;
+    public static final int MISS_IDLE = 0;
+    public static final int MISS_REQUEST = 1;
+    public static final int MISS_DONE = 2;
 
     public static final int IBL_OFFSET = PAGE;
     /** 2^16 entries indexed by the low 16 bits of the target (movzx: no flags touched). */

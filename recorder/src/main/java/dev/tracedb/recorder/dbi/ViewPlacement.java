@@ -63,12 +63,21 @@ final class ViewPlacement {
         return SharedRegion.create(tracee, hint, layout);
     }
 
-    /** The view that runs code of {@code module}, mapped now if no view reaches it. */
-    CacheView viewFor(Extent module) {
+    /** A view that reaches all of {@code module}, or null. */
+    CacheView existingViewFor(Extent module) {
         for (CacheView v : region.views()) {
             if (reaches(v.base(), v.end(), module)) {
                 return v;
             }
+        }
+        return null;
+    }
+
+    /** The view that runs code of {@code module}, mapped now if no view reaches it; the tracee must be stopped. */
+    CacheView viewFor(Extent module) {
+        CacheView existing = existingViewFor(module);
+        if (existing != null) {
+            return existing;
         }
         long size = region.layout().totalBytes();
         long at = placement(ProcMaps.read(tracee.pid()), forbidden(tracee.pid()), module, size);

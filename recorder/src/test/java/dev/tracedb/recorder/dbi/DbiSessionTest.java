@@ -71,11 +71,15 @@ class DbiSessionTest extends NoStrayProcesses {
     record Recording(DbiSession.Result result, CollectingSink sink, String stdout) {}
 
     Recording record(String program, RegionLayout layout, String... args) throws IOException {
+        return record(program, layout, MissHandshake.PTRACE, args);
+    }
+
+    Recording record(String program, RegionLayout layout, MissHandshake handshake, String... args) throws IOException {
         Path out = tmp.resolve(fileName(program) + "-dbi.out");
         CollectingSink sink = new CollectingSink();
         try (Tracee t = Tracee.launch(tracer, options(environment, program, out, args));
              DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
-             DbiSession engine = new DbiSession(t, layout, source, sink)) {
+             DbiSession engine = new DbiSession(t, layout, handshake, source, sink)) {
             DbiSession.Result result = engine.run();
             checkPrologues(engine, sink);
             return new Recording(result, sink, Files.readString(out));
@@ -256,6 +260,30 @@ class DbiSessionTest extends NoStrayProcesses {
         Path file = dir.resolve("fixed.txt");
         Files.writeString(file, sb.toString());
         return file;
+    }
+
+    /**
+     * The futex handshake serves misses through shared memory: the same stream and output as
+     * int3 misses, for a static program, a dynamic one (whose second view is mapped through a
+     * reissued request) and the loops PIE; prints both timings.
+     */
+    @Test
+    void futexHandshakeGivesTheSameStreamAsInt3Misses() throws IOException {
+        for (List<String> argv : List.of(List.of("dbi-simple-static", "3000"), List.of("dbi-simple", "20"),
+                List.of(TestPrograms.path("loops").toString(), "50"))) {
+            String program = argv.get(0);
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Recording int3 = record(program, RegionLayout.DEFAULT, MissHandshake.PTRACE, args);
+            Recording futex = record(program, RegionLayout.DEFAULT, MissHandshake.FUTEX, args);
+            assertEquals(int3.result().end(), futex.result().end(), program);
+            assertEquals(int3.stdout(), futex.stdout(), program);
+            assertTrue(Arrays.equals(int3.sink().instructionStream(), futex.sink().instructionStream()), program);
+            DbiSession.Result f = futex.result();
+            assertTrue(f.futexRequests() > 100, f.toString());
+            assertEquals(f.directMisses() + f.indirectMisses(), f.futexRequests(), f.toString());
+            System.out.printf("%s misses: int3 %.0f ms, futex %.0f ms (%d requests, %d reissued)%n", program,
+                    int3.result().nanos() / 1e6, f.nanos() / 1e6, f.futexRequests(), f.reissues());
+        }
     }
 
     @Test
