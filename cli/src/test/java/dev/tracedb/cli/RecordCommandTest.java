@@ -108,11 +108,14 @@ class RecordCommandTest {
     }
 
     @Test
-    void theDbiEngineRefusesADynamicProgramCleanly() {
-        CliRun run = tracedb(db, "record", "--engine", "dbi", "--", "/bin/true");
-        assertEquals(1, run.status(), run::toString);
-        assertTrue(run.err().startsWith("tracedb: recording stopped: "), run::toString);
-        assertEquals(1, run.err().lines().count(), run::toString);
+    void theDbiEngineRecordsADynamicProgramFromTheDynamicLoaderOn() {
+        CliRun run = tracedb(db, "record", "--engine", "dbi", "--quiet", "--", "/bin/true");
+        assertEquals(0, run.status(), run::toString);
+        CliRun info = tracedb(db, "info", "r0001");
+        assertTrue(info.out().contains("ld-linux-x86-64.so.2"), info::toString);
+        assertTrue(info.out().contains("libc.so.6"), info::toString);
+        CliRun verify = tracedb(db, "verify", "r0001");
+        assertEquals(0, verify.status(), verify::toString);
     }
 
     @Test
