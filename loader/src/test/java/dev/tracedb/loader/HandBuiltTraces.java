@@ -24,10 +24,11 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Trace caches built by hand for {@code testprograms/src/loader-target.c}, until the code generator
- * exists: each trace's head is {@code mix}'s entry; its code is the head's first whole instructions
- * (at least 5 bytes, copied as they are) and a {@code jmp} back to the instruction after them.
- * Offsets and bytes come from the binary itself, so the tests follow a rebuilt program.
+ * Trace caches built by hand, until the code generator exists: one trace whose head is a
+ * function's entry in a module (e.g. {@code mix} in {@code testprograms/src/loader-target.c}, or
+ * libc's {@code fwrite}); its code is the head's first whole instructions (at least 5 bytes,
+ * copied as they are) and a {@code jmp} back to the instruction after them. Offsets and bytes come
+ * from the module file itself, so the tests follow a rebuilt program or an updated library.
  */
 final class HandBuiltTraces {
     final Path program;
@@ -36,32 +37,41 @@ final class HandBuiltTraces {
     final byte[] headBytes;
     final long markerOffset;
 
+    /** Traces on {@code loader-target}'s {@code mix}, with its {@code trace_marker}. */
     HandBuiltTraces(Path program) throws IOException {
+        this(program, "mix", "trace_marker");
+    }
+
+    /**
+     * @param program  the module file (an executable or a library)
+     * @param function whose entry is the head
+     * @param marker   a data symbol {@link #marker()} increments, or null
+     */
+    HandBuiltTraces(Path program, String function, String marker) throws IOException {
         this.program = program;
         ElfImage elf = ElfImage.read(program);
         this.buildId = elf.buildId().orElseThrow();
         List<Segment> loads = elf.segments().stream().filter(s -> s.type() == SegmentType.LOAD).toList();
         long fileStart = loads.stream().map(s -> s.virtualAddress() - s.fileOffset()).min(Comparator.naturalOrder()).orElseThrow();
-        Symbol mix = symbol(elf, "mix");
-        Symbol marker = symbol(elf, "trace_marker");
+        Symbol mix = symbol(elf, function);
         this.headOffset = mix.value() - fileStart;
-        this.markerOffset = marker.value() - fileStart;
+        this.markerOffset = marker == null ? -1 : symbol(elf, marker).value() - fileStart;
 
         Segment text = loads.stream().filter(s -> s.contains(mix.value())).findFirst().orElseThrow();
         byte[] file = Files.readAllBytes(program);
         int at = (int) (mix.value() - text.virtualAddress() + text.fileOffset());
-        byte[] function = Arrays.copyOfRange(file, at, at + (int) mix.size());
+        byte[] code = Arrays.copyOfRange(file, at, at + (int) Math.max(mix.size(), 32));
         int length = 0;
         try (Decoder decoder = Decoder.open()) {
             while (length < 5) {
-                Instruction insn = decoder.decode(function, mix.value(), mix.value() + length);
+                Instruction insn = decoder.decode(code, mix.value(), mix.value() + length);
                 if (insn.endsBlock() || insn.ripRelativeOperand().isPresent()) {
-                    throw new IllegalStateException("mix's head is not plain straight-line code: " + insn.text());
+                    throw new IllegalStateException(function + "'s head is not plain straight-line code: " + insn.text());
                 }
                 length += insn.length();
             }
         }
-        this.headBytes = Arrays.copyOf(function, length);
+        this.headBytes = Arrays.copyOf(code, length);
     }
 
     private static Symbol symbol(ElfImage elf, String name) {
@@ -82,6 +92,7 @@ final class HandBuiltTraces {
      * {@link #transparent()} does: the program prints how often the trace ran.
      */
     TraceCache marker() {
+        if (markerOffset < 0) throw new IllegalStateException("no marker symbol");
         Assembler asm = new Assembler(new CodeBuffer(0));
         List<ModuleCode.Relocation> relocations = new ArrayList<>();
         asm.lea(Gpr.RSP, Mem.of(Gpr.RSP, -128));

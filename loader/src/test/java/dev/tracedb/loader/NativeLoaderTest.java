@@ -55,6 +55,25 @@ class NativeLoaderTest {
     }
 
     @Test
+    void aTraceInLibcUnderLuaIsEnteredAndChangesNothing() throws Exception {
+        Path lua = Path.of("/usr/bin/lua5.4");
+        Path libc = Path.of("/lib/x86_64-linux-gnu/libc.so.6");
+        assertTrue(Files.isExecutable(lua) && Files.exists(libc), "needs Debian's lua5.4 and libc");
+        HandBuiltTraces fwrite = new HandBuiltTraces(libc.toRealPath(), "fwrite", null);
+        List<String> program = List.of(lua.toString(), "-e",
+                "local s = 0; for i = 1, 1000 do s = s + i * i; io.write(tostring(s), '\\n') end; os.exit(s % 200)");
+        Result luaPlain = run(program, null);
+        Path cache = write(fwrite.transparent());
+        Result traced = run(loader.command(cache, true, false, program), null);
+        assertEquals(luaPlain.stdout, traced.stdout);
+        assertEquals(luaPlain.exit, traced.exit);
+        assertTrue(luaPlain.exit > 0, "a status that shows it passes through: " + luaPlain.exit);
+        // io.write writes each of its two arguments with one fwrite
+        assertTrue(traced.stderr.contains("libc.so.6+0x" + Long.toHexString(fwrite.headOffset) + " entered 2000\n"),
+                traced.stderr);
+    }
+
+    @Test
     void verboseSaysWhatWasApplied() throws Exception {
         Path cache = write(traces.transparent());
         Result r = run(loader.command(cache, false, true, List.of(traces.program.toString(), "3")), null);
