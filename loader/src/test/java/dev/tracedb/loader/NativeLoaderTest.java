@@ -75,6 +75,23 @@ class NativeLoaderTest {
     }
 
     @Test
+    void python3RunsUnchangedWithAThousandTracesInLibc() throws Exception {
+        Path libc = Path.of("/lib/x86_64-linux-gnu/libc.so.6").toRealPath();
+        Path cache = write(HandBuiltTraces.manyTransparent(libc, 1000));
+        List<String> program = List.of("/usr/bin/python3", "-c",
+                "import json, re, sys\n"
+                + "data = [{'k': i, 's': str(i) * 3} for i in range(20000)]\n"
+                + "text = json.dumps(data)\n"
+                + "print(len(text), len(re.findall(r'\\d+', text)), sum(d['k'] for d in json.loads(text)))\n"
+                + "sys.exit(len(text) % 100)");
+        Result pythonPlain = run(program, null);
+        Result traced = run(loader.command(cache, true, false, program), null);
+        assertEquals(pythonPlain.stdout, traced.stdout);
+        assertEquals(pythonPlain.exit, traced.exit);
+        assertTrue(traced.stderr.matches("(?s)tracedb: stats for \\S+: 1000 traces applied, [1-9]\\d* entered\n.*"), traced.stderr);
+    }
+
+    @Test
     void verboseSaysWhatWasApplied() throws Exception {
         Path cache = write(traces.transparent());
         Result r = run(loader.command(cache, false, true, List.of(traces.program.toString(), "3")), null);
