@@ -61,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
         var traceCache = TraceCacheFile.read(cache);
         if (stats) err.println("tracedb: --stats is not supported on the ptrace path (static programs); running without");
         try {
-            return new PtraceLoader(err).run(traceCache, command);
+            return new PtraceLoader(err, verbose).run(traceCache, command);
         } catch (LaunchException e) {
             err.println("tracedb: " + e.getMessage());
             return e.getMessage().startsWith("no such program") ? RecordCommand.EXIT_NOT_FOUND : RecordCommand.EXIT_NOT_EXECUTABLE;

@@ -43,9 +43,16 @@ public final class PtraceLoader {
     private static final long REACH = 0x7fff0000L;
 
     private final PrintStream err;
+    private final boolean verbose;
+
+    /** @param err where refusals (and with {@code verbose}, what was applied) are said, one line each */
+    public PtraceLoader(PrintStream err, boolean verbose) {
+        this.err = err;
+        this.verbose = verbose;
+    }
 
     public PtraceLoader(PrintStream err) {
-        this.err = err;
+        this(err, false);
     }
 
     /**
@@ -112,10 +119,15 @@ public final class PtraceLoader {
                     say(cached, refusal);
                     continue;
                 }
+                int traces = 0;
                 for (int k = 0; k < code.size(); k++) {
                     for (ModuleCode.TraceEntry e : code.get(k).entries()) {
                         patchHead(tracee, module.base() + e.headOffset(), blobs.get(k)[0] + e.codeOffset(), e.patchLength());
+                        traces++;
                     }
+                }
+                if (verbose) {
+                    say(cached, "applied " + traces + " traces through ptrace");
                 }
             }
         }
