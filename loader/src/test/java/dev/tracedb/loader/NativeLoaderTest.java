@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tracedb.compiler.cache.TraceCache;
 import dev.tracedb.compiler.cache.TraceCacheFile;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,6 +141,27 @@ class NativeLoaderTest {
         assertEquals(1, r.exit);
         assertEquals("", r.stdout);
         assertTrue(r.stderr.contains("truncated"), r.stderr);
+    }
+
+    @Test
+    void anImageWithConsistentChecksumsButBadTablesIsRefused() throws Exception {
+        Path cache = write(traces.transparent());
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(cache)).order(ByteOrder.LITTLE_ENDIAN);
+        int image = (int) file.getLong(32);
+        int imageLength = (int) file.getLong(40);
+        // module 0's relocation count (image header 16 bytes, then the module record; count at +44)
+        file.putInt(image + 16 + 44, 1 << 30);
+        CRC32C crc = new CRC32C();
+        crc.update(file.array(), image, imageLength);
+        file.putInt(52, (int) crc.getValue());
+        crc.reset();
+        crc.update(file.array(), 0, 56);
+        file.putInt(56, (int) crc.getValue());
+        Files.write(cache, file.array());
+        Result r = run(loader.command(cache, false, false, List.of(traces.program.toString(), "3")), null);
+        assertEquals(1, r.exit, r.stderr);
+        assertEquals("", r.stdout);
+        assertTrue(r.stderr.endsWith(": the image is malformed (a module's tables are out of bounds)\n"), r.stderr);
     }
 
     @Test
