@@ -20,6 +20,7 @@ import dev.tracedb.machine.x86.encode.Gpr;
 import dev.tracedb.machine.x86.encode.Mem;
 import dev.tracedb.store.Terminator;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -147,6 +148,65 @@ class TraceCodeGeneratorTest {
                 "push qword ptr [rip -> slot m+0x4004]",
                 "nop",
                 "jmp m+0x6000"), Listing.of(out.code().get(0), 3));
+    }
+
+    @Test
+    void loopAndJrcxzRunOnceAimedOverTheTracesOwnJumps() {
+        HexFormat hex = HexFormat.of();
+        // 0x100: mov rax, [rdi]; loop 0x100   (the path takes the loop: back to the head)
+        PathBlock counted = new PathBlock(at(0x100), hex.parseHex("488b07e2fb"), 2, Terminator.CONDITIONAL);
+        // 0x200: mov rax, [rdi]; jrcxz 0x240  (the path falls through to 0x205)
+        PathBlock zeroTest = new PathBlock(at(0x200), hex.parseHex("488b07e33b"), 2, Terminator.CONDITIONAL);
+        PathBlock after = block(0x205, 2, Terminator.JUMP, a -> {
+            a.add(Gpr.RDI, 8);
+            a.jmp(0x200L);
+        });
+        GeneratedCode out = generate(new TracePath(0, List.of(counted), at(0x100), 10),
+                new TracePath(1, List.of(zeroTest, after), at(0x200), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdi]",
+                "loop @3",                  // taken: on into the trace
+                "jmp m+0x105",              // not taken: the side exit
+                "jmp t0+0x0"), Listing.of(out.code().get(0), 0));
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdi]",
+                "jrcxz @3",                 // taken: to the side exit
+                "jmp @4",                   // not taken: on into the trace
+                "jmp m+0x240",
+                "add rdi, 8",
+                "jmp t1+0x0"), Listing.of(out.code().get(0), 1));
+    }
+
+    @Test
+    void returnWithImmediateAndJumpThroughTheGotAreGuarded() {
+        List<PathBlock> blocks = List.of(
+                block(0x3000, 2, Terminator.RETURN, a -> {
+                    a.lea(Gpr.RAX, Mem.of(Gpr.RDI, 1));
+                    a.buffer().emit8(0xc2); // ret 0x10
+                    a.buffer().emit16(0x10);
+                }),
+                block(0x2008, 1, Terminator.INDIRECT_JUMP, a -> a.jmp(Mem.rip(0x9000L))),
+                block(0x2100, 2, Terminator.RETURN, a -> {
+                    a.nop(5);
+                    a.ret();
+                }));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x4000), 10));
+        assertEquals(List.of(), out.refusals());
+        List<String> listing = Listing.of(out.code().get(0), 0);
+        assertEquals(List.of(
+                "ret 0x10",                                   // mismatch: as the original
+                "pop rdx",
+                "pop rcx",
+                "lea rsp, [rsp + 0x98]"),                     // match: 8 + 0x10 popped past the spills
+                listing.subList(12, 16));
+        assertEquals(List.of(
+                "mov rdx, qword ptr [rip -> m+0x9000]",       // the GOT slot, read where the jump reads it
+                "mov rcx, qword ptr [rip -> slot m+0x2100]"),
+                listing.subList(19, 21));
+        assertEquals("jmp qword ptr [rip -> m+0x9000]", listing.get(27), "mismatch: the original jump");
+        assertEquals(List.of("nop dword ptr [rax + rax]", "ret"), listing.subList(listing.size() - 2, listing.size()),
+                "a path that ends in a return returns as the original does");
     }
 
     @Test
