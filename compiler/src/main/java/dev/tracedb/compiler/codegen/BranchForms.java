@@ -23,7 +23,7 @@ final class BranchForms {
         if (!last.endsBlock()) {
             return Terminator.FALL_THROUGH;
         }
-        if (last.is(InstructionGroup.SYSCALL) || last.is(InstructionGroup.INT)) {
+        if (last.is(InstructionGroup.SYSCALL) || isInt80(last)) {
             return Terminator.SYSCALL;
         }
         if (last.is(InstructionGroup.RET)) {
@@ -39,6 +39,10 @@ final class BranchForms {
             return last.directTarget().isPresent() ? Terminator.JUMP : Terminator.INDIRECT_JUMP;
         }
         return Terminator.OTHER;
+    }
+
+    private static boolean isInt80(Instruction insn) {
+        return insn.length() == 2 && (insn.byteAt(0) & 0xff) == 0xcd && (insn.byteAt(1) & 0xff) == 0x80;
     }
 
     /** Index of the opcode in {@code b}: after legacy prefixes and REX. */

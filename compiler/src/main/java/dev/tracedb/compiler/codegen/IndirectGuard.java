@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  *   push rcx
  *   push rdx
  *   mov  rdx, TARGET           ; the branch's own operand (rsp-based ones adjusted), or [rsp+144] for ret
- *   mov  rcx, [rip+slot]       ; the expected target, an ABS64 slot
+ *   lea  rcx, [rip+E]          ; the expected target (a REL32 relocation)
  *   not  rcx                   ; ~E = -E-1
  *   lea  rcx, [rdx+rcx+1]      ; T - E
  *   jrcxz match
@@ -30,6 +30,8 @@ import java.util.function.Consumer;
  *   pop rdx; pop rcx; lea rsp, [rsp+128(+8+imm16 for ret)]
  *   ...(call: push the original return address)...
  * </pre>
+ * A jump or call through a register other than rcx (an interpreter's {@code jmp rax} dispatch)
+ * compares that register in place: only rcx is spilled and there is no load.
  * mov, lea, not, push, pop and jrcxz write no flags; scratch registers live on the stack below
  * the red zone (per thread, unlike a global slot), and every path restores them before any
  * other instruction runs, so the registers at each exit are the original ones.
@@ -40,8 +42,6 @@ import java.util.function.Consumer;
  */
 final class IndirectGuard {
     static final int RED_ZONE = 128;
-    /** rsp moves down by this much while the guard runs: the red zone plus two spills. */
-    static final int FRAME = RED_ZONE + 16;
 
     private final TraceEmitter emitter;
     private final Assembler a;
@@ -56,13 +56,13 @@ final class IndirectGuard {
     /** {@code ret [imm16]} expected to return to {@code expected}; a loop trace then goes to {@code loopStart}. */
     void guardReturn(int pop, long expected, Label loopStart) {
         Label match = new Label("return matches");
-        enter();
-        a.mov(Gpr.RDX, Mem.of(Gpr.RSP, FRAME));
-        compare(expected, match);
-        leave(0);
+        enter(2);
+        a.mov(Gpr.RDX, Mem.of(Gpr.RSP, frame(2)));
+        compare(Gpr.RDX, expected, match);
+        leave(2, 0);
         BranchForms.emitReturn(a, pop);
         a.bind(match);
-        leave(8 + pop);
+        leave(2, 8 + pop);
         if (loopStart != null) {
             a.jmp(loopStart);
         }
@@ -70,13 +70,18 @@ final class IndirectGuard {
 
     void guardJump(Instruction jmp, long expected, Label loopStart) {
         Label match = new Label("jump matches");
-        enter();
-        withOperand(jmp, FRAME, r -> a.mov(Gpr.RDX, r), m -> a.mov(Gpr.RDX, m));
-        compare(expected, match);
-        leave(0);
+        Gpr register = targetRegister(jmp);
+        int spills = register != null ? 1 : 2;
+        enter(spills);
+        if (register == null) {
+            withOperand(jmp, frame(spills), r -> a.mov(Gpr.RDX, r), m -> a.mov(Gpr.RDX, m));
+            register = Gpr.RDX;
+        }
+        compare(register, expected, match);
+        leave(spills, 0);
         copier.copyBranch(jmp);
         a.bind(match);
-        leave(0);
+        leave(spills, 0);
         if (loopStart != null) {
             a.jmp(loopStart);
         }
@@ -84,13 +89,18 @@ final class IndirectGuard {
 
     void guardCall(Instruction call, long expected, Label loopStart) {
         Label match = new Label("call matches");
-        enter();
-        withOperand(call, FRAME, r -> a.mov(Gpr.RDX, r), m -> a.mov(Gpr.RDX, m));
-        compare(expected, match);
-        leave(0);
+        Gpr register = targetRegister(call);
+        int spills = register != null ? 1 : 2;
+        enter(spills);
+        if (register == null) {
+            withOperand(call, frame(spills), r -> a.mov(Gpr.RDX, r), m -> a.mov(Gpr.RDX, m));
+            register = Gpr.RDX;
+        }
+        compare(register, expected, match);
+        leave(spills, 0);
         callNatively(call);
         a.bind(match);
-        leave(0);
+        leave(spills, 0);
         emitter.pushOriginal(call.nextAddress());
         if (loopStart != null) {
             a.jmp(loopStart);
@@ -103,24 +113,54 @@ final class IndirectGuard {
         withOperand(call, 8, a::jmp, a::jmp);
     }
 
-    private void enter() {
-        a.lea(Gpr.RSP, Mem.of(Gpr.RSP, -RED_ZONE));
-        a.push(Gpr.RCX);
-        a.push(Gpr.RDX);
+    /** rsp moves down by this much while a guard with {@code spills} scratch registers runs. */
+    static int frame(int spills) {
+        return RED_ZONE + 8 * spills;
     }
 
-    /** rdx holds the computed target; jumps to {@code match} when it equals module offset {@code expected}. */
-    private void compare(long expected, Label match) {
-        a.mov(Gpr.RCX, Mem.rip(emitter.slot(expected)));
-        a.buffer().emit8(0x48); // not rcx
+    /**
+     * The register a {@code jmp reg}/{@code call reg} goes through, when the guard can compare it
+     * in place (any but rcx, which the compare needs, and rsp); null for memory operands.
+     */
+    private static Gpr targetRegister(Instruction branch) {
+        if (branch.operands().size() == 1 && branch.operands().get(0) instanceof RegisterOperand r
+                && r.sizeBytes() == 8) {
+            Gpr reg = gpr(r.register(), branch);
+            return reg == Gpr.RCX || reg == Gpr.RSP ? null : reg;
+        }
+        return null;
+    }
+
+    /** Spills rcx (and rdx) below the red zone. */
+    private void enter(int spills) {
+        a.lea(Gpr.RSP, Mem.of(Gpr.RSP, -RED_ZONE));
+        a.push(Gpr.RCX);
+        if (spills == 2) {
+            a.push(Gpr.RDX);
+        }
+    }
+
+    /**
+     * Jumps to {@code match} when {@code target} holds module offset {@code expected}. The
+     * expected address comes from a RIP-relative {@code lea} (a REL32 relocation, no memory load).
+     */
+    private void compare(Gpr target, long expected, Label match) {
+        a.lea(Gpr.RCX, Mem.rip(a.buffer().baseAddress()));
+        int field = a.buffer().position() - 4;
+        a.buffer().patch32(field, 0);
+        emitter.ripOperand(field, expected);
+        a.buffer().emit8(0x48); // not rcx: ~E = -E-1
         a.buffer().emit8(0xf7);
         a.buffer().emit8(0xd1);
-        a.lea(Gpr.RCX, Mem.of(Gpr.RDX, Gpr.RCX, 1, 1));
+        a.lea(Gpr.RCX, Mem.of(target, Gpr.RCX, 1, 1)); // T + ~E + 1 = T - E
         a.jrcxz(match);
     }
 
-    private void leave(int extra) {
-        a.pop(Gpr.RDX);
+    /** Restores the spills and rsp, then pops {@code extra} more bytes (a return's own pop). */
+    private void leave(int spills, int extra) {
+        if (spills == 2) {
+            a.pop(Gpr.RDX);
+        }
         a.pop(Gpr.RCX);
         a.lea(Gpr.RSP, Mem.of(Gpr.RSP, RED_ZONE + extra));
     }

@@ -102,7 +102,7 @@ class TraceCodeGeneratorTest {
                 "push rcx",
                 "push rdx",
                 "mov rdx, qword ptr [rsp + 0x90]",
-                "mov rcx, qword ptr [rip -> slot m+0x2008]",
+                "lea rcx, [rip -> m+0x2008]",
                 "not rcx",
                 "lea rcx, [rdx + rcx + 1]",
                 "jrcxz @15",
@@ -118,7 +118,7 @@ class TraceCodeGeneratorTest {
                 "push rcx",
                 "push rdx",
                 "mov rdx, rcx",
-                "mov rcx, qword ptr [rip -> slot m+0x4000]",
+                "lea rcx, [rip -> m+0x4000]",
                 "not rcx",
                 "lea rcx, [rdx + rcx + 1]",
                 "jrcxz @31",
@@ -133,7 +133,7 @@ class TraceCodeGeneratorTest {
                 "push rcx",
                 "push rdx",
                 "mov rdx, qword ptr [rsp + 0x98]",            // the operand, rsp moved by 0x90
-                "mov rcx, qword ptr [rip -> slot m+0x5000]",
+                "lea rcx, [rip -> m+0x5000]",
                 "not rcx",
                 "lea rcx, [rdx + rcx + 1]",
                 "jrcxz @47",
@@ -202,11 +202,51 @@ class TraceCodeGeneratorTest {
                 listing.subList(12, 16));
         assertEquals(List.of(
                 "mov rdx, qword ptr [rip -> m+0x9000]",       // the GOT slot, read where the jump reads it
-                "mov rcx, qword ptr [rip -> slot m+0x2100]"),
+                "lea rcx, [rip -> m+0x2100]"),
                 listing.subList(19, 21));
         assertEquals("jmp qword ptr [rip -> m+0x9000]", listing.get(27), "mismatch: the original jump");
         assertEquals(List.of("nop dword ptr [rax + rax]", "ret"), listing.subList(listing.size() - 2, listing.size()),
                 "a path that ends in a return returns as the original does");
+    }
+
+    @Test
+    void jumpsAndCallsThroughARegisterCompareItInPlaceWithOneSpill() {
+        List<PathBlock> blocks = List.of(
+                block(0x2000, 2, Terminator.INDIRECT_JUMP, a -> {
+                    a.mov(Gpr.RAX, Mem.of(Gpr.RDX, Gpr.RAX, 8, 0));
+                    a.jmp(Gpr.RAX);            // an interpreter's dispatch
+                }),
+                block(0x3000, 1, Terminator.INDIRECT_CALL, a -> a.call(Gpr.R11)),
+                block(0x4000, 1, Terminator.RETURN, a -> a.ret()));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x2000), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdx + rax*8]",
+                "lea rsp, [rsp - 0x80]",
+                "push rcx",
+                "lea rcx, [rip -> m+0x3000]",
+                "not rcx",
+                "lea rcx, [rax + rcx + 1]",
+                "jrcxz @10",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "jmp rax",                                    // mismatch: the original jump
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "lea rsp, [rsp - 0x80]",                      // call r11
+                "push rcx",
+                "lea rcx, [rip -> m+0x4000]",
+                "not rcx",
+                "lea rcx, [r11 + rcx + 1]",
+                "jrcxz @22",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "push qword ptr [rip -> slot m+0x3003]",      // mismatch: the call, original return address
+                "jmp r11",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "push qword ptr [rip -> slot m+0x3003]"),
+                Listing.of(out.code().get(0), 0).subList(0, 25));
     }
 
     @Test
