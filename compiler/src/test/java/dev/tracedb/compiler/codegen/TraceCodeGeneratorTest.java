@@ -302,6 +302,22 @@ class TraceCodeGeneratorTest {
     }
 
     @Test
+    void overlappingBlocksAreReliedOnOnce() {
+        // The recorder defines a second block where a jump lands inside an earlier one: same bytes.
+        PathBlock whole = block(0x100, 3, Terminator.CONDITIONAL, x -> {
+            x.mov(Gpr.RAX, -5L);          // 7 bytes: the entry patch ends where the second block starts
+            x.add(Gpr.RAX, 1);
+            x.jcc(Condition.NE, 0x107L);
+        });
+        byte[] bytes = whole.bytes();
+        PathBlock tail = new PathBlock(at(0x107), Arrays.copyOfRange(bytes, 7, bytes.length), 2, Terminator.CONDITIONAL);
+        GeneratedCode out = generate(new TracePath(0, List.of(whole, tail), at(0x107), 1));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(new CachedModule.ByteRange(0x100, bytes.length)), out.modules().get(0).reliedOn());
+        assertEquals(new ReliedOnHash().update(bytes).value(), out.modules().get(0).reliedOnHash());
+    }
+
+    @Test
     void refusesWhatItCannotCopyExactlyAndKeepsTheRest() {
         PathBlock syscall = block(0x200, 2, Terminator.SYSCALL, a -> {
             a.mov32(Gpr.RAX, 39);
