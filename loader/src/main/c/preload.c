@@ -184,20 +184,19 @@ static int read_maps(struct maps *maps) {
     return 0;
 }
 
-static int prot_of(const struct maps *maps, uintptr_t page) {
-    for (size_t i = 0; i < maps->n; i++) {
-        if (page >= maps->v[i].start && page < maps->v[i].end) return maps->v[i].prot;
+/* The index of the mapping holding `address` (maps are in address order), or -1. */
+static long mapping_of(const struct maps *maps, uintptr_t address) {
+    size_t lo = 0, hi = maps->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (address < maps->v[mid].start) hi = mid;
+        else if (address >= maps->v[mid].end) lo = mid + 1;
+        else return (long)mid;
     }
     return -1;
 }
 
 /* ---- one module -------------------------------------------------------------------------- */
-
-struct patch {
-    uint8_t *at;
-    uint32_t length;
-    uint8_t saved[64];
-};
 
 struct applied {
     const struct object *object;
@@ -261,7 +260,7 @@ static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n) {
 
 /* Build-id aside, the bytes the traces were compiled from are the bytes in memory now, every head
  * is inside code the cache relied on, and no two heads overlap. */
-static int verify(const struct tdb_cache *c, const struct tdb_module *m, const struct object *o) {
+static int verify(const struct tdb_cache *c, const struct tdb_module *m, const struct object *o, const uint32_t *order) {
     const struct tdb_range *r = tdb_at(c, m->ranges_off);
     uint64_t h = 0xcbf29ce484222325ull;
     for (uint32_t i = 0; i < m->range_count; i++) {
@@ -289,11 +288,12 @@ static int verify(const struct tdb_cache *c, const struct tdb_module *m, const s
                 e[i].trace_id, (unsigned long)head);
             return 0;
         }
-        for (uint32_t k = 0; k < i; k++) {
-            if (head < e[k].head_offset + e[k].patch_length && e[k].head_offset < end) {
-                say(c, m, "not applied: the heads of traces %u and %u overlap (a bad cache)", e[k].trace_id, e[i].trace_id);
-                return 0;
-            }
+    }
+    for (uint32_t i = 1; i < m->entry_count; i++) {
+        const struct tdb_entry *prev = &e[order[i - 1]], *next = &e[order[i]];
+        if (next->head_offset < prev->head_offset + prev->patch_length) {
+            say(c, m, "not applied: the heads of traces %u and %u overlap (a bad cache)", prev->trace_id, next->trace_id);
+            return 0;
         }
     }
     return 1;
@@ -396,54 +396,94 @@ static int build_blob(const struct tdb_cache *c, const struct tdb_module *m, con
     return ok;
 }
 
-/* Writes `bytes` over [at, at+n) in code pages, each page writable only meanwhile and then given
- * back its exact protection. Execute stays on, so other code on the page remains runnable. */
-static int write_code(const struct maps *maps, uint8_t *at, const uint8_t *bytes, size_t n) {
-    uintptr_t first = PAGE_DOWN(at), last = PAGE_DOWN(at + n - 1);
-    int prot[2] = {prot_of(maps, first), prot_of(maps, last)};
-    if (prot[0] < 0 || prot[1] < 0) return -1;
-    for (uintptr_t p = first, k = 0; p <= last; p += PAGE, k++) {
-        if (mprotect((void *)p, PAGE, prot[k] | PROT_WRITE) != 0) {
-            for (uintptr_t q = first, j = 0; q < p; q += PAGE, j++) mprotect((void *)q, PAGE, prot[j]);
-            return -1;
+/* Where trace k's head jumps: its code, or with --stats its counting stub. */
+static uintptr_t entry_target(const struct tdb_module *m, const struct applied *a, const struct tdb_entry *e,
+                              uint32_t k) {
+    return stats ? (uintptr_t)a->blob + m->code_len + (size_t)k * STUB_SIZE : (uintptr_t)a->blob + e[k].code_offset;
+}
+
+/* A run of pages to make writable: consecutive within one mapping, so one protection. */
+struct page_run {
+    uintptr_t first, last;
+    long mapping;
+};
+
+/* Patches every head of the module, or none. The pages holding heads are made writable in as few
+ * mprotect calls as there are runs of them per mapping (execute stays on, so other code on those
+ * pages stays runnable), written, and given back their exact protection from /proc/self/maps. */
+static int patch_heads(const struct tdb_cache *c, const struct tdb_module *m, const struct maps *maps,
+                       struct applied *a, const uint32_t *order) {
+    const struct tdb_entry *e = tdb_at(c, m->entries_off);
+    struct page_run *runs = calloc(2 * (size_t)m->entry_count + 1, sizeof *runs);
+    if (runs == NULL) return 0;
+    size_t n = 0;
+    for (uint32_t k = 0; k < m->entry_count; k++) {
+        uintptr_t head = a->object->base + e[order[k]].head_offset;
+        uintptr_t pages[2] = {PAGE_DOWN(head), PAGE_DOWN(head + e[order[k]].patch_length - 1)};
+        for (int j = 0; j < 2; j++) {
+            long mapping = mapping_of(maps, pages[j]);
+            if (mapping < 0) {
+                say(c, m, "not applied: the head of trace %u is not mapped", e[order[k]].trace_id);
+                free(runs);
+                return 0;
+            }
+            if (n > 0 && runs[n - 1].mapping == mapping) {
+                if (pages[j] > runs[n - 1].last) runs[n - 1].last = pages[j];
+            } else {
+                runs[n++] = (struct page_run){pages[j], pages[j], mapping};
+            }
         }
     }
-    memcpy(at, bytes, n);
-    int ok = 0;
-    for (uintptr_t p = first, k = 0; p <= last; p += PAGE, k++) ok |= mprotect((void *)p, PAGE, prot[k]);
+    int reach = 1;
+    for (uint32_t k = 0; k < m->entry_count; k++) {
+        uintptr_t head = a->object->base + e[k].head_offset;
+        rel32(entry_target(m, a, e, k), head + 5, &reach);
+    }
+    if (!reach) {
+        say(c, m, "not applied: a trace head cannot reach its trace code");
+        free(runs);
+        return 0;
+    }
+    size_t writable = 0;
+    for (; writable < n; writable++) {
+        const struct page_run *r = &runs[writable];
+        if (mprotect((void *)r->first, r->last - r->first + PAGE, maps->v[r->mapping].prot | PROT_WRITE) != 0) break;
+    }
+    int ok = writable == n;
+    if (ok) {
+        for (uint32_t k = 0; k < m->entry_count; k++) {
+            uint8_t *at = (uint8_t *)(a->object->base + e[k].head_offset);
+            int32_t d = rel32(entry_target(m, a, e, k), (uintptr_t)at + 5, &reach);
+            memset(at + 5, 0xcc, e[k].patch_length - 5);
+            memcpy(at + 1, &d, 4);
+            at[0] = 0xe9;
+        }
+    } else {
+        say(c, m, "not applied: cannot make code pages writable: %s", strerror(errno));
+    }
+    int restored = 1;
+    for (size_t k = 0; k < writable; k++) {
+        const struct page_run *r = &runs[k];
+        restored &= mprotect((void *)r->first, r->last - r->first + PAGE, maps->v[r->mapping].prot) == 0;
+    }
+    if (!restored) say(c, m, "warning: could not restore the protection of patched code pages (they stay writable)");
+    free(runs);
     return ok;
 }
 
-/* Patches every head of the module, or none. */
-static int patch_heads(const struct tdb_cache *c, const struct tdb_module *m, const struct maps *maps,
-                       struct applied *a) {
-    const struct tdb_entry *e = tdb_at(c, m->entries_off);
-    struct patch *done = calloc(m->entry_count ? m->entry_count : 1, sizeof *done);
-    if (done == NULL) return 0;
-    uint32_t n = 0;
-    int ok = 1;
-    for (; n < m->entry_count && ok; n++) {
-        struct patch *p = &done[n];
-        p->at = (uint8_t *)(a->object->base + e[n].head_offset);
-        p->length = e[n].patch_length;
-        memcpy(p->saved, p->at, p->length);
-        uintptr_t target = stats ? (uintptr_t)a->blob + m->code_len + (size_t)n * STUB_SIZE
-                                 : (uintptr_t)a->blob + e[n].code_offset;
-        uint8_t jump[64];
-        memset(jump, 0xcc, sizeof jump);
-        jump[0] = 0xe9;
-        int32_t d = rel32(target, (uintptr_t)p->at + 5, &ok);
-        memcpy(jump + 1, &d, 4);
-        if (ok && write_code(maps, p->at, jump, p->length) != 0) {
-            say(c, m, "not applied: cannot patch the head of trace %u: %s", e[n].trace_id, strerror(errno));
-            ok = 0;
-        }
-    }
-    if (!ok) {
-        for (uint32_t k = 0; k + 1 < n; k++) write_code(maps, done[k].at, done[k].saved, done[k].length);
-    }
-    free(done);
-    return ok;
+static int by_head(const void *x, const void *y, void *entries) {
+    const struct tdb_entry *e = entries;
+    uint64_t a = e[*(const uint32_t *)x].head_offset, b = e[*(const uint32_t *)y].head_offset;
+    return a < b ? -1 : a > b;
+}
+
+/* The module's entries' indices, by head address. */
+static uint32_t *heads_in_order(const struct tdb_cache *c, const struct tdb_module *m) {
+    uint32_t *order = malloc(((size_t)m->entry_count + 1) * sizeof *order);
+    if (order == NULL) return NULL;
+    for (uint32_t i = 0; i < m->entry_count; i++) order[i] = i;
+    qsort_r(order, m->entry_count, sizeof *order, by_head, (void *)tdb_at(c, m->entries_off));
+    return order;
 }
 
 static size_t thread_count(void) {
@@ -481,10 +521,14 @@ static struct stats_row {
 } *stats_rows;
 static size_t stats_row_count;
 
+/* --stats: the traces that were entered, with their counts; the rest only as a number. */
 static void tracedb_exit(void) {
     if (stats_rows == NULL) return;
-    fprintf(stderr, "tracedb: stats for %s: trace, module+head, entries\n", cache_name);
+    size_t entered = 0;
+    for (size_t i = 0; i < stats_row_count; i++) entered += *stats_rows[i].counter != 0;
+    fprintf(stderr, "tracedb: stats for %s: %zu traces applied, %zu entered\n", cache_name, stats_row_count, entered);
     for (size_t i = 0; i < stats_row_count; i++) {
+        if (*stats_rows[i].counter == 0) continue;
         fprintf(stderr, "tracedb: trace %u %s+0x%lx entered %llu\n", stats_rows[i].trace_id,
                 base_name(stats_rows[i].module), (unsigned long)stats_rows[i].head_offset,
                 (unsigned long long)*stats_rows[i].counter);
@@ -524,8 +568,14 @@ __attribute__((constructor)) static void tracedb_start(void) {
         if (m->entry_count == 0) continue; /* nothing to apply: not even worth a check */
         struct applied a = {0};
         a.object = find_object(&cache, m, &all);
-        if (a.object == NULL || !verify(&cache, m, a.object) || !build_blob(&cache, m, &maps, &a)) continue;
-        if (!patch_heads(&cache, m, &maps, &a)) {
+        uint32_t *order = heads_in_order(&cache, m);
+        if (order == NULL || a.object == NULL || !verify(&cache, m, a.object, order) || !build_blob(&cache, m, &maps, &a)) {
+            free(order);
+            continue;
+        }
+        int patched = patch_heads(&cache, m, &maps, &a, order);
+        free(order);
+        if (!patched) {
             munmap(a.blob, a.blob_size);
             continue;
         }

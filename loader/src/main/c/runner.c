@@ -114,6 +114,8 @@ int main(int argc, char **argv) {
             cache_arg = a + 8;
         } else if (strcmp(a, "--stats") == 0) {
             stats = 1;
+        } else if (strcmp(a, "--ptrace") == 0) {
+            return usage_error("--ptrace is the Java path: run it as tracedb run --ptrace ...");
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             verbose = 1;
         } else if (a[0] == '-') {
@@ -156,9 +158,27 @@ int main(int argc, char **argv) {
                 program);
         return 1;
     }
+    /* The launcher says where it is, so static programs can go to the Java ptrace path; the
+     * program itself must not see that variable. */
+    const char *launcher = getenv("TRACEDB_LAUNCHER");
+    char launcher_copy[PATH_MAX];
+    snprintf(launcher_copy, sizeof launcher_copy, "%s", launcher ? launcher : "");
+    unsetenv("TRACEDB_LAUNCHER");
     if (is_static_elf(program)) {
-        fprintf(stderr, "tracedb: %s is statically linked: tracedb run --cache supports dynamically linked "
-                        "programs only (static programs: not yet)\n", program);
+        if (launcher_copy[0] == '\0') {
+            fprintf(stderr, "tracedb: %s is statically linked: the preload shim cannot apply to it; "
+                            "use tracedb run (its ptrace path applies caches to static programs)\n", program);
+            return 1;
+        }
+        /* tracedb run --ptrace ARGS...: the same arguments, through the JVM */
+        char **again = calloc((size_t)argc + 3, sizeof *again);
+        if (again == NULL) return 1;
+        again[0] = launcher_copy;
+        again[1] = "run";
+        again[2] = "--ptrace";
+        for (int k = 1; k < argc; k++) again[k + 2] = argv[k];
+        execv(launcher_copy, again);
+        fprintf(stderr, "tracedb: cannot execute %s: %m\n", launcher_copy);
         return 1;
     }
     char shim[PATH_MAX];

@@ -44,6 +44,18 @@ class RunCommandIT {
         }
     }
 
+    @Test
+    void aStaticProgramGoesThroughThePtracePath() throws Exception {
+        Path cache = dir.resolve("empty.tcache");
+        TraceCacheFile.write(new TraceCache(TraceCache.FORMAT_VERSION, List.of(), List.of(), new Forecast(0, 0, List.of())), cache);
+        String program = Path.of(System.getProperty("tracedb.launcher")).resolveSibling("testprograms/target/bin/loops-static").toString();
+        Process plainProcess = new ProcessBuilder(program, "5").start();
+        String plainOut = new String(plainProcess.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int plainStatus = plainProcess.waitFor();
+        Result r = run(List.of(System.getProperty("tracedb.launcher"), "run", "--cache", cache.toString(), "--", program, "5"), "");
+        assertEquals(new Result(plainStatus, plainOut, ""), r);
+    }
+
     private static List<String> concat(List<String> head, String... tail) {
         List<String> all = new ArrayList<>(head);
         all.addAll(List.of(tail));

@@ -74,6 +74,59 @@ final class HandBuiltTraces {
         this.headBytes = Arrays.copyOf(code, length);
     }
 
+    /**
+     * One transparent trace on each of the first {@code n} functions of {@code library} (by
+     * address) whose head is straight-line code without RIP-relative operands: many heads on many
+     * pages, in a library every dynamic program loads.
+     */
+    static TraceCache manyTransparent(Path library, int n) throws IOException {
+        ElfImage elf = ElfImage.read(library);
+        byte[] file = Files.readAllBytes(library);
+        List<Segment> loads = elf.segments().stream().filter(s -> s.type() == SegmentType.LOAD).toList();
+        long fileStart = loads.stream().map(s -> s.virtualAddress() - s.fileOffset()).min(Comparator.naturalOrder()).orElseThrow();
+        java.util.TreeMap<Long, byte[]> heads = new java.util.TreeMap<>();
+        try (Decoder decoder = Decoder.open()) {
+            for (Symbol s : elf.symbols()) {
+                if (!s.defined() || s.type() != dev.tracedb.machine.elf.SymbolType.FUNC || s.size() < 16) continue;
+                Segment text = loads.stream().filter(g -> g.isExecutable() && g.contains(s.value())).findFirst().orElse(null);
+                if (text == null || heads.containsKey(s.value() - fileStart)) continue;
+                int at = (int) (s.value() - text.virtualAddress() + text.fileOffset());
+                byte[] code = Arrays.copyOfRange(file, at, at + 32);
+                int length = 0;
+                try {
+                    while (length >= 0 && length < 5) {
+                        Instruction insn = decoder.decode(code, s.value(), s.value() + length);
+                        length = insn.endsBlock() || insn.ripRelativeOperand().isPresent() ? -1 : length + insn.length();
+                    }
+                } catch (RuntimeException undecodable) {
+                    length = -1;
+                }
+                if (length >= 5) heads.put(s.value() - fileStart, Arrays.copyOf(code, length));
+            }
+        }
+        Assembler asm = new Assembler(new CodeBuffer(0));
+        List<ModuleCode.Relocation> relocations = new ArrayList<>();
+        List<ModuleCode.TraceEntry> entries = new ArrayList<>();
+        List<CachedModule.ByteRange> ranges = new ArrayList<>();
+        ReliedOnHash hash = new ReliedOnHash();
+        for (var head : heads.entrySet()) {
+            if (entries.size() == n) break;
+            long end = head.getKey() + head.getValue().length;
+            if (!ranges.isEmpty() && ranges.get(ranges.size() - 1).offset() + ranges.get(ranges.size() - 1).length() > head.getKey()) {
+                continue; // overlaps the previous head (an alias inside a function)
+            }
+            entries.add(new ModuleCode.TraceEntry(entries.size(), head.getKey(), asm.position(), head.getValue().length));
+            ranges.add(new CachedModule.ByteRange(head.getKey(), head.getValue().length));
+            hash.update(head.getValue());
+            for (byte b : head.getValue()) asm.buffer().emit8(b);
+            asm.jmp(0L);
+            relocations.add(new ModuleCode.Relocation(asm.position() - 4, ModuleCode.Relocation.Kind.REL32, end));
+        }
+        CachedModule module = new CachedModule(library.toString(), elf.buildId().orElseThrow(), ranges, hash.value());
+        return new TraceCache(TraceCache.FORMAT_VERSION, List.of(module),
+                List.of(new ModuleCode(0, asm.finish(), relocations, entries)), new Forecast(0, 0, List.of()));
+    }
+
     private static Symbol symbol(ElfImage elf, String name) {
         return elf.symbols().stream().filter(s -> s.name().equals(name) && s.defined()).findFirst()
                 .orElseThrow(() -> new IllegalStateException(name + " not in " + elf.path()));
