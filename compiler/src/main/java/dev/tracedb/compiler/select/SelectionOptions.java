@@ -36,7 +36,7 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
     }
 
     public static SelectionOptions defaults() {
-        return new SelectionOptions(100, 256, 4096, 0.1, 128, 256, 3, 2_000_000, 16, 0.5);
+        return new SelectionOptions(100, 128, 2048, 0.1, 64, 256, 3, 2_000_000, 16, 0.5);
     }
 
     public SelectionOptions withMinHeadExecutions(long value) {
