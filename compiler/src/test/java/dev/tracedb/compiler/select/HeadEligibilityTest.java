@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Head-patch safety for every block of a real lua5.4 recording (program, ld.so, libc, the vDSO),
  * judged against an independent computation: the block's instructions by the decoder, every block
- * start of the log, and objdump's branch targets and return addresses.
+ * start of the log, the instruction boundaries of blocks that run through a head, and objdump's
+ * branch targets and return addresses.
  */
 class HeadEligibilityTest {
     @TempDir
@@ -64,6 +65,15 @@ class HeadEligibilityTest {
                     boolean safe = terminator != Terminator.SYSCALL && terminator != Terminator.OTHER && patch >= 5
                             && starts.get(module).subSet(offset + 1, offset + patch).isEmpty()
                             && path.startsWith("/");
+                    for (int other = 0; safe && other < catalog.size(); other++) {
+                        long start = catalog.offset(other);
+                        if (catalog.moduleOf(other) == module && start < offset
+                                && start + catalog.length(other) > offset) {
+                            // a block falling through the head must meet it at an instruction boundary
+                            safe = decoder.decodeBlock(catalog.bytes(other), start, start).instructions().stream()
+                                    .anyMatch(i -> i.address() == offset);
+                        }
+                    }
                     if (safe) {
                         TreeSet<Long> statics = targets.computeIfAbsent(module,
                                 m -> TraceChecks.objdumpTargets(Path.of(path)));
