@@ -37,7 +37,8 @@
  *       runs against the traces; its side exits and outside counts feed the next round.</li>
  *   <li><b>Dropping.</b> Traces never entered, leaving at their first guard in more than
  *       {@code maxFirstGuardExitShare} of their passes, or running fewer than
- *       {@code minInstructionsPerEntry} instructions inside per entry are dropped (with the reason in
+ *       {@code minInstructionsPerEntry} instructions inside per entry, or less than {@code minShareInside}
+ *       of all instructions, are dropped (with the reason in
  *       the summary), and the forecast is run again, until nothing more is dropped.</li>
  * </ol>
  *
