@@ -28,7 +28,11 @@ import java.util.Map;
 final class HeadEligibility {
     private final BlockCatalog catalog;
     private final Decoder decoder;
-    private final Map<Integer, Object> images = new HashMap<>();
+    /** A module file scanned, or why it could not be. */
+    private record Scan(ModuleImage image, String failure) {
+    }
+
+    private final Map<Integer, Scan> images = new HashMap<>();
     private final Map<Integer, long[]> blockStarts = new HashMap<>();
     private final Map<Integer, int[]> blocksByStart = new HashMap<>();
     private final Map<Integer, String> verdicts = new HashMap<>();
@@ -68,9 +72,9 @@ final class HeadEligibility {
         if (runsThroughOffBoundary(module, offset)) {
             return "a recorded block runs through the head off its instruction boundaries";
         }
-        Object image = images.computeIfAbsent(module, this::loadImage);
-        if (image instanceof String reason) return reason;
-        ModuleImage file = (ModuleImage) image;
+        Scan scan = images.computeIfAbsent(module, this::scan);
+        if (scan.failure() != null) return scan.failure();
+        ModuleImage file = scan.image();
         if (!Arrays.equals(file.bytesAt(offset, bytes.length), bytes)) {
             return "module file differs from the recording at the head";
         }
@@ -111,18 +115,11 @@ final class HeadEligibility {
                 .toArray();
     }
 
-    /** The module's scanned file, or the reason it cannot be had (as a String). */
-    private Object loadImage(int module) {
+    private Scan scan(int module) {
         try {
-            return ModuleImage.load(catalog.moduleInfo(module), decoder);
+            return new Scan(ModuleImage.load(catalog.moduleInfo(module), decoder), null);
         } catch (IllegalStateException e) {
-            return e.getMessage();
+            return new Scan(null, e.getMessage());
         }
-    }
-
-    /** The module's scanned file if it was loaded, for tests and statistics. */
-    ModuleImage image(int module) {
-        Object image = images.get(module);
-        return image instanceof ModuleImage m ? m : null;
     }
 }
