@@ -5,6 +5,8 @@ import dev.tracedb.store.EventVisitor;
 import dev.tracedb.store.ExecBatchHeader;
 import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunReader;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -60,10 +62,11 @@ public final class BlockStream {
     }
 
     /**
-     * Checks that the runs are of one program: equal {@code argv[0]}, resolved against each run's
-     * working directory when it is a relative path.
+     * Checks that the runs are of one program: the same file for {@code argv[0]}, found as the
+     * program would have found it (relative to the run's working directory, or on the run's
+     * {@code PATH} for a bare name) and with symbolic links resolved where the file still exists.
      *
-     * @throws IllegalArgumentException naming the first run that differs
+     * @throws IllegalArgumentException naming the first run that differs, or if there are no runs
      */
     public static void requireSameProgram(List<RunReader> runs) {
         if (runs.isEmpty()) throw new IllegalArgumentException("no runs given");
@@ -79,10 +82,25 @@ public final class BlockStream {
 
     private static String program(RunReader run) {
         String program = run.started().program();
+        Path cwd = Path.of(run.started().cwd());
+        Path found = null;
         if (program.contains("/")) {
-            return Path.of(run.started().cwd()).resolve(program).normalize().toString();
+            found = cwd.resolve(program).normalize();
+        } else {
+            for (String entry : run.started().environment()) {
+                if (!entry.startsWith("PATH=")) continue;
+                for (String dir : entry.substring(5).split(":", -1)) {
+                    Path candidate = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(program).normalize();
+                    if (found == null && Files.isExecutable(candidate)) found = candidate;
+                }
+            }
         }
-        return program;
+        if (found == null) return program;
+        try {
+            return found.toRealPath().toString();
+        } catch (IOException e) {
+            return found.toString(); // the file is gone: compare the path it had
+        }
     }
 
     /** Maps one run's module and block ids onto the catalog's and forwards the stream. */

@@ -36,6 +36,8 @@ public final class PathStatistics implements BlockStream.Sink {
     private long[] nodeCount = new long[4096];
     private int[] firstChild = new int[4096];
     private int[] nextSibling = new int[4096];
+    /** The child a cursor last went to from each node: recorded paths repeat, so it usually is the next one. */
+    private int[] lastChild = new int[4096];
     private int nodes;
     private final LongLongMap childOf = new LongLongMap(4096);
 
@@ -153,17 +155,14 @@ public final class PathStatistics implements BlockStream.Sink {
         int slot = cursorSlot[c];
         int head = heads[slot];
         int parent = cursorNode[c];
-        long key = LongLongMap.pair(parent, block);
-        int child = (int) childOf.get(key, -1);
-        if (child < 0) {
-            if (nodes >= maxNodes) {
+        int child = lastChild[parent];
+        if (child < 0 || nodeBlock[child] != block) {
+            child = child(parent, block);
+            if (child < 0) {
                 truncated++;
                 return false;
             }
-            child = newNode(block);
-            childOf.put(key, child);
-            nextSibling[child] = firstChild[parent];
-            firstChild[parent] = child;
+            lastChild[parent] = child;
         }
         nodeCount[child]++;
         cursorNode[c] = child;
@@ -173,6 +172,20 @@ public final class PathStatistics implements BlockStream.Sink {
                 && catalog.moduleOf(block) == catalog.moduleOf(head)
                 && terminator != Terminator.SYSCALL && terminator != Terminator.OTHER
                 && cursorDepth[c] < maxDepth;
+    }
+
+    /** The child of {@code parent} for {@code block}, added if new; -1 if the tree is full. */
+    private int child(int parent, int block) {
+        long key = LongLongMap.pair(parent, block);
+        int child = (int) childOf.get(key, -1);
+        if (child < 0) {
+            if (nodes >= maxNodes) return -1;
+            child = newNode(block);
+            childOf.put(key, child);
+            nextSibling[child] = firstChild[parent];
+            firstChild[parent] = child;
+        }
+        return child;
     }
 
     private void endCursor(int c) {
@@ -193,12 +206,14 @@ public final class PathStatistics implements BlockStream.Sink {
             nodeCount = Arrays.copyOf(nodeCount, capacity);
             firstChild = Arrays.copyOf(firstChild, capacity);
             nextSibling = Arrays.copyOf(nextSibling, capacity);
+            lastChild = Arrays.copyOf(lastChild, capacity);
         }
         int node = nodes++;
         nodeBlock[node] = block;
         nodeCount[node] = 0;
         firstChild[node] = -1;
         nextSibling[node] = -1;
+        lastChild[node] = -1;
         return node;
     }
 }

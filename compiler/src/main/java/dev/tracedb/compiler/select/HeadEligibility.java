@@ -13,7 +13,8 @@ import java.util.Map;
  * is provably safe and its code can start a trace. A head is eligible only if:
  * <ul>
  *   <li>its whole instructions cover at least 5 bytes ({@link HeadPatch});</li>
- *   <li>no other recorded block (in any of the runs) starts strictly inside those bytes;</li>
+ *   <li>no other recorded block (in any of the runs) starts strictly inside those bytes, and every
+ *       recorded block that runs through the head's start has an instruction boundary there;</li>
  *   <li>no static direct branch or call target, and no call's return address, found by a linear
  *       sweep of the module file's executable sections, lies strictly inside them;</li>
  *   <li>the module file is there, has the recorded build-id, and holds the recorded bytes;</li>
@@ -27,8 +28,13 @@ import java.util.Map;
 final class HeadEligibility {
     private final BlockCatalog catalog;
     private final Decoder decoder;
-    private final Map<Integer, Object> images = new HashMap<>();
+    /** A module file scanned, or why it could not be. */
+    private record Scan(ModuleImage image, String failure) {
+    }
+
+    private final Map<Integer, Scan> images = new HashMap<>();
     private final Map<Integer, long[]> blockStarts = new HashMap<>();
+    private final Map<Integer, int[]> blocksByStart = new HashMap<>();
     private final Map<Integer, String> verdicts = new HashMap<>();
 
     HeadEligibility(BlockCatalog catalog, Decoder decoder) {
@@ -63,9 +69,12 @@ final class HeadEligibility {
         if (i < starts.length && starts[i] < offset + patch) {
             return "another recorded block starts inside the head's patch bytes";
         }
-        Object image = images.computeIfAbsent(module, this::loadImage);
-        if (image instanceof String reason) return reason;
-        ModuleImage file = (ModuleImage) image;
+        if (runsThroughOffBoundary(module, offset)) {
+            return "a recorded block runs through the head off its instruction boundaries";
+        }
+        Scan scan = images.computeIfAbsent(module, this::scan);
+        if (scan.failure() != null) return scan.failure();
+        ModuleImage file = scan.image();
         if (!Arrays.equals(file.bytesAt(offset, bytes.length), bytes)) {
             return "module file differs from the recording at the head";
         }
@@ -75,18 +84,42 @@ final class HeadEligibility {
         return null;
     }
 
-    /** The module's scanned file, or the reason it cannot be had (as a String). */
-    private Object loadImage(int module) {
-        try {
-            return ModuleImage.load(catalog.moduleInfo(module), decoder);
-        } catch (IllegalStateException e) {
-            return e.getMessage();
+    /**
+     * True if a recorded block that starts before {@code head} and runs past it does not have an
+     * instruction starting exactly at {@code head}. Such a block falls through the head's bytes;
+     * it may do so only if it reaches the patched jump at an instruction boundary, where the
+     * trace starts in the same state.
+     */
+    private boolean runsThroughOffBoundary(int module, long head) {
+        for (int other : blocksByStart.computeIfAbsent(module, this::blocksOf)) {
+            long start = catalog.offset(other);
+            if (start >= head) break;
+            if (start + catalog.length(other) <= head) continue;
+            boolean boundary = false;
+            try {
+                for (var instruction : decoder.decodeBlock(catalog.bytes(other), start, start).instructions()) {
+                    if (instruction.address() == head) boundary = true;
+                }
+            } catch (UndecodableInstructionException e) {
+                return true;
+            }
+            if (!boundary) return true;
         }
+        return false;
     }
 
-    /** The module's scanned file if it was loaded, for tests and statistics. */
-    ModuleImage image(int module) {
-        Object image = images.get(module);
-        return image instanceof ModuleImage m ? m : null;
+    /** The module's blocks, by start. */
+    private int[] blocksOf(int module) {
+        return java.util.stream.IntStream.range(0, catalog.size()).filter(b -> catalog.moduleOf(b) == module)
+                .boxed().sorted(java.util.Comparator.comparingLong(catalog::offset)).mapToInt(Integer::intValue)
+                .toArray();
+    }
+
+    private Scan scan(int module) {
+        try {
+            return new Scan(ModuleImage.load(catalog.moduleInfo(module), decoder), null);
+        } catch (IllegalStateException e) {
+            return new Scan(null, e.getMessage());
+        }
     }
 }

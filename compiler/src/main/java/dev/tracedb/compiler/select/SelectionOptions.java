@@ -17,10 +17,13 @@ package dev.tracedb.compiler.select;
  * @param minInstructionsPerEntry a trace is dropped if, per entry, fewer instructions would run inside
  * @param maxFirstGuardExitShare  a trace is dropped if more than this share of its passes would exit
  *                                at its first guard
+ * @param minShareInside          a trace is dropped if less than this share of all instructions would
+ *                                run inside it (one-off start-up code is not worth a patch)
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
-                               double minInstructionsPerEntry, double maxFirstGuardExitShare) {
+                               double minInstructionsPerEntry, double maxFirstGuardExitShare,
+                               double minShareInside) {
     public SelectionOptions {
         if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
         if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
@@ -33,29 +36,30 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         if (maxFirstGuardExitShare < 0 || maxFirstGuardExitShare > 1) {
             throw new IllegalArgumentException("maxFirstGuardExitShare outside [0, 1]");
         }
+        if (minShareInside < 0 || minShareInside > 1) throw new IllegalArgumentException("minShareInside outside [0, 1]");
     }
 
     public static SelectionOptions defaults() {
-        return new SelectionOptions(100, 256, 4096, 0.1, 128, 256, 3, 2_000_000, 16, 0.5);
+        return new SelectionOptions(100, 128, 2048, 0.1, 64, 256, 3, 2_000_000, 16, 0.5, 0.0001);
     }
 
     public SelectionOptions withMinHeadExecutions(long value) {
         return new SelectionOptions(value, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound, maxTraces,
-                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare);
+                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
     }
 
     public SelectionOptions withMaxBlocks(int value) {
         return new SelectionOptions(minHeadExecutions, value, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare);
+                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
     }
 
     public SelectionOptions withMaxTraces(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare);
+                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
     }
 
     public SelectionOptions withRounds(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare);
+                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
     }
 }

@@ -219,6 +219,11 @@ public final class TraceSelector {
         if (perEntry < options.minInstructionsPerEntry()) {
             return String.format("only %.1f instructions inside per entry", perEntry);
         }
+        double share = simulator.totalInstructions() == 0 ? 0
+                : (double) simulator.instructionsInside(t) / simulator.totalInstructions();
+        if (share < options.minShareInside()) {
+            return String.format("only %.4f%% of all instructions inside", 100 * share);
+        }
         return null;
     }
 

@@ -54,6 +54,10 @@ class LuaSelectionTest {
                 TraceChecks.assertForecastAddsUp(List.of(run), result.selection(), result.forecast());
                 TraceChecks.assertHeadPatchesAreSafe(List.of(run), result.selection());
                 assertEquals(List.of("profile", "paths", "forecast"), progress.subList(0, 3));
+                String report = SelectionReport.format(result, 5);
+                System.out.println(report);
+                assertTrue(report.contains("#0   lua5.4+0x" + Long.toHexString(hottest.head().at().offset()) + "  "
+                        + hottest.blocks().size() + " blocks, " + hottest.instructionCount() + " instructions, loop"), report);
             }
         }
     }
