@@ -4,13 +4,10 @@ import dev.tracedb.compiler.path.CodeAddress;
 import dev.tracedb.compiler.path.PathBlock;
 import dev.tracedb.compiler.path.TracePath;
 import dev.tracedb.machine.x86.decode.Instruction;
-import dev.tracedb.machine.x86.decode.InstructionGroup;
 import dev.tracedb.machine.x86.encode.Assembler;
 import dev.tracedb.machine.x86.encode.CodeBuffer;
 import dev.tracedb.machine.x86.encode.Condition;
-import dev.tracedb.machine.x86.encode.Gpr;
 import dev.tracedb.machine.x86.encode.Label;
-import dev.tracedb.machine.x86.encode.Mem;
 import dev.tracedb.store.Terminator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -90,7 +87,7 @@ final class TraceEmitter {
         boolean loopBack = last && path.loopsToHead();
         switch (kind) {
             case FALL_THROUGH -> {
-                requireSuccessor(b, next, offsetIn(b.end()));
+                requireSuccessor(b, next, b.end().offset());
                 if (last) end(next);
             }
             case JUMP -> {
@@ -209,10 +206,6 @@ final class TraceEmitter {
         return address.moduleIndex() == module && address.offset() == offset;
     }
 
-    private static long offsetIn(CodeAddress address) {
-        return address.offset();
-    }
-
     // ---- emission helpers used by the guards
 
     /** {@code jmp rel32} to module offset {@code target}: a side exit, or a link to another trace. */
@@ -263,13 +256,5 @@ final class TraceEmitter {
     /** Records that the disp32 at {@code field}, which ends its instruction, must reach module offset {@code target}. */
     void ripOperand(int field, long target) {
         fixups.add(new TraceCode.RipData(field, target, 0));
-    }
-
-    static boolean isRefusedGroup(Instruction insn) {
-        return insn.is(InstructionGroup.RTM) || insn.is(InstructionGroup.PRIVILEGE) || insn.is(InstructionGroup.VM);
-    }
-
-    static Mem stack(int disp) {
-        return Mem.of(Gpr.RSP, disp);
     }
 }
