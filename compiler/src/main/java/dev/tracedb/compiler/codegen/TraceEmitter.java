@@ -197,8 +197,8 @@ final class TraceEmitter {
 
     private void requireSuccessor(PathBlock b, CodeAddress next, long successor) {
         if (!isAt(next, successor)) {
-            throw new TraceRefusedException("the block at " + b.at() + " can only continue at "
-                    + new CodeAddress(module, successor) + " but the path goes to " + next);
+            throw new TraceRefusedException("the block at " + b.at() + " can only continue at m" + module
+                    + "+0x" + Long.toHexString(successor) + " but the path goes to " + next);
         }
     }
 
