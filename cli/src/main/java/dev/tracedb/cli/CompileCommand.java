@@ -16,6 +16,7 @@ import dev.tracedb.compiler.select.TraceSelector;
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +73,11 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Path directory = output.toAbsolutePath().getParent();
+        if (directory == null || !Files.isDirectory(directory) || !Files.isWritable(directory)) {
+            // Before mining the runs, which can take a while.
+            throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
+        }
         SelectionOptions options = SelectionOptions.defaults().withMaxTraces(maxTraces)
                 .withMinHeadExecutions(minHeadExecutions);
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
