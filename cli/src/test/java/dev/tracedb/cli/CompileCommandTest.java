@@ -100,6 +100,14 @@ class CompileCommandTest {
         assertEquals("tracedb: cannot write " + dir.resolve("no/such/dir/x.tcache") + ": " + dir.resolve("no/such/dir")
                 + " is not a writable directory\n", nowhere.err(), "said before any pass over the runs");
 
+        record(Programs.path("interp"), "3");
+        CliRun mixed = tracedb(dir.resolve("db"), "compile", "--quiet", "r0001", "r0002", "-o",
+                dir.resolve("x.tcache").toString());
+        assertEquals(1, mixed.status(), mixed::toString);
+        assertEquals(1, mixed.err().lines().count(), mixed::toString);
+        assertTrue(mixed.err().contains("compile runs of one program only"), mixed::toString);
+        assertTrue(Files.notExists(dir.resolve("x.tcache")), "nothing written");
+
         CliRun noOutput = tracedb(dir.resolve("db"), "compile", "r0001");
         assertEquals(2, noOutput.status(), noOutput::toString);
     }
