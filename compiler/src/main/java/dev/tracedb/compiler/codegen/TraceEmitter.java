@@ -59,7 +59,8 @@ final class TraceEmitter {
 
     /**
      * The smallest run of the head's whole instructions that covers a {@code jmp rel32}: the
-     * loader overwrites exactly these bytes, so they must not end inside an instruction.
+     * loader overwrites exactly these bytes, so they must not end inside an instruction. The same
+     * rule as {@link dev.tracedb.compiler.select.HeadPatch}, by which selection checked the bytes.
      */
     static int patchLength(DecodedBlock head) {
         int length = 0;
