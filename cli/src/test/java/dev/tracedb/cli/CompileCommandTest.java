@@ -45,8 +45,9 @@ class CompileCommandTest {
         Path cache = dir.resolve("loops.tcache");
         CliRun compile = tracedb(dir.resolve("db"), "compile", "r0001", "-o", cache.toString());
         assertEquals(0, compile.status(), compile::toString);
-        assertTrue(compile.out().startsWith("compiled "), compile::toString);
-        assertTrue(compile.out().contains("forecast: "), compile::toString);
+        assertTrue(compile.out().startsWith("mined 1 run: "), compile::toString);
+        assertTrue(compile.out().contains("; forecast: "), compile::toString);
+        assertTrue(compile.out().contains("wrote " + cache + ": "), compile::toString);
         assertTrue(compile.err().contains("tracedb: profile pass: "), "progress on stderr: " + compile);
 
         TraceCache read = TraceCacheFile.read(cache);
