@@ -1,0 +1,65 @@
+package dev.tracedb.compiler.select;
+
+/**
+ * The knobs of trace selection; {@link #defaults()} are what {@code tracedb compile} uses.
+ *
+ * @param minHeadExecutions       a block becomes a head candidate only if it ran at least this often
+ *                                (after a backward branch in round one; outside every trace, after a
+ *                                side exit or a backward branch, in later rounds)
+ * @param maxBlocks               blocks in one trace, at most
+ * @param maxInstructions         instructions in one trace, at most
+ * @param coldShare               a trace stops where its most frequent continuation was taken by fewer
+ *                                than this share of the head's recorded passes
+ * @param maxCandidatesPerRound   heads whose paths one mining pass collects, at most
+ * @param maxTraces               traces in a selection, at most
+ * @param rounds                  selection rounds (each: mine paths, choose, simulate), at most
+ * @param maxPathNodes            path-statistics tree nodes per round, at most (bounds memory)
+ * @param minInstructionsPerEntry a trace is dropped if, per entry, fewer instructions would run inside
+ * @param maxFirstGuardExitShare  a trace is dropped if more than this share of its passes would exit
+ *                                at its first guard
+ * @param minShareInside          a trace is dropped if less than this share of all instructions would
+ *                                run inside it (one-off start-up code is not worth a patch)
+ */
+public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
+                               int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
+                               double minInstructionsPerEntry, double maxFirstGuardExitShare,
+                               double minShareInside) {
+    public SelectionOptions {
+        if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
+        if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
+        if (maxInstructions < 1) throw new IllegalArgumentException("maxInstructions < 1");
+        if (coldShare < 0 || coldShare > 1) throw new IllegalArgumentException("coldShare outside [0, 1]");
+        if (maxCandidatesPerRound < 1) throw new IllegalArgumentException("maxCandidatesPerRound < 1");
+        if (maxTraces < 0) throw new IllegalArgumentException("maxTraces < 0");
+        if (rounds < 1) throw new IllegalArgumentException("rounds < 1");
+        if (maxPathNodes < 1) throw new IllegalArgumentException("maxPathNodes < 1");
+        if (maxFirstGuardExitShare < 0 || maxFirstGuardExitShare > 1) {
+            throw new IllegalArgumentException("maxFirstGuardExitShare outside [0, 1]");
+        }
+        if (minShareInside < 0 || minShareInside > 1) throw new IllegalArgumentException("minShareInside outside [0, 1]");
+    }
+
+    public static SelectionOptions defaults() {
+        return new SelectionOptions(100, 128, 2048, 0.1, 64, 256, 3, 2_000_000, 16, 0.5, 0.0001);
+    }
+
+    public SelectionOptions withMinHeadExecutions(long value) {
+        return new SelectionOptions(value, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound, maxTraces,
+                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+    }
+
+    public SelectionOptions withMaxBlocks(int value) {
+        return new SelectionOptions(minHeadExecutions, value, maxInstructions, coldShare, maxCandidatesPerRound,
+                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+    }
+
+    public SelectionOptions withMaxTraces(int value) {
+        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
+                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+    }
+
+    public SelectionOptions withRounds(int value) {
+        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
+                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+    }
+}

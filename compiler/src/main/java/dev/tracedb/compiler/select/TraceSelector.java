@@ -1,0 +1,276 @@
+package dev.tracedb.compiler.select;
+
+import dev.tracedb.compiler.cache.Forecast;
+import dev.tracedb.compiler.forecast.Forecaster;
+import dev.tracedb.compiler.forecast.SimulatedTrace;
+import dev.tracedb.compiler.forecast.TraceSimulator;
+import dev.tracedb.compiler.mining.BlockCatalog;
+import dev.tracedb.compiler.mining.BlockProfile;
+import dev.tracedb.compiler.mining.BlockStream;
+import dev.tracedb.compiler.mining.PathStatistics;
+import dev.tracedb.compiler.mining.ProgressListener;
+import dev.tracedb.compiler.path.CodeAddress;
+import dev.tracedb.compiler.path.PathBlock;
+import dev.tracedb.compiler.path.TraceModule;
+import dev.tracedb.compiler.path.TracePath;
+import dev.tracedb.compiler.path.TraceSelection;
+import dev.tracedb.machine.x86.decode.Decoder;
+import dev.tracedb.store.RunReader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+
+/**
+ * Chooses the traces to compile from one or more recorded runs of one program (Dynamo's NET, on
+ * the whole recorded stream at once), and forecasts them. See the package documentation for the
+ * algorithm; {@link PathWalker} has the stop rules and {@link HeadEligibility} the head-patch rules.
+ *
+ * <p>Each call is independent and runs on the calling thread, reading the runs several times
+ * (a profile pass, then per round a path pass and a forecast pass, then forecast passes while
+ * traces are dropped).
+ */
+public final class TraceSelector {
+    private final List<RunReader> runs;
+    private final SelectionOptions options;
+    private final ProgressListener progress;
+    private final BlockCatalog catalog = new BlockCatalog();
+    private final HeadEligibility eligibility;
+    private final PathWalker walker;
+
+    private final List<SimulatedTrace> chosen = new ArrayList<>();
+    private final List<String> stops = new ArrayList<>();
+    private final Map<Integer, String> rejected = new HashMap<>();
+    private final Set<Integer> neverAgain = new HashSet<>();
+    private final List<SelectionSummary.DroppedTrace> dropped = new ArrayList<>();
+    private boolean[] isHead;
+    private int maxPathNodes;
+    private int rounds;
+
+    private TraceSelector(List<RunReader> runs, SelectionOptions options, ProgressListener progress, Decoder decoder) {
+        this.runs = List.copyOf(runs);
+        this.options = options;
+        this.progress = progress;
+        this.eligibility = new HeadEligibility(catalog, decoder);
+        this.walker = new PathWalker(catalog, options);
+    }
+
+    public static SelectionResult select(List<RunReader> runs, SelectionOptions options) {
+        return select(runs, options, ProgressListener.NONE);
+    }
+
+    /**
+     * Selects and forecasts traces.
+     *
+     * @param runs     runs of one program (see {@link BlockStream#requireSameProgram}); readers are
+     *                 only read, and stay open
+     * @param progress told about every pass over the runs
+     * @throws IllegalArgumentException if the runs are of different programs, or there are none
+     */
+    public static SelectionResult select(List<RunReader> runs, SelectionOptions options, ProgressListener progress) {
+        BlockStream.requireSameProgram(runs);
+        try (Decoder decoder = Decoder.open()) {
+            return new TraceSelector(runs, options, progress, decoder).run();
+        }
+    }
+
+    private SelectionResult run() {
+        BlockProfile profile = BlockProfile.mine(runs, catalog, progress);
+        int n = catalog.size();
+        isHead = new boolean[n];
+        long[] backward = new long[n];
+        profile.forEachEdge((from, to, count) -> {
+            if (catalog.moduleOf(from) == catalog.moduleOf(to)
+                    && catalog.offset(to) < catalog.offset(from) + catalog.length(from)) {
+                backward[to] += count;
+            }
+        });
+        long[] hotness = new long[n];
+        for (int b = 0; b < n; b++) hotness[b] = profile.count(b);
+        IntPredicate qualifies = b -> backward[b] >= options.minHeadExecutions();
+        TraceSimulator simulator = null;
+        for (int round = 0; round < options.rounds(); round++) {
+            int[] candidates = candidates(hotness, qualifies);
+            if (candidates.length == 0) break;
+            rounds++;
+            PathStatistics paths = PathStatistics.mine(runs, catalog, candidates, options.maxBlocks(),
+                    options.maxPathNodes(), progress);
+            maxPathNodes = Math.max(maxPathNodes, paths.nodes());
+            choose(candidates, paths);
+            simulator = TraceSimulator.simulate(runs, catalog, chosen, progress);
+            long[] exitsTo = new long[n];
+            simulator.forEachExit((trace, to, count) -> exitsTo[to] += count);
+            TraceSimulator outside = simulator;
+            for (int b = 0; b < n; b++) hotness[b] = outside.outsideCount(b);
+            qualifies = b -> backward[b] >= options.minHeadExecutions() || exitsTo[b] >= options.minHeadExecutions();
+        }
+        simulator = dropUnprofitable(simulator);
+        return result(profile, simulator);
+    }
+
+    /** Eligible heads not tried before, hottest first, at most one round's worth. */
+    private int[] candidates(long[] hotness, IntPredicate qualifies) {
+        Integer[] hot = IntStream.range(0, hotness.length)
+                .filter(b -> !isHead[b] && !neverAgain.contains(b) && hotness[b] >= options.minHeadExecutions()
+                        && qualifies.test(b))
+                .boxed().sorted(Comparator.<Integer>comparingLong(b -> hotness[b]).reversed()
+                        .thenComparingInt(b -> b))
+                .toArray(Integer[]::new);
+        int[] picked = new int[Math.min(hot.length, options.maxCandidatesPerRound())];
+        int count = 0;
+        for (int b : hot) {
+            if (count == picked.length) break;
+            String why = eligibility.whyNot(b);
+            if (why != null) {
+                rejected.put(b, why);
+                neverAgain.add(b);
+            } else {
+                picked[count++] = b;
+            }
+        }
+        return Arrays.copyOf(picked, count);
+    }
+
+    /**
+     * Chooses this round's traces. A head reached from several places (an interpreter's shared
+     * dispatch block, say) has many recorded paths, and its most frequent one covers only part of a
+     * user-level loop; the head of that loop is reached once per iteration and its path covers the
+     * whole iteration. So heads are tried in order of the instructions the recorded runs executed
+     * along their path (their worth as a stand-alone trace), not of their own counts; a head that
+     * lies on a trace chosen before it in this round gets none (it runs inside that trace).
+     */
+    private void choose(int[] candidates, PathStatistics paths) {
+        IntPredicate chosenBefore = b -> b < isHead.length && isHead[b];
+        Map<Integer, Long> worth = new HashMap<>();
+        for (int head : candidates) {
+            PathWalker.Walk walk = walker.walk(paths, head, chosenBefore);
+            if (walk.trace() == null) {
+                rejected.put(head, walk.noTraceReason());
+                neverAgain.add(head);
+            } else {
+                worth.put(head, walk.recordedInstructions());
+            }
+        }
+        List<Integer> order = new ArrayList<>(worth.keySet());
+        order.sort(Comparator.<Integer>comparingLong(worth::get).reversed().thenComparingInt(b -> b));
+        boolean[] covered = new boolean[catalog.size()];
+        for (int head : order) {
+            if (chosen.size() >= options.maxTraces()) {
+                rejected.put(head, "trace limit reached");
+                continue;
+            }
+            if (covered[head]) {
+                rejected.put(head, "runs inside a trace chosen before it");
+                continue;
+            }
+            PathWalker.Walk walk = walker.walk(paths, head, chosenBefore);
+            rejected.remove(head);
+            chosen.add(walk.trace());
+            stops.add(walk.stop());
+            isHead[head] = true;
+            int[] blocks = walk.trace().blocks();
+            for (int i = 1; i < blocks.length; i++) covered[blocks[i]] = true;
+        }
+    }
+
+    /** Forecasts and drops traces that would not pay until none is left to drop. */
+    private TraceSimulator dropUnprofitable(TraceSimulator simulator) {
+        for (int pass = 0; pass < 4 && !chosen.isEmpty(); pass++) {
+            if (simulator == null) simulator = TraceSimulator.simulate(runs, catalog, chosen, progress);
+            List<Integer> keep = new ArrayList<>();
+            for (int t = 0; t < chosen.size(); t++) {
+                String reason = whyUnprofitable(simulator, t);
+                if (reason == null) {
+                    keep.add(t);
+                } else {
+                    int head = chosen.get(t).head();
+                    dropped.add(new SelectionSummary.DroppedTrace(catalog.address(head), reason));
+                    isHead[head] = false;
+                }
+            }
+            if (keep.size() == chosen.size()) return simulator;
+            List<SimulatedTrace> kept = keep.stream().map(chosen::get).toList();
+            List<String> keptStops = keep.stream().map(stops::get).toList();
+            chosen.clear();
+            chosen.addAll(kept);
+            stops.clear();
+            stops.addAll(keptStops);
+            simulator = null;
+        }
+        return simulator != null ? simulator : TraceSimulator.simulate(runs, catalog, chosen, progress);
+    }
+
+    private String whyUnprofitable(TraceSimulator simulator, int t) {
+        long entries = simulator.entries(t);
+        if (entries == 0) return "never entered";
+        long passes = simulator.passes(t);
+        if (simulator.firstGuardExits(t) > options.maxFirstGuardExitShare() * passes) {
+            return String.format("%.0f%% of passes would leave at its first guard",
+                    100.0 * simulator.firstGuardExits(t) / passes);
+        }
+        double perEntry = (double) simulator.instructionsInside(t) / entries;
+        if (perEntry < options.minInstructionsPerEntry()) {
+            return String.format("only %.1f instructions inside per entry", perEntry);
+        }
+        double share = simulator.totalInstructions() == 0 ? 0
+                : (double) simulator.instructionsInside(t) / simulator.totalInstructions();
+        if (share < options.minShareInside()) {
+            return String.format("only %.4f%% of all instructions inside", 100 * share);
+        }
+        return null;
+    }
+
+    private SelectionResult result(BlockProfile profile, TraceSimulator simulator) {
+        Integer[] order = IntStream.range(0, chosen.size()).boxed()
+                .sorted(Comparator.<Integer>comparingLong(simulator::instructionsInside).reversed()
+                        .thenComparingInt(t -> chosen.get(t).head()))
+                .toArray(Integer[]::new);
+        int[] moduleMap = new int[catalog.moduleCount()];
+        Arrays.fill(moduleMap, -1);
+        List<TraceModule> modules = new ArrayList<>();
+        for (int t : order) {
+            int module = catalog.moduleOf(chosen.get(t).head());
+            if (moduleMap[module] < 0) {
+                moduleMap[module] = modules.size();
+                modules.add(catalog.moduleInfo(module));
+            }
+        }
+        // Modules that only side exits lead to come after those holding traces, so that every exit
+        // address in the forecast can be named.
+        boolean[] exitModule = new boolean[catalog.moduleCount()];
+        simulator.forEachExit((trace, to, count) -> exitModule[catalog.moduleOf(to)] = true);
+        for (int m = 0; m < exitModule.length; m++) {
+            if (exitModule[m] && moduleMap[m] < 0) {
+                moduleMap[m] = modules.size();
+                modules.add(catalog.moduleInfo(m));
+            }
+        }
+        int[] traceIds = new int[chosen.size()];
+        TracePath[] paths = new TracePath[chosen.size()];
+        Map<String, Long> stopCounts = new TreeMap<>();
+        for (int id = 0; id < order.length; id++) {
+            int t = order[id];
+            traceIds[t] = id;
+            SimulatedTrace trace = chosen.get(t);
+            List<PathBlock> blocks = Arrays.stream(trace.blocks()).mapToObj(b -> catalog.pathBlock(b, moduleMap))
+                    .toList();
+            CodeAddress continuation = new CodeAddress(moduleMap[trace.continuationModule()],
+                    trace.continuationOffset());
+            paths[id] = new TracePath(id, blocks, continuation, simulator.entries(t));
+            stopCounts.merge(stops.get(t), 1L, Long::sum);
+        }
+        Forecast forecast = Forecaster.toForecast(simulator, catalog, traceIds, modules.size(), moduleMap);
+        Map<String, Long> rejectedCounts = new TreeMap<>();
+        rejected.values().forEach(reason -> rejectedCounts.merge(reason, 1L, Long::sum));
+        SelectionSummary summary = new SelectionSummary(runs.size(), profile.events(), profile.instructions(),
+                catalog.size(), profile.edgeCount(), maxPathNodes, rounds, rejectedCounts, dropped, stopCounts);
+        return new SelectionResult(new TraceSelection(modules, List.of(paths)), forecast, summary);
+    }
+}

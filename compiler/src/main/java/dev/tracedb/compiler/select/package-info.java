@@ -1,0 +1,68 @@
+/**
+ * Trace selection: which recorded paths become traces. The entry point for {@code tracedb compile}:
+ *
+ * <pre>{@code
+ * try (TraceDatabase db = TraceDatabase.open(dir);
+ *      RunReader a = db.openRun(db.resolve("r0001").id());
+ *      RunReader b = db.openRun(db.resolve("r0002").id())) {
+ *     SelectionResult result = TraceSelector.select(List.of(a, b), SelectionOptions.defaults(),
+ *             (phase, done, total) -> System.err.printf("\r%s %d/%d", phase, done, total));
+ *     TraceSelection traces = result.selection();   // to code generation
+ *     Forecast forecast = result.forecast();        // into the cache; trace ids match
+ *     SelectionSummary why = result.summary();      // heads refused, traces dropped, by reason
+ * }
+ * }</pre>
+ *
+ * <p><b>Algorithm</b> (Dynamo's NET on the whole recorded stream, with exact path statistics):
+ * <ol>
+ *   <li><b>Profile pass</b> over all runs ({@link dev.tracedb.compiler.mining.BlockProfile}): block
+ *       and edge counts by global block id; runs are matched by module path and build-id, blocks by
+ *       (module, offset, length).</li>
+ *   <li><b>Head candidates.</b> Round one: targets of backward branches (target offset before the
+ *       end of the source block, same module) taken at least {@code minHeadExecutions} times.
+ *       Later rounds: blocks that still ran at least that often <em>outside</em> the traces chosen so
+ *       far, as the previous round's forecast shows, and are hot side-exit targets or backward-branch
+ *       targets. Only heads that {@link dev.tracedb.compiler.select.HeadEligibility pass the
+ *       head-patch rules} are kept; the rest are counted by reason.</li>
+ *   <li><b>Path pass</b> ({@link dev.tracedb.compiler.mining.PathStatistics}): the exact recorded
+ *       block sequences after each candidate.</li>
+ *   <li><b>Choice.</b> Each candidate's trace is its most frequent recorded path, cut by the stop
+ *       rules of {@link dev.tracedb.compiler.select.PathWalker} (loop closed, another trace's head,
+ *       system call next, cold, too long, an inner loop, leaving the module). Candidates are taken in
+ *       order of the instructions the runs executed along that path, so that in an interpreter the
+ *       head of the user-level loop (reached once per iteration) wins over the shared dispatch block
+ *       (reached once per opcode), and its trace covers a whole iteration through several
+ *       dispatches. A candidate that lies on a trace chosen earlier in the round gets none.</li>
+ *   <li><b>Forecast pass</b> ({@link dev.tracedb.compiler.forecast.TraceSimulator}): replays the
+ *       runs against the traces; its side exits and outside counts feed the next round.</li>
+ *   <li><b>Dropping.</b> Traces never entered, leaving at their first guard in more than
+ *       {@code maxFirstGuardExitShare} of their passes, or running fewer than
+ *       {@code minInstructionsPerEntry} instructions inside per entry, or less than {@code minShareInside}
+ *       of all instructions, are dropped (with the reason in
+ *       the summary), and the forecast is run again, until nothing more is dropped.</li>
+ * </ol>
+ *
+ * <p><b>Output.</b> {@link dev.tracedb.compiler.path.TraceSelection#traces()} are ordered by forecast
+ * instructions inside, hottest first, with dense ids. Every block of a trace and its continuation lie
+ * in the head's module; no block of a trace ends in a system call or an unsupported instruction
+ * ({@code SYSCALL}, {@code OTHER}); blocks ending in calls, returns and indirect branches may be
+ * inside (code generation guards them). {@link dev.tracedb.compiler.path.TraceSelection#modules()}
+ * lists first the modules that hold traces, then modules that forecast side exits lead to (which
+ * hold no trace code). {@link dev.tracedb.compiler.path.TracePath#expectedEntries()} is the
+ * forecast's entry count.
+ *
+ * <p><b>Head patches.</b> A head is eligible only if its first whole instructions cover at least
+ * 5 bytes ({@link dev.tracedb.compiler.select.HeadPatch#length}, which the loader can use too), no
+ * recorded block of any run starts strictly inside them, and no direct jump/branch/call target or
+ * call return address found by a linear sweep of the module file's executable sections lies
+ * strictly inside them. The file must be present with the recorded build-id and bytes.
+ *
+ * <p><b>Cost.</b> Memory is proportional to distinct blocks, edges and path prefixes (bounded by
+ * {@code maxPathNodes}), never to the number of block events. Time: one profile pass, two passes per
+ * round (at most {@code rounds}), and one or more forecast passes.
+ *
+ * <p><b>Thread-safety.</b> {@link dev.tracedb.compiler.select.TraceSelector#select} runs on the calling
+ * thread with its own decoder and state; calls are independent, but each uses its
+ * {@code RunReader}s, which are confined to one thread. Results are immutable.
+ */
+package dev.tracedb.compiler.select;

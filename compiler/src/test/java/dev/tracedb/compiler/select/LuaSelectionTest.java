@@ -1,0 +1,64 @@
+package dev.tracedb.compiler.select;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.compiler.Recordings;
+import dev.tracedb.compiler.TraceChecks;
+import dev.tracedb.compiler.path.PathBlock;
+import dev.tracedb.compiler.path.TracePath;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.Terminator;
+import dev.tracedb.store.TraceDatabase;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Trace selection on a real interpreter: lua5.4 running a numeric loop. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LuaSelectionTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void oneTraceFollowsTheUserLoopThroughSeveralDispatches() {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Recordings.Recorded recorded = Recordings.record(db, tmp, "/usr/bin/lua5.4", "-e",
+                    String.format(Recordings.LUA_LOOP, 300_000));
+            assertEquals("1799996\n", recorded.stdout());
+            List<String> progress = new ArrayList<>();
+            try (RunReader run = db.openRun(recorded.run())) {
+                SelectionResult result = TraceSelector.select(List.of(run), SelectionOptions.defaults(),
+                        (phase, done, total) -> {
+                            if (done == total && (progress.isEmpty() || !progress.get(progress.size() - 1).equals(phase))) {
+                                progress.add(phase);
+                            }
+                        });
+                TracePath hottest = result.selection().traces().get(0);
+                assertEquals("/usr/bin/lua5.4", result.selection().modules().get(hottest.head().at().moduleIndex()).path());
+                long dispatches = hottest.blocks().stream().map(PathBlock::terminator)
+                        .filter(t -> t == Terminator.INDIRECT_JUMP).count();
+                assertTrue(dispatches >= 3, "the loop trace goes through the interpreter's dispatch " + dispatches
+                        + " times: " + hottest);
+                assertTrue(hottest.loopsToHead(), "one user-level iteration closes the trace: " + hottest);
+                long inside = result.forecast().traces().get(0).instructionsInside();
+                assertTrue(inside > result.forecast().totalInstructions() / 2,
+                        "the loop trace alone runs most instructions: " + inside);
+                assertTrue(result.forecast().coverage() > 0.8, "coverage " + result.forecast().coverage());
+                TraceChecks.assertTraceRules(result.selection(), SelectionOptions.defaults().maxBlocks());
+                TraceChecks.assertPathsAreRecordedEdges(List.of(run), result.selection());
+                TraceChecks.assertForecastAddsUp(List.of(run), result.selection(), result.forecast());
+                TraceChecks.assertHeadPatchesAreSafe(List.of(run), result.selection());
+                assertEquals(List.of("profile", "paths", "forecast"), progress.subList(0, 3));
+                String report = SelectionReport.format(result, 5);
+                System.out.println(report);
+                assertTrue(report.contains("#0   lua5.4+0x" + Long.toHexString(hottest.head().at().offset()) + "  "
+                        + hottest.blocks().size() + " blocks, " + hottest.instructionCount() + " instructions, loop"), report);
+            }
+        }
+    }
+}
