@@ -28,7 +28,7 @@ import picocli.CommandLine.ScopeType;
         },
         subcommands = {RecordCommand.class, ReplayCommand.class, VerifyCommand.class, RunsCommand.class,
             InfoCommand.class,
-            TopCommand.class, ShowCommand.class, LoopsCommand.class, ExportCommand.class,
+            TopCommand.class, ShowCommand.class, LoopsCommand.class, DiffCommand.class, ExportCommand.class,
             CommandLine.HelpCommand.class})
 public final class TraceDbCommand {
 
