@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Export one table of a run as an Apache Arrow IPC file or CSV (schema in the README).",
             "Tables: modules, blocks (with executions and function names), edges, exec (the block stream), syscalls.",
+            "exec has one row per block event: block_id (row i is block event --from + i); --positions adds block_event",
+            "and instruction. Arrow files carry tracedb.first_block_event and tracedb.first_instruction as metadata.",
             "The file is written beside PATH and renamed over it when complete; a failed export changes nothing."})
 final class ExportCommand implements Callable<Integer> {
 
@@ -55,6 +57,10 @@ final class ExportCommand implements Callable<Integer> {
             description = "exec only: at most M block events (default: to the end).")
     long count;
 
+    @Option(names = "--positions",
+            description = "exec only: add each row's block_event and instruction index (20 instead of 4 bytes a row).")
+    boolean positions;
+
     @Override
     public Integer call() {
         ExportTable exportTable;
@@ -62,8 +68,8 @@ final class ExportCommand implements Callable<Integer> {
         try {
             exportTable = ExportTable.parse(table);
             exportFormat = ExportFormat.parse(format);
-            if (exportTable != ExportTable.EXEC && (from != 0 || count != -1)) {
-                throw new IllegalArgumentException("--from and --count apply to --table exec only");
+            if (exportTable != ExportTable.EXEC && (from != 0 || count != -1 || positions)) {
+                throw new IllegalArgumentException("--from, --count and --positions apply to --table exec only");
             }
             if (from < 0) throw new IllegalArgumentException("--from must be >= 0, not " + from);
         } catch (IllegalArgumentException e) {
@@ -75,7 +81,7 @@ final class ExportCommand implements Callable<Integer> {
             if (exportTable == ExportTable.EXEC) opened.requireEvents();
             long started = System.nanoTime();
             ExportResult result = new Exporter(opened.reader).export(exportTable, exportFormat, output,
-                    new ExecWindow(from, count), exportTable == ExportTable.EXEC ? new StderrProgress(err) : ExportProgress.NONE);
+                    new ExecWindow(from, count, positions), exportTable == ExportTable.EXEC ? new StderrProgress(err) : ExportProgress.NONE);
             double seconds = (System.nanoTime() - started) / 1e9;
             out.printf(Locale.ROOT, "%s: exported %s rows of %s to %s (%s, %s, %.2f s)%n", opened.summary.id(),
                     Formats.count(result.rows()), exportTable.label(), output, exportFormat.name().toLowerCase(Locale.ROOT),

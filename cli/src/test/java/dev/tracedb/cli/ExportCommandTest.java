@@ -104,18 +104,35 @@ class ExportCommandTest {
                 + " rows of exec to .*lua-exec.arrow \\(arrow, .*\\)\\n"), run::toString);
         Map<String, String> metadata = new HashMap<>();
         Map<String, List<Object>> columns = readArrow(file, metadata);
-        assertEquals(List.of("block_id", "instruction"), columns.keySet().stream().sorted().toList());
+        assertEquals(List.of("block_id"), List.copyOf(columns.keySet()));
         assertEquals("exec", metadata.get("tracedb.table"));
+        assertEquals("0", metadata.get("tracedb.first_block_event"));
+        assertEquals("0", metadata.get("tracedb.first_instruction"));
         int[] ids = columns.get("block_id").stream().mapToInt(o -> (Integer) o).toArray();
         assertArrayEquals(log.ids(), ids);
-        long expected = 0;
+        assertTrue(ids.length > 100_000, "lua's loop runs many blocks: " + ids.length);
+    }
+
+    @Test
+    void withPositionsEachRowCarriesItsBlockEventAndInstructionIndex() throws IOException {
+        Path file = out.resolve("lua-exec-positions.arrow");
+        CliRun run = tracedb(db, "export", "lua", "--table", "exec", "--positions", "-o", file.toString());
+        assertEquals(0, run.status(), run::toString);
+        Stream log = stream("lua");
+        Map<String, List<Object>> columns = readArrow(file, new HashMap<>());
+        assertEquals(List.of("block_event", "block_id", "instruction"), columns.keySet().stream().sorted().toList());
+        List<Object> ids = columns.get("block_id");
+        List<Object> events = columns.get("block_event");
         List<Object> instructions = columns.get("instruction");
-        for (int i = 0; i < ids.length; i++) {
+        assertEquals(log.ids().length, ids.size());
+        long expected = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            assertEquals(log.ids()[i], (Integer) ids.get(i));
+            assertEquals(i, (Long) events.get(i));
             assertEquals(expected, (Long) instructions.get(i), "instruction index of block event " + i);
-            expected += log.instructions().get(ids[i]);
+            expected += log.instructions().get(log.ids()[i]);
         }
         assertEquals(log.totalInstructions(), expected);
-        assertTrue(ids.length > 100_000, "lua's loop runs many blocks: " + ids.length);
     }
 
     @Test
@@ -124,14 +141,18 @@ class ExportCommandTest {
         Path file = out.resolve("window.arrow");
         int from = log.ids().length / 2;
         CliRun run = tracedb(db, "export", "loops", "--table", "exec", "--from", String.valueOf(from), "--count", "5000",
-                "-o", file.toString());
+                "--positions", "-o", file.toString());
         assertEquals(0, run.status(), run::toString);
-        Map<String, List<Object>> columns = readArrow(file, new HashMap<>());
+        Map<String, String> metadata = new HashMap<>();
+        Map<String, List<Object>> columns = readArrow(file, metadata);
         int[] ids = columns.get("block_id").stream().mapToInt(o -> (Integer) o).toArray();
         assertArrayEquals(Arrays.copyOfRange(log.ids(), from, from + 5000), ids);
         long before = 0;
         for (int i = 0; i < from; i++) before += log.instructions().get(log.ids()[i]);
         assertEquals(before, (Long) columns.get("instruction").get(0));
+        assertEquals((long) from, (Long) columns.get("block_event").get(0));
+        assertEquals(String.valueOf(from), metadata.get("tracedb.first_block_event"));
+        assertEquals(String.valueOf(before), metadata.get("tracedb.first_instruction"));
     }
 
     @Test
@@ -164,9 +185,9 @@ class ExportCommandTest {
         assertEquals(0, tracedb(db, "export", "lua", "--table", "blocks", "--format", "csv", "-o", blocks.toString()).status());
         Stream log = stream("lua");
         List<String> lines = Files.readAllLines(exec);
-        assertEquals("instruction,block_id", lines.get(0));
+        assertEquals("block_id", lines.get(0));
         assertEquals(log.ids().length + 1, lines.size());
-        assertEquals("0," + log.ids()[0], lines.get(1));
+        assertEquals(String.valueOf(log.ids()[0]), lines.get(1));
         if (!python("import pandas")) {
             System.out.println("ExportCommandTest: pandas part skipped: /usr/bin/python3 cannot import pandas "
                     + "(scripts/setup installs python3-pandas)");

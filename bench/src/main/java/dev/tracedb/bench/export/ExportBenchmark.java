@@ -50,6 +50,10 @@ public class ExportBenchmark {
     @Param({"arrow", "csv"})
     public String format;
 
+    /** Whether rows carry block_event and instruction (20 bytes a row instead of 4). */
+    @Param({"false", "true"})
+    public boolean positions;
+
     /** Rows written, reported by JMH as a rate next to the operation rate. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
@@ -83,7 +87,7 @@ public class ExportBenchmark {
 
     @Benchmark
     public long exportExec(Rows counter) {
-        ExportResult result = new Exporter(reader).export(ExportTable.EXEC, exportFormat, target, ExecWindow.ALL,
+        ExportResult result = new Exporter(reader).export(ExportTable.EXEC, exportFormat, target, new ExecWindow(0, -1, positions),
                 ExportProgress.NONE);
         counter.rows += result.rows();
         return result.bytes();

@@ -34,12 +34,12 @@ public enum ExportTable {
             new Column("to_block", INT32, "the block that ran right after it"),
             new Column("count", INT64, "how often that happened"))),
     /**
-     * The stream itself. Row {@code i} is block event {@code from + i}; the position is left implicit
-     * because every byte per row costs throughput (the file is ~12 bytes per block event).
+     * The stream itself: row {@code i} is block event {@code from + i}. Positions are left implicit by
+     * default because every byte per row costs throughput (4 bytes per block event); see
+     * {@link #EXEC_WITH_POSITIONS}.
      */
     EXEC(List.of(
-            new Column("instruction", INT64, "index of the block's first instruction in the run"),
-            new Column("block_id", INT32, "the block that ran (row i is block event --from + i)"))),
+            new Column("block_id", INT32, "the block that ran; row i is block event --from + i"))),
     SYSCALLS(List.of(
             new Column("block_event", INT64, "block events executed before the call"),
             new Column("number", INT32, "the syscall number (x86-64)"),
@@ -51,6 +51,12 @@ public enum ExportTable {
             new Column("arg5", INT64, "r9"),
             new Column("result", INT64, "rax on return (negative errno on failure)")));
 
+    /** The exec table's columns with {@code --positions}: where each block event sits in the run. */
+    public static final List<Column> EXEC_WITH_POSITIONS = List.of(
+            new Column("block_event", INT64, "position in the stream of block events (0-based)"),
+            new Column("instruction", INT64, "index of the block's first instruction in the run"),
+            new Column("block_id", INT32, "the block that ran"));
+
     private final List<Column> columns;
 
     ExportTable(List<Column> columns) {
@@ -59,6 +65,11 @@ public enum ExportTable {
 
     public List<Column> columns() {
         return columns;
+    }
+
+    /** The columns an export with this window writes (only {@link #EXEC} depends on it). */
+    public List<Column> columns(ExecWindow window) {
+        return this == EXEC && window.positions() ? EXEC_WITH_POSITIONS : columns;
     }
 
     /** The table's name as users type it. */

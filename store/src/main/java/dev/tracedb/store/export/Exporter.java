@@ -77,24 +77,36 @@ public final class Exporter {
         }
     }
 
+    /** What the Arrow file says about itself: the run, the table, and where an exec window starts. */
+    private Map<String, String> metadata(ExportTable table, ExecWindow window) {
+        Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("tracedb.run", reader.id().toString());
+        metadata.put("tracedb.table", table.label());
+        metadata.put("tracedb.complete", Boolean.toString(reader.isComplete()));
+        if (table == ExportTable.EXEC) {
+            long[] start = TableRows.windowStart(reader, window);
+            metadata.put("tracedb.first_block_event", Long.toString(start[0]));
+            metadata.put("tracedb.first_instruction", Long.toString(start[1]));
+        }
+        return metadata;
+    }
+
     private long write(ExportTable table, ExportFormat format, Path file, ExecWindow window, ExportProgress progress)
             throws IOException {
         TableRows rows = new TableRows(reader, progress);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-             TableSink sink = open(table, format, channel)) {
+             TableSink sink = open(table, format, channel, window)) {
             long n = rows.write(table, window, sink);
             sink.finish();
             return n;
         }
     }
 
-    private TableSink open(ExportTable table, ExportFormat format, FileChannel channel) throws IOException {
+    private TableSink open(ExportTable table, ExportFormat format, FileChannel channel, ExecWindow window)
+            throws IOException {
         return switch (format) {
-            case ARROW -> new ArrowTableSink(table.columns(), channel, Map.of(
-                    "tracedb.run", reader.id().toString(),
-                    "tracedb.table", table.label(),
-                    "tracedb.complete", Boolean.toString(reader.isComplete())));
-            case CSV -> new CsvTableSink(table.columns(),
+            case ARROW -> new ArrowTableSink(table.columns(window), channel, metadata(table, window));
+            case CSV -> new CsvTableSink(table.columns(window),
                     new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
         };
     }

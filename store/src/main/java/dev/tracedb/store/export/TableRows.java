@@ -124,8 +124,8 @@ final class TableRows {
 
     /**
      * The execution stream, a few log batches at a time: memory holds at most {@link #EXEC_ROWS} rows
-     * whatever the run's length. The instruction column is the batch's first instruction plus the
-     * instruction counts of the blocks before each event.
+     * whatever the run's length. With positions, the instruction column is the batch's first
+     * instruction plus the instruction counts of the blocks before each event.
      */
     private long exec(ExecWindow window, TableSink sink) throws IOException {
         long events = reader.blockEventCount();
@@ -137,10 +137,13 @@ final class TableRows {
         long total = end - window.from();
         int[] instructions = RunCode.read(reader).instructionCounts();
         int logBatch = Math.max(1, reader.maxBatchEvents());
-        ColumnBatch batch = new ColumnBatch(ExportTable.EXEC.columns(), Math.max(logBatch, EXEC_ROWS));
+        List<Column> columns = ExportTable.EXEC.columns(window);
+        ColumnBatch batch = new ColumnBatch(columns, Math.max(logBatch, EXEC_ROWS));
         int[] ids = new int[logBatch];
-        long[] instructionColumn = batch.longs(0);
-        int[] idColumn = batch.ints(1);
+        boolean positions = window.positions();
+        long[] eventColumn = positions ? batch.longs(0) : null;
+        long[] instructionColumn = positions ? batch.longs(1) : null;
+        int[] idColumn = batch.ints(columns.size() - 1);
         long written = 0;
         int rows = 0;
         for (ExecBatchHeader header : reader.batches()) {
@@ -153,17 +156,38 @@ final class TableRows {
             reader.readBatch(header, ids);
             int skip = (int) Math.max(0, window.from() - header.firstBlockEvent());
             int stop = (int) Math.min(header.eventCount(), end - header.firstBlockEvent());
-            long instruction = header.firstInstruction();
-            for (int i = 0; i < skip; i++) instruction += instructions[ids[i]];
-            for (int i = skip; i < stop; i++) {
-                int id = ids[i];
-                instructionColumn[rows] = instruction;
-                idColumn[rows++] = id;
-                instruction += instructions[id];
+            if (positions) {
+                long instruction = header.firstInstruction();
+                for (int i = 0; i < skip; i++) instruction += instructions[ids[i]];
+                long event = header.firstBlockEvent();
+                for (int i = skip; i < stop; i++) {
+                    int id = ids[i];
+                    eventColumn[rows] = event + i;
+                    instructionColumn[rows] = instruction;
+                    idColumn[rows++] = id;
+                    instruction += instructions[id];
+                }
+            } else {
+                System.arraycopy(ids, skip, idColumn, rows, stop - skip);
+                rows += stop - skip;
             }
         }
         if (rows > 0 || written == 0) written += flush(sink, batch, rows, written, total);
         return written;
+    }
+
+    /** Where the window starts: block event and instruction index, for the Arrow file's metadata. */
+    static long[] windowStart(RunReader reader, ExecWindow window) {
+        long from = Math.min(window.from(), reader.blockEventCount());
+        java.util.Optional<ExecBatchHeader> batch = reader.batchAtBlockEvent(from);
+        if (batch.isEmpty()) return new long[] {from, reader.instructionCount()};
+        ExecBatchHeader header = batch.get();
+        int[] ids = new int[Math.max(1, reader.maxBatchEvents())];
+        reader.readBatch(header, ids);
+        int[] instructions = RunCode.read(reader).instructionCounts();
+        long instruction = header.firstInstruction();
+        for (long e = header.firstBlockEvent(); e < from; e++) instruction += instructions[ids[(int) (e - header.firstBlockEvent())]];
+        return new long[] {from, instruction};
     }
 
     private long syscalls(TableSink sink) throws IOException {
