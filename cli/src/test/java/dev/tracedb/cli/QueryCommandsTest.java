@@ -93,6 +93,18 @@ class QueryCommandsTest {
     }
 
     @Test
+    void python3sEvaluationLoopIsNamedFromItsDynamicSymbols() throws Exception {
+        List<JsonNode> functions = rows(json("top", "python", "--limit", "5", "--format", "json"));
+        // Debian's python3.11 exports its interpreter loop: the hottest function by far for Python code
+        assertEquals("_PyEval_EvalFrameDefault", functions.get(0).get("function").asText(), functions::toString);
+        assertTrue(functions.get(0).get("module").asText().startsWith("python3"), functions::toString);
+        List<JsonNode> loops = rows(json("loops", "python", "--limit", "5", "--format", "json"));
+        assertEquals(5, loops.size(), loops::toString);
+        CliRun show = tracedb(db, "show", "python", "--block", loops.get(0).get("header").asText());
+        assertEquals(0, show.status(), show::toString);
+    }
+
+    @Test
     void loopsFindsTheNestedLoopsOfMainWithTheirTripCounts() throws Exception {
         List<JsonNode> loops = rows(json("loops", "loops", "--limit", "0", "--format", "json"));
         // (a backward jump main takes once, into code the compiler placed earlier, is a loop of one iteration)

@@ -12,18 +12,20 @@ import java.util.List;
 /**
  * Real recordings the query and export tests share, made once per test JVM with {@code tracedb record
  * --engine dbi}: the loops test program (twice with the same argument, once with another), lua5.4
- * running a loop that calls a function, and forks-static, whose recording stops at its fork and is
+ * running a loop that calls a function, python3 summing squares, and forks-static, whose recording stops at its fork and is
  * left incomplete.
  */
 final class RecordedRuns {
     static final String LUA_SCRIPT = "local function twice(x) return x * 2 end "
             + "local s = 0 for i = 1, 30000 do s = s + twice(i) end print(s)";
 
+    static final String PYTHON_SCRIPT = "print(sum(i * i for i in range(20000)))";
+
     private static Path database;
 
     private RecordedRuns() {}
 
-    /** The database holding runs named loops, loops-again, loops-other, lua and forks. */
+    /** The database holding runs named loops, loops-again, loops-other, lua, python and forks. */
     static synchronized Path database() {
         if (database == null) {
             try {
@@ -32,6 +34,7 @@ final class RecordedRuns {
                 record(dir, "loops-again", Programs.path("loops"), "30");
                 record(dir, "loops-other", Programs.path("loops"), "31");
                 record(dir, "lua", "/usr/bin/lua5.4", "-e", LUA_SCRIPT);
+                record(dir, "python", "/usr/bin/python3", "-c", PYTHON_SCRIPT);
                 CliRun forks = tracedb(dir, "record", "--engine", "dbi", "--quiet", "--name", "forks", "--",
                         Programs.path("forks-static"));
                 if (forks.status() != 1 || !forks.err().contains("left incomplete")) {
