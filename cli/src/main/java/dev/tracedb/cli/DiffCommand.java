@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code tracedb diff RUN_A RUN_B}: where two runs differ in profile, and where their streams part. */
 @Command(name = "diff", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Compare two runs of the same program: the first instruction at which their streams differ,",
-            "and the functions whose instruction counts differ, biggest change first. Code is matched by module path",
-            "and offset, so the runs may have been loaded at other addresses."})
+        description = {"Compare two runs of one program: where their streams part and how their profiles differ.",
+            "The first instruction at which the streams differ, then the functions whose instruction counts differ,",
+            "biggest change first. Code is matched by module path and offset, so the runs may have been loaded",
+            "at other addresses."})
 final class DiffCommand implements Callable<Integer> {
 
     @ParentCommand

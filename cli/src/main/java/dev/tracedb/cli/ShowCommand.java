@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code tracedb show RUN --block ID | --pc MODULE+OFFSET}: one block's code, neighbours and positions. */
 @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Show one block of a run: its disassembly (from the logged bytes), the blocks that ran right",
-            "before and after it with edge counts, and its first and last execution in the stream."})
+        description = {"Show one block of a run: its code, its neighbours and where it ran first and last.",
+            "The disassembly comes from the logged bytes; predecessors and successors carry edge counts;",
+            "positions are block event and instruction indexes in the stream."})
 final class ShowCommand implements Callable<Integer> {
 
     @ParentCommand
