@@ -8,7 +8,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -53,6 +53,10 @@ public final class Exporter {
             Files.newByteChannel(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         } catch (AccessDeniedException e) {
             throw new ExportException("cannot write " + target + ": permission denied in " + directory, e);
+        } catch (FileSystemException e) {
+            // the exception's message is only the temporary file's name; its reason says what went wrong
+            throw new ExportException("cannot write " + target + ": cannot create a file in " + directory
+                    + (e.getReason() != null ? " (" + e.getReason() + ")" : ""), e);
         } catch (IOException e) {
             throw new ExportException("cannot write " + target + ": " + e.getMessage(), e);
         }
@@ -62,8 +66,8 @@ public final class Exporter {
             Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             done = true;
             return new ExportResult(absolute, rows, Files.size(absolute));
-        } catch (NoSuchFileException | AccessDeniedException e) {
-            throw new ExportException("cannot write " + target + ": " + e.getMessage(), e);
+        } catch (FileSystemException e) {
+            throw new ExportException("cannot write " + target + ": " + (e.getReason() != null ? e.getReason() : e.toString()), e);
         } catch (IOException e) {
             throw new ExportException("cannot write " + target + ": " + e, e);
         } finally {
