@@ -30,6 +30,7 @@ final class RecordedRuns {
         if (database == null) {
             try {
                 Path dir = Files.createTempDirectory("tracedb-query-runs");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir)));
                 record(dir, "loops", Programs.path("loops"), "30");
                 record(dir, "loops-again", Programs.path("loops"), "30");
                 record(dir, "loops-other", Programs.path("loops"), "31");
@@ -46,6 +47,15 @@ final class RecordedRuns {
             }
         }
         return database;
+    }
+
+    /** The recordings outlive every test class of the JVM, so they go when it exits. */
+    private static void deleteQuietly(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary directory left behind is not worth failing a test run for
+        }
     }
 
     private static void record(Path db, String name, String... programAndArgs) {
