@@ -39,13 +39,13 @@ final class InfoCommand implements Callable<Integer> {
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             RunSummary summary = db.resolve(run);
             try (RunReader reader = db.openRun(summary.id())) {
-                print(out, summary, reader.info());
+                print(out, summary, reader.info(), ModuleTotals.of(reader));
             }
         }
         return TraceDbCommand.EXIT_OK;
     }
 
-    private static void print(PrintWriter out, RunSummary summary, RunInfo info) {
+    private static void print(PrintWriter out, RunSummary summary, RunInfo info, ModuleTotals totals) {
         RunStarted started = info.started();
         Table facts = Table.facts();
         facts.row("run", summary.id() + " (" + summary.name() + ")");
@@ -73,11 +73,14 @@ final class InfoCommand implements Callable<Integer> {
             return;
         }
         out.println("modules:");
-        Table modules = new Table("ID", "BASE", "SIZE", "BUILD-ID", "PATH").alignRight(0).alignRight(2);
+        Table modules = new Table("ID", "BASE", "SIZE", "INSTRUCTIONS", "%", "BUILD-ID", "PATH")
+                .alignRight(0).alignRight(2).alignRight(3).alignRight(4);
         HexFormat hex = HexFormat.of();
         for (ModuleMapped module : info.modules()) {
             byte[] buildId = module.buildId();
-            modules.row(module.moduleId(), Formats.hex(module.base()), Formats.bytes(module.size()),
+            long executed = totals.instructions(module.moduleId());
+            modules.row(module.moduleId(), Formats.hex(module.base()), Formats.bytes(module.size()), Formats.count(executed),
+                    info.instructions() == 0 ? "-" : String.format(Locale.ROOT, "%.1f", 100.0 * executed / info.instructions()),
                     buildId.length == 0 ? "-" : hex.formatHex(buildId), module.path());
         }
         modules.print(out, "  ");
@@ -88,6 +91,7 @@ final class InfoCommand implements Callable<Integer> {
             RunEnded end = info.ended();
             return "complete, " + end.status();
         }
-        return "INCOMPLETE: the recording never ended (recorder killed?); readable up to its last complete batch";
+        return "INCOMPLETE: the recording never ended (recorder killed or stopped); readable up to its last complete batch, "
+                + "block event " + Formats.count(info.blockEvents()) + " (instruction " + Formats.count(info.instructions()) + ")";
     }
 }

@@ -30,11 +30,13 @@ final class RunsCommand implements Callable<Integer> {
                 out.println("no runs in " + db.directory());
                 return TraceDbCommand.EXIT_OK;
             }
-            Table table = new Table("RUN", "NAME", "STATE", "EXIT", "STARTED", "PROGRAM");
+            Table table = new Table("RUN", "NAME", "STATE", "EXIT", "STARTED", "DURATION", "PROGRAM").alignRight(5);
             for (RunSummary run : runs) {
                 table.row(run.id(), run.name(), run.state().name().toLowerCase(),
                         run.exitStatus().map(Object::toString).orElse("-"),
-                        Formats.time(run.startTime()), run.program());
+                        Formats.time(run.startTime()),
+                        run.end().map(end -> Formats.duration(java.time.Duration.between(run.startTime(), end))).orElse("-"),
+                        run.program());
             }
             table.print(out, "");
         }

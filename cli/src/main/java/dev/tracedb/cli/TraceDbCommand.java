@@ -27,7 +27,10 @@ import picocli.CommandLine.ScopeType;
             "The database is --db, else $TRACEDB_HOME, else ./tracedb-data.",
         },
         subcommands = {RecordCommand.class, ReplayCommand.class, VerifyCommand.class, RunsCommand.class,
-            InfoCommand.class, CompileCommand.class, TracesCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+            InfoCommand.class,
+            TopCommand.class, ShowCommand.class, LoopsCommand.class, DiffCommand.class, ExportCommand.class,
+            CompileCommand.class, TracesCommand.class, RunCommand.class,
+            CommandLine.HelpCommand.class})
 public final class TraceDbCommand {
 
     static final int EXIT_OK = 0;

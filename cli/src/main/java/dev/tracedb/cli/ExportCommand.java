@@ -1,0 +1,113 @@
+package dev.tracedb.cli;
+
+import dev.tracedb.store.export.ExecWindow;
+import dev.tracedb.store.export.ExportFormat;
+import dev.tracedb.store.export.ExportProgress;
+import dev.tracedb.store.export.ExportResult;
+import dev.tracedb.store.export.ExportTable;
+import dev.tracedb.store.export.Exporter;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tracedb export RUN --table T --format arrow|csv -o PATH}: one table of a run as an Apache
+ * Arrow IPC file or CSV. The file appears only when complete (written beside it, then renamed).
+ */
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Export one table of a run as an Apache Arrow IPC file or CSV (schema in the README).",
+            "Tables: modules, blocks (with executions and function names), edges, exec (the block stream), syscalls.",
+            "exec has one row per block event: block_id (row i is block event --from + i); --positions adds block_event",
+            "and instruction. Arrow files carry tracedb.first_block_event and tracedb.first_instruction as metadata.",
+            "The file is written beside PATH and renamed over it when complete; a failed export changes nothing."})
+final class ExportCommand implements Callable<Integer> {
+
+    @ParentCommand
+    TraceDbCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
+    String run;
+
+    @Option(names = "--table", required = true, paramLabel = "TABLE",
+            description = "modules, blocks, edges, exec or syscalls.")
+    String table;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "arrow", description = "arrow (default) or csv.")
+    String format;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH", description = "The file to write.")
+    Path output;
+
+    @Option(names = "--from", paramLabel = "N", defaultValue = "0",
+            description = "exec only: start at block event N (0-based).")
+    long from;
+
+    @Option(names = "--count", paramLabel = "M", defaultValue = "-1",
+            description = "exec only: at most M block events (default: to the end).")
+    long count;
+
+    @Option(names = "--positions",
+            description = "exec only: add each row's block_event and instruction index (20 instead of 4 bytes a row).")
+    boolean positions;
+
+    @Override
+    public Integer call() {
+        ExportTable exportTable;
+        ExportFormat exportFormat;
+        try {
+            exportTable = ExportTable.parse(table);
+            exportFormat = ExportFormat.parse(format);
+            if (exportTable != ExportTable.EXEC && (from != 0 || count != -1 || positions)) {
+                throw new IllegalArgumentException("--from, --count and --positions apply to --table exec only");
+            }
+            if (from < 0) throw new IllegalArgumentException("--from must be >= 0, not " + from);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (OpenedRun opened = OpenedRun.open(root.databaseDirectory(), run, err)) {
+            if (exportTable == ExportTable.EXEC) opened.requireEvents();
+            long started = System.nanoTime();
+            ExportResult result = new Exporter(opened.reader).export(exportTable, exportFormat, output,
+                    new ExecWindow(from, count, positions), exportTable == ExportTable.EXEC ? new StderrProgress(err) : ExportProgress.NONE);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            out.printf(Locale.ROOT, "%s: exported %s rows of %s to %s (%s, %s, %.2f s)%n", opened.summary.id(),
+                    Formats.count(result.rows()), exportTable.label(), output, exportFormat.name().toLowerCase(Locale.ROOT),
+                    Formats.bytes(result.bytes()), seconds);
+        }
+        return TraceDbCommand.EXIT_OK;
+    }
+
+    /** One progress line on stderr per second or so, for long exports of the stream. */
+    private static final class StderrProgress implements ExportProgress {
+        private final PrintWriter err;
+        private final long started = System.nanoTime();
+        private long lastPrinted = started;
+
+        StderrProgress(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public void rows(long done, long total) {
+            long now = System.nanoTime();
+            if (now - lastPrinted < 1_000_000_000L || done >= total) return;
+            lastPrinted = now;
+            err.printf(Locale.ROOT, "tracedb: exec: %s of %s rows (%d%%)%n", Formats.count(done), Formats.count(total),
+                    total == 0 ? 100 : done * 100 / total);
+            err.flush();
+        }
+    }
+}
