@@ -4,6 +4,7 @@ import dev.tracedb.store.RunReader;
 import dev.tracedb.store.Terminator;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * Exact path statistics from chosen head blocks: for every head, a prefix tree of the block
@@ -17,8 +18,9 @@ import java.util.List;
  * after the block that returns to its head (the loop closed), a block in another module, a block
  * ending in a system call or another unsupported terminator ({@link Terminator#SYSCALL},
  * {@link Terminator#OTHER}), at {@code maxDepth} blocks after the head, or when the tree is full
- * ({@code maxNodes}; the cut occurrences are counted in {@link #truncated()}). Those are the points
- * where trace selection stops a trace anyway, so nothing it could use is lost.
+ * ({@code maxNodes}; the cut occurrences are counted in {@link #truncated()}), and after any block
+ * the caller marks as a stop (the heads of traces already chosen). Those are the points where
+ * trace selection stops a trace anyway, so nothing it could use is lost.
  *
  * <p>Memory is proportional to the distinct path prefixes (at most {@code maxNodes}), never to the
  * block events; a pass costs one hash lookup per event and active cursor (at most one per head).
@@ -30,6 +32,8 @@ public final class PathStatistics implements BlockStream.Sink {
     private final int maxNodes;
     private final int[] heads;
     private int[] headSlot = new int[0];
+    /** Per block: true if a cursor stops after it whatever its head (system calls, chosen heads). */
+    private final boolean[] stopsCursor;
     private final int[] roots;
 
     private int[] nodeBlock = new int[4096];
@@ -47,8 +51,13 @@ public final class PathStatistics implements BlockStream.Sink {
     private int cursors;
     private long truncated;
 
-    private PathStatistics(BlockCatalog catalog, int[] heads, int maxDepth, int maxNodes) {
+    private PathStatistics(BlockCatalog catalog, int[] heads, int maxDepth, int maxNodes, IntPredicate stopAfter) {
         this.catalog = catalog;
+        this.stopsCursor = new boolean[catalog.size()];
+        for (int b = 0; b < stopsCursor.length; b++) {
+            Terminator terminator = catalog.terminator(b);
+            stopsCursor[b] = terminator == Terminator.SYSCALL || terminator == Terminator.OTHER || stopAfter.test(b);
+        }
         this.heads = heads.clone();
         this.maxDepth = maxDepth;
         this.maxNodes = maxNodes;
@@ -78,7 +87,16 @@ public final class PathStatistics implements BlockStream.Sink {
      */
     public static PathStatistics mine(List<RunReader> runs, BlockCatalog catalog, int[] heads, int maxDepth,
                                       int maxNodes, ProgressListener progress) {
-        PathStatistics statistics = new PathStatistics(catalog, heads, maxDepth, maxNodes);
+        return mine(runs, catalog, heads, maxDepth, maxNodes, b -> false, progress);
+    }
+
+    /**
+     * As {@link #mine(List, BlockCatalog, int[], int, int, ProgressListener)}, and every cursor also
+     * stops after a block for which {@code stopAfter} is true.
+     */
+    public static PathStatistics mine(List<RunReader> runs, BlockCatalog catalog, int[] heads, int maxDepth,
+                                      int maxNodes, IntPredicate stopAfter, ProgressListener progress) {
+        PathStatistics statistics = new PathStatistics(catalog, heads, maxDepth, maxNodes, stopAfter);
         BlockStream.stream(runs, catalog, statistics, progress, "paths");
         return statistics;
     }
@@ -167,10 +185,9 @@ public final class PathStatistics implements BlockStream.Sink {
         nodeCount[child]++;
         cursorNode[c] = child;
         cursorDepth[c]++;
-        Terminator terminator = catalog.terminator(block);
         return block != head
+                && (block >= stopsCursor.length || !stopsCursor[block])
                 && catalog.moduleOf(block) == catalog.moduleOf(head)
-                && terminator != Terminator.SYSCALL && terminator != Terminator.OTHER
                 && cursorDepth[c] < maxDepth;
     }
 

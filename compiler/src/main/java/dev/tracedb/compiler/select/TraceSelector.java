@@ -96,15 +96,21 @@ public final class TraceSelector {
         for (int b = 0; b < n; b++) hotness[b] = profile.count(b);
         IntPredicate qualifies = b -> backward[b] >= options.minHeadExecutions();
         TraceSimulator simulator = null;
+        double coverage = 0;
         for (int round = 0; round < options.rounds(); round++) {
             int[] candidates = candidates(hotness, qualifies);
             if (candidates.length == 0) break;
             rounds++;
+            // Cursors stop at the heads of traces chosen in earlier rounds: a walk ends there anyway.
+            boolean[] chosenHeads = isHead.clone();
             PathStatistics paths = PathStatistics.mine(runs, catalog, candidates, options.maxBlocks(),
-                    options.maxPathNodes(), progress);
+                    options.maxPathNodes(), b -> chosenHeads[b], progress);
             maxPathNodes = Math.max(maxPathNodes, paths.nodes());
             choose(candidates, paths);
             simulator = TraceSimulator.simulate(runs, catalog, chosen, progress);
+            double gain = share(simulator) - coverage;
+            coverage += gain;
+            if (round > 0 && gain < options.minRoundGain()) break;
             long[] exitsTo = new long[n];
             simulator.forEachExit((trace, to, count) -> exitsTo[to] += count);
             TraceSimulator outside = simulator;
@@ -113,6 +119,11 @@ public final class TraceSelector {
         }
         simulator = dropUnprofitable(simulator);
         return result(profile, simulator);
+    }
+
+    private static double share(TraceSimulator simulator) {
+        return simulator.totalInstructions() == 0 ? 0
+                : (double) simulator.instructionsInTraces() / simulator.totalInstructions();
     }
 
     /** Eligible heads not tried before, hottest first, at most one round's worth. */

@@ -22,7 +22,9 @@
  *       end of the source block, same module) taken at least {@code minHeadExecutions} times.
  *       Later rounds: blocks that still ran at least that often <em>outside</em> the traces chosen so
  *       far, as the previous round's forecast shows, and are hot side-exit targets or backward-branch
- *       targets. Only heads that {@link dev.tracedb.compiler.select.HeadEligibility pass the
+ *       targets. Each round takes at most {@code maxCandidatesPerRound} candidates, hottest first;
+ *       rounds stop at {@code rounds}, when no candidate is left, or when a round raised the forecast
+ *       share of instructions inside traces by less than {@code minRoundGain}. Only heads that {@link dev.tracedb.compiler.select.HeadEligibility pass the
  *       head-patch rules} are kept; the rest are counted by reason.</li>
  *   <li><b>Path pass</b> ({@link dev.tracedb.compiler.mining.PathStatistics}): the exact recorded
  *       block sequences after each candidate.</li>
