@@ -13,7 +13,9 @@ import dev.tracedb.compiler.path.TraceSelection;
 import dev.tracedb.store.RunReader;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The compiler's forecast for a {@link TraceSelection}: replays the recorded runs against its traces
@@ -79,19 +81,19 @@ public final class Forecaster {
         });
         List<Forecast.TraceForecast> perTrace = new ArrayList<>();
         for (int t = 0; t < simulator.traceCount(); t++) {
-            List<Forecast.ExitCount> list = exits.get(t);
-            list.sort(Comparator.comparingLong(Forecast.ExitCount::count).reversed()
-                    .thenComparingInt(e -> e.to().moduleIndex()).thenComparingLong(e -> e.to().offset()));
             perTrace.add(new Forecast.TraceForecast(traceIds[t], simulator.entries(t), simulator.completions(t),
-                    simulator.instructionsInside(t), mergeSameAddress(list)));
+                    simulator.instructionsInside(t), mergeSameAddress(exits.get(t))));
         }
         perTrace.sort(Comparator.comparingInt(Forecast.TraceForecast::traceId));
         return new Forecast(simulator.totalInstructions(), simulator.instructionsInTraces(), perTrace);
     }
 
-    /** Two blocks at one address (different lengths) are one exit address. */
+    /**
+     * Exits by address, most frequent first (two blocks at one address, of different lengths, are
+     * one exit address).
+     */
     private static List<Forecast.ExitCount> mergeSameAddress(List<Forecast.ExitCount> exits) {
-        java.util.LinkedHashMap<CodeAddress, Long> merged = new java.util.LinkedHashMap<>();
+        Map<CodeAddress, Long> merged = new HashMap<>();
         for (Forecast.ExitCount e : exits) merged.merge(e.to(), e.count(), Long::sum);
         List<Forecast.ExitCount> out = new ArrayList<>();
         merged.forEach((to, count) -> out.add(new Forecast.ExitCount(to, count)));
