@@ -253,16 +253,6 @@ public final class TraceSelector {
                 modules.add(catalog.moduleInfo(module));
             }
         }
-        // Modules that only side exits lead to come after those holding traces, so that every exit
-        // address in the forecast can be named.
-        boolean[] exitModule = new boolean[catalog.moduleCount()];
-        simulator.forEachExit((trace, to, count) -> exitModule[catalog.moduleOf(to)] = true);
-        for (int m = 0; m < exitModule.length; m++) {
-            if (exitModule[m] && moduleMap[m] < 0) {
-                moduleMap[m] = modules.size();
-                modules.add(catalog.moduleInfo(m));
-            }
-        }
         int[] traceIds = new int[chosen.size()];
         TracePath[] paths = new TracePath[chosen.size()];
         Map<String, Long> stopCounts = new TreeMap<>();

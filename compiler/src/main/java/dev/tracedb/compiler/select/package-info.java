@@ -49,8 +49,9 @@
  * in the head's module; no block of a trace ends in a system call or an unsupported instruction
  * ({@code SYSCALL}, {@code OTHER}); blocks ending in calls, returns and indirect branches may be
  * inside (code generation guards them). {@link dev.tracedb.compiler.path.TraceSelection#modules()}
- * lists first the modules that hold traces, then modules that forecast side exits lead to (which
- * hold no trace code). {@link dev.tracedb.compiler.path.TracePath#expectedEntries()} is the
+ * lists exactly the modules that hold traces, in order of their hottest trace. Side exits into other
+ * modules (a return or indirect branch that leaves) count in a trace's forecast figures but are
+ * not in its exit list, which names addresses by these module indices. {@link dev.tracedb.compiler.path.TracePath#expectedEntries()} is the
  * forecast's entry count.
  *
  * <p><b>Head patches.</b> A head is eligible only if its first whole instructions cover at least
