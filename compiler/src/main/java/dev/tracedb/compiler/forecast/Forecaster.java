@@ -22,7 +22,8 @@ import java.util.Map;
  * with a {@link TraceSimulator} and reports, per trace and in total, entries, completions, side
  * exits and the share of executed instructions that would run inside traces.
  *
- * <p>Stream blocks are matched to trace blocks by module (path and build-id), offset and length,
+ * <p>Traces are switched on at the program's {@link ProgramEntry entry point}, as the loader applies
+ * them (from the start if the program file is gone). Stream blocks are matched to trace blocks by module (path and build-id), offset and length,
  * so the runs need not be the ones the selection was mined from, only runs of the same program.
  * Side exits to a module the selection does not list are counted in the trace's figures but left
  * out of its exit list, which names addresses by the selection's module indices.
@@ -57,7 +58,8 @@ public final class Forecaster {
             }
             traces.add(new SimulatedTrace(blocks, trace.continuation().moduleIndex(), trace.continuation().offset()));
         }
-        TraceSimulator simulator = TraceSimulator.simulate(runs, catalog, traces, progress);
+        TraceSimulator simulator = TraceSimulator.simulate(runs, catalog, traces,
+                ProgramEntry.of(runs.get(0)).orElse(null), progress);
         int[] ids = selection.traces().stream().mapToInt(TracePath::traceId).toArray();
         return toForecast(simulator, catalog, ids, selection.modules().size(), identity(selection.modules().size()));
     }

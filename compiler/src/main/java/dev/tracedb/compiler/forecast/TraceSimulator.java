@@ -21,6 +21,10 @@ import java.util.List;
  * there is patched. Instructions of blocks matched inside a trace are "inside"; all others run in
  * the original code.
  *
+ * <p>Traces are switched on when the stream first reaches the {@link ProgramEntry} given (in each
+ * run): code before it runs in the original code, as under the loader. Without an entry, traces are
+ * on from the first block event.
+ *
  * <p>Per trace it counts entries (from the original code or another trace, not its own loop-back),
  * passes through the head (entries plus loop iterations), completions, exits at the first guard,
  * instructions inside, and side exits by target block. Per block it counts executions outside
@@ -47,9 +51,13 @@ public final class TraceSimulator implements BlockStream.Sink {
 
     private int current = -1;
     private int position;
+    private final ProgramEntry activation;
+    private boolean active;
 
-    public TraceSimulator(BlockCatalog catalog, List<SimulatedTrace> traces) {
+    /** @param activation where traces are switched on in each run, or null for "from the start" */
+    public TraceSimulator(BlockCatalog catalog, List<SimulatedTrace> traces, ProgramEntry activation) {
         this.catalog = catalog;
+        this.activation = activation;
         int n = traces.size();
         paths = new int[n][];
         continuationModule = new int[n];
@@ -77,8 +85,8 @@ public final class TraceSimulator implements BlockStream.Sink {
 
     /** Streams {@code runs} through a new simulator of {@code traces}. */
     public static TraceSimulator simulate(List<RunReader> runs, BlockCatalog catalog, List<SimulatedTrace> traces,
-                                          ProgressListener progress) {
-        TraceSimulator simulator = new TraceSimulator(catalog, traces);
+                                          ProgramEntry activation, ProgressListener progress) {
+        TraceSimulator simulator = new TraceSimulator(catalog, traces, activation);
         BlockStream.stream(runs, catalog, simulator, progress, "forecast");
         return simulator;
     }
@@ -86,12 +94,20 @@ public final class TraceSimulator implements BlockStream.Sink {
     @Override
     public void runStarted(int runIndex, RunReader run) {
         current = -1;
+        active = activation == null;
     }
 
     @Override
     public void block(int block) {
         int instructions = catalog.instructionCount(block);
         totalInstructions += instructions;
+        if (!active) {
+            if (catalog.offset(block) != activation.offset()
+                    || !catalog.moduleKey(catalog.moduleOf(block)).equals(activation.module())) {
+                return;
+            }
+            active = true;
+        }
         int t = current;
         int completed = -1;
         if (t >= 0) {
@@ -166,7 +182,7 @@ public final class TraceSimulator implements BlockStream.Sink {
         return inside[trace];
     }
 
-    /** How often {@code block} ran in the original code, outside every trace. */
+    /** How often {@code block} ran in the original code, outside every trace, once traces were on. */
     public long outsideCount(int block) {
         return block < outside.length ? outside[block] : 0;
     }

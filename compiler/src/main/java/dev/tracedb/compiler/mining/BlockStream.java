@@ -70,9 +70,9 @@ public final class BlockStream {
      */
     public static void requireSameProgram(List<RunReader> runs) {
         if (runs.isEmpty()) throw new IllegalArgumentException("no runs given");
-        String first = program(runs.get(0));
+        String first = programPath(runs.get(0));
         for (RunReader run : runs.subList(1, runs.size())) {
-            String program = program(run);
+            String program = programPath(run);
             if (!program.equals(first)) {
                 throw new IllegalArgumentException(run.id() + " ran " + program + ", but " + runs.get(0).id()
                         + " ran " + first + ": compile runs of one program only");
@@ -80,7 +80,12 @@ public final class BlockStream {
         }
     }
 
-    private static String program(RunReader run) {
+    /**
+     * The file the run's {@code argv[0]} named, as the program would have found it (relative to the
+     * run's working directory, or on the run's {@code PATH} for a bare name), with symbolic links
+     * resolved if it still exists; {@code argv[0]} itself if it cannot be found.
+     */
+    public static String programPath(RunReader run) {
         String program = run.started().program();
         Path cwd = Path.of(run.started().cwd());
         Path found = null;

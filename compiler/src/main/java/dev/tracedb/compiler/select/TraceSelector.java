@@ -2,6 +2,7 @@ package dev.tracedb.compiler.select;
 
 import dev.tracedb.compiler.cache.Forecast;
 import dev.tracedb.compiler.forecast.Forecaster;
+import dev.tracedb.compiler.forecast.ProgramEntry;
 import dev.tracedb.compiler.forecast.SimulatedTrace;
 import dev.tracedb.compiler.forecast.TraceSimulator;
 import dev.tracedb.compiler.mining.BlockCatalog;
@@ -44,6 +45,7 @@ public final class TraceSelector {
     private final BlockCatalog catalog = new BlockCatalog();
     private final HeadEligibility eligibility;
     private final PathWalker walker;
+    private final ProgramEntry activation;
 
     private final List<SimulatedTrace> chosen = new ArrayList<>();
     private final List<String> stops = new ArrayList<>();
@@ -60,6 +62,7 @@ public final class TraceSelector {
         this.progress = progress;
         this.eligibility = new HeadEligibility(catalog, decoder);
         this.walker = new PathWalker(catalog, options);
+        this.activation = ProgramEntry.of(this.runs.get(0)).orElse(null);
     }
 
     public static SelectionResult select(List<RunReader> runs, SelectionOptions options) {
@@ -107,7 +110,7 @@ public final class TraceSelector {
                     options.maxPathNodes(), b -> chosenHeads[b], progress);
             maxPathNodes = Math.max(maxPathNodes, paths.nodes());
             choose(candidates, paths);
-            simulator = TraceSimulator.simulate(runs, catalog, chosen, progress);
+            simulator = TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
             double gain = share(simulator) - coverage;
             coverage += gain;
             if (round > 0 && gain < options.minRoundGain()) break;
@@ -194,7 +197,7 @@ public final class TraceSelector {
     /** Forecasts and drops traces that would not pay until none is left to drop. */
     private TraceSimulator dropUnprofitable(TraceSimulator simulator) {
         for (int pass = 0; pass < 4 && !chosen.isEmpty(); pass++) {
-            if (simulator == null) simulator = TraceSimulator.simulate(runs, catalog, chosen, progress);
+            if (simulator == null) simulator = TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
             List<Integer> keep = new ArrayList<>();
             for (int t = 0; t < chosen.size(); t++) {
                 String reason = whyUnprofitable(simulator, t);
@@ -215,7 +218,7 @@ public final class TraceSelector {
             stops.addAll(keptStops);
             simulator = null;
         }
-        return simulator != null ? simulator : TraceSimulator.simulate(runs, catalog, chosen, progress);
+        return simulator != null ? simulator : TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
     }
 
     private String whyUnprofitable(TraceSimulator simulator, int t) {

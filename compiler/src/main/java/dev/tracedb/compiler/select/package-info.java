@@ -36,7 +36,10 @@
  *       (reached once per opcode), and its trace covers a whole iteration through several
  *       dispatches. A candidate that lies on a trace chosen earlier in the round gets none.</li>
  *   <li><b>Forecast pass</b> ({@link dev.tracedb.compiler.forecast.TraceSimulator}): replays the
- *       runs against the traces; its side exits and outside counts feed the next round.</li>
+ *       runs against the traces, switched on at the program's entry point as the loader applies them
+ *       ({@link dev.tracedb.compiler.forecast.ProgramEntry}); its side exits and outside counts feed
+ *       the next round. Traces only the dynamic loader's start-up ran are never entered, and
+ *       dropped.</li>
  *   <li><b>Dropping.</b> Traces never entered, leaving at their first guard in more than
  *       {@code maxFirstGuardExitShare} of their passes, or running fewer than
  *       {@code minInstructionsPerEntry} instructions inside per entry, or less than {@code minShareInside}
