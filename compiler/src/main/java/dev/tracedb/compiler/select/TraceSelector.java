@@ -53,6 +53,7 @@ public final class TraceSelector {
     private final Set<Integer> neverAgain = new HashSet<>();
     private final List<SelectionSummary.DroppedTrace> dropped = new ArrayList<>();
     private boolean[] isHead;
+    private final Set<CodeAddress> headAddresses = new HashSet<>();
     private int maxPathNodes;
     private int rounds;
 
@@ -184,6 +185,12 @@ public final class TraceSelector {
                 rejected.put(head, "runs inside a trace chosen before it");
                 continue;
             }
+            if (!headAddresses.add(catalog.address(head))) {
+                // another block at this address (a prefix cut short by a signal) already heads a trace
+                rejected.put(head, "another trace's head starts at the same address");
+                neverAgain.add(head);
+                continue;
+            }
             PathWalker.Walk walk = walker.walk(paths, head, chosenBefore);
             rejected.remove(head);
             chosen.add(walk.trace());
@@ -207,6 +214,7 @@ public final class TraceSelector {
                     int head = chosen.get(t).head();
                     dropped.add(new SelectionSummary.DroppedTrace(catalog.address(head), reason));
                     isHead[head] = false;
+                    headAddresses.remove(catalog.address(head));
                 }
             }
             if (keep.size() == chosen.size()) return simulator;
