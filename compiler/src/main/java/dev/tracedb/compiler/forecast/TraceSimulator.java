@@ -44,6 +44,7 @@ public final class TraceSimulator implements BlockStream.Sink {
     private final long[] completions;
     private final long[] firstGuardExits;
     private final long[] inside;
+    private final long[][] reached;
     private final LongLongMap exits = new LongLongMap(256);
     private long[] outside = new long[1024];
     private long totalInstructions;
@@ -67,9 +68,11 @@ public final class TraceSimulator implements BlockStream.Sink {
         completions = new long[n];
         firstGuardExits = new long[n];
         inside = new long[n];
+        reached = new long[n][];
         for (int t = 0; t < n; t++) {
             SimulatedTrace trace = traces.get(t);
             paths[t] = trace.blocks();
+            reached[t] = new long[paths[t].length];
             continuationModule[t] = trace.continuationModule();
             continuationOffset[t] = trace.continuationOffset();
             int head = trace.head();
@@ -114,6 +117,7 @@ public final class TraceSimulator implements BlockStream.Sink {
             int[] path = paths[t];
             if (position < path.length) {
                 if (path[position] == block) {
+                    reached[t][position]++;
                     position++;
                     inside[t] += instructions;
                     instructionsInTraces += instructions;
@@ -145,6 +149,7 @@ public final class TraceSimulator implements BlockStream.Sink {
         }
         if (completed != t) entries[t]++;
         passes[t]++;
+        reached[t][0]++;
         current = t;
         position = 1;
         inside[t] += instructions;
@@ -171,6 +176,11 @@ public final class TraceSimulator implements BlockStream.Sink {
 
     public long completions(int trace) {
         return completions[trace];
+    }
+
+    /** How often block {@code position} of the trace's path ran inside it. */
+    public long reached(int trace, int position) {
+        return reached[trace][position];
     }
 
     /** Side exits right after the head block. */

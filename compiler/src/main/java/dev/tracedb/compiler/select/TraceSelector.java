@@ -201,25 +201,42 @@ public final class TraceSelector {
         }
     }
 
-    /** Forecasts and drops traces that would not pay until none is left to drop. */
+    /**
+     * Forecasts, trims and drops until nothing changes. A trace is trimmed before the first block
+     * that fewer than {@code coldShare} of its passes reach in the forecast (the path statistics
+     * counted every occurrence of the head; the forecast counts only those where the trace is
+     * entered, with the other traces in place), and continues at that block. Traces that would
+     * not pay are dropped.
+     */
     private TraceSimulator dropUnprofitable(TraceSimulator simulator) {
         for (int pass = 0; pass < 4 && !chosen.isEmpty(); pass++) {
             if (simulator == null) simulator = TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
-            List<Integer> keep = new ArrayList<>();
+            boolean changed = false;
+            List<SimulatedTrace> kept = new ArrayList<>();
+            List<String> keptStops = new ArrayList<>();
             for (int t = 0; t < chosen.size(); t++) {
+                SimulatedTrace trace = chosen.get(t);
                 String reason = whyUnprofitable(simulator, t);
-                if (reason == null) {
-                    keep.add(t);
-                } else {
-                    int head = chosen.get(t).head();
-                    dropped.add(new SelectionSummary.DroppedTrace(catalog.address(head), reason));
-                    isHead[head] = false;
-                    headAddresses.remove(catalog.address(head));
+                if (reason != null) {
+                    dropped.add(new SelectionSummary.DroppedTrace(catalog.address(trace.head()), reason));
+                    isHead[trace.head()] = false;
+                    headAddresses.remove(catalog.address(trace.head()));
+                    changed = true;
+                    continue;
                 }
+                int length = reachedLength(simulator, t);
+                if (length < trace.blocks().length) {
+                    int next = trace.blocks()[length];
+                    trace = new SimulatedTrace(Arrays.copyOf(trace.blocks(), length), catalog.moduleOf(next),
+                            catalog.offset(next));
+                    keptStops.add("trimmed to what the forecast reaches");
+                    changed = true;
+                } else {
+                    keptStops.add(stops.get(t));
+                }
+                kept.add(trace);
             }
-            if (keep.size() == chosen.size()) return simulator;
-            List<SimulatedTrace> kept = keep.stream().map(chosen::get).toList();
-            List<String> keptStops = keep.stream().map(stops::get).toList();
+            if (!changed) return simulator;
             chosen.clear();
             chosen.addAll(kept);
             stops.clear();
@@ -227,6 +244,16 @@ public final class TraceSelector {
             simulator = null;
         }
         return simulator != null ? simulator : TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
+    }
+
+    /** The trace's blocks up to the first one that fewer than {@code coldShare} of its passes reach. */
+    private int reachedLength(TraceSimulator simulator, int t) {
+        int length = chosen.get(t).blocks().length;
+        double cold = options.coldShare() * simulator.passes(t);
+        for (int p = 1; p < length; p++) {
+            if (simulator.reached(t, p) < cold) return p;
+        }
+        return length;
     }
 
     private String whyUnprofitable(TraceSimulator simulator, int t) {

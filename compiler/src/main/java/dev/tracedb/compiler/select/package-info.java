@@ -40,7 +40,8 @@
  *       ({@link dev.tracedb.compiler.forecast.ProgramEntry}); its side exits and outside counts feed
  *       the next round. Traces only the dynamic loader's start-up ran are never entered, and
  *       dropped.</li>
- *   <li><b>Dropping.</b> Traces never entered, leaving at their first guard in more than
+ *   <li><b>Trimming and dropping.</b> A trace is cut before the first block that fewer than
+ *       {@code coldShare} of its passes reach in the forecast (and continues there). Traces never entered, leaving at their first guard in more than
  *       {@code maxFirstGuardExitShare} of their passes, or running fewer than
  *       {@code minInstructionsPerEntry} instructions inside per entry, or less than {@code minShareInside}
  *       of all instructions, are dropped (with the reason in
