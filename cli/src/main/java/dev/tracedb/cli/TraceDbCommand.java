@@ -27,7 +27,7 @@ import picocli.CommandLine.ScopeType;
             "The database is --db, else $TRACEDB_HOME, else ./tracedb-data.",
         },
         subcommands = {RecordCommand.class, ReplayCommand.class, VerifyCommand.class, RunsCommand.class,
-            InfoCommand.class, CommandLine.HelpCommand.class})
+            InfoCommand.class, CompileCommand.class, TracesCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class TraceDbCommand {
 
     static final int EXIT_OK = 0;

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The payoff benchmark (issue 4): for each workload, record a small input with the binary
+# translator, compile the hot traces, then time the plain program against the whole
+# `tracedb run --cache …` command on a larger input (a different input from the recorded one),
+# interleaved, and print the median of each, the speed-up ratio, and the geometric mean.
+# Outputs must be identical; a workload whose outputs differ is reported as WRONG and fails the script.
+#
+#   bench/speedup.sh [--runs N] [--only NAME] [--keep DIR]
+#
+# Ratios > 1 mean the cached run is faster. The machine is shared and noisy: read medians and ratios.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+workloads="$root/bench/workloads"
+runs=5 only="" keep=""
+while (($#)); do
+  case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
+    --keep) keep="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "speedup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+work="${keep:-$(mktemp -d -t tracedb-speedup.XXXXXX)}"
+mkdir -p "$work"
+[[ -n "$keep" ]] || trap 'rm -rf "$work"' EXIT
+db="$work/db"
+tracedb=("$root/tracedb" --db "$db")
+"$root/tracedb" --version >/dev/null   # build once, outside the timings
+
+# name | recorded command (small input) | measured command (larger input)
+table=(
+  "lua-numeric|lua5.4 $workloads/lua/numeric.lua 120|lua5.4 $workloads/lua/numeric.lua 1200"
+  "lua-recursion|lua5.4 $workloads/lua/recursion.lua 20|lua5.4 $workloads/lua/recursion.lua 34"
+  "lua-tables|lua5.4 $workloads/lua/tables.lua 20000|lua5.4 $workloads/lua/tables.lua 1000000"
+  "lua-strings|lua5.4 $workloads/lua/strings.lua 10000|lua5.4 $workloads/lua/strings.lua 600000"
+  "lua-closures|lua5.4 $workloads/lua/closures.lua 30000|lua5.4 $workloads/lua/closures.lua 3000000"
+  "py-loops|/usr/bin/python3 $workloads/python/loops.py 20000|/usr/bin/python3 $workloads/python/loops.py 4000000"
+  "py-objects|/usr/bin/python3 $workloads/python/objects.py 5000|/usr/bin/python3 $workloads/python/objects.py 1500000"
+  "py-recursion|/usr/bin/python3 $workloads/python/recursion.py 15|/usr/bin/python3 $workloads/python/recursion.py 30"
+)
+
+now_ns() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# Start-up cost of applying a cache: a Lua cache applied to lua5.4 running an empty chunk.
+startup() {
+  local cache="$1" plain=() cached=()
+  for ((i = 0; i < runs; i++)); do
+    local t0; t0=$(now_ns); lua5.4 -e '' ; plain+=($(( $(now_ns) - t0 )))
+    t0=$(now_ns); "$root/tracedb" run --cache "$cache" -- lua5.4 -e '' >/dev/null 2>&1 || true
+    cached+=($(( $(now_ns) - t0 )))
+  done
+  printf '%s\n' "${plain[@]}" | median; printf '%s\n' "${cached[@]}" | median
+}
+
+printf '%-14s %10s %10s %8s %9s  %s\n' WORKLOAD PLAIN_MS CACHED_MS SPEEDUP COVERAGE NOTE
+status=0 logsum=0 counted=0 first_cache=""
+for row in "${table[@]}"; do
+  IFS='|' read -r name recorded measured <<<"$row"
+  [[ -z "$only" || "$only" == "$name" ]] || continue
+  cache="$work/$name.tcache"
+  if ! "${tracedb[@]}" record --engine dbi --quiet --name "$name" -- $recorded >/dev/null 2>"$work/$name.record.err"; then
+    printf '%-14s %10s %10s %8s %9s  %s\n' "$name" - - - - "record failed: $(tail -1 "$work/$name.record.err")"
+    status=1; continue
+  fi
+  if ! "${tracedb[@]}" compile "$name" -o "$cache" >"$work/$name.compile.out" 2>&1; then
+    printf '%-14s %10s %10s %8s %9s  %s\n' "$name" - - - - "compile failed: $(tail -1 "$work/$name.compile.out")"
+    status=1; continue
+  fi
+  [[ "$name" != lua-* ]] || first_cache="${first_cache:-$cache}"
+  coverage=$(grep -oE '[0-9.]+% of (executed )?instructions' "$work/$name.compile.out" | head -1 | cut -d' ' -f1 || true)
+  expected="$($measured 2>&1)"
+  plain=() cached=() note=""
+  for ((i = 0; i < runs; i++)); do
+    t0=$(now_ns); out="$($measured 2>&1)"; plain+=($(( $(now_ns) - t0 )))
+    t0=$(now_ns); out2="$("$root/tracedb" run --cache "$cache" -- $measured 2>&1)"; cached+=($(( $(now_ns) - t0 )))
+    if [[ "$out" != "$expected" || "$out2" != "$expected" ]]; then note="WRONG OUTPUT"; status=1; fi
+  done
+  p=$(printf '%s\n' "${plain[@]}" | median); c=$(printf '%s\n' "${cached[@]}" | median)
+  ratio=$(awk -v p="$p" -v c="$c" 'BEGIN {printf "%.3f", p / c}')
+  logsum=$(awk -v s="$logsum" -v r="$ratio" 'BEGIN {print s + log(r)}'); counted=$((counted + 1))
+  printf '%-14s %10.1f %10.1f %7sx %9s  %s\n' "$name" "$(awk -v n="$p" 'BEGIN{print n/1e6}')" \
+    "$(awk -v n="$c" 'BEGIN{print n/1e6}')" "$ratio" "${coverage:--}" "$note"
+done
+if ((counted)); then
+  awk -v s="$logsum" -v n="$counted" 'BEGIN {printf "geometric mean speed-up over %d workloads: %.3fx\n", n, exp(s / n)}'
+fi
+if [[ -n "$first_cache" ]]; then
+  read -r -d '' p c < <(startup "$first_cache"; printf '\0') || true
+  awk -v p="$p" -v c="$c" 'BEGIN {printf "loader start-up: lua5.4 -e \"\" %.1f ms plain, %.1f ms under tracedb run (+%.1f ms)\n", p/1e6, c/1e6, (c-p)/1e6}'
+fi
+echo "medians of $runs interleaved runs; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+exit $status

@@ -1,0 +1,168 @@
+package dev.tracedb.cli;
+
+import dev.tracedb.compiler.cache.Forecast;
+import dev.tracedb.compiler.cache.TraceCache;
+import dev.tracedb.compiler.cache.TraceCacheFile;
+import dev.tracedb.compiler.codegen.GeneratedCode;
+import dev.tracedb.compiler.codegen.Refusal;
+import dev.tracedb.compiler.codegen.TraceCodeGenerator;
+import dev.tracedb.compiler.forecast.Forecaster;
+import dev.tracedb.compiler.mining.ProgressListener;
+import dev.tracedb.compiler.path.CodeAddress;
+import dev.tracedb.compiler.select.SelectionOptions;
+import dev.tracedb.compiler.select.SelectionResult;
+import dev.tracedb.compiler.select.SelectionReport;
+import dev.tracedb.compiler.select.TraceSelector;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.TraceDatabase;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tracedb compile RUN… -o FILE.tcache}: selects the hot traces of one program's recorded
+ * runs, generates their code, forecasts them on the same runs and writes the trace cache. Progress
+ * (one line per pass over the runs) goes to stderr; the selection's report
+ * ({@link SelectionReport}: what was mined, the hottest traces and their forecast, why heads were
+ * refused), any trace code generation refused, and what was written go to stdout.
+ *
+ * <p>When code generation refuses a trace, the forecast is computed again for exactly the traces
+ * that were generated, so the cache's forecast is never of code it does not hold. In the cache,
+ * forecast exits name the cache's own module indices; exits to a module without traces are
+ * counted in the figures but not listed (as the forecaster does for modules outside a selection).
+ */
+@Command(name = "compile", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compile the hot traces of recorded runs of one program into a trace cache.",
+            "Selects traces from the recorded paths, generates their x86-64 code, forecasts how they behave on the runs",
+            "and writes FILE.tcache for tracedb run --cache."})
+final class CompileCommand implements Callable<Integer> {
+    @ParentCommand
+    TraceDbCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "RUN", arity = "1..*",
+            description = "Runs of one program: run ids (r0001), run names, or unique prefixes of either.")
+    List<String> runs;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "The trace cache to write.")
+    Path output;
+
+    @Option(names = "--max-traces", paramLabel = "N", description = "Keep at most N traces (default: ${DEFAULT-VALUE}).",
+            defaultValue = "256")
+    int maxTraces;
+
+    @Option(names = "--min-head-executions", paramLabel = "N",
+            description = "A trace head must have run at least N times (default: ${DEFAULT-VALUE}).", defaultValue = "100")
+    long minHeadExecutions;
+
+    /** Traces the report lists one by one, hottest first. */
+    private static final int REPORTED_TRACES = 10;
+
+    @Option(names = "--quiet", description = "No progress lines.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path directory = output.toAbsolutePath().getParent();
+        if (directory == null || !Files.isDirectory(directory) || !Files.isWritable(directory)) {
+            // Before mining the runs, which can take a while.
+            throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
+        }
+        SelectionOptions options = SelectionOptions.defaults().withMaxTraces(maxTraces)
+                .withMinHeadExecutions(minHeadExecutions);
+        ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
+        List<RunReader> readers = new ArrayList<>();
+        try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
+            for (String run : runs) {
+                readers.add(db.openRun(db.resolve(run).id()));
+            }
+            SelectionResult selected = TraceSelector.select(readers, options, progress);
+            GeneratedCode generated = new TraceCodeGenerator().generate(selected.selection());
+            Forecast forecast = generated.refusals().isEmpty() ? selected.forecast()
+                    : Forecaster.forecast(readers, generated.generated(), progress);
+            TraceCache cache = generated.toCache(inCacheModules(forecast, generated));
+            TraceCacheFile.write(cache, output);
+            out.print(SelectionReport.format(new SelectionResult(generated.generated(), forecast, selected.summary()),
+                    REPORTED_TRACES));
+            report(out, generated, cache);
+        } finally {
+            for (RunReader reader : readers) {
+                reader.close();
+            }
+        }
+        return TraceDbCommand.EXIT_OK;
+    }
+
+    /** The forecast with exit addresses renumbered from selection modules to the cache's modules. */
+    static Forecast inCacheModules(Forecast forecast, GeneratedCode generated) {
+        List<Forecast.TraceForecast> traces = new ArrayList<>();
+        for (Forecast.TraceForecast t : forecast.traces()) {
+            List<Forecast.ExitCount> exits = new ArrayList<>();
+            for (Forecast.ExitCount e : t.exits()) {
+                int module = generated.sourceModules().indexOf(e.to().moduleIndex());
+                if (module >= 0) {
+                    exits.add(new Forecast.ExitCount(new CodeAddress(module, e.to().offset()), e.count()));
+                }
+            }
+            traces.add(new Forecast.TraceForecast(t.traceId(), t.entries(), t.completions(), t.instructionsInside(), exits));
+        }
+        return new Forecast(forecast.totalInstructions(), forecast.instructionsInTraces(), traces);
+    }
+
+    private void report(PrintWriter out, GeneratedCode generated, TraceCache cache) {
+        if (!generated.refusals().isEmpty()) {
+            out.println("refused by code generation: " + Formats.count(generated.refusals().size()));
+            for (Refusal r : generated.refusals()) {
+                out.println("  " + r);
+            }
+        }
+        int traces = generated.generated().traces().size();
+        long codeBytes = cache.code().stream().mapToLong(c -> c.code().length).sum();
+        out.println("wrote " + output + ": " + Formats.count(traces) + (traces == 1 ? " trace" : " traces") + " in "
+                + Formats.count(cache.modules().size()) + (cache.modules().size() == 1 ? " module, " : " modules, ")
+                + Formats.bytes(codeBytes) + " of code"
+                + (traces == 0 ? " (empty: applying it changes nothing)" : ""));
+    }
+
+    /** One stderr line per completed pass over the runs. */
+    private static final class PassProgress implements ProgressListener {
+        private final PrintWriter err;
+        private final long start = System.nanoTime();
+        private String phase;
+        private long lastDone;
+        private boolean reported;
+
+        PassProgress(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public void progress(String phase, long done, long total) {
+            if (!phase.equals(this.phase) || done < lastDone) {
+                this.phase = phase; // a new pass
+                reported = false;
+            }
+            lastDone = done;
+            if (done >= total && !reported) {
+                reported = true;
+                err.println("tracedb: " + phase + " pass: " + Formats.count(total) + " block events ("
+                        + Formats.duration(Duration.ofNanos(System.nanoTime() - start)) + " so far)");
+                err.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.tracedb.cli;
+
+import dev.tracedb.compiler.cache.TraceCacheFile;
+import dev.tracedb.loader.NativeLoader;
+import dev.tracedb.loader.ProgramFile;
+import dev.tracedb.loader.ptrace.PtraceLoader;
+import dev.tracedb.machine.linux.LaunchException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tracedb run --cache FILE.tcache -- PROGRAM ARGS...}: runs a program natively with a trace
+ * cache applied. Dynamic programs go through the native loader ({@code tracedb-run} and its preload
+ * shim), which the {@code tracedb} launcher execs directly without a JVM; this command is the same
+ * thing reached through Java. Static programs cannot take the shim: they go through the ptrace path
+ * ({@link PtraceLoader}), which needs this JVM (the native runner hands them over with
+ * {@code --ptrace}). The exit status is the program's, or 1 a bad cache or an unsupported program,
+ * 2 bad usage, 126/127 the program cannot be executed / does not exist.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a program natively with the precompiled traces of a trace cache applied.",
+            "A module whose build or relied-on bytes differ from the cache gets no traces (one line says why) and runs as it is.",
+            "The program's stdin/stdout/stderr and exit status pass through."})
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--cache", paramLabel = "FILE", required = true, description = "The trace cache (tracedb compile writes it).")
+    Path cache;
+
+    @Option(names = "--stats", description = "Print each entered trace's entry count on stderr when the program exits (not on the ptrace path).")
+    boolean stats;
+
+    @Option(names = "--verbose", description = "Say on stderr which modules got traces.")
+    boolean verbose;
+
+    @Option(names = "--ptrace", description = "Apply the cache through ptrace (a JVM start; the way for static programs, chosen for them anyway).")
+    boolean ptrace;
+
+    @Parameters(paramLabel = "PROGRAM", arity = "1..*",
+            description = "The program and its arguments; put them after -- so that their options are not tracedb's.")
+    List<String> command;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Optional<Path> program = ProgramFile.resolve(command.get(0));
+        if (ptrace || program.map(ProgramFile::isStaticElf).orElse(false)) {
+            return viaPtrace();
+        }
+        List<String> runner = NativeLoader.locate().command(cache, stats, verbose, command);
+        Process process = new ProcessBuilder(runner).inheritIO().start();
+        return process.waitFor();
+    }
+
+    private int viaPtrace() {
+        PrintStream err = System.err;
+        var traceCache = TraceCacheFile.read(cache);
+        if (stats) err.println("tracedb: --stats is not supported on the ptrace path (static programs); running without");
+        try {
+            return new PtraceLoader(err, verbose).run(traceCache, command);
+        } catch (LaunchException e) {
+            err.println("tracedb: " + e.getMessage());
+            return e.getMessage().startsWith("no such program") ? RecordCommand.EXIT_NOT_FOUND : RecordCommand.EXIT_NOT_EXECUTABLE;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.tracedb.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.compiler.cache.Forecast;
+import dev.tracedb.compiler.cache.TraceCache;
+import dev.tracedb.compiler.cache.TraceCacheFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tracedb run --cache} as a user runs it: through the launcher (the native fast path, no JVM)
+ * and through {@code java -jar} (the Java command, which execs the same runner). The loader's own
+ * tests (module loader) cover what the shim does to a program; here: the wiring, stdio and status.
+ */
+class RunCommandIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theLauncherAndTheJarBothRunTheProgramWithItsStdioAndStatus() throws Exception {
+        Path cache = dir.resolve("empty.tcache");
+        TraceCacheFile.write(new TraceCache(TraceCache.FORMAT_VERSION, List.of(), List.of(), new Forecast(0, 0, List.of())), cache);
+        for (List<String> tracedb : List.of(List.of(System.getProperty("tracedb.launcher")),
+                List.of("java", "-jar", System.getProperty("tracedb.jar")))) {
+            Result r = run(concat(tracedb, "run", "--cache", cache.toString(), "--", "/bin/sh", "-c", "cat; echo err >&2; exit 7"),
+                    "through stdin\n");
+            assertEquals(new Result(7, "through stdin\n", "err\n"), r, tracedb.toString());
+
+            Result missing = run(concat(tracedb, "run", "--cache", cache.toString(), "--", "no-such-program-xyz"), "");
+            assertEquals(new Result(127, "", "tracedb: no-such-program-xyz: no such program\n"), missing, tracedb.toString());
+
+            Result badCache = run(concat(tracedb, "run", "--cache", dir.resolve("none.tcache").toString(), "--", "/bin/true"), "");
+            assertEquals(1, badCache.status, badCache::toString);
+            assertTrue(badCache.err.endsWith(": no such file\n"), badCache::toString);
+        }
+    }
+
+    @Test
+    void aStaticProgramGoesThroughThePtracePath() throws Exception {
+        Path cache = dir.resolve("empty.tcache");
+        TraceCacheFile.write(new TraceCache(TraceCache.FORMAT_VERSION, List.of(), List.of(), new Forecast(0, 0, List.of())), cache);
+        String program = Path.of(System.getProperty("tracedb.launcher")).resolveSibling("testprograms/target/bin/loops-static").toString();
+        Process plainProcess = new ProcessBuilder(program, "5").start();
+        String plainOut = new String(plainProcess.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int plainStatus = plainProcess.waitFor();
+        Result r = run(List.of(System.getProperty("tracedb.launcher"), "run", "--cache", cache.toString(), "--", program, "5"), "");
+        assertEquals(new Result(plainStatus, plainOut, ""), r);
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    private record Result(int status, String out, String err) {}
+
+    private static Result run(List<String> command, String stdin) throws IOException, InterruptedException {
+        Path errFile = Files.createTempFile("tracedb-it", ".err");
+        try {
+            Process process = new ProcessBuilder(command).redirectError(errFile.toFile()).start();
+            process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readAllBytes();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("timed out: " + command);
+            }
+            return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8), Files.readString(errFile));
+        } finally {
+            Files.deleteIfExists(errFile);
+        }
+    }
+}

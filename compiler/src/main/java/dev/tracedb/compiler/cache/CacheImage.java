@@ -1,0 +1,177 @@
+package dev.tracedb.compiler.cache;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The flat image of a cache: what the native loader shim applies without a JVM and without a
+ * Kryo decoder. Fixed-size little-endian tables and offsets only, so C reads it in place from an
+ * mmapped file. The byte layout is in {@code docs/formats/trace-cache.md}; this class and
+ * {@code loader/src/main/c/image.h} must agree with it.
+ *
+ * <p>Every {@link ModuleCode} of one module is merged into one blob per module (blobs are
+ * position-independent and jump only inside themselves, so concatenation keeps them valid; their
+ * relocations and entries are shifted by the blob's new start).
+ */
+public final class CacheImage {
+    static final byte[] MAGIC = "TDBIMAGE".getBytes(StandardCharsets.US_ASCII);
+    static final int HEADER_SIZE = 16;
+    static final int MODULE_SIZE = 64;
+    static final int RANGE_SIZE = 16;
+    static final int RELOCATION_SIZE = 16;
+    static final int ENTRY_SIZE = 24;
+    /** Relocation kinds as numbered in the image (0 is never used, so zeroed memory is invalid). */
+    static final int REL32 = 1;
+    static final int ABS64 = 2;
+
+    private CacheImage() {
+    }
+
+    /**
+     * Encodes {@code cache} as a flat image.
+     *
+     * @throws IllegalArgumentException when a relocation or entry lies outside its code blob
+     */
+    public static byte[] encode(TraceCache cache) {
+        List<CachedModule> modules = cache.modules();
+        List<MergedCode> merged = new ArrayList<>();
+        for (int i = 0; i < modules.size(); i++) {
+            merged.add(new MergedCode());
+        }
+        for (ModuleCode code : cache.code()) {
+            merged.get(code.moduleIndex()).add(code);
+        }
+
+        Pool pool = new Pool(HEADER_SIZE + MODULE_SIZE * modules.size());
+        ByteBuffer table = ByteBuffer.allocate(MODULE_SIZE * modules.size()).order(ByteOrder.LITTLE_ENDIAN);
+        int traceCount = 0;
+        for (int i = 0; i < modules.size(); i++) {
+            CachedModule module = modules.get(i);
+            MergedCode code = merged.get(i);
+            traceCount += code.entries.size();
+            byte[] path = module.path().getBytes(StandardCharsets.UTF_8);
+            byte[] buildId = HexFormat.of().parseHex(module.buildId());
+
+            table.putInt(pool.addString(path)).putInt(path.length);
+            table.putInt(pool.addString(buildId)).putInt(buildId.length);
+            table.putLong(module.reliedOnHash());
+            table.putInt(pool.addRanges(module.reliedOn())).putInt(module.reliedOn().size());
+            table.putInt(pool.addCode(code.bytes.toByteArray())).putInt(code.bytes.size());
+            table.putInt(pool.addRelocations(code.relocations)).putInt(code.relocations.size());
+            table.putInt(pool.addEntries(code.entries)).putInt(code.entries.size());
+            table.putLong(0);
+        }
+
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        header.put(MAGIC).putInt(modules.size()).putInt(traceCount);
+        ByteArrayOutputStream image = new ByteArrayOutputStream();
+        image.writeBytes(header.array());
+        image.writeBytes(table.array());
+        image.writeBytes(pool.bytes());
+        return image.toByteArray();
+    }
+
+    /** The code of one module, merged from its {@link ModuleCode}s. */
+    private static final class MergedCode {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final List<ModuleCode.Relocation> relocations = new ArrayList<>();
+        final List<ModuleCode.TraceEntry> entries = new ArrayList<>();
+
+        void add(ModuleCode code) {
+            while (bytes.size() % 16 != 0) {
+                bytes.write(0xcc); // int3 between blobs: nothing jumps there
+            }
+            int start = bytes.size();
+            byte[] blob = code.code();
+            for (ModuleCode.Relocation r : code.relocations()) {
+                int width = r.kind() == ModuleCode.Relocation.Kind.REL32 ? 4 : 8;
+                if (r.codeOffset() < 0 || r.codeOffset() + width > blob.length) {
+                    throw new IllegalArgumentException("relocation at " + r.codeOffset() + " outside a "
+                            + blob.length + "-byte blob of module " + code.moduleIndex());
+                }
+                relocations.add(new ModuleCode.Relocation(start + r.codeOffset(), r.kind(), r.moduleOffset()));
+            }
+            for (ModuleCode.TraceEntry e : code.entries()) {
+                if (e.codeOffset() < 0 || e.codeOffset() >= blob.length) {
+                    throw new IllegalArgumentException("entry of trace " + e.traceId() + " at " + e.codeOffset()
+                            + " outside a " + blob.length + "-byte blob of module " + code.moduleIndex());
+                }
+                entries.add(new ModuleCode.TraceEntry(e.traceId(), e.headOffset(), start + e.codeOffset(),
+                        e.patchLength()));
+            }
+            bytes.writeBytes(blob);
+        }
+    }
+
+    /** The data area after the module table; offsets it hands out are from the image start. */
+    private static final class Pool {
+        private final int base;
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        Pool(int base) {
+            this.base = base;
+        }
+
+        private int align(int alignment) {
+            while ((base + out.size()) % alignment != 0) {
+                out.write(0);
+            }
+            return base + out.size();
+        }
+
+        /** A string with a NUL after it (not counted in its length), for C's convenience. */
+        int addString(byte[] s) {
+            int at = align(8);
+            out.writeBytes(s);
+            out.write(0);
+            return at;
+        }
+
+        int addCode(byte[] code) {
+            int at = align(16);
+            out.writeBytes(code);
+            return at;
+        }
+
+        int addRanges(List<CachedModule.ByteRange> ranges) {
+            int at = align(8);
+            ByteBuffer b = ByteBuffer.allocate(RANGE_SIZE * ranges.size()).order(ByteOrder.LITTLE_ENDIAN);
+            for (CachedModule.ByteRange r : ranges) {
+                b.putLong(r.offset()).putInt(r.length()).putInt(0);
+            }
+            out.writeBytes(b.array());
+            return at;
+        }
+
+        int addRelocations(List<ModuleCode.Relocation> relocations) {
+            int at = align(8);
+            ByteBuffer b = ByteBuffer.allocate(RELOCATION_SIZE * relocations.size()).order(ByteOrder.LITTLE_ENDIAN);
+            for (ModuleCode.Relocation r : relocations) {
+                b.putInt(r.codeOffset()).putInt(r.kind() == ModuleCode.Relocation.Kind.REL32 ? REL32 : ABS64)
+                        .putLong(r.moduleOffset());
+            }
+            out.writeBytes(b.array());
+            return at;
+        }
+
+        int addEntries(List<ModuleCode.TraceEntry> entries) {
+            int at = align(8);
+            ByteBuffer b = ByteBuffer.allocate(ENTRY_SIZE * entries.size()).order(ByteOrder.LITTLE_ENDIAN);
+            for (ModuleCode.TraceEntry e : entries) {
+                b.putLong(e.headOffset()).putInt(e.codeOffset()).putInt(e.patchLength()).putInt(e.traceId()).putInt(0);
+            }
+            out.writeBytes(b.array());
+            return at;
+        }
+
+        byte[] bytes() {
+            align(16);
+            return out.toByteArray();
+        }
+    }
+}

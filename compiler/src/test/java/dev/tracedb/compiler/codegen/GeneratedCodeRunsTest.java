@@ -1,0 +1,106 @@
+package dev.tracedb.compiler.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.compiler.path.PathBlock;
+import dev.tracedb.compiler.path.TracePath;
+import dev.tracedb.compiler.path.TraceSelection;
+import dev.tracedb.store.Terminator;
+import java.util.EnumSet;
+import java.util.Set;
+import dev.tracedb.machine.linux.StopEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Generated code, executed for real: a test program is recorded with the DBI engine, traces are
+ * taken from the recorded stream ({@link RecordedPaths}), generated, installed into a fresh run of
+ * the same program with a larger input ({@link CachedRun}), and the program's output must equal a
+ * plain run's while the traces were entered.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class GeneratedCodeRunsTest {
+    @TempDir
+    Path tmp;
+
+    /** Static, absolute addressing: a jump table through [index*8+disp32], calls through a table. */
+    @Test
+    void interpreterStatic() throws Exception {
+        GeneratedCode code = runWithTraces("interp-static", "300", "20000");
+        assertGuardsInside(code, Terminator.CONDITIONAL, Terminator.CALL, Terminator.RETURN, Terminator.INDIRECT_JUMP,
+                Terminator.INDIRECT_CALL);
+    }
+
+    /** PIE: RIP-relative data, a relative jump table (notrack jmp reg), calls through a pointer. */
+    @Test
+    void interpreterPie() throws Exception {
+        GeneratedCode code = runWithTraces("interp", "300", "20000");
+        assertGuardsInside(code, Terminator.CONDITIONAL, Terminator.CALL, Terminator.RETURN, Terminator.INDIRECT_JUMP,
+                Terminator.INDIRECT_CALL);
+    }
+
+    /** Nested counted loops and a recursive fib. */
+    @Test
+    void loopsStatic() throws Exception {
+        runWithTraces("loops-static", "20", "2000");
+    }
+
+    /** The traces that ran hold every one of {@code kinds} before their last block: their guards were executed. */
+    private static void assertGuardsInside(GeneratedCode code, Terminator... kinds) {
+        Set<Terminator> inside = EnumSet.noneOf(Terminator.class);
+        for (TracePath trace : code.generated().traces()) {
+            for (PathBlock block : trace.blocks().subList(0, trace.blocks().size() - 1)) {
+                inside.add(block.terminator());
+            }
+        }
+        for (Terminator kind : kinds) {
+            assertTrue(inside.contains(kind), "no trace guards a " + kind + " inside: " + inside);
+        }
+    }
+
+    private GeneratedCode runWithTraces(String name, String recordInput, String runInput) throws Exception {
+        Path program = RecordedRun.program(name);
+        RecordedRun run = RecordedRun.record(tmp.resolve("db"), tmp.resolve("recorded.out"),
+                List.of(program.toString(), recordInput));
+        TraceSelection selection = RecordedPaths.select(run, run.module(program), 8, 60);
+        GeneratedCode code = new TraceCodeGenerator().generate(selection);
+        code.refusals().forEach(r -> System.out.println(name + ": refused " + r));
+        assertFalse(code.generated().traces().isEmpty(), "no trace was generated: " + code.refusals());
+        System.out.println(name + ": " + code.generated().traces().size() + " traces, "
+                + code.code().get(0).code().length + " bytes, " + code.code().get(0).relocations().size()
+                + " relocations");
+
+        List<String> argv = List.of(program.toString(), runInput);
+        String expected = plainRun(argv);
+        Path cachedOut = tmp.resolve("cached.out");
+        CachedRun.Outcome outcome = CachedRun.run(argv, cachedOut, code);
+        System.out.println(name + ": entries per trace " + outcome.entries());
+        assertEquals(new StopEvent.Exited(0), outcome.end());
+        assertEquals(expected, Files.readString(cachedOut));
+        assertTrue(outcome.totalEntries() > 0, "no trace was entered: " + outcome.entries());
+        return code;
+    }
+
+    private String plainRun(List<String> argv) throws IOException, InterruptedException {
+        Path out = tmp.resolve("plain.out");
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(argv)).redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        Map<String, String> env = pb.environment();
+        env.clear();
+        for (String kv : RecordedRun.ENV) {
+            env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        assertEquals(0, pb.start().waitFor());
+        return Files.readString(out);
+    }
+}

@@ -1,0 +1,345 @@
+package dev.tracedb.compiler.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.compiler.cache.CachedModule;
+import dev.tracedb.compiler.cache.ModuleCode;
+import dev.tracedb.compiler.cache.ModuleCode.Relocation;
+import dev.tracedb.compiler.cache.ReliedOnHash;
+import dev.tracedb.compiler.path.CodeAddress;
+import dev.tracedb.compiler.path.PathBlock;
+import dev.tracedb.compiler.path.TraceModule;
+import dev.tracedb.compiler.path.TracePath;
+import dev.tracedb.compiler.path.TraceSelection;
+import dev.tracedb.machine.x86.encode.AluOp;
+import dev.tracedb.machine.x86.encode.Assembler;
+import dev.tracedb.machine.x86.encode.CodeBuffer;
+import dev.tracedb.machine.x86.encode.Condition;
+import dev.tracedb.machine.x86.encode.Gpr;
+import dev.tracedb.machine.x86.encode.Mem;
+import dev.tracedb.store.Terminator;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Golden tests: hand-assembled blocks in, Capstone's disassembly of the relocated output
+ * compared line by line, with module addresses, trace addresses and constant-pool slots named.
+ */
+class TraceCodeGeneratorTest {
+    private static final TraceModule MODULE = new TraceModule("/test/module", "abcd", 0x100000);
+
+    private static PathBlock block(long offset, int instructions, Terminator terminator, Consumer<Assembler> code) {
+        Assembler a = new Assembler(new CodeBuffer(offset));
+        code.accept(a);
+        return new PathBlock(new CodeAddress(0, offset), a.finish(), instructions, terminator);
+    }
+
+    private static CodeAddress at(long offset) {
+        return new CodeAddress(0, offset);
+    }
+
+    private static GeneratedCode generate(TracePath... traces) {
+        return new TraceCodeGenerator().generate(new TraceSelection(List.of(MODULE), List.of(traces)));
+    }
+
+    /** add [rip+x], imm8 (a displacement followed by an immediate), a loop-closing jne. */
+    private static final PathBlock COUNTING_LOOP = block(0x1000, 4, Terminator.CONDITIONAL, a -> {
+        a.alu(AluOp.ADD, Mem.rip(0x3000L), 1);
+        a.add(Gpr.RAX, 1);
+        a.cmp(Gpr.RAX, Gpr.RBX);
+        a.jcc(Condition.NE, 0x1000L);
+    });
+
+    @Test
+    void loopTraceGuardsItsBranchAndJumpsBackToItsStart() {
+        GeneratedCode out = generate(new TracePath(0, List.of(COUNTING_LOOP), at(0x1000), 100));
+        assertEquals(List.of(), out.refusals());
+        ModuleCode code = out.code().get(0);
+        assertEquals(List.of(
+                "add qword ptr [rip -> m+0x3000], 1",
+                "add rax, 1",
+                "cmp rax, rbx",
+                "je m+0x1015",          // the recorded direction (taken) stays; the other side-exits
+                "jmp t0+0x0"), Listing.of(code, 0));
+        ModuleCode.TraceEntry entry = code.entries().get(0);
+        assertEquals(0x1000, entry.headOffset());
+        assertEquals(8, entry.patchLength(), "the first whole instruction already covers 5 bytes");
+        assertEquals(List.of(Relocation.Kind.REL32, Relocation.Kind.REL32),
+                code.relocations().stream().map(Relocation::kind).toList());
+    }
+
+    @Test
+    void callsPushTheOriginalReturnAddressAndReturnsAndIndirectBranchesAreGuarded() {
+        List<PathBlock> blocks = List.of(
+                block(0x2000, 2, Terminator.CALL, a -> {
+                    a.mov(Gpr.RDI, Gpr.RAX);
+                    a.call(0x3000L);
+                }),
+                block(0x3000, 2, Terminator.RETURN, a -> {
+                    a.lea(Gpr.RAX, Mem.of(Gpr.RDI, 1));
+                    a.ret();
+                }),
+                block(0x2008, 2, Terminator.INDIRECT_JUMP, a -> {
+                    a.mov(Gpr.RCX, Mem.rip(0x8000L));
+                    a.jmp(Gpr.RCX);
+                }),
+                block(0x4000, 1, Terminator.INDIRECT_CALL, a -> a.call(Mem.of(Gpr.RSP, 8))),
+                block(0x5000, 2, Terminator.JUMP, a -> {
+                    a.nop();
+                    a.jmp(0x6000L);
+                }));
+        GeneratedCode out = generate(new TracePath(3, blocks, at(0x6000), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "mov rdi, rax",
+                "push qword ptr [rip -> slot m+0x2008]",      // the call: original return address
+                "lea rax, [rdi + 1]",
+                "lea rsp, [rsp - 0x80]",                      // ret guard, below the red zone
+                "push rcx",
+                "push rdx",
+                "mov rdx, qword ptr [rsp + 0x90]",
+                "lea rcx, [rip -> m+0x2008]",
+                "not rcx",
+                "lea rcx, [rdx + rcx + 1]",
+                "jrcxz @15",
+                "pop rdx",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "ret",                                        // mismatch: return as the original does
+                "pop rdx",
+                "pop rcx",
+                "lea rsp, [rsp + 0x88]",                      // match: the return's pop
+                "mov rcx, qword ptr [rip -> m+0x8000]",
+                "lea rsp, [rsp - 0x80]",                      // jmp rcx guard
+                "push rcx",
+                "push rdx",
+                "mov rdx, rcx",
+                "lea rcx, [rip -> m+0x4000]",
+                "not rcx",
+                "lea rcx, [rdx + rcx + 1]",
+                "jrcxz @31",
+                "pop rdx",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "jmp rcx",
+                "pop rdx",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "lea rsp, [rsp - 0x80]",                      // call [rsp+8] guard
+                "push rcx",
+                "push rdx",
+                "mov rdx, qword ptr [rsp + 0x98]",            // the operand, rsp moved by 0x90
+                "lea rcx, [rip -> m+0x5000]",
+                "not rcx",
+                "lea rcx, [rdx + rcx + 1]",
+                "jrcxz @47",
+                "pop rdx",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "push qword ptr [rip -> slot m+0x4004]",     // mismatch: the call as the original makes it
+                "jmp qword ptr [rsp + 0x10]",
+                "pop rdx",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "push qword ptr [rip -> slot m+0x4004]",
+                "nop",
+                "jmp m+0x6000"), Listing.of(out.code().get(0), 3));
+    }
+
+    @Test
+    void loopAndJrcxzRunOnceAimedOverTheTracesOwnJumps() {
+        HexFormat hex = HexFormat.of();
+        // 0x100: mov rax, [rdi]; loop 0x100   (the path takes the loop: back to the head)
+        PathBlock counted = new PathBlock(at(0x100), hex.parseHex("488b07e2fb"), 2, Terminator.CONDITIONAL);
+        // 0x200: mov rax, [rdi]; jrcxz 0x240  (the path falls through to 0x205)
+        PathBlock zeroTest = new PathBlock(at(0x200), hex.parseHex("488b07e33b"), 2, Terminator.CONDITIONAL);
+        PathBlock after = block(0x205, 2, Terminator.JUMP, a -> {
+            a.add(Gpr.RDI, 8);
+            a.jmp(0x200L);
+        });
+        GeneratedCode out = generate(new TracePath(0, List.of(counted), at(0x100), 10),
+                new TracePath(1, List.of(zeroTest, after), at(0x200), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdi]",
+                "loop @3",                  // taken: on into the trace
+                "jmp m+0x105",              // not taken: the side exit
+                "jmp t0+0x0"), Listing.of(out.code().get(0), 0));
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdi]",
+                "jrcxz @3",                 // taken: to the side exit
+                "jmp @4",                   // not taken: on into the trace
+                "jmp m+0x240",
+                "add rdi, 8",
+                "jmp t1+0x0"), Listing.of(out.code().get(0), 1));
+    }
+
+    @Test
+    void returnWithImmediateAndJumpThroughTheGotAreGuarded() {
+        List<PathBlock> blocks = List.of(
+                block(0x3000, 2, Terminator.RETURN, a -> {
+                    a.lea(Gpr.RAX, Mem.of(Gpr.RDI, 1));
+                    a.buffer().emit8(0xc2); // ret 0x10
+                    a.buffer().emit16(0x10);
+                }),
+                block(0x2008, 1, Terminator.INDIRECT_JUMP, a -> a.jmp(Mem.rip(0x9000L))),
+                block(0x2100, 2, Terminator.RETURN, a -> {
+                    a.nop(5);
+                    a.ret();
+                }));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x4000), 10));
+        assertEquals(List.of(), out.refusals());
+        List<String> listing = Listing.of(out.code().get(0), 0);
+        assertEquals(List.of(
+                "ret 0x10",                                   // mismatch: as the original
+                "pop rdx",
+                "pop rcx",
+                "lea rsp, [rsp + 0x98]"),                     // match: 8 + 0x10 popped past the spills
+                listing.subList(12, 16));
+        assertEquals(List.of(
+                "mov rdx, qword ptr [rip -> m+0x9000]",       // the GOT slot, read where the jump reads it
+                "lea rcx, [rip -> m+0x2100]"),
+                listing.subList(19, 21));
+        assertEquals("jmp qword ptr [rip -> m+0x9000]", listing.get(27), "mismatch: the original jump");
+        assertEquals(List.of("nop dword ptr [rax + rax]", "ret"), listing.subList(listing.size() - 2, listing.size()),
+                "a path that ends in a return returns as the original does");
+    }
+
+    @Test
+    void jumpsAndCallsThroughARegisterCompareItInPlaceWithOneSpill() {
+        List<PathBlock> blocks = List.of(
+                block(0x2000, 2, Terminator.INDIRECT_JUMP, a -> {
+                    a.mov(Gpr.RAX, Mem.of(Gpr.RDX, Gpr.RAX, 8, 0));
+                    a.jmp(Gpr.RAX);            // an interpreter's dispatch
+                }),
+                block(0x3000, 1, Terminator.INDIRECT_CALL, a -> a.call(Gpr.R11)),
+                block(0x4000, 1, Terminator.RETURN, a -> a.ret()));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x2000), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdx + rax*8]",
+                "lea rsp, [rsp - 0x80]",
+                "push rcx",
+                "lea rcx, [rip -> m+0x3000]",
+                "not rcx",
+                "lea rcx, [rax + rcx + 1]",
+                "jrcxz @10",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "jmp rax",                                    // mismatch: the original jump
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "lea rsp, [rsp - 0x80]",                      // call r11
+                "push rcx",
+                "lea rcx, [rip -> m+0x4000]",
+                "not rcx",
+                "lea rcx, [r11 + rcx + 1]",
+                "jrcxz @22",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "push qword ptr [rip -> slot m+0x3003]",      // mismatch: the call, original return address
+                "jmp r11",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "push qword ptr [rip -> slot m+0x3003]"),
+                Listing.of(out.code().get(0), 0).subList(0, 25));
+    }
+
+    @Test
+    void tracesLinkToEachOtherAndExitsToAHeadGoStraightToItsTrace() {
+        PathBlock head = block(0x7000, 3, Terminator.CONDITIONAL, a -> {
+            a.mov(Gpr.RAX, Mem.of(Gpr.RDI));
+            a.test(Gpr.RAX, Gpr.RAX);
+            a.jcc(Condition.E, 0x1000L);              // the not-taken side leads to the loop trace
+        });
+        PathBlock fall = block(0x700c, 2, Terminator.JUMP, a -> {
+            a.add(Gpr.RDI, 8);
+            a.jmp(0x1000L);
+        });
+        GeneratedCode out = generate(
+                new TracePath(0, List.of(COUNTING_LOOP), at(0x1000), 100),
+                new TracePath(1, List.of(head, fall), at(0x1000), 50));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdi]",
+                "test rax, rax",
+                "je t0+0x0",                // a side exit to the head of trace 0: linked
+                "add rdi, 8",
+                "jmp t0+0x0"), Listing.of(out.code().get(0), 1));
+        assertEquals(2, out.code().get(0).entries().size());
+    }
+
+    @Test
+    void reliedOnBytesAreTheCopiedBlocksMergedAndHashed() {
+        PathBlock a = block(0x100, 2, Terminator.FALL_THROUGH, x -> {
+            x.mov(Gpr.RAX, Gpr.RBX);
+            x.mov(Gpr.RCX, Gpr.RDX);
+        });
+        PathBlock b = block(0x106, 2, Terminator.CONDITIONAL, x -> {
+            x.test(Gpr.RAX, Gpr.RAX);
+            x.jcc(Condition.NE, 0x100L);
+        });
+        PathBlock far = block(0x900, 2, Terminator.JUMP, x -> {
+            x.nop(5);
+            x.jmp(0x100L);
+        });
+        GeneratedCode out = generate(new TracePath(0, List.of(a, b), at(0x100), 1),
+                new TracePath(1, List.of(far), at(0x100), 1));
+        assertEquals(List.of(), out.refusals());
+        CachedModule module = out.modules().get(0);
+        assertEquals(List.of(new CachedModule.ByteRange(0x100, a.bytes().length + b.bytes().length),
+                new CachedModule.ByteRange(0x900, far.bytes().length)), module.reliedOn());
+        byte[] joined = Arrays.copyOf(a.bytes(), a.bytes().length + b.bytes().length);
+        System.arraycopy(b.bytes(), 0, joined, a.bytes().length, b.bytes().length);
+        long expected = new ReliedOnHash().update(joined).update(far.bytes()).value();
+        assertEquals(expected, module.reliedOnHash());
+        assertEquals("/test/module", module.path());
+        assertEquals("abcd", module.buildId());
+    }
+
+    @Test
+    void overlappingBlocksAreReliedOnOnce() {
+        // The recorder defines a second block where a jump lands inside an earlier one: same bytes.
+        PathBlock whole = block(0x100, 3, Terminator.CONDITIONAL, x -> {
+            x.mov(Gpr.RAX, -5L);          // 7 bytes: the entry patch ends where the second block starts
+            x.add(Gpr.RAX, 1);
+            x.jcc(Condition.NE, 0x107L);
+        });
+        byte[] bytes = whole.bytes();
+        PathBlock tail = new PathBlock(at(0x107), Arrays.copyOfRange(bytes, 7, bytes.length), 2, Terminator.CONDITIONAL);
+        GeneratedCode out = generate(new TracePath(0, List.of(whole, tail), at(0x107), 1));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(new CachedModule.ByteRange(0x100, bytes.length)), out.modules().get(0).reliedOn());
+        assertEquals(new ReliedOnHash().update(bytes).value(), out.modules().get(0).reliedOnHash());
+    }
+
+    @Test
+    void refusesWhatItCannotCopyExactlyAndKeepsTheRest() {
+        PathBlock syscall = block(0x200, 2, Terminator.SYSCALL, a -> {
+            a.mov32(Gpr.RAX, 39);
+            a.syscall();
+        });
+        PathBlock tiny = new PathBlock(at(0x300), new byte[] {(byte) 0xeb, 0x10}, 1, Terminator.JUMP);
+        PathBlock intoPatch = block(0x7000, 2, Terminator.CONDITIONAL, a -> {
+            a.test(Gpr.RAX, Gpr.RAX);
+            a.jcc(Condition.E, 0x1004L);      // into the bytes trace 0's entry patch overwrites
+        });
+        GeneratedCode out = generate(
+                new TracePath(0, List.of(COUNTING_LOOP), at(0x1000), 100),
+                new TracePath(1, List.of(syscall), at(0x207), 5),
+                new TracePath(2, List.of(COUNTING_LOOP), at(0x2000), 5),
+                new TracePath(3, List.of(tiny), at(0x312), 5),
+                new TracePath(4, List.of(intoPatch), at(0x7009), 5));
+        assertEquals(List.of(0), out.generated().traces().stream().map(TracePath::traceId).toList());
+        assertEquals(List.of(1, 2, 3, 4), out.refusals().stream().map(Refusal::traceId).toList());
+        assertTrue(out.refusals().get(0).reason().contains("SYSCALL"), out.refusals().get(0).reason());
+        assertTrue(out.refusals().get(1).reason().contains("neither of its successors"), out.refusals().get(1).reason());
+        assertTrue(out.refusals().get(2).reason().contains("too few for the 5-byte jump"), out.refusals().get(2).reason());
+        assertTrue(out.refusals().get(3).reason().contains("inside the bytes the entry patch of trace 0"),
+                out.refusals().get(3).reason());
+    }
+}

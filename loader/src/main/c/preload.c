@@ -1,0 +1,596 @@
+/* libtracedb-preload.so: applies a trace cache inside the program, before its main.
+ *
+ * tracedb-run puts this library in LD_PRELOAD and the cache's path in TRACEDB_CACHE. The
+ * constructor first restores the environment (so the program's children do not inherit the shim),
+ * then, per module of the cache:
+ *   1. finds the module among the objects loaded at start-up (dl_iterate_phdr), by build-id, else
+ *      by file name; checks its build-id and the FNV-1a hash of every byte the traces rely on;
+ *   2. maps the module's code blob within rel32 reach of the module, applies the relocations and
+ *      makes it read+execute;
+ *   3. patches each trace head with `jmp rel32` (int3 padding), making the page writable only for
+ *      the write and restoring its exact protection from /proc/self/maps.
+ * A module that fails any step gets no traces at all (patches already written are undone), with
+ * one line on stderr saying why; the program then runs that module's code as it is. A cache that
+ * fails its checksums stops the program before main (exit 1): it never runs with unverified code.
+ * Modules loaded later with dlopen get no traces (not supported yet).
+ *
+ * Single-threaded by construction: it runs in ld.so's initializer pass, and it refuses to patch
+ * if the process already has more than one thread. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "image.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define PAGE 4096ul
+#define PAGE_DOWN(a) ((uintptr_t)(a) & ~(PAGE - 1))
+#define PAGE_UP(a) (((uintptr_t)(a) + PAGE - 1) & ~(PAGE - 1))
+#define REACH 0x7fff0000l /* a little under 2 GiB: any rel32 between two points in a span this long fits */
+#define STUB_SIZE 32      /* a --stats entry stub, see write_stub */
+
+/* ---- what is loaded ---------------------------------------------------------------------- */
+
+struct object {
+    char name[PATH_MAX];
+    uintptr_t bias, base, end;
+    const uint8_t *build_id;
+    size_t build_id_len;
+    const ElfW(Phdr) *phdr;
+    ElfW(Half) phnum;
+};
+
+struct objects {
+    struct object *v;
+    size_t n, cap;
+};
+
+static void read_build_id(struct object *o) {
+    for (ElfW(Half) i = 0; i < o->phnum; i++) {
+        const ElfW(Phdr) *ph = &o->phdr[i];
+        if (ph->p_type != PT_NOTE) continue;
+        const uint8_t *p = (const uint8_t *)(o->bias + ph->p_vaddr), *end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *n = (const void *)p;
+            const uint8_t *name = p + sizeof *n, *desc = name + ((n->n_namesz + 3) & ~3u);
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+                o->build_id = desc;
+                o->build_id_len = n->n_descsz;
+                return;
+            }
+            p = desc + ((n->n_descsz + 3) & ~3u);
+        }
+    }
+}
+
+static int collect(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct objects *all = data;
+    if (all->n == all->cap) {
+        size_t cap = all->cap ? all->cap * 2 : 32;
+        struct object *v = realloc(all->v, cap * sizeof *v);
+        if (v == NULL) return 1;
+        all->v = v;
+        all->cap = cap;
+    }
+    struct object *o = &all->v[all->n];
+    memset(o, 0, sizeof *o);
+    o->bias = info->dlpi_addr;
+    o->phdr = info->dlpi_phdr;
+    o->phnum = info->dlpi_phnum;
+    /* the module base as the recorder defines it: where file offset 0 is mapped */
+    uintptr_t lowest = UINTPTR_MAX;
+    for (ElfW(Half) i = 0; i < o->phnum; i++) {
+        const ElfW(Phdr) *ph = &o->phdr[i];
+        if (ph->p_type != PT_LOAD) continue;
+        uintptr_t file_start = o->bias + ph->p_vaddr - ph->p_offset;
+        if (file_start < lowest) lowest = file_start;
+        if (o->bias + ph->p_vaddr + ph->p_memsz > o->end) o->end = o->bias + ph->p_vaddr + ph->p_memsz;
+    }
+    if (lowest == UINTPTR_MAX) return 0; /* no loadable segment (the vdso has one; this is defensive) */
+    o->base = lowest;
+    if (info->dlpi_name != NULL && info->dlpi_name[0] != '\0') {
+        snprintf(o->name, sizeof o->name, "%s", info->dlpi_name);
+    } else if (all->n == 0) {
+        ssize_t n = readlink("/proc/self/exe", o->name, sizeof o->name - 1);
+        o->name[n > 0 ? n : 0] = '\0';
+    }
+    read_build_id(o);
+    all->n++;
+    return 0;
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* [address, address + length) lies in one loaded segment of `o` whose flags include `flags`. */
+static int in_segment(const struct object *o, uintptr_t address, uint64_t length, ElfW(Word) flags) {
+    for (ElfW(Half) i = 0; i < o->phnum; i++) {
+        const ElfW(Phdr) *ph = &o->phdr[i];
+        uintptr_t start = o->bias + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & flags) == flags && address >= start
+            && address + length <= start + ph->p_filesz && address + length >= address) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- the address space (/proc/self/maps) ------------------------------------------------- */
+
+struct mapping {
+    uintptr_t start, end;
+    int prot;
+    int is_stack;
+};
+
+struct maps {
+    struct mapping *v;
+    size_t n;
+};
+
+static int read_maps(struct maps *maps) {
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    for (;;) {
+        if (text == NULL) { close(fd); return -1; }
+        ssize_t n = read(fd, text + len, cap - len - 1);
+        if (n < 0) { free(text); close(fd); return -1; }
+        if (n == 0) break;
+        len += (size_t)n;
+        if (len + 1 == cap) text = realloc(text, cap *= 2);
+    }
+    close(fd);
+    text[len] = '\0';
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+    maps->v = calloc(lines + 1, sizeof *maps->v);
+    maps->n = 0;
+    if (maps->v == NULL) { free(text); return -1; }
+    for (char *line = text; *line; ) {
+        char *next = strchr(line, '\n');
+        if (next) *next = '\0';
+        unsigned long start, end;
+        char perms[5];
+        if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3) {
+            struct mapping *m = &maps->v[maps->n++];
+            m->start = start;
+            m->end = end;
+            m->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0)
+                      | (perms[2] == 'x' ? PROT_EXEC : 0);
+            m->is_stack = strstr(line, "[stack]") != NULL;
+        }
+        if (!next) break;
+        line = next + 1;
+    }
+    free(text);
+    return 0;
+}
+
+/* The index of the mapping holding `address` (maps are in address order), or -1. */
+static long mapping_of(const struct maps *maps, uintptr_t address) {
+    size_t lo = 0, hi = maps->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (address < maps->v[mid].start) hi = mid;
+        else if (address >= maps->v[mid].end) lo = mid + 1;
+        else return (long)mid;
+    }
+    return -1;
+}
+
+/* ---- one module -------------------------------------------------------------------------- */
+
+struct applied {
+    const struct object *object;
+    uint8_t *blob;
+    size_t blob_size;
+    uint64_t *counters; /* --stats only */
+};
+
+static int verbose, stats;
+static char cache_name[PATH_MAX];
+
+static void say(const struct tdb_cache *c, const struct tdb_module *m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void say(const struct tdb_cache *c, const struct tdb_module *m, const char *fmt, ...) {
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "tracedb: %s: %s\n", (const char *)tdb_at(c, m->path_off), line);
+}
+
+static void hex(const uint8_t *b, size_t n, char *out, size_t size) {
+    size_t i = 0;
+    for (; i < n && 2 * i + 2 < size; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
+    out[2 * i] = '\0';
+}
+
+static const struct object *find_object(const struct tdb_cache *c, const struct tdb_module *m,
+                                        const struct objects *all) {
+    const uint8_t *want = tdb_at(c, m->build_id_off);
+    if (m->build_id_len > 0) {
+        for (size_t i = 0; i < all->n; i++) {
+            if (all->v[i].build_id_len == m->build_id_len && memcmp(all->v[i].build_id, want, m->build_id_len) == 0) {
+                return &all->v[i];
+            }
+        }
+    }
+    const char *name = base_name(tdb_at(c, m->path_off));
+    for (size_t i = 0; i < all->n; i++) {
+        if (strcmp(base_name(all->v[i].name), name) != 0) continue;
+        if (m->build_id_len > 0) {
+            char have[80], cached[80];
+            hex(all->v[i].build_id, all->v[i].build_id_len, have, sizeof have);
+            hex(want, m->build_id_len, cached, sizeof cached);
+            say(c, m, "not applied: %s has build-id %s, the cache was compiled for build-id %s",
+                all->v[i].name, all->v[i].build_id_len ? have : "(none)", cached);
+            return NULL;
+        }
+        return &all->v[i];
+    }
+    say(c, m, "not applied: no such module was loaded at start-up (another program, or loaded later by dlopen: not supported yet)");
+    return NULL;
+}
+
+static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Build-id aside, the bytes the traces were compiled from are the bytes in memory now, every head
+ * is inside code the cache relied on, and no two heads overlap. */
+static int verify(const struct tdb_cache *c, const struct tdb_module *m, const struct object *o, const uint32_t *order) {
+    const struct tdb_range *r = tdb_at(c, m->ranges_off);
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint32_t i = 0; i < m->range_count; i++) {
+        if (!in_segment(o, o->base + r[i].offset, r[i].length, PF_R)) {
+            say(c, m, "not applied: relied-on bytes +0x%lx..+0x%lx are not in a loaded segment of %s",
+                (unsigned long)r[i].offset, (unsigned long)(r[i].offset + r[i].length), o->name);
+            return 0;
+        }
+        h = fnv1a(h, (const uint8_t *)(o->base + r[i].offset), r[i].length);
+    }
+    if (h != m->relied_hash) {
+        say(c, m, "not applied: the bytes the traces rely on differ in %s (hash %016llx, the cache's %016llx)",
+            o->name, (unsigned long long)h, (unsigned long long)m->relied_hash);
+        return 0;
+    }
+    const struct tdb_entry *e = tdb_at(c, m->entries_off);
+    for (uint32_t i = 0; i < m->entry_count; i++) {
+        uint64_t head = e[i].head_offset, end = head + e[i].patch_length;
+        int covered = 0;
+        for (uint32_t k = 0; k < m->range_count && !covered; k++) {
+            covered = head >= r[k].offset && end <= r[k].offset + r[k].length;
+        }
+        if (!covered || !in_segment(o, o->base + head, e[i].patch_length, PF_X)) {
+            say(c, m, "not applied: the head of trace %u at +0x%lx is not relied-on executable code (a bad cache)",
+                e[i].trace_id, (unsigned long)head);
+            return 0;
+        }
+    }
+    for (uint32_t i = 1; i < m->entry_count; i++) {
+        const struct tdb_entry *prev = &e[order[i - 1]], *next = &e[order[i]];
+        if (next->head_offset < prev->head_offset + prev->patch_length) {
+            say(c, m, "not applied: the heads of traces %u and %u overlap (a bad cache)", prev->trace_id, next->trace_id);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Maps `size` bytes read+write in a free gap such that the module and the mapping together span
+ * less than 2 GiB. Gaps below the module come first (above an executable lies its brk heap), and
+ * the gap under the stack is never used (the stack grows into it). */
+static uint8_t *map_near(const struct maps *maps, const struct object *o, size_t size) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k <= maps->n; k++) {
+            size_t i = pass == 0 ? maps->n - k : k; /* pass 0 walks down from the top, pass 1 up */
+            uintptr_t gap_lo = i == 0 ? 0x10000 : maps->v[i - 1].end;
+            uintptr_t gap_hi = i == maps->n ? 0x7ffffffff000ul : maps->v[i].start;
+            if (i < maps->n && maps->v[i].is_stack) continue;
+            if (gap_hi <= gap_lo || gap_hi - gap_lo < size + 2 * PAGE) continue;
+            uintptr_t at;
+            if (pass == 0) {
+                if (gap_hi > o->base) continue;
+                at = PAGE_DOWN(gap_hi - PAGE - size); /* a guard page under the next mapping */
+            } else {
+                if (gap_lo < o->end) continue;
+                at = PAGE_UP(gap_lo + PAGE);
+            }
+            uintptr_t lo = at < o->base ? at : o->base, hi = at + size > o->end ? at + size : o->end;
+            if (hi - lo > (uintptr_t)REACH) continue;
+            void *p = mmap((void *)at, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+            if (p == MAP_FAILED) continue;
+            if ((uintptr_t)p != at) { munmap(p, size); continue; }
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static int32_t rel32(uintptr_t target, uintptr_t next_instruction, int *ok) {
+    int64_t d = (int64_t)target - (int64_t)next_instruction;
+    if (d < INT32_MIN || d > INT32_MAX) *ok = 0;
+    return (int32_t)d;
+}
+
+/* A --stats entry stub: count the entry without touching flags or the red zone, then enter.
+ *   lea rsp,[rsp-128]; pushfq; lock inc qword [rip+counter]; popfq; lea rsp,[rsp+128]; jmp trace */
+static void write_stub(uint8_t *s, uintptr_t counter, uintptr_t trace, int *ok) {
+    static const uint8_t head[] = {0x48, 0x8d, 0x64, 0x24, 0x80, 0x9c, 0xf0, 0x48, 0xff, 0x05};
+    memcpy(s, head, sizeof head);
+    int32_t d = rel32(counter, (uintptr_t)s + 14, ok);
+    memcpy(s + 10, &d, 4);
+    static const uint8_t tail[] = {0x9d, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00, 0xe9};
+    memcpy(s + 14, tail, sizeof tail);
+    d = rel32(trace, (uintptr_t)s + 28, ok);
+    memcpy(s + 24, &d, 4);
+    memset(s + 28, 0xcc, STUB_SIZE - 28);
+}
+
+/* Makes the blob: code, relocations, (stubs), read+execute. */
+static int build_blob(const struct tdb_cache *c, const struct tdb_module *m, const struct maps *maps,
+                      struct applied *a) {
+    size_t code_size = PAGE_UP((size_t)m->code_len + (stats ? (size_t)m->entry_count * STUB_SIZE : 0));
+    size_t counters_size = stats ? PAGE_UP((size_t)m->entry_count * 8) : 0;
+    a->blob_size = code_size + counters_size;
+    a->blob = map_near(maps, a->object, a->blob_size);
+    if (a->blob == NULL) {
+        say(c, m, "not applied: no free address range within 2 GiB of %s for %zu bytes of trace code",
+            a->object->name, a->blob_size);
+        return 0;
+    }
+    memcpy(a->blob, tdb_at(c, m->code_off), m->code_len);
+    int ok = 1;
+    const struct tdb_reloc *r = tdb_at(c, m->relocs_off);
+    for (uint32_t i = 0; i < m->reloc_count; i++) {
+        uintptr_t target = a->object->base + r[i].module_offset;
+        uint8_t *at = a->blob + r[i].code_offset;
+        if (r[i].kind == TDB_REL32) {
+            int32_t d = rel32(target, (uintptr_t)at + 4, &ok);
+            memcpy(at, &d, 4);
+        } else {
+            uint64_t v = target;
+            memcpy(at, &v, 8);
+        }
+    }
+    if (stats) {
+        a->counters = (uint64_t *)(a->blob + code_size);
+        const struct tdb_entry *e = tdb_at(c, m->entries_off);
+        for (uint32_t i = 0; i < m->entry_count; i++) {
+            write_stub(a->blob + m->code_len + (size_t)i * STUB_SIZE, (uintptr_t)&a->counters[i],
+                       (uintptr_t)a->blob + e[i].code_offset, &ok);
+        }
+    }
+    if (!ok) {
+        say(c, m, "not applied: a relocation does not reach from the trace code (a bad cache)");
+    } else if (mprotect(a->blob, code_size, PROT_READ | PROT_EXEC) != 0) {
+        say(c, m, "not applied: cannot make the trace code executable: %s", strerror(errno));
+        ok = 0;
+    }
+    if (!ok) {
+        munmap(a->blob, a->blob_size);
+        a->blob = NULL;
+    }
+    return ok;
+}
+
+/* Where trace k's head jumps: its code, or with --stats its counting stub. */
+static uintptr_t entry_target(const struct tdb_module *m, const struct applied *a, const struct tdb_entry *e,
+                              uint32_t k) {
+    return stats ? (uintptr_t)a->blob + m->code_len + (size_t)k * STUB_SIZE : (uintptr_t)a->blob + e[k].code_offset;
+}
+
+/* A run of pages to make writable: consecutive within one mapping, so one protection. */
+struct page_run {
+    uintptr_t first, last;
+    long mapping;
+};
+
+/* Patches every head of the module, or none. The pages holding heads are made writable in as few
+ * mprotect calls as there are runs of them per mapping (execute stays on, so other code on those
+ * pages stays runnable), written, and given back their exact protection from /proc/self/maps. */
+static int patch_heads(const struct tdb_cache *c, const struct tdb_module *m, const struct maps *maps,
+                       struct applied *a, const uint32_t *order) {
+    const struct tdb_entry *e = tdb_at(c, m->entries_off);
+    struct page_run *runs = calloc(2 * (size_t)m->entry_count + 1, sizeof *runs);
+    if (runs == NULL) return 0;
+    size_t n = 0;
+    for (uint32_t k = 0; k < m->entry_count; k++) {
+        uintptr_t head = a->object->base + e[order[k]].head_offset;
+        uintptr_t pages[2] = {PAGE_DOWN(head), PAGE_DOWN(head + e[order[k]].patch_length - 1)};
+        for (int j = 0; j < 2; j++) {
+            long mapping = mapping_of(maps, pages[j]);
+            if (mapping < 0) {
+                say(c, m, "not applied: the head of trace %u is not mapped", e[order[k]].trace_id);
+                free(runs);
+                return 0;
+            }
+            if (n > 0 && runs[n - 1].mapping == mapping) {
+                if (pages[j] > runs[n - 1].last) runs[n - 1].last = pages[j];
+            } else {
+                runs[n++] = (struct page_run){pages[j], pages[j], mapping};
+            }
+        }
+    }
+    int reach = 1;
+    for (uint32_t k = 0; k < m->entry_count; k++) {
+        uintptr_t head = a->object->base + e[k].head_offset;
+        rel32(entry_target(m, a, e, k), head + 5, &reach);
+    }
+    if (!reach) {
+        say(c, m, "not applied: a trace head cannot reach its trace code");
+        free(runs);
+        return 0;
+    }
+    size_t writable = 0;
+    for (; writable < n; writable++) {
+        const struct page_run *r = &runs[writable];
+        if (mprotect((void *)r->first, r->last - r->first + PAGE, maps->v[r->mapping].prot | PROT_WRITE) != 0) break;
+    }
+    int ok = writable == n;
+    if (ok) {
+        for (uint32_t k = 0; k < m->entry_count; k++) {
+            uint8_t *at = (uint8_t *)(a->object->base + e[k].head_offset);
+            int32_t d = rel32(entry_target(m, a, e, k), (uintptr_t)at + 5, &reach);
+            memset(at + 5, 0xcc, e[k].patch_length - 5);
+            memcpy(at + 1, &d, 4);
+            at[0] = 0xe9;
+        }
+    } else {
+        say(c, m, "not applied: cannot make code pages writable: %s", strerror(errno));
+    }
+    int restored = 1;
+    for (size_t k = 0; k < writable; k++) {
+        const struct page_run *r = &runs[k];
+        restored &= mprotect((void *)r->first, r->last - r->first + PAGE, maps->v[r->mapping].prot) == 0;
+    }
+    if (!restored) say(c, m, "warning: could not restore the protection of patched code pages (they stay writable)");
+    free(runs);
+    return ok;
+}
+
+static int by_head(const void *x, const void *y, void *entries) {
+    const struct tdb_entry *e = entries;
+    uint64_t a = e[*(const uint32_t *)x].head_offset, b = e[*(const uint32_t *)y].head_offset;
+    return a < b ? -1 : a > b;
+}
+
+/* The module's entries' indices, by head address. */
+static uint32_t *heads_in_order(const struct tdb_cache *c, const struct tdb_module *m) {
+    uint32_t *order = malloc(((size_t)m->entry_count + 1) * sizeof *order);
+    if (order == NULL) return NULL;
+    for (uint32_t i = 0; i < m->entry_count; i++) order[i] = i;
+    qsort_r(order, m->entry_count, sizeof *order, by_head, (void *)tdb_at(c, m->entries_off));
+    return order;
+}
+
+static size_t thread_count(void) {
+    DIR *d = opendir("/proc/self/task");
+    if (d == NULL) return 0;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* ---- start and exit ---------------------------------------------------------------------- */
+
+/* Gives the program the environment it would have had without tracedb. */
+static void restore_environment(void) {
+    const char *was = getenv("TRACEDB_LD_PRELOAD_WAS");
+    if (was != NULL) {
+        setenv("LD_PRELOAD", was, 1);
+        unsetenv("TRACEDB_LD_PRELOAD_WAS");
+    } else {
+        unsetenv("LD_PRELOAD");
+    }
+    unsetenv("TRACEDB_CACHE");
+    unsetenv("TRACEDB_STATS");
+    unsetenv("TRACEDB_VERBOSE");
+}
+
+__attribute__((destructor)) static void tracedb_exit(void);
+
+static struct stats_row {
+    uint32_t trace_id;
+    uint64_t head_offset;
+    const char *module;
+    const uint64_t *counter;
+} *stats_rows;
+static size_t stats_row_count;
+
+/* --stats: the traces that were entered, with their counts; the rest only as a number. */
+static void tracedb_exit(void) {
+    if (stats_rows == NULL) return;
+    size_t entered = 0;
+    for (size_t i = 0; i < stats_row_count; i++) entered += *stats_rows[i].counter != 0;
+    fprintf(stderr, "tracedb: stats for %s: %zu traces applied, %zu entered\n", cache_name, stats_row_count, entered);
+    for (size_t i = 0; i < stats_row_count; i++) {
+        if (*stats_rows[i].counter == 0) continue;
+        fprintf(stderr, "tracedb: trace %u %s+0x%lx entered %llu\n", stats_rows[i].trace_id,
+                base_name(stats_rows[i].module), (unsigned long)stats_rows[i].head_offset,
+                (unsigned long long)*stats_rows[i].counter);
+    }
+    fflush(stderr);
+}
+
+__attribute__((constructor)) static void tracedb_start(void) {
+    const char *env = getenv("TRACEDB_CACHE");
+    if (env == NULL) return;
+    snprintf(cache_name, sizeof cache_name, "%s", env);
+    stats = getenv("TRACEDB_STATS") != NULL;
+    verbose = getenv("TRACEDB_VERBOSE") != NULL;
+    restore_environment();
+
+    struct tdb_cache cache;
+    char err[PATH_MAX + 200];
+    if (tdb_cache_open(cache_name, &cache, err, sizeof err) != 0) {
+        fprintf(stderr, "tracedb: %s\n", err);
+        _exit(1);
+    }
+    if (thread_count() > 1) {
+        fprintf(stderr, "tracedb: %s: not applied: the program started threads before tracedb could patch it\n", cache_name);
+        tdb_cache_close(&cache);
+        return;
+    }
+    struct objects all = {0};
+    struct maps maps = {0};
+    if (dl_iterate_phdr(collect, &all) != 0 || read_maps(&maps) != 0) {
+        fprintf(stderr, "tracedb: %s: not applied: cannot read this process's modules\n", cache_name);
+        tdb_cache_close(&cache);
+        return;
+    }
+    if (stats) stats_rows = calloc(cache.trace_count ? cache.trace_count : 1, sizeof *stats_rows);
+    for (uint32_t i = 0; i < cache.module_count; i++) {
+        const struct tdb_module *m = &cache.modules[i];
+        if (m->entry_count == 0) continue; /* nothing to apply: not even worth a check */
+        struct applied a = {0};
+        a.object = find_object(&cache, m, &all);
+        uint32_t *order = heads_in_order(&cache, m);
+        if (order == NULL || a.object == NULL || !verify(&cache, m, a.object, order) || !build_blob(&cache, m, &maps, &a)) {
+            free(order);
+            continue;
+        }
+        int patched = patch_heads(&cache, m, &maps, &a, order);
+        free(order);
+        if (!patched) {
+            munmap(a.blob, a.blob_size);
+            continue;
+        }
+        if (verbose) {
+            say(&cache, m, "applied %u traces (%u bytes of code at %p)", m->entry_count, m->code_len, (void *)a.blob);
+        }
+        if (stats) {
+            const struct tdb_entry *e = tdb_at(&cache, m->entries_off);
+            char *module = strdup(a.object->name);
+            for (uint32_t k = 0; k < m->entry_count; k++) {
+                stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, &a.counters[k]};
+            }
+        }
+    }
+    free(maps.v);
+    free(all.v);
+    tdb_cache_close(&cache);
+}

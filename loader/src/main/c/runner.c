@@ -1,0 +1,211 @@
+/* tracedb-run: the fast path of `tracedb run --cache FILE.tcache -- PROGRAM ARGS...`.
+ *
+ * Checks the cache (every checksum), finds the program as execvp would, refuses what the preload
+ * shim cannot handle (static and set-id programs), then execs the program with the shim in
+ * LD_PRELOAD. No JVM, no fork: the program replaces this process, so its stdio and exit status are
+ * the command's. The shim does the rest before the program's main (see preload.c).
+ *
+ * Exit status when the program does not run: 2 bad usage, 1 a bad cache or an unsupported program,
+ * 127 the program does not exist, 126 it cannot be executed (as env does). */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image.h"
+
+#ifndef SHIM_NAME
+#define SHIM_NAME "libtracedb-preload.so"
+#endif
+
+static const char *USAGE =
+    "Usage: tracedb run --cache FILE.tcache [--stats] [--verbose] [--] PROGRAM [ARGS...]\n"
+    "Runs PROGRAM natively with the precompiled traces of FILE.tcache applied.\n"
+    "  --cache FILE   the trace cache (from tracedb compile)\n"
+    "  --stats        print per-trace entry counts on stderr when the program exits\n"
+    "  --verbose      say on stderr which modules got traces\n"
+    "A module whose build or relied-on bytes differ from the cache gets no traces (one line says why);\n"
+    "the program then runs as it would without tracedb.\n";
+
+static int usage_error(const char *what) {
+    fprintf(stderr, "tracedb run: %s\n", what);
+    fputs("Try 'tracedb run --help'.\n", stderr);
+    return 2;
+}
+
+/* Resolves `name` like execvp: with a '/', as is; else the first executable match on PATH. */
+static int resolve(const char *name, char *out, size_t size) {
+    if (strchr(name, '/') != NULL) {
+        snprintf(out, size, "%s", name);
+        return access(out, F_OK) == 0 ? 0 : -1;
+    }
+    const char *path = getenv("PATH");
+    if (path == NULL) path = "/usr/local/bin:/usr/bin:/bin";
+    int found_not_executable = 0;
+    while (*path) {
+        const char *colon = strchr(path, ':');
+        size_t len = colon ? (size_t)(colon - path) : strlen(path);
+        snprintf(out, size, "%.*s/%s", (int)(len ? len : 1), len ? path : ".", name);
+        struct stat st;
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (access(out, X_OK) == 0) return 0;
+            found_not_executable = 1;
+        }
+        path += len + (colon ? 1 : 0);
+    }
+    return found_not_executable ? -2 : -1;
+}
+
+/* 1 when the program is an ELF without an interpreter (statically linked), 0 when dynamic or not
+ * ELF (a #! script: its interpreter inherits the environment, so the shim applies to it). */
+static int is_static_elf(const char *program) {
+    int fd = open(program, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    Elf64_Ehdr eh;
+    int result = 0;
+    if (read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0
+        && eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr)) {
+        result = 1;
+        for (int i = 0; i < eh.e_phnum; i++) {
+            Elf64_Phdr ph;
+            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != (ssize_t)sizeof ph) break;
+            if (ph.p_type == PT_INTERP) {
+                result = 0;
+                break;
+            }
+        }
+    }
+    close(fd);
+    return result;
+}
+
+/* The shim lives next to this executable. */
+static int shim_path(char *out, size_t size) {
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return -1;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    snprintf(out, size, "%s/%s", self, SHIM_NAME);
+    return access(out, R_OK);
+}
+
+int main(int argc, char **argv) {
+    const char *cache_arg = NULL;
+    int stats = 0, verbose = 0, i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(USAGE, stdout);
+            return 0;
+        } else if (strcmp(a, "--cache") == 0 || strcmp(a, "-c") == 0) {
+            if (++i >= argc) return usage_error("--cache needs a file");
+            cache_arg = argv[i];
+        } else if (strncmp(a, "--cache=", 8) == 0) {
+            cache_arg = a + 8;
+        } else if (strcmp(a, "--stats") == 0) {
+            stats = 1;
+        } else if (strcmp(a, "--ptrace") == 0) {
+            return usage_error("--ptrace is the Java path: run it as tracedb run --ptrace ...");
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            verbose = 1;
+        } else if (a[0] == '-') {
+            char what[256];
+            snprintf(what, sizeof what, "unknown option '%s'", a);
+            return usage_error(what);
+        } else {
+            break;
+        }
+    }
+    if (cache_arg == NULL) return usage_error("missing --cache FILE");
+    if (i >= argc) return usage_error("missing the PROGRAM to run");
+
+    char cache_file[PATH_MAX];
+    if (realpath(cache_arg, cache_file) == NULL) {
+        fprintf(stderr, "tracedb: trace cache %s: %s\n", cache_arg, errno == ENOENT ? "no such file" : strerror(errno));
+        return 1;
+    }
+    struct tdb_cache cache;
+    char err[PATH_MAX + 200];
+    if (tdb_cache_open(cache_file, &cache, err, sizeof err) != 0) {
+        fprintf(stderr, "tracedb: %s\n", err);
+        return 1;
+    }
+    tdb_cache_close(&cache);
+
+    char program[PATH_MAX];
+    int found = resolve(argv[i], program, sizeof program);
+    if (found == -1) {
+        fprintf(stderr, "tracedb: %s: no such program\n", argv[i]);
+        return 127;
+    }
+    if (found == -2 || access(program, X_OK) != 0) {
+        fprintf(stderr, "tracedb: %s: not executable\n", argv[i]);
+        return 126;
+    }
+    struct stat st;
+    if (stat(program, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID))) {
+        fprintf(stderr, "tracedb: %s is set-user/group-id: the loader cannot preload into it; run it without --cache\n",
+                program);
+        return 1;
+    }
+    /* The launcher says where it is, so static programs can go to the Java ptrace path; the
+     * program itself must not see that variable. */
+    const char *launcher = getenv("TRACEDB_LAUNCHER");
+    char launcher_copy[PATH_MAX];
+    snprintf(launcher_copy, sizeof launcher_copy, "%s", launcher ? launcher : "");
+    unsetenv("TRACEDB_LAUNCHER");
+    if (is_static_elf(program)) {
+        if (launcher_copy[0] == '\0') {
+            fprintf(stderr, "tracedb: %s is statically linked: the preload shim cannot apply to it; "
+                            "use tracedb run (its ptrace path applies caches to static programs)\n", program);
+            return 1;
+        }
+        /* tracedb run --ptrace ARGS...: the same arguments, through the JVM */
+        char **again = calloc((size_t)argc + 3, sizeof *again);
+        if (again == NULL) return 1;
+        again[0] = launcher_copy;
+        again[1] = "run";
+        again[2] = "--ptrace";
+        for (int k = 1; k < argc; k++) again[k + 2] = argv[k];
+        execv(launcher_copy, again);
+        fprintf(stderr, "tracedb: cannot execute %s: %m\n", launcher_copy);
+        return 1;
+    }
+    char shim[PATH_MAX];
+    if (shim_path(shim, sizeof shim) != 0) {
+        fprintf(stderr, "tracedb: the loader shim %s is missing (rebuild: mvn -pl loader -am package)\n", shim);
+        return 1;
+    }
+
+    /* The shim restores LD_PRELOAD to what it was, so the program's children do not inherit it. */
+    const char *old = getenv("LD_PRELOAD");
+    char preload[2 * PATH_MAX + 2];
+    if (old != NULL && *old != '\0') {
+        if (setenv("TRACEDB_LD_PRELOAD_WAS", old, 1) != 0) return 1;
+        snprintf(preload, sizeof preload, "%s:%s", shim, old);
+    } else {
+        unsetenv("TRACEDB_LD_PRELOAD_WAS");
+        snprintf(preload, sizeof preload, "%s", shim);
+    }
+    if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv("TRACEDB_CACHE", cache_file, 1) != 0) {
+        fprintf(stderr, "tracedb: cannot set the environment: %m\n");
+        return 1;
+    }
+    if (stats) setenv("TRACEDB_STATS", "1", 1); else unsetenv("TRACEDB_STATS");
+    if (verbose) setenv("TRACEDB_VERBOSE", "1", 1); else unsetenv("TRACEDB_VERBOSE");
+
+    execv(program, argv + i);
+    int e = errno;
+    fprintf(stderr, "tracedb: cannot execute %s: %s\n", program, strerror(e));
+    return e == ENOENT ? 127 : 126;
+}

@@ -1,0 +1,8 @@
+/**
+ * The ptrace path of {@code tracedb run --cache}, for statically linked programs, which cannot
+ * take the preload shim: the program is started stopped at its first instruction, the cache is
+ * checked and applied from outside (remote mmap, writes through {@code /proc/PID/mem}), and the
+ * program is detached to run natively. Same checks and same all-or-nothing per module as the shim;
+ * slower to start (a JVM). Not thread-safe: one run at a time per instance.
+ */
+package dev.tracedb.loader.ptrace;
