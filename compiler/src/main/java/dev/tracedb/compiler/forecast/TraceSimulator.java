@@ -161,6 +161,14 @@ public final class TraceSimulator implements BlockStream.Sink {
         exits.add(LongLongMap.pair(t, to), 1);
     }
 
+    /**
+     * True if the last block event ran in the original code: traces were on and it was neither
+     * inside a trace nor the head of one.
+     */
+    public boolean inOriginalCode() {
+        return active && current < 0;
+    }
+
     public int traceCount() {
         return paths.length;
     }

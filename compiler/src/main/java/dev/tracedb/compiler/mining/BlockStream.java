@@ -38,6 +38,29 @@ public final class BlockStream {
     private BlockStream() {
     }
 
+    /** A sink that passes every call to {@code first}, then to {@code second}. */
+    public static Sink both(Sink first, Sink second) {
+        return new Sink() {
+            @Override
+            public void runStarted(int runIndex, RunReader run) {
+                first.runStarted(runIndex, run);
+                second.runStarted(runIndex, run);
+            }
+
+            @Override
+            public void block(int blockId) {
+                first.block(blockId);
+                second.block(blockId);
+            }
+
+            @Override
+            public void runEnded(int runIndex) {
+                first.runEnded(runIndex);
+                second.runEnded(runIndex);
+            }
+        };
+    }
+
     /** Block events in all {@code runs}: the {@code total} that progress reports count up to. */
     public static long totalEvents(List<RunReader> runs) {
         return runs.stream().mapToLong(RunReader::blockEventCount).sum();

@@ -4,6 +4,7 @@ import dev.tracedb.store.RunReader;
 import dev.tracedb.store.Terminator;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
 
 /**
@@ -32,8 +33,13 @@ public final class PathStatistics implements BlockStream.Sink {
     private final int maxNodes;
     private final int[] heads;
     private int[] headSlot = new int[0];
-    /** Per block: true if a cursor stops after it whatever its head (system calls, chosen heads). */
-    private final boolean[] stopsCursor;
+    /**
+     * Per block: its module, or -1 if every cursor stops after it (system calls, unsupported
+     * instructions, the caller's stops). A cursor goes on only through blocks of its head's module.
+     */
+    private final int[] continuesIn;
+    private final int[] headModule;
+    private final BooleanSupplier startHere;
     private final int[] roots;
 
     private int[] nodeBlock = new int[4096];
@@ -51,13 +57,18 @@ public final class PathStatistics implements BlockStream.Sink {
     private int cursors;
     private long truncated;
 
-    private PathStatistics(BlockCatalog catalog, int[] heads, int maxDepth, int maxNodes, IntPredicate stopAfter) {
+    private PathStatistics(BlockCatalog catalog, int[] heads, int maxDepth, int maxNodes, IntPredicate stopAfter,
+                           BooleanSupplier startHere) {
         this.catalog = catalog;
-        this.stopsCursor = new boolean[catalog.size()];
-        for (int b = 0; b < stopsCursor.length; b++) {
+        this.startHere = startHere;
+        this.continuesIn = new int[catalog.size()];
+        for (int b = 0; b < continuesIn.length; b++) {
             Terminator terminator = catalog.terminator(b);
-            stopsCursor[b] = terminator == Terminator.SYSCALL || terminator == Terminator.OTHER || stopAfter.test(b);
+            boolean stop = terminator == Terminator.SYSCALL || terminator == Terminator.OTHER || stopAfter.test(b);
+            continuesIn[b] = stop ? -1 : catalog.moduleOf(b);
         }
+        this.headModule = new int[heads.length];
+        for (int slot = 0; slot < heads.length; slot++) headModule[slot] = catalog.moduleOf(heads[slot]);
         this.heads = heads.clone();
         this.maxDepth = maxDepth;
         this.maxNodes = maxNodes;
@@ -96,9 +107,19 @@ public final class PathStatistics implements BlockStream.Sink {
      */
     public static PathStatistics mine(List<RunReader> runs, BlockCatalog catalog, int[] heads, int maxDepth,
                                       int maxNodes, IntPredicate stopAfter, ProgressListener progress) {
-        PathStatistics statistics = new PathStatistics(catalog, heads, maxDepth, maxNodes, stopAfter);
+        PathStatistics statistics = collector(catalog, heads, maxDepth, maxNodes, stopAfter, () -> true);
         BlockStream.stream(runs, catalog, statistics, progress, "paths");
         return statistics;
+    }
+
+    /**
+     * Empty statistics to stream into yourself (e.g. next to a simulator, see
+     * {@link BlockStream#both}). A head occurrence starts a cursor only if {@code startHere} says so
+     * at that moment, e.g. "the original code reached it, not a trace"; the root counts only those.
+     */
+    public static PathStatistics collector(BlockCatalog catalog, int[] heads, int maxDepth, int maxNodes,
+                                           IntPredicate stopAfter, BooleanSupplier startHere) {
+        return new PathStatistics(catalog, heads, maxDepth, maxNodes, stopAfter, startHere);
     }
 
     /** The tree root of {@code head} (the head block itself), or -1 if it is not a head here. */
@@ -112,7 +133,7 @@ public final class PathStatistics implements BlockStream.Sink {
         return nodeBlock[node];
     }
 
-    /** How often the stream went through this node's whole path from its head. */
+    /** How often the stream went through this node's whole path from its head (from started cursors). */
     public long count(int node) {
         return nodeCount[node];
     }
@@ -151,15 +172,16 @@ public final class PathStatistics implements BlockStream.Sink {
 
     @Override
     public void block(int block) {
+        int module = block < continuesIn.length ? continuesIn[block] : -1;
         for (int c = 0; c < cursors; ) {
-            if (advance(c, block)) {
+            if (advance(c, block, module)) {
                 c++;
             } else {
                 endCursor(c);
             }
         }
         int slot = block < headSlot.length ? headSlot[block] : -1;
-        if (slot >= 0) {
+        if (slot >= 0 && startHere.getAsBoolean()) {
             nodeCount[roots[slot]]++;
             cursorSlot[cursors] = slot;
             cursorNode[cursors] = roots[slot];
@@ -168,10 +190,13 @@ public final class PathStatistics implements BlockStream.Sink {
         }
     }
 
-    /** Moves cursor {@code c} on by {@code block}; false when the cursor stops here. */
-    private boolean advance(int c, int block) {
+    /**
+     * Moves cursor {@code c} on by {@code block}; false when the cursor stops here.
+     *
+     * @param module the block's {@link #continuesIn} entry
+     */
+    private boolean advance(int c, int block, int module) {
         int slot = cursorSlot[c];
-        int head = heads[slot];
         int parent = cursorNode[c];
         int child = lastChild[parent];
         if (child < 0 || nodeBlock[child] != block) {
@@ -184,11 +209,7 @@ public final class PathStatistics implements BlockStream.Sink {
         }
         nodeCount[child]++;
         cursorNode[c] = child;
-        cursorDepth[c]++;
-        return block != head
-                && (block >= stopsCursor.length || !stopsCursor[block])
-                && catalog.moduleOf(block) == catalog.moduleOf(head)
-                && cursorDepth[c] < maxDepth;
+        return module == headModule[slot] && block != heads[slot] && ++cursorDepth[c] < maxDepth;
     }
 
     /** The child of {@code parent} for {@code block}, added if new; -1 if the tree is full. */

@@ -51,6 +51,7 @@ public final class TraceSelector {
     private final List<String> stops = new ArrayList<>();
     private final Map<Integer, String> rejected = new HashMap<>();
     private final Set<Integer> neverAgain = new HashSet<>();
+    private final Set<Integer> coveredBefore = new HashSet<>();
     private final List<SelectionSummary.DroppedTrace> dropped = new ArrayList<>();
     private boolean[] isHead;
     private final Set<CodeAddress> headAddresses = new HashSet<>();
@@ -105,10 +106,7 @@ public final class TraceSelector {
             int[] candidates = candidates(hotness, qualifies);
             if (candidates.length == 0) break;
             rounds++;
-            // Cursors stop at the heads of traces chosen in earlier rounds: a walk ends there anyway.
-            boolean[] chosenHeads = isHead.clone();
-            PathStatistics paths = PathStatistics.mine(runs, catalog, candidates, options.maxBlocks(),
-                    options.maxPathNodes(), b -> chosenHeads[b], progress);
+            PathStatistics paths = minePaths(candidates);
             maxPathNodes = Math.max(maxPathNodes, paths.nodes());
             choose(candidates, paths);
             simulator = TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
@@ -123,6 +121,26 @@ public final class TraceSelector {
         }
         simulator = dropUnprofitable(simulator);
         return result(profile, simulator);
+    }
+
+    /**
+     * The path pass. Once traces exist, it runs the simulator of those traces alongside: a head
+     * occurrence counts only where the original code reaches it (where a patched program would
+     * arrive at it), not where it runs inside a trace, and cursors stop at existing heads, where a
+     * walk ends anyway. Both keep later rounds cheap and their statistics those of the code that
+     * is still outside traces.
+     */
+    private PathStatistics minePaths(int[] candidates) {
+        if (chosen.isEmpty()) {
+            return PathStatistics.mine(runs, catalog, candidates, options.maxBlocks(), options.maxPathNodes(),
+                    progress);
+        }
+        boolean[] chosenHeads = isHead.clone();
+        TraceSimulator simulator = new TraceSimulator(catalog, chosen, activation);
+        PathStatistics paths = PathStatistics.collector(catalog, candidates, options.maxBlocks(),
+                options.maxPathNodes(), b -> chosenHeads[b], simulator::inOriginalCode);
+        BlockStream.stream(runs, catalog, BlockStream.both(simulator, paths), progress, "paths");
+        return paths;
     }
 
     private static double share(TraceSimulator simulator) {
@@ -181,7 +199,9 @@ public final class TraceSelector {
                 rejected.put(head, "trace limit reached");
                 continue;
             }
-            if (covered[head]) {
+            if (covered[head] && coveredBefore.add(head)) {
+                // Skipped once; if the next forecast still finds it hot outside the traces, the
+                // trace it lies on does not run it after all, and it gets a trace of its own.
                 rejected.put(head, "runs inside a trace chosen before it");
                 continue;
             }

@@ -27,7 +27,11 @@
  *       share of instructions inside traces by less than {@code minRoundGain}. Only heads that {@link dev.tracedb.compiler.select.HeadEligibility pass the
  *       head-patch rules} are kept; the rest are counted by reason.</li>
  *   <li><b>Path pass</b> ({@link dev.tracedb.compiler.mining.PathStatistics}): the exact recorded
- *       block sequences after each candidate.</li>
+ *       block sequences after each candidate. From the second round on, the traces chosen so far
+ *       are simulated alongside, and only occurrences the original code reaches (as after a side
+ *       exit) count, as in Dynamo, where only interpreted code counts towards a new trace; paths
+ *       end at existing heads. A head that lies on a trace chosen in the same round is skipped
+ *       once; if the next forecast still finds it hot outside the traces, it gets its own.</li>
  *   <li><b>Choice.</b> Each candidate's trace is its most frequent recorded path, cut by the stop
  *       rules of {@link dev.tracedb.compiler.select.PathWalker} (loop closed, another trace's head,
  *       system call next, cold, too long, an inner loop, leaving the module). Candidates are taken in
