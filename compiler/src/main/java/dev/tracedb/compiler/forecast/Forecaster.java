@@ -13,14 +13,17 @@ import dev.tracedb.compiler.path.TraceSelection;
 import dev.tracedb.store.RunReader;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The compiler's forecast for a {@link TraceSelection}: replays the recorded runs against its traces
  * with a {@link TraceSimulator} and reports, per trace and in total, entries, completions, side
  * exits and the share of executed instructions that would run inside traces.
  *
- * <p>Stream blocks are matched to trace blocks by module (path and build-id), offset and length,
+ * <p>Traces are switched on at the program's {@link ProgramEntry entry point}, as the loader applies
+ * them (from the start if the program file is gone). Stream blocks are matched to trace blocks by module (path and build-id), offset and length,
  * so the runs need not be the ones the selection was mined from, only runs of the same program.
  * Side exits to a module the selection does not list are counted in the trace's figures but left
  * out of its exit list, which names addresses by the selection's module indices.
@@ -55,7 +58,8 @@ public final class Forecaster {
             }
             traces.add(new SimulatedTrace(blocks, trace.continuation().moduleIndex(), trace.continuation().offset()));
         }
-        TraceSimulator simulator = TraceSimulator.simulate(runs, catalog, traces, progress);
+        TraceSimulator simulator = TraceSimulator.simulate(runs, catalog, traces,
+                ProgramEntry.of(runs.get(0)).orElse(null), progress);
         int[] ids = selection.traces().stream().mapToInt(TracePath::traceId).toArray();
         return toForecast(simulator, catalog, ids, selection.modules().size(), identity(selection.modules().size()));
     }
@@ -79,19 +83,19 @@ public final class Forecaster {
         });
         List<Forecast.TraceForecast> perTrace = new ArrayList<>();
         for (int t = 0; t < simulator.traceCount(); t++) {
-            List<Forecast.ExitCount> list = exits.get(t);
-            list.sort(Comparator.comparingLong(Forecast.ExitCount::count).reversed()
-                    .thenComparingInt(e -> e.to().moduleIndex()).thenComparingLong(e -> e.to().offset()));
             perTrace.add(new Forecast.TraceForecast(traceIds[t], simulator.entries(t), simulator.completions(t),
-                    simulator.instructionsInside(t), mergeSameAddress(list)));
+                    simulator.instructionsInside(t), mergeSameAddress(exits.get(t))));
         }
         perTrace.sort(Comparator.comparingInt(Forecast.TraceForecast::traceId));
         return new Forecast(simulator.totalInstructions(), simulator.instructionsInTraces(), perTrace);
     }
 
-    /** Two blocks at one address (different lengths) are one exit address. */
+    /**
+     * Exits by address, most frequent first (two blocks at one address, of different lengths, are
+     * one exit address).
+     */
     private static List<Forecast.ExitCount> mergeSameAddress(List<Forecast.ExitCount> exits) {
-        java.util.LinkedHashMap<CodeAddress, Long> merged = new java.util.LinkedHashMap<>();
+        Map<CodeAddress, Long> merged = new HashMap<>();
         for (Forecast.ExitCount e : exits) merged.merge(e.to(), e.count(), Long::sum);
         List<Forecast.ExitCount> out = new ArrayList<>();
         merged.forEach((to, count) -> out.add(new Forecast.ExitCount(to, count)));

@@ -21,6 +21,10 @@ import java.util.List;
  * there is patched. Instructions of blocks matched inside a trace are "inside"; all others run in
  * the original code.
  *
+ * <p>Traces are switched on when the stream first reaches the {@link ProgramEntry} given (in each
+ * run): code before it runs in the original code, as under the loader. Without an entry, traces are
+ * on from the first block event.
+ *
  * <p>Per trace it counts entries (from the original code or another trace, not its own loop-back),
  * passes through the head (entries plus loop iterations), completions, exits at the first guard,
  * instructions inside, and side exits by target block. Per block it counts executions outside
@@ -40,6 +44,7 @@ public final class TraceSimulator implements BlockStream.Sink {
     private final long[] completions;
     private final long[] firstGuardExits;
     private final long[] inside;
+    private final long[][] reached;
     private final LongLongMap exits = new LongLongMap(256);
     private long[] outside = new long[1024];
     private long totalInstructions;
@@ -47,9 +52,13 @@ public final class TraceSimulator implements BlockStream.Sink {
 
     private int current = -1;
     private int position;
+    private final ProgramEntry activation;
+    private boolean active;
 
-    public TraceSimulator(BlockCatalog catalog, List<SimulatedTrace> traces) {
+    /** @param activation where traces are switched on in each run, or null for "from the start" */
+    public TraceSimulator(BlockCatalog catalog, List<SimulatedTrace> traces, ProgramEntry activation) {
         this.catalog = catalog;
+        this.activation = activation;
         int n = traces.size();
         paths = new int[n][];
         continuationModule = new int[n];
@@ -59,9 +68,11 @@ public final class TraceSimulator implements BlockStream.Sink {
         completions = new long[n];
         firstGuardExits = new long[n];
         inside = new long[n];
+        reached = new long[n][];
         for (int t = 0; t < n; t++) {
             SimulatedTrace trace = traces.get(t);
             paths[t] = trace.blocks();
+            reached[t] = new long[paths[t].length];
             continuationModule[t] = trace.continuationModule();
             continuationOffset[t] = trace.continuationOffset();
             int head = trace.head();
@@ -77,8 +88,8 @@ public final class TraceSimulator implements BlockStream.Sink {
 
     /** Streams {@code runs} through a new simulator of {@code traces}. */
     public static TraceSimulator simulate(List<RunReader> runs, BlockCatalog catalog, List<SimulatedTrace> traces,
-                                          ProgressListener progress) {
-        TraceSimulator simulator = new TraceSimulator(catalog, traces);
+                                          ProgramEntry activation, ProgressListener progress) {
+        TraceSimulator simulator = new TraceSimulator(catalog, traces, activation);
         BlockStream.stream(runs, catalog, simulator, progress, "forecast");
         return simulator;
     }
@@ -86,18 +97,27 @@ public final class TraceSimulator implements BlockStream.Sink {
     @Override
     public void runStarted(int runIndex, RunReader run) {
         current = -1;
+        active = activation == null;
     }
 
     @Override
     public void block(int block) {
         int instructions = catalog.instructionCount(block);
         totalInstructions += instructions;
+        if (!active) {
+            if (catalog.offset(block) != activation.offset()
+                    || !catalog.moduleKey(catalog.moduleOf(block)).equals(activation.module())) {
+                return;
+            }
+            active = true;
+        }
         int t = current;
         int completed = -1;
         if (t >= 0) {
             int[] path = paths[t];
             if (position < path.length) {
                 if (path[position] == block) {
+                    reached[t][position]++;
                     position++;
                     inside[t] += instructions;
                     instructionsInTraces += instructions;
@@ -129,6 +149,7 @@ public final class TraceSimulator implements BlockStream.Sink {
         }
         if (completed != t) entries[t]++;
         passes[t]++;
+        reached[t][0]++;
         current = t;
         position = 1;
         inside[t] += instructions;
@@ -138,6 +159,14 @@ public final class TraceSimulator implements BlockStream.Sink {
     private void sideExit(int t, int to) {
         if (position == 1) firstGuardExits[t]++;
         exits.add(LongLongMap.pair(t, to), 1);
+    }
+
+    /**
+     * True if the last block event ran in the original code: traces were on and it was neither
+     * inside a trace nor the head of one.
+     */
+    public boolean inOriginalCode() {
+        return active && current < 0;
     }
 
     public int traceCount() {
@@ -157,6 +186,11 @@ public final class TraceSimulator implements BlockStream.Sink {
         return completions[trace];
     }
 
+    /** How often block {@code position} of the trace's path ran inside it. */
+    public long reached(int trace, int position) {
+        return reached[trace][position];
+    }
+
     /** Side exits right after the head block. */
     public long firstGuardExits(int trace) {
         return firstGuardExits[trace];
@@ -166,7 +200,7 @@ public final class TraceSimulator implements BlockStream.Sink {
         return inside[trace];
     }
 
-    /** How often {@code block} ran in the original code, outside every trace. */
+    /** How often {@code block} ran in the original code, outside every trace, once traces were on. */
     public long outsideCount(int block) {
         return block < outside.length ? outside[block] : 0;
     }

@@ -38,6 +38,29 @@ public final class BlockStream {
     private BlockStream() {
     }
 
+    /** A sink that passes every call to {@code first}, then to {@code second}. */
+    public static Sink both(Sink first, Sink second) {
+        return new Sink() {
+            @Override
+            public void runStarted(int runIndex, RunReader run) {
+                first.runStarted(runIndex, run);
+                second.runStarted(runIndex, run);
+            }
+
+            @Override
+            public void block(int blockId) {
+                first.block(blockId);
+                second.block(blockId);
+            }
+
+            @Override
+            public void runEnded(int runIndex) {
+                first.runEnded(runIndex);
+                second.runEnded(runIndex);
+            }
+        };
+    }
+
     /** Block events in all {@code runs}: the {@code total} that progress reports count up to. */
     public static long totalEvents(List<RunReader> runs) {
         return runs.stream().mapToLong(RunReader::blockEventCount).sum();
@@ -70,9 +93,9 @@ public final class BlockStream {
      */
     public static void requireSameProgram(List<RunReader> runs) {
         if (runs.isEmpty()) throw new IllegalArgumentException("no runs given");
-        String first = program(runs.get(0));
+        String first = programPath(runs.get(0));
         for (RunReader run : runs.subList(1, runs.size())) {
-            String program = program(run);
+            String program = programPath(run);
             if (!program.equals(first)) {
                 throw new IllegalArgumentException(run.id() + " ran " + program + ", but " + runs.get(0).id()
                         + " ran " + first + ": compile runs of one program only");
@@ -80,7 +103,12 @@ public final class BlockStream {
         }
     }
 
-    private static String program(RunReader run) {
+    /**
+     * The file the run's {@code argv[0]} named, as the program would have found it (relative to the
+     * run's working directory, or on the run's {@code PATH} for a bare name), with symbolic links
+     * resolved if it still exists; {@code argv[0]} itself if it cannot be found.
+     */
+    public static String programPath(RunReader run) {
         String program = run.started().program();
         Path cwd = Path.of(run.started().cwd());
         Path found = null;

@@ -4,6 +4,8 @@ import dev.tracedb.store.RunReader;
 import dev.tracedb.store.Terminator;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
 
 /**
  * Exact path statistics from chosen head blocks: for every head, a prefix tree of the block
@@ -17,8 +19,9 @@ import java.util.List;
  * after the block that returns to its head (the loop closed), a block in another module, a block
  * ending in a system call or another unsupported terminator ({@link Terminator#SYSCALL},
  * {@link Terminator#OTHER}), at {@code maxDepth} blocks after the head, or when the tree is full
- * ({@code maxNodes}; the cut occurrences are counted in {@link #truncated()}). Those are the points
- * where trace selection stops a trace anyway, so nothing it could use is lost.
+ * ({@code maxNodes}; the cut occurrences are counted in {@link #truncated()}), and after any block
+ * the caller marks as a stop (the heads of traces already chosen). Those are the points where
+ * trace selection stops a trace anyway, so nothing it could use is lost.
  *
  * <p>Memory is proportional to the distinct path prefixes (at most {@code maxNodes}), never to the
  * block events; a pass costs one hash lookup per event and active cursor (at most one per head).
@@ -30,6 +33,13 @@ public final class PathStatistics implements BlockStream.Sink {
     private final int maxNodes;
     private final int[] heads;
     private int[] headSlot = new int[0];
+    /**
+     * Per block: its module, or -1 if every cursor stops after it (system calls, unsupported
+     * instructions, the caller's stops). A cursor goes on only through blocks of its head's module.
+     */
+    private final int[] continuesIn;
+    private final int[] headModule;
+    private final BooleanSupplier startHere;
     private final int[] roots;
 
     private int[] nodeBlock = new int[4096];
@@ -47,8 +57,18 @@ public final class PathStatistics implements BlockStream.Sink {
     private int cursors;
     private long truncated;
 
-    private PathStatistics(BlockCatalog catalog, int[] heads, int maxDepth, int maxNodes) {
+    private PathStatistics(BlockCatalog catalog, int[] heads, int maxDepth, int maxNodes, IntPredicate stopAfter,
+                           BooleanSupplier startHere) {
         this.catalog = catalog;
+        this.startHere = startHere;
+        this.continuesIn = new int[catalog.size()];
+        for (int b = 0; b < continuesIn.length; b++) {
+            Terminator terminator = catalog.terminator(b);
+            boolean stop = terminator == Terminator.SYSCALL || terminator == Terminator.OTHER || stopAfter.test(b);
+            continuesIn[b] = stop ? -1 : catalog.moduleOf(b);
+        }
+        this.headModule = new int[heads.length];
+        for (int slot = 0; slot < heads.length; slot++) headModule[slot] = catalog.moduleOf(heads[slot]);
         this.heads = heads.clone();
         this.maxDepth = maxDepth;
         this.maxNodes = maxNodes;
@@ -78,9 +98,28 @@ public final class PathStatistics implements BlockStream.Sink {
      */
     public static PathStatistics mine(List<RunReader> runs, BlockCatalog catalog, int[] heads, int maxDepth,
                                       int maxNodes, ProgressListener progress) {
-        PathStatistics statistics = new PathStatistics(catalog, heads, maxDepth, maxNodes);
+        return mine(runs, catalog, heads, maxDepth, maxNodes, b -> false, progress);
+    }
+
+    /**
+     * As {@link #mine(List, BlockCatalog, int[], int, int, ProgressListener)}, and every cursor also
+     * stops after a block for which {@code stopAfter} is true.
+     */
+    public static PathStatistics mine(List<RunReader> runs, BlockCatalog catalog, int[] heads, int maxDepth,
+                                      int maxNodes, IntPredicate stopAfter, ProgressListener progress) {
+        PathStatistics statistics = collector(catalog, heads, maxDepth, maxNodes, stopAfter, () -> true);
         BlockStream.stream(runs, catalog, statistics, progress, "paths");
         return statistics;
+    }
+
+    /**
+     * Empty statistics to stream into yourself (e.g. next to a simulator, see
+     * {@link BlockStream#both}). A head occurrence starts a cursor only if {@code startHere} says so
+     * at that moment, e.g. "the original code reached it, not a trace"; the root counts only those.
+     */
+    public static PathStatistics collector(BlockCatalog catalog, int[] heads, int maxDepth, int maxNodes,
+                                           IntPredicate stopAfter, BooleanSupplier startHere) {
+        return new PathStatistics(catalog, heads, maxDepth, maxNodes, stopAfter, startHere);
     }
 
     /** The tree root of {@code head} (the head block itself), or -1 if it is not a head here. */
@@ -94,7 +133,7 @@ public final class PathStatistics implements BlockStream.Sink {
         return nodeBlock[node];
     }
 
-    /** How often the stream went through this node's whole path from its head. */
+    /** How often the stream went through this node's whole path from its head (from started cursors). */
     public long count(int node) {
         return nodeCount[node];
     }
@@ -133,15 +172,16 @@ public final class PathStatistics implements BlockStream.Sink {
 
     @Override
     public void block(int block) {
+        int module = block < continuesIn.length ? continuesIn[block] : -1;
         for (int c = 0; c < cursors; ) {
-            if (advance(c, block)) {
+            if (advance(c, block, module)) {
                 c++;
             } else {
                 endCursor(c);
             }
         }
         int slot = block < headSlot.length ? headSlot[block] : -1;
-        if (slot >= 0) {
+        if (slot >= 0 && startHere.getAsBoolean()) {
             nodeCount[roots[slot]]++;
             cursorSlot[cursors] = slot;
             cursorNode[cursors] = roots[slot];
@@ -150,10 +190,13 @@ public final class PathStatistics implements BlockStream.Sink {
         }
     }
 
-    /** Moves cursor {@code c} on by {@code block}; false when the cursor stops here. */
-    private boolean advance(int c, int block) {
+    /**
+     * Moves cursor {@code c} on by {@code block}; false when the cursor stops here.
+     *
+     * @param module the block's {@link #continuesIn} entry
+     */
+    private boolean advance(int c, int block, int module) {
         int slot = cursorSlot[c];
-        int head = heads[slot];
         int parent = cursorNode[c];
         int child = lastChild[parent];
         if (child < 0 || nodeBlock[child] != block) {
@@ -166,12 +209,7 @@ public final class PathStatistics implements BlockStream.Sink {
         }
         nodeCount[child]++;
         cursorNode[c] = child;
-        cursorDepth[c]++;
-        Terminator terminator = catalog.terminator(block);
-        return block != head
-                && catalog.moduleOf(block) == catalog.moduleOf(head)
-                && terminator != Terminator.SYSCALL && terminator != Terminator.OTHER
-                && cursorDepth[c] < maxDepth;
+        return module == headModule[slot] && block != heads[slot] && ++cursorDepth[c] < maxDepth;
     }
 
     /** The child of {@code parent} for {@code block}, added if new; -1 if the tree is full. */

@@ -2,11 +2,14 @@ package dev.tracedb.compiler.select;
 
 import dev.tracedb.compiler.mining.BlockCatalog;
 import dev.tracedb.machine.x86.decode.Decoder;
+import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
 import dev.tracedb.store.Terminator;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Decides whether a block may be a trace head, i.e. whether patching a jump over its first bytes
@@ -97,7 +100,7 @@ final class HeadEligibility {
             if (start + catalog.length(other) <= head) continue;
             boolean boundary = false;
             try {
-                for (var instruction : decoder.decodeBlock(catalog.bytes(other), start, start).instructions()) {
+                for (Instruction instruction : decoder.decodeBlock(catalog.bytes(other), start, start).instructions()) {
                     if (instruction.address() == head) boundary = true;
                 }
             } catch (UndecodableInstructionException e) {
@@ -110,8 +113,8 @@ final class HeadEligibility {
 
     /** The module's blocks, by start. */
     private int[] blocksOf(int module) {
-        return java.util.stream.IntStream.range(0, catalog.size()).filter(b -> catalog.moduleOf(b) == module)
-                .boxed().sorted(java.util.Comparator.comparingLong(catalog::offset)).mapToInt(Integer::intValue)
+        return IntStream.range(0, catalog.size()).filter(b -> catalog.moduleOf(b) == module)
+                .boxed().sorted(Comparator.comparingLong(catalog::offset)).mapToInt(Integer::intValue)
                 .toArray();
     }
 

@@ -1,5 +1,6 @@
 package dev.tracedb.compiler.select;
 
+import dev.tracedb.compiler.mining.ModuleLayout;
 import dev.tracedb.compiler.path.TraceModule;
 import dev.tracedb.machine.elf.ElfImage;
 import dev.tracedb.machine.elf.ElfReadException;
@@ -22,15 +23,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A module's file as head-patch safety needs it: its executable bytes, by module offset (offsets
- * from where file offset 0 is mapped, as the recorder's block offsets are), and the static scan —
+ * A module's file as head-patch safety needs it: its executable bytes, by module offset
+ * ({@link ModuleLayout}, as the recorder's block offsets are), and the static scan —
  * every direct jump, branch and call target, and every call's return address, found by a linear
  * sweep of each section in an executable segment. A sweep may decode data as code; that can only
  * add targets, which makes the check more cautious, never less.
  */
 final class ModuleImage {
-    private static final long PAGE = 4096;
-
     private record CodeRange(long offset, byte[] bytes) {
     }
 
@@ -65,11 +64,7 @@ final class ModuleImage {
         }
         List<Segment> loads = elf.segments().stream().filter(s -> s.type() == SegmentType.LOAD).toList();
         if (loads.isEmpty()) throw new IllegalStateException("module file has no loadable segment");
-        Segment first = loads.stream().min((a, b) -> Long.compareUnsigned(a.virtualAddress(), b.virtualAddress()))
-                .orElseThrow();
-        // Module offsets count from where file offset 0 is mapped (the lowest mapping's start minus its
-        // file offset), so an address's module offset is its link-time address minus this delta.
-        long delta = (first.virtualAddress() & -PAGE) - (first.fileOffset() & -PAGE);
+        long delta = ModuleLayout.linkTimeBias(elf);
         List<CodeRange> code = new ArrayList<>();
         TargetSink sink = new TargetSink();
         try (FileChannel file = FileChannel.open(path, StandardOpenOption.READ)) {

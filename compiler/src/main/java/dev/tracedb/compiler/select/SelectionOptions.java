@@ -19,11 +19,13 @@ package dev.tracedb.compiler.select;
  *                                at its first guard
  * @param minShareInside          a trace is dropped if less than this share of all instructions would
  *                                run inside it (one-off start-up code is not worth a patch)
+ * @param minRoundGain            selection stops after a round (from the second on) whose traces
+ *                                raised the forecast share of instructions inside traces by less
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
                                double minInstructionsPerEntry, double maxFirstGuardExitShare,
-                               double minShareInside) {
+                               double minShareInside, double minRoundGain) {
     public SelectionOptions {
         if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
         if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
@@ -37,29 +39,30 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
             throw new IllegalArgumentException("maxFirstGuardExitShare outside [0, 1]");
         }
         if (minShareInside < 0 || minShareInside > 1) throw new IllegalArgumentException("minShareInside outside [0, 1]");
+        if (minRoundGain < 0 || minRoundGain > 1) throw new IllegalArgumentException("minRoundGain outside [0, 1]");
     }
 
     public static SelectionOptions defaults() {
-        return new SelectionOptions(100, 128, 2048, 0.1, 64, 256, 3, 2_000_000, 16, 0.5, 0.0001);
+        return new SelectionOptions(100, 256, 4096, 0.1, 32, 256, 8, 2_000_000, 16, 0.5, 0.0001, 0.002);
     }
 
     public SelectionOptions withMinHeadExecutions(long value) {
         return new SelectionOptions(value, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound, maxTraces,
-                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain);
     }
 
     public SelectionOptions withMaxBlocks(int value) {
         return new SelectionOptions(minHeadExecutions, value, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain);
     }
 
     public SelectionOptions withMaxTraces(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain);
     }
 
     public SelectionOptions withRounds(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain);
     }
 }

@@ -2,6 +2,7 @@ package dev.tracedb.compiler.select;
 
 import dev.tracedb.compiler.cache.Forecast;
 import dev.tracedb.compiler.forecast.Forecaster;
+import dev.tracedb.compiler.forecast.ProgramEntry;
 import dev.tracedb.compiler.forecast.SimulatedTrace;
 import dev.tracedb.compiler.forecast.TraceSimulator;
 import dev.tracedb.compiler.mining.BlockCatalog;
@@ -44,13 +45,16 @@ public final class TraceSelector {
     private final BlockCatalog catalog = new BlockCatalog();
     private final HeadEligibility eligibility;
     private final PathWalker walker;
+    private final ProgramEntry activation;
 
     private final List<SimulatedTrace> chosen = new ArrayList<>();
     private final List<String> stops = new ArrayList<>();
     private final Map<Integer, String> rejected = new HashMap<>();
     private final Set<Integer> neverAgain = new HashSet<>();
+    private final Set<Integer> coveredBefore = new HashSet<>();
     private final List<SelectionSummary.DroppedTrace> dropped = new ArrayList<>();
     private boolean[] isHead;
+    private final Set<CodeAddress> headAddresses = new HashSet<>();
     private int maxPathNodes;
     private int rounds;
 
@@ -60,6 +64,7 @@ public final class TraceSelector {
         this.progress = progress;
         this.eligibility = new HeadEligibility(catalog, decoder);
         this.walker = new PathWalker(catalog, options);
+        this.activation = ProgramEntry.of(this.runs.get(0)).orElse(null);
     }
 
     public static SelectionResult select(List<RunReader> runs, SelectionOptions options) {
@@ -96,15 +101,18 @@ public final class TraceSelector {
         for (int b = 0; b < n; b++) hotness[b] = profile.count(b);
         IntPredicate qualifies = b -> backward[b] >= options.minHeadExecutions();
         TraceSimulator simulator = null;
+        double coverage = 0;
         for (int round = 0; round < options.rounds(); round++) {
             int[] candidates = candidates(hotness, qualifies);
             if (candidates.length == 0) break;
             rounds++;
-            PathStatistics paths = PathStatistics.mine(runs, catalog, candidates, options.maxBlocks(),
-                    options.maxPathNodes(), progress);
+            PathStatistics paths = minePaths(candidates);
             maxPathNodes = Math.max(maxPathNodes, paths.nodes());
             choose(candidates, paths);
-            simulator = TraceSimulator.simulate(runs, catalog, chosen, progress);
+            simulator = TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
+            double gain = share(simulator) - coverage;
+            coverage += gain;
+            if (round > 0 && gain < options.minRoundGain()) break;
             long[] exitsTo = new long[n];
             simulator.forEachExit((trace, to, count) -> exitsTo[to] += count);
             TraceSimulator outside = simulator;
@@ -113,6 +121,31 @@ public final class TraceSelector {
         }
         simulator = dropUnprofitable(simulator);
         return result(profile, simulator);
+    }
+
+    /**
+     * The path pass. Once traces exist, it runs the simulator of those traces alongside: a head
+     * occurrence counts only where the original code reaches it (where a patched program would
+     * arrive at it), not where it runs inside a trace, and cursors stop at existing heads, where a
+     * walk ends anyway. Both keep later rounds cheap and their statistics those of the code that
+     * is still outside traces.
+     */
+    private PathStatistics minePaths(int[] candidates) {
+        if (chosen.isEmpty()) {
+            return PathStatistics.mine(runs, catalog, candidates, options.maxBlocks(), options.maxPathNodes(),
+                    progress);
+        }
+        boolean[] chosenHeads = isHead.clone();
+        TraceSimulator simulator = new TraceSimulator(catalog, chosen, activation);
+        PathStatistics paths = PathStatistics.collector(catalog, candidates, options.maxBlocks(),
+                options.maxPathNodes(), b -> chosenHeads[b], simulator::inOriginalCode);
+        BlockStream.stream(runs, catalog, BlockStream.both(simulator, paths), progress, "paths");
+        return paths;
+    }
+
+    private static double share(TraceSimulator simulator) {
+        return simulator.totalInstructions() == 0 ? 0
+                : (double) simulator.instructionsInTraces() / simulator.totalInstructions();
     }
 
     /** Eligible heads not tried before, hottest first, at most one round's worth. */
@@ -166,8 +199,16 @@ public final class TraceSelector {
                 rejected.put(head, "trace limit reached");
                 continue;
             }
-            if (covered[head]) {
+            if (covered[head] && coveredBefore.add(head)) {
+                // Skipped once; if the next forecast still finds it hot outside the traces, the
+                // trace it lies on does not run it after all, and it gets a trace of its own.
                 rejected.put(head, "runs inside a trace chosen before it");
+                continue;
+            }
+            if (!headAddresses.add(catalog.address(head))) {
+                // another block at this address (a prefix cut short by a signal) already heads a trace
+                rejected.put(head, "another trace's head starts at the same address");
+                neverAgain.add(head);
                 continue;
             }
             PathWalker.Walk walk = walker.walk(paths, head, chosenBefore);
@@ -180,31 +221,59 @@ public final class TraceSelector {
         }
     }
 
-    /** Forecasts and drops traces that would not pay until none is left to drop. */
+    /**
+     * Forecasts, trims and drops until nothing changes. A trace is trimmed before the first block
+     * that fewer than {@code coldShare} of its passes reach in the forecast (the path statistics
+     * counted every occurrence of the head; the forecast counts only those where the trace is
+     * entered, with the other traces in place), and continues at that block. Traces that would
+     * not pay are dropped.
+     */
     private TraceSimulator dropUnprofitable(TraceSimulator simulator) {
         for (int pass = 0; pass < 4 && !chosen.isEmpty(); pass++) {
-            if (simulator == null) simulator = TraceSimulator.simulate(runs, catalog, chosen, progress);
-            List<Integer> keep = new ArrayList<>();
+            if (simulator == null) simulator = TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
+            boolean changed = false;
+            List<SimulatedTrace> kept = new ArrayList<>();
+            List<String> keptStops = new ArrayList<>();
             for (int t = 0; t < chosen.size(); t++) {
+                SimulatedTrace trace = chosen.get(t);
                 String reason = whyUnprofitable(simulator, t);
-                if (reason == null) {
-                    keep.add(t);
-                } else {
-                    int head = chosen.get(t).head();
-                    dropped.add(new SelectionSummary.DroppedTrace(catalog.address(head), reason));
-                    isHead[head] = false;
+                if (reason != null) {
+                    dropped.add(new SelectionSummary.DroppedTrace(catalog.address(trace.head()), reason));
+                    isHead[trace.head()] = false;
+                    headAddresses.remove(catalog.address(trace.head()));
+                    changed = true;
+                    continue;
                 }
+                int length = reachedLength(simulator, t);
+                if (length < trace.blocks().length) {
+                    int next = trace.blocks()[length];
+                    trace = new SimulatedTrace(Arrays.copyOf(trace.blocks(), length), catalog.moduleOf(next),
+                            catalog.offset(next));
+                    keptStops.add("trimmed to what the forecast reaches");
+                    changed = true;
+                } else {
+                    keptStops.add(stops.get(t));
+                }
+                kept.add(trace);
             }
-            if (keep.size() == chosen.size()) return simulator;
-            List<SimulatedTrace> kept = keep.stream().map(chosen::get).toList();
-            List<String> keptStops = keep.stream().map(stops::get).toList();
+            if (!changed) return simulator;
             chosen.clear();
             chosen.addAll(kept);
             stops.clear();
             stops.addAll(keptStops);
             simulator = null;
         }
-        return simulator != null ? simulator : TraceSimulator.simulate(runs, catalog, chosen, progress);
+        return simulator != null ? simulator : TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
+    }
+
+    /** The trace's blocks up to the first one that fewer than {@code coldShare} of its passes reach. */
+    private int reachedLength(TraceSimulator simulator, int t) {
+        int length = chosen.get(t).blocks().length;
+        double cold = options.coldShare() * simulator.passes(t);
+        for (int p = 1; p < length; p++) {
+            if (simulator.reached(t, p) < cold) return p;
+        }
+        return length;
     }
 
     private String whyUnprofitable(TraceSimulator simulator, int t) {
@@ -240,16 +309,6 @@ public final class TraceSelector {
             if (moduleMap[module] < 0) {
                 moduleMap[module] = modules.size();
                 modules.add(catalog.moduleInfo(module));
-            }
-        }
-        // Modules that only side exits lead to come after those holding traces, so that every exit
-        // address in the forecast can be named.
-        boolean[] exitModule = new boolean[catalog.moduleCount()];
-        simulator.forEachExit((trace, to, count) -> exitModule[catalog.moduleOf(to)] = true);
-        for (int m = 0; m < exitModule.length; m++) {
-            if (exitModule[m] && moduleMap[m] < 0) {
-                moduleMap[m] = modules.size();
-                modules.add(catalog.moduleInfo(m));
             }
         }
         int[] traceIds = new int[chosen.size()];

@@ -22,10 +22,16 @@
  *       end of the source block, same module) taken at least {@code minHeadExecutions} times.
  *       Later rounds: blocks that still ran at least that often <em>outside</em> the traces chosen so
  *       far, as the previous round's forecast shows, and are hot side-exit targets or backward-branch
- *       targets. Only heads that {@link dev.tracedb.compiler.select.HeadEligibility pass the
+ *       targets. Each round takes at most {@code maxCandidatesPerRound} candidates, hottest first;
+ *       rounds stop at {@code rounds}, when no candidate is left, or when a round raised the forecast
+ *       share of instructions inside traces by less than {@code minRoundGain}. Only heads that {@link dev.tracedb.compiler.select.HeadEligibility pass the
  *       head-patch rules} are kept; the rest are counted by reason.</li>
  *   <li><b>Path pass</b> ({@link dev.tracedb.compiler.mining.PathStatistics}): the exact recorded
- *       block sequences after each candidate.</li>
+ *       block sequences after each candidate. From the second round on, the traces chosen so far
+ *       are simulated alongside, and only occurrences the original code reaches (as after a side
+ *       exit) count, as in Dynamo, where only interpreted code counts towards a new trace; paths
+ *       end at existing heads. A head that lies on a trace chosen in the same round is skipped
+ *       once; if the next forecast still finds it hot outside the traces, it gets its own.</li>
  *   <li><b>Choice.</b> Each candidate's trace is its most frequent recorded path, cut by the stop
  *       rules of {@link dev.tracedb.compiler.select.PathWalker} (loop closed, another trace's head,
  *       system call next, cold, too long, an inner loop, leaving the module). Candidates are taken in
@@ -34,8 +40,12 @@
  *       (reached once per opcode), and its trace covers a whole iteration through several
  *       dispatches. A candidate that lies on a trace chosen earlier in the round gets none.</li>
  *   <li><b>Forecast pass</b> ({@link dev.tracedb.compiler.forecast.TraceSimulator}): replays the
- *       runs against the traces; its side exits and outside counts feed the next round.</li>
- *   <li><b>Dropping.</b> Traces never entered, leaving at their first guard in more than
+ *       runs against the traces, switched on at the program's entry point as the loader applies them
+ *       ({@link dev.tracedb.compiler.forecast.ProgramEntry}); its side exits and outside counts feed
+ *       the next round. Traces only the dynamic loader's start-up ran are never entered, and
+ *       dropped.</li>
+ *   <li><b>Trimming and dropping.</b> A trace is cut before the first block that fewer than
+ *       {@code coldShare} of its passes reach in the forecast (and continues there). Traces never entered, leaving at their first guard in more than
  *       {@code maxFirstGuardExitShare} of their passes, or running fewer than
  *       {@code minInstructionsPerEntry} instructions inside per entry, or less than {@code minShareInside}
  *       of all instructions, are dropped (with the reason in
@@ -47,8 +57,9 @@
  * in the head's module; no block of a trace ends in a system call or an unsupported instruction
  * ({@code SYSCALL}, {@code OTHER}); blocks ending in calls, returns and indirect branches may be
  * inside (code generation guards them). {@link dev.tracedb.compiler.path.TraceSelection#modules()}
- * lists first the modules that hold traces, then modules that forecast side exits lead to (which
- * hold no trace code). {@link dev.tracedb.compiler.path.TracePath#expectedEntries()} is the
+ * lists exactly the modules that hold traces, in order of their hottest trace. Side exits into other
+ * modules (a return or indirect branch that leaves) count in a trace's forecast figures but are
+ * not in its exit list, which names addresses by these module indices. {@link dev.tracedb.compiler.path.TracePath#expectedEntries()} is the
  * forecast's entry count.
  *
  * <p><b>Head patches.</b> A head is eligible only if its first whole instructions cover at least

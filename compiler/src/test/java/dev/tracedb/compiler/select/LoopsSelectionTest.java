@@ -97,6 +97,10 @@ class LoopsSelectionTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> TraceSelector.select(List.of(loops, syscalls), SelectionOptions.defaults()));
             assertTrue(e.getMessage().contains("compile runs of one program only"), e.getMessage());
+            assertTrue(e.getMessage().contains("/loops") && e.getMessage().contains("/syscall-loop"), e.getMessage());
         }
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> TraceSelector.select(List.of(), SelectionOptions.defaults()));
+        assertEquals("no runs given", none.getMessage());
     }
 }

@@ -45,6 +45,13 @@ class LuaSelectionTest {
                 assertTrue(dispatches >= 3, "the loop trace goes through the interpreter's dispatch " + dispatches
                         + " times: " + hottest);
                 assertTrue(hottest.loopsToHead(), "one user-level iteration closes the trace: " + hottest);
+                // The loop's hot side exit (one iteration in seven) heads a trace of its own that links back.
+                var hotExit = result.forecast().traces().get(0).exits().get(0);
+                assertTrue(hotExit.count() > 40_000, "the loop trace's hottest exit " + hotExit);
+                TracePath sideExitTrace = result.selection().traces().stream()
+                        .filter(t -> t.head().at().equals(hotExit.to())).findFirst()
+                        .orElseThrow(() -> new AssertionError("no trace at the hot side exit " + hotExit.to()));
+                assertEquals(hottest.head().at(), sideExitTrace.continuation(), "the side-exit trace links back");
                 long inside = result.forecast().traces().get(0).instructionsInside();
                 assertTrue(inside > result.forecast().totalInstructions() / 2,
                         "the loop trace alone runs most instructions: " + inside);
