@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code tracedb run --cache FILE.tcache -- PROGRAM ARGS...}: runs a program natively with a trace
@@ -29,10 +30,14 @@ import picocli.CommandLine.Parameters;
             "A module whose build or relied-on bytes differ from the cache gets no traces (one line says why) and runs as it is.",
             "The program's stdin/stdout/stderr and exit status pass through."})
 final class RunCommand implements Callable<Integer> {
+    @ParentCommand
+    TraceDbCommand root;
+
     @Option(names = "--cache", paramLabel = "FILE", required = true, description = "The trace cache (tracedb compile writes it).")
     Path cache;
 
-    @Option(names = "--stats", description = "Print each entered trace's entry count on stderr when the program exits (not on the ptrace path).")
+    @Option(names = "--stats", description = {"Count each trace's entries through its head; at exit print them on stderr and keep them in the database",
+                "as trace stats (tracedb runs lists them; tracedb export --table traces joins them with the forecast). Not on the ptrace path."})
     boolean stats;
 
     @Option(names = "--verbose", description = "Say on stderr which modules got traces.")
@@ -51,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
         if (ptrace || program.map(ProgramFile::isStaticElf).orElse(false)) {
             return viaPtrace();
         }
-        List<String> runner = NativeLoader.locate().command(cache, stats, verbose, command);
+        List<String> runner = NativeLoader.locate().command(cache, stats, root.databaseDirectory(), verbose, command);
         Process process = new ProcessBuilder(runner).inheritIO().start();
         return process.waitFor();
     }
