@@ -14,8 +14,9 @@
  * fails its checksums stops the program before main (exit 1): it never runs with unverified code.
  * Modules loaded later with dlopen get no traces (not supported yet).
  *
- * With --stats (TRACEDB_STATS names the database's trace-stats directory) every head jumps through a
- * stub that counts the entry; at exit the counts go to stderr and, atomically, to a stats file
+ * With --stats (TRACEDB_STATS names the database's trace-stats directory, or is "-" for
+ * --stats-stderr) every head jumps through a stub that counts the entry; at exit the counts go to
+ * stderr and (unless "-") atomically to a stats file
  * DIR/sNNNN.tstats (format in docs/formats/trace-stats.md) that `tracedb runs` lists and
  * `tracedb export --table traces` joins with the cache's forecast.
  *
@@ -641,7 +642,7 @@ static void tracedb_exit(void) {
                 base_name(stats_rows[i].module), (unsigned long)stats_rows[i].head_offset,
                 (unsigned long long)*stats_rows[i].counter);
     }
-    save_stats();
+    if (stats_dir[0] != '\0') save_stats();
     fflush(stderr);
 }
 
@@ -659,8 +660,8 @@ __attribute__((constructor)) static void tracedb_start(void) {
     if (env == NULL) return;
     snprintf(cache_name, sizeof cache_name, "%s", env);
     const char *stats_env = getenv("TRACEDB_STATS");
-    stats = stats_env != NULL && stats_env[0] == '/';
-    if (stats) snprintf(stats_dir, sizeof stats_dir, "%s", stats_env);
+    stats = stats_env != NULL;
+    if (stats && stats_env[0] == '/') snprintf(stats_dir, sizeof stats_dir, "%s", stats_env); /* else "-": not kept */
     started_pid = getpid();
     started_ms = now_ms();
     verbose = getenv("TRACEDB_VERBOSE") != NULL;

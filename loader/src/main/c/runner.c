@@ -25,12 +25,13 @@
 #endif
 
 static const char *USAGE =
-    "Usage: tracedb run --cache FILE.tcache [--stats] [--db DIR] [--verbose] [--] PROGRAM [ARGS...]\n"
+    "Usage: tracedb run --cache FILE.tcache [--stats [--db DIR] | --stats-stderr] [--verbose] [--] PROGRAM [ARGS...]\n"
     "Runs PROGRAM natively with the precompiled traces of FILE.tcache applied.\n"
     "  --cache FILE   the trace cache (from tracedb compile)\n"
     "  --stats        count each trace's entries through its head; at exit print them on stderr and keep\n"
     "                 them in the database as trace stats (DIR/trace-stats/sNNNN.tstats; tracedb runs lists them)\n"
     "  --db DIR       the database for --stats (default: $TRACEDB_HOME, else ./tracedb-data)\n"
+    "  --stats-stderr count and print like --stats, but keep nothing\n"
     "  --verbose      say on stderr which modules got traces\n"
     "A module whose build or relied-on bytes differ from the cache gets no traces (one line says why);\n"
     "the program then runs as it would without tracedb.\n";
@@ -120,7 +121,7 @@ static int stats_directory(const char *db_arg, char *out, size_t size) {
 
 int main(int argc, char **argv) {
     const char *cache_arg = NULL, *db_arg = NULL;
-    int stats = 0, verbose = 0, i = 1;
+    int stats = 0, stats_kept = 0, verbose = 0, i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -140,6 +141,8 @@ int main(int argc, char **argv) {
         } else if (strncmp(a, "--db=", 5) == 0) {
             db_arg = a + 5;
         } else if (strcmp(a, "--stats") == 0) {
+            stats = stats_kept = 1;
+        } else if (strcmp(a, "--stats-stderr") == 0) {
             stats = 1;
         } else if (strcmp(a, "--ptrace") == 0) {
             return usage_error("--ptrace is the Java path: run it as tracedb run --ptrace ...");
@@ -228,10 +231,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tracedb: cannot set the environment: %m\n");
         return 1;
     }
-    if (stats) {
+    if (stats_kept) {
         char dir[PATH_MAX];
         if (stats_directory(db_arg, dir, sizeof dir) != 0) return 1;
         setenv("TRACEDB_STATS", dir, 1);
+    } else if (stats) {
+        setenv("TRACEDB_STATS", "-", 1); /* counted and printed, not kept */
     } else {
         unsetenv("TRACEDB_STATS");
     }
