@@ -40,6 +40,9 @@ final class RunCommand implements Callable<Integer> {
                 "as trace stats (tracedb runs lists them; tracedb export --table traces joins them with the forecast). Not on the ptrace path."})
     boolean stats;
 
+    @Option(names = "--stats-stderr", description = "Count and print like --stats, but keep nothing in the database.")
+    boolean statsStderr;
+
     @Option(names = "--verbose", description = "Say on stderr which modules got traces.")
     boolean verbose;
 
@@ -56,7 +59,9 @@ final class RunCommand implements Callable<Integer> {
         if (ptrace || program.map(ProgramFile::isStaticElf).orElse(false)) {
             return viaPtrace();
         }
-        List<String> runner = NativeLoader.locate().command(cache, stats, root.databaseDirectory(), verbose, command);
+        NativeLoader loader = NativeLoader.locate();
+        List<String> runner = stats ? loader.command(cache, true, root.databaseDirectory(), verbose, command)
+                : loader.command(cache, statsStderr, verbose, command);
         Process process = new ProcessBuilder(runner).inheritIO().start();
         return process.waitFor();
     }
@@ -64,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
     private int viaPtrace() {
         PrintStream err = System.err;
         var traceCache = TraceCacheFile.read(cache);
-        if (stats) err.println("tracedb: --stats is not supported on the ptrace path (static programs); running without");
+        if (stats || statsStderr) err.println("tracedb: --stats is not supported on the ptrace path (static programs); running without");
         try {
             return new PtraceLoader(err, verbose).run(traceCache, command);
         } catch (LaunchException e) {
