@@ -14,6 +14,12 @@
  * fails its checksums stops the program before main (exit 1): it never runs with unverified code.
  * Modules loaded later with dlopen get no traces (not supported yet).
  *
+ * With --stats (TRACEDB_STATS names the database's trace-stats directory, or is "-" for
+ * --stats-stderr) every head jumps through a stub that counts the entry; at exit the counts go to
+ * stderr and (unless "-") atomically to a stats file
+ * DIR/sNNNN.tstats (format in docs/formats/trace-stats.md) that `tracedb runs` lists and
+ * `tracedb export --table traces` joins with the cache's forecast.
+ *
  * Single-threaded by construction: it runs in ld.so's initializer pass, and it refuses to patch
  * if the process already has more than one thread. */
 #define _GNU_SOURCE
@@ -28,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -207,6 +214,10 @@ struct applied {
 
 static int verbose, stats;
 static char cache_name[PATH_MAX];
+static char stats_dir[PATH_MAX];
+static uint32_t cache_id;        /* the cache header's CRC32C: which cache the stats belong to */
+static pid_t started_pid;        /* a forked child that exits must not write the parent's stats */
+static long long started_ms;
 
 static void say(const struct tdb_cache *c, const struct tdb_module *m, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -517,30 +528,142 @@ static struct stats_row {
     uint32_t trace_id;
     uint64_t head_offset;
     const char *module;
-    const uint64_t *counter;
+    const uint64_t *counter; /* NULL: the trace's module was not applied */
 } *stats_rows;
 static size_t stats_row_count;
 
-/* --stats: the traces that were entered, with their counts; the rest only as a number. */
-static void tracedb_exit(void) {
-    if (stats_rows == NULL) return;
-    size_t entered = 0;
-    for (size_t i = 0; i < stats_row_count; i++) entered += *stats_rows[i].counter != 0;
-    fprintf(stderr, "tracedb: stats for %s: %zu traces applied, %zu entered\n", cache_name, stats_row_count, entered);
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* One stats-file field: a line holds no newline, and a backslash stays unambiguous. */
+static void put_escaped(FILE *f, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\') fputs("\\\\", f);
+        else if (s[i] == '\n') fputs("\\n", f);
+        else fputc(s[i], f);
+    }
+}
+
+static void write_command(FILE *f) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    fputs("program ", f);
+    put_escaped(f, exe, strlen(exe));
+    fputc('\n', f);
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    static char cmdline[1 << 16];
+    ssize_t len = read(fd, cmdline, sizeof cmdline);
+    close(fd);
+    for (ssize_t at = 0; len > 0 && at < len;) {
+        size_t arg = strnlen(cmdline + at, (size_t)(len - at));
+        fputs("arg ", f);
+        put_escaped(f, cmdline + at, arg);
+        fputc('\n', f);
+        at += (ssize_t)arg + 1;
+    }
+}
+
+/* The next free sNNNN after the highest in the directory; link() claims it atomically (EEXIST:
+ * another run took it, try the next). Returns the number, or 0. */
+static unsigned claim_id(const char *temporary) {
+    unsigned highest = 0;
+    DIR *d = opendir(stats_dir);
+    if (d != NULL) {
+        for (struct dirent *e; (e = readdir(d)) != NULL;) {
+            unsigned n;
+            char tail[16];
+            if (sscanf(e->d_name, "s%u.%15s", &n, tail) == 2 && strcmp(tail, "tstats") == 0 && n > highest) highest = n;
+        }
+        closedir(d);
+    }
+    for (unsigned n = highest + 1; n < highest + 1000; n++) {
+        char name[PATH_MAX + 32];
+        snprintf(name, sizeof name, "%s/s%04u.tstats", stats_dir, n);
+        if (link(temporary, name) == 0) return n;
+        if (errno != EEXIST) return 0;
+    }
+    return 0;
+}
+
+/* Writes the counts to a temporary file, syncs it and links it under its id: a reader sees the
+ * whole file or none. */
+static void save_stats(void) {
+    char temporary[PATH_MAX + 32];
+    snprintf(temporary, sizeof temporary, "%s/.s-%d.partial", stats_dir, (int)getpid());
+    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (f == NULL) {
+        fprintf(stderr, "tracedb: cannot save trace stats in %s: %s\n", stats_dir, strerror(errno));
+        if (fd >= 0) close(fd);
+        return;
+    }
+    fprintf(f, "tracedb-trace-stats 1\ncache ");
+    put_escaped(f, cache_name, strlen(cache_name));
+    fprintf(f, "\ncache-id %08x\n", cache_id);
+    write_command(f);
+    fprintf(f, "pid %d\nstarted %lld\nended %lld\ntraces %zu\n", (int)started_pid, started_ms, now_ms(), stats_row_count);
     for (size_t i = 0; i < stats_row_count; i++) {
-        if (*stats_rows[i].counter == 0) continue;
+        const struct stats_row *r = &stats_rows[i];
+        fprintf(f, "trace %u %lx %d %llu ", r->trace_id, (unsigned long)r->head_offset, r->counter != NULL,
+                r->counter != NULL ? (unsigned long long)*r->counter : 0ull);
+        put_escaped(f, r->module, strlen(r->module));
+        fputc('\n', f);
+    }
+    fprintf(f, "end\n");
+    int ok = fflush(f) == 0 && fsync(fd) == 0;
+    ok &= fclose(f) == 0;
+    unsigned id = ok ? claim_id(temporary) : 0;
+    if (id == 0) {
+        fprintf(stderr, "tracedb: cannot save trace stats in %s: %s\n", stats_dir, strerror(errno));
+    } else {
+        fprintf(stderr, "tracedb: trace stats saved as s%04u in %s\n", id, stats_dir);
+    }
+    unlink(temporary);
+}
+
+/* --stats: the traces that were entered, with their counts; the rest only as a number. Then the
+ * counts go to the database. */
+static void tracedb_exit(void) {
+    if (stats_rows == NULL || getpid() != started_pid) return;
+    size_t applied = 0, entered = 0;
+    for (size_t i = 0; i < stats_row_count; i++) {
+        applied += stats_rows[i].counter != NULL;
+        entered += stats_rows[i].counter != NULL && *stats_rows[i].counter != 0;
+    }
+    fprintf(stderr, "tracedb: stats for %s: %zu traces applied, %zu entered\n", cache_name, applied, entered);
+    for (size_t i = 0; i < stats_row_count; i++) {
+        if (stats_rows[i].counter == NULL || *stats_rows[i].counter == 0) continue;
         fprintf(stderr, "tracedb: trace %u %s+0x%lx entered %llu\n", stats_rows[i].trace_id,
                 base_name(stats_rows[i].module), (unsigned long)stats_rows[i].head_offset,
                 (unsigned long long)*stats_rows[i].counter);
     }
+    if (stats_dir[0] != '\0') save_stats();
     fflush(stderr);
+}
+
+/* --stats: the module's traces, as not applied (no counter). */
+static void stats_not_applied(const struct tdb_cache *c, const struct tdb_module *m) {
+    const struct tdb_entry *e = tdb_at(c, m->entries_off);
+    char *module = strdup(tdb_at(c, m->path_off));
+    for (uint32_t k = 0; k < m->entry_count && module != NULL; k++) {
+        stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, NULL};
+    }
 }
 
 __attribute__((constructor)) static void tracedb_start(void) {
     const char *env = getenv("TRACEDB_CACHE");
     if (env == NULL) return;
     snprintf(cache_name, sizeof cache_name, "%s", env);
-    stats = getenv("TRACEDB_STATS") != NULL;
+    const char *stats_env = getenv("TRACEDB_STATS");
+    stats = stats_env != NULL;
+    if (stats && stats_env[0] == '/') snprintf(stats_dir, sizeof stats_dir, "%s", stats_env); /* else "-": not kept */
+    started_pid = getpid();
+    started_ms = now_ms();
     verbose = getenv("TRACEDB_VERBOSE") != NULL;
     restore_environment();
 
@@ -562,7 +685,10 @@ __attribute__((constructor)) static void tracedb_start(void) {
         tdb_cache_close(&cache);
         return;
     }
-    if (stats) stats_rows = calloc(cache.trace_count ? cache.trace_count : 1, sizeof *stats_rows);
+    if (stats) {
+        stats_rows = calloc(cache.trace_count ? cache.trace_count : 1, sizeof *stats_rows);
+        cache_id = ((const struct tdb_file_header *)cache.map)->header_crc;
+    }
     for (uint32_t i = 0; i < cache.module_count; i++) {
         const struct tdb_module *m = &cache.modules[i];
         if (m->entry_count == 0) continue; /* nothing to apply: not even worth a check */
@@ -571,12 +697,14 @@ __attribute__((constructor)) static void tracedb_start(void) {
         uint32_t *order = heads_in_order(&cache, m);
         if (order == NULL || a.object == NULL || !verify(&cache, m, a.object, order) || !build_blob(&cache, m, &maps, &a)) {
             free(order);
+            if (stats) stats_not_applied(&cache, m);
             continue;
         }
         int patched = patch_heads(&cache, m, &maps, &a, order);
         free(order);
         if (!patched) {
             munmap(a.blob, a.blob_size);
+            if (stats) stats_not_applied(&cache, m);
             continue;
         }
         if (verbose) {

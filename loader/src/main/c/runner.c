@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -24,10 +25,13 @@
 #endif
 
 static const char *USAGE =
-    "Usage: tracedb run --cache FILE.tcache [--stats] [--verbose] [--] PROGRAM [ARGS...]\n"
+    "Usage: tracedb run --cache FILE.tcache [--stats [--db DIR] | --stats-stderr] [--verbose] [--] PROGRAM [ARGS...]\n"
     "Runs PROGRAM natively with the precompiled traces of FILE.tcache applied.\n"
     "  --cache FILE   the trace cache (from tracedb compile)\n"
-    "  --stats        print per-trace entry counts on stderr when the program exits\n"
+    "  --stats        count each trace's entries through its head; at exit print them on stderr and keep\n"
+    "                 them in the database as trace stats (DIR/trace-stats/sNNNN.tstats; tracedb runs lists them)\n"
+    "  --db DIR       the database for --stats (default: $TRACEDB_HOME, else ./tracedb-data)\n"
+    "  --stats-stderr count and print like --stats, but keep nothing\n"
     "  --verbose      say on stderr which modules got traces\n"
     "A module whose build or relied-on bytes differ from the cache gets no traces (one line says why);\n"
     "the program then runs as it would without tracedb.\n";
@@ -96,9 +100,28 @@ static int shim_path(char *out, size_t size) {
     return access(out, R_OK);
 }
 
+/* --stats: DB/trace-stats as an absolute path (the program may chdir before it exits), created if
+ * missing. The database is --db, else $TRACEDB_HOME, else ./tracedb-data, as for every tracedb command. */
+static int stats_directory(const char *db_arg, char *out, size_t size) {
+    const char *home = getenv("TRACEDB_HOME");
+    const char *db = db_arg != NULL ? db_arg : home != NULL && home[strspn(home, " \t")] != '\0' ? home : "tracedb-data";
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/trace-stats", db);
+    if ((mkdir(db, 0777) != 0 && errno != EEXIST) || (mkdir(dir, 0777) != 0 && errno != EEXIST)) {
+        fprintf(stderr, "tracedb: cannot keep trace stats in %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    if (realpath(dir, out) == NULL || access(out, W_OK | X_OK) != 0) {
+        fprintf(stderr, "tracedb: cannot keep trace stats in %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    (void)size;
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    const char *cache_arg = NULL;
-    int stats = 0, verbose = 0, i = 1;
+    const char *cache_arg = NULL, *db_arg = NULL;
+    int stats = 0, stats_kept = 0, verbose = 0, i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -112,7 +135,14 @@ int main(int argc, char **argv) {
             cache_arg = argv[i];
         } else if (strncmp(a, "--cache=", 8) == 0) {
             cache_arg = a + 8;
+        } else if (strcmp(a, "--db") == 0) {
+            if (++i >= argc) return usage_error("--db needs a directory");
+            db_arg = argv[i];
+        } else if (strncmp(a, "--db=", 5) == 0) {
+            db_arg = a + 5;
         } else if (strcmp(a, "--stats") == 0) {
+            stats = stats_kept = 1;
+        } else if (strcmp(a, "--stats-stderr") == 0) {
             stats = 1;
         } else if (strcmp(a, "--ptrace") == 0) {
             return usage_error("--ptrace is the Java path: run it as tracedb run --ptrace ...");
@@ -201,7 +231,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tracedb: cannot set the environment: %m\n");
         return 1;
     }
-    if (stats) setenv("TRACEDB_STATS", "1", 1); else unsetenv("TRACEDB_STATS");
+    if (stats_kept) {
+        char dir[PATH_MAX];
+        if (stats_directory(db_arg, dir, sizeof dir) != 0) return 1;
+        setenv("TRACEDB_STATS", dir, 1);
+    } else if (stats) {
+        setenv("TRACEDB_STATS", "-", 1); /* counted and printed, not kept */
+    } else {
+        unsetenv("TRACEDB_STATS");
+    }
     if (verbose) setenv("TRACEDB_VERBOSE", "1", 1); else unsetenv("TRACEDB_VERBOSE");
 
     execv(program, argv + i);

@@ -1,5 +1,12 @@
 package dev.tracedb.cli;
 
+import dev.tracedb.compiler.cache.TraceCache;
+import dev.tracedb.compiler.cache.TraceCacheFile;
+import dev.tracedb.loader.stats.CacheId;
+import dev.tracedb.loader.stats.TraceStats;
+import dev.tracedb.loader.stats.TraceStatsDirectory;
+import dev.tracedb.loader.stats.TraceStatsException;
+import dev.tracedb.store.export.ColumnBatch;
 import dev.tracedb.store.export.ExecWindow;
 import dev.tracedb.store.export.ExportFormat;
 import dev.tracedb.store.export.ExportProgress;
@@ -8,7 +15,10 @@ import dev.tracedb.store.export.ExportTable;
 import dev.tracedb.store.export.Exporter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +34,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Export one table of a run as an Apache Arrow IPC file or CSV (schema in the README).",
-            "Tables: modules, blocks (with executions and function names), edges, exec (the block stream), syscalls.",
+            "Tables: modules, blocks (with executions and function names), edges, exec (the block stream), syscalls;",
+            "traces comes from a trace cache instead of a run: --table traces --cache FILE.tcache [--stats sNNNN]",
+            "(the forecast per trace, and the entries tracedb run --stats measured with that cache: by default its latest stats).",
             "exec has one row per block event: block_id (row i is block event --from + i); --positions adds block_event",
             "and instruction. Arrow files carry tracedb.first_block_event and tracedb.first_instruction as metadata.",
             "The file is written beside PATH and renamed over it when complete; a failed export changes nothing."})
@@ -36,11 +48,12 @@ final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
+    @Parameters(paramLabel = "RUN", arity = "0..1",
+            description = "A run id (r0001), a run name, or a unique prefix of either (not for --table traces).")
     String run;
 
     @Option(names = "--table", required = true, paramLabel = "TABLE",
-            description = "modules, blocks, edges, exec or syscalls.")
+            description = "modules, blocks, edges, exec, syscalls, or traces (with --cache).")
     String table;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "arrow", description = "arrow (default) or csv.")
@@ -61,8 +74,22 @@ final class ExportCommand implements Callable<Integer> {
             description = "exec only: add each row's block_event and instruction index (20 instead of 4 bytes a row).")
     boolean positions;
 
+    @Option(names = "--cache", paramLabel = "FILE", description = "traces only: the trace cache (tracedb compile writes it).")
+    Path cache;
+
+    @Option(names = "--stats", paramLabel = "ID",
+            description = "traces only: the trace stats to join (sNNNN from tracedb runs; default: the latest measured with --cache).")
+    String stats;
+
     @Override
     public Integer call() {
+        if (table.equalsIgnoreCase("traces")) {
+            return exportTraces();
+        }
+        if (run == null) throw new CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'RUN'");
+        if (cache != null || stats != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cache and --stats apply to --table traces only");
+        }
         ExportTable exportTable;
         ExportFormat exportFormat;
         try {
@@ -88,6 +115,58 @@ final class ExportCommand implements Callable<Integer> {
                     Formats.bytes(result.bytes()), seconds);
         }
         return TraceDbCommand.EXIT_OK;
+    }
+
+    /** The traces table: from a cache and, when there are any, the trace stats measured with it. */
+    private int exportTraces() {
+        ExportFormat exportFormat;
+        try {
+            if (run != null) {
+                throw new IllegalArgumentException("table traces comes from --cache FILE.tcache, not from a run (drop " + run + ")");
+            }
+            if (cache == null) throw new IllegalArgumentException("table traces needs --cache FILE.tcache");
+            if (from != 0 || count != -1 || positions) {
+                throw new IllegalArgumentException("--from, --count and --positions apply to --table exec only");
+            }
+            exportFormat = ExportFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        long started = System.nanoTime();
+        TraceCache traceCache = TraceCacheFile.read(cache);
+        int cacheId = CacheId.of(cache);
+        Optional<TraceStats> measured = measuredWith(traceCache, cacheId);
+        ColumnBatch rows = TracesTable.rows(traceCache, measured);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("tracedb.table", "traces");
+        metadata.put("tracedb.cache", cache.toAbsolutePath().normalize().toString());
+        metadata.put("tracedb.cache_id", CacheId.hex(cacheId));
+        metadata.put("tracedb.stats", measured.map(TraceStats::id).orElse(""));
+        ExportResult result = Exporter.exportRows(rows, metadata, exportFormat, output);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        spec.commandLine().getOut().printf(Locale.ROOT, "%s: exported %s rows of traces to %s (%s, %s, %.2f s); %s%n", cache,
+                Formats.count(result.rows()), output, exportFormat.name().toLowerCase(Locale.ROOT), Formats.bytes(result.bytes()),
+                seconds, measured.map(s -> "measured entries from " + s.id()).orElse("no trace stats of this cache: nothing measured"));
+        return TraceDbCommand.EXIT_OK;
+    }
+
+    /** --stats ID (which must have been measured with this cache), else the cache's latest stats, if any. */
+    private Optional<TraceStats> measuredWith(TraceCache traceCache, int cacheId) {
+        TraceStatsDirectory directory = TraceStatsDirectory.of(root.databaseDirectory());
+        if (stats == null) return directory.latestFor(cacheId);
+        TraceStats s = directory.find(stats);
+        if (s.cacheId() != cacheId) {
+            throw new TraceStatsException("trace stats " + s.id() + " were measured with another cache (" + s.cache() + ", id "
+                    + CacheId.hex(s.cacheId()) + "), not " + cache + " (id " + CacheId.hex(cacheId) + ")");
+        }
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        traceCache.code().forEach(c -> c.entries().forEach(e -> ids.add(e.traceId())));
+        for (TraceStats.Measured m : s.traces()) {
+            if (!ids.contains(m.traceId())) {
+                throw new TraceStatsException("trace stats " + s.id() + " name trace " + m.traceId() + ", which " + cache + " does not hold");
+            }
+        }
+        return Optional.of(s);
     }
 
     /** One progress line on stderr per second or so, for long exports of the stream. */

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code tracedb run --cache FILE.tcache -- PROGRAM ARGS...}: runs a program natively with a trace
@@ -29,11 +30,18 @@ import picocli.CommandLine.Parameters;
             "A module whose build or relied-on bytes differ from the cache gets no traces (one line says why) and runs as it is.",
             "The program's stdin/stdout/stderr and exit status pass through."})
 final class RunCommand implements Callable<Integer> {
+    @ParentCommand
+    TraceDbCommand root;
+
     @Option(names = "--cache", paramLabel = "FILE", required = true, description = "The trace cache (tracedb compile writes it).")
     Path cache;
 
-    @Option(names = "--stats", description = "Print each entered trace's entry count on stderr when the program exits (not on the ptrace path).")
+    @Option(names = "--stats", description = {"Count each trace's entries through its head; at exit print them on stderr and keep them in the database",
+                "as trace stats (tracedb runs lists them; tracedb export --table traces joins them with the forecast). Not on the ptrace path."})
     boolean stats;
+
+    @Option(names = "--stats-stderr", description = "Count and print like --stats, but keep nothing in the database.")
+    boolean statsStderr;
 
     @Option(names = "--verbose", description = "Say on stderr which modules got traces.")
     boolean verbose;
@@ -51,7 +59,9 @@ final class RunCommand implements Callable<Integer> {
         if (ptrace || program.map(ProgramFile::isStaticElf).orElse(false)) {
             return viaPtrace();
         }
-        List<String> runner = NativeLoader.locate().command(cache, stats, verbose, command);
+        NativeLoader loader = NativeLoader.locate();
+        List<String> runner = stats ? loader.command(cache, true, root.databaseDirectory(), verbose, command)
+                : loader.command(cache, statsStderr, verbose, command);
         Process process = new ProcessBuilder(runner).inheritIO().start();
         return process.waitFor();
     }
@@ -59,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
     private int viaPtrace() {
         PrintStream err = System.err;
         var traceCache = TraceCacheFile.read(cache);
-        if (stats) err.println("tracedb: --stats is not supported on the ptrace path (static programs); running without");
+        if (stats || statsStderr) err.println("tracedb: --stats is not supported on the ptrace path (static programs); running without");
         try {
             return new PtraceLoader(err, verbose).run(traceCache, command);
         } catch (LaunchException e) {

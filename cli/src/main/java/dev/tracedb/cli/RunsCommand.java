@@ -1,5 +1,7 @@
 package dev.tracedb.cli;
 
+import dev.tracedb.loader.stats.TraceStats;
+import dev.tracedb.loader.stats.TraceStatsDirectory;
 import dev.tracedb.store.RunSummary;
 import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
@@ -10,9 +12,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code tracedb runs}: the runs in the database, oldest first, from the catalog alone. */
+/**
+ * {@code tracedb runs}: the runs in the database, oldest first, from the catalog alone; then the
+ * trace stats that {@code tracedb run --stats} kept in the same database, if any.
+ */
 @Command(name = "runs", mixinStandardHelpOptions = true,
-        description = "List the runs in the database, oldest first.")
+        description = {"List the runs in the database, oldest first,",
+            "then the trace stats of tracedb run --stats (sNNNN: measured entries per trace of a cache)."})
 final class RunsCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -26,8 +32,10 @@ final class RunsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             List<RunSummary> runs = db.runs();
+            List<TraceStats> stats = TraceStatsDirectory.of(db.directory()).all();
             if (runs.isEmpty()) {
                 out.println("no runs in " + db.directory());
+                printStats(out, stats);
                 return TraceDbCommand.EXIT_OK;
             }
             Table table = new Table("RUN", "NAME", "STATE", "EXIT", "STARTED", "DURATION", "PROGRAM").alignRight(5);
@@ -39,7 +47,22 @@ final class RunsCommand implements Callable<Integer> {
                         run.program());
             }
             table.print(out, "");
+            printStats(out, stats);
         }
         return TraceDbCommand.EXIT_OK;
+    }
+
+    private static void printStats(PrintWriter out, List<TraceStats> stats) {
+        if (stats.isEmpty()) return;
+        out.println();
+        out.println("trace stats (tracedb run --stats):");
+        Table table = new Table("STATS", "STARTED", "DURATION", "APPLIED", "ENTERED", "ENTRIES", "CACHE", "COMMAND")
+                .alignRight(2).alignRight(3).alignRight(4).alignRight(5);
+        for (TraceStats s : stats) {
+            table.row(s.id(), Formats.time(s.started()), Formats.duration(java.time.Duration.between(s.started(), s.ended())),
+                    Formats.count(s.appliedCount()) + "/" + Formats.count(s.traces().size()), Formats.count(s.enteredCount()),
+                    Formats.count(s.totalEntries()), s.cache(), String.join(" ", s.args()));
+        }
+        table.print(out, "");
     }
 }

@@ -240,11 +240,12 @@ class ExportCommandTest {
         Files.writeString(existing, "precious");
         CliRun table = tracedb(db, "export", "loops", "--table", "nosuch", "-o", existing.toString());
         assertEquals(2, table.status(), table::toString);
-        assertTrue(table.err().startsWith("tracedb: unknown table 'nosuch' (choose from modules, blocks, edges, exec, syscalls)\n"),
+        assertTrue(table.err().startsWith("tracedb: unknown table 'nosuch' (choose from modules, blocks, edges, exec, syscalls; or traces, with --cache)\n"),
                 table::toString);
         CliRun traces = tracedb(db, "export", "loops", "--table", "traces", "-o", existing.toString());
         assertEquals(2, traces.status(), traces::toString);
-        assertTrue(traces.err().contains("table 'traces' is not exported yet"), traces::toString);
+        assertTrue(traces.err().startsWith("tracedb: table traces comes from --cache FILE.tcache, not from a run (drop loops)\n"),
+                traces::toString);
         CliRun format = tracedb(db, "export", "loops", "--table", "exec", "--format", "parquet", "-o", existing.toString());
         assertEquals(2, format.status(), format::toString);
         CliRun noRun = tracedb(db, "export", "nosuch", "--table", "exec", "-o", existing.toString());

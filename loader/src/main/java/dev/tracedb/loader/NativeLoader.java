@@ -66,16 +66,34 @@ public final class NativeLoader {
     /**
      * The command line that runs {@code programAndArgs} with {@code cache} applied.
      *
-     * @param stats   count each trace's entries and print them on stderr at exit
+     * @param stats   count each trace's entries and print them on stderr at exit ({@code --stats-stderr}:
+     *                nothing is kept; {@link #command(Path, boolean, Path, boolean, List)} keeps them)
      * @param verbose say which modules got traces
      */
     public List<String> command(Path cache, boolean stats, boolean verbose, List<String> programAndArgs) {
+        return command(cache, stats ? "--stats-stderr" : null, null, verbose, programAndArgs);
+    }
+
+    /**
+     * The same, with {@code --stats} when {@code stats}: the counts are printed and kept as trace stats
+     * in {@code database} ({@code null}: the runner's default, {@code $TRACEDB_HOME} else
+     * {@code ./tracedb-data}).
+     */
+    public List<String> command(Path cache, boolean stats, Path database, boolean verbose, List<String> programAndArgs) {
+        return command(cache, stats ? "--stats" : null, stats ? database : null, verbose, programAndArgs);
+    }
+
+    private List<String> command(Path cache, String statsOption, Path database, boolean verbose, List<String> programAndArgs) {
         if (programAndArgs.isEmpty()) throw new IllegalArgumentException("no program to run");
         List<String> command = new ArrayList<>();
         command.add(runner().toString());
         command.add("--cache");
         command.add(cache.toString());
-        if (stats) command.add("--stats");
+        if (statsOption != null) command.add(statsOption);
+        if (database != null) {
+            command.add("--db");
+            command.add(database.toString());
+        }
         if (verbose) command.add("--verbose");
         command.add("--");
         command.addAll(programAndArgs);

@@ -79,17 +79,17 @@ public enum ExportTable {
 
     /**
      * The table named {@code name}; {@link IllegalArgumentException} naming the choices otherwise.
-     * {@code traces} is named specially: it needs trace caches, which export does not read yet.
+     * {@code traces} is named specially: its rows come from a trace cache, not from a run.
      */
     public static ExportTable parse(String name) {
         for (ExportTable t : values()) {
             if (t.label().equals(name.toLowerCase(Locale.ROOT))) return t;
         }
         if (name.equalsIgnoreCase("traces")) {
-            throw new IllegalArgumentException("table 'traces' is not exported yet: it needs the trace caches of "
-                    + "`tracedb compile` (choose from " + names() + ")");
+            throw new IllegalArgumentException("table 'traces' comes from a trace cache, not from a run: "
+                    + "tracedb export --table traces --cache FILE.tcache");
         }
-        throw new IllegalArgumentException("unknown table '" + name + "' (choose from " + names() + ")");
+        throw new IllegalArgumentException("unknown table '" + name + "' (choose from " + names() + "; or traces, with --cache)");
     }
 
     public static String names() {

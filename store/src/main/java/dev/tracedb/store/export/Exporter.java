@@ -38,6 +38,36 @@ public final class Exporter {
      */
     public ExportResult export(ExportTable table, ExportFormat format, Path target, ExecWindow window,
                                ExportProgress progress) {
+        return atomically(target, temporary -> write(table, format, temporary, window, progress));
+    }
+
+    /**
+     * Writes rows that do not come from a run — e.g. the traces of a trace cache — as {@code format}
+     * to {@code target}, with the same atomic replace as {@link #export}.
+     *
+     * @param metadata the Arrow schema's metadata ({@code tracedb.table}, …); CSV has none
+     * @throws ExportException if the file cannot be written
+     */
+    public static ExportResult exportRows(ColumnBatch rows, Map<String, String> metadata, ExportFormat format, Path target) {
+        return atomically(target, temporary -> {
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                 TableSink sink = switch (format) {
+                     case ARROW -> new ArrowTableSink(rows.columns(), channel, metadata);
+                     case CSV -> new CsvTableSink(rows.columns(), new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+                 }) {
+                sink.write(rows);
+                sink.finish();
+                return rows.rows();
+            }
+        });
+    }
+
+    /** Fills a temporary file; returns the rows written. */
+    private interface FileFiller {
+        long fill(Path temporary) throws IOException;
+    }
+
+    private static ExportResult atomically(Path target, FileFiller filler) {
         Path absolute = target.toAbsolutePath().normalize();
         Path directory = absolute.getParent();
         if (Files.isDirectory(absolute)) {
@@ -62,7 +92,7 @@ public final class Exporter {
         }
         boolean done = false;
         try {
-            long rows = write(table, format, temporary, window, progress);
+            long rows = filler.fill(temporary);
             Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             done = true;
             return new ExportResult(absolute, rows, Files.size(absolute));

@@ -1,0 +1,52 @@
+package dev.tracedb.loader.stats;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The counts of one {@code tracedb run --stats}: which cache, which program, and per trace of the
+ * cache whether its module was applied and how often its head was entered.
+ *
+ * @param id      the file's id in the database ({@code s0003})
+ * @param cache   the cache file, as the runner resolved it (absolute)
+ * @param cacheId {@link CacheId} of that cache when the program ran
+ * @param program the executable ({@code /proc/self/exe})
+ * @param args    the program's argv
+ * @param started when the shim started (before main)
+ * @param ended   when the program exited
+ * @param traces  one per trace of the cache, in the order the shim handled them
+ */
+public record TraceStats(String id, Path cache, int cacheId, String program, List<String> args, long pid,
+                         Instant started, Instant ended, List<Measured> traces) {
+    public TraceStats {
+        Objects.requireNonNull(id, "id");
+        args = List.copyOf(args);
+        traces = List.copyOf(traces);
+    }
+
+    /**
+     * One trace's measurement.
+     *
+     * @param traceId    the trace's id in the cache
+     * @param headOffset its head, from the module base
+     * @param module     the loaded module's path (the cache's path when it was not applied)
+     * @param applied    whether its module got its traces; if not, {@code entries} is 0 and means nothing
+     * @param entries    entries through the patched head
+     */
+    public record Measured(int traceId, long headOffset, String module, boolean applied, long entries) {
+    }
+
+    public long appliedCount() {
+        return traces.stream().filter(Measured::applied).count();
+    }
+
+    public long enteredCount() {
+        return traces.stream().filter(t -> t.applied() && t.entries() > 0).count();
+    }
+
+    public long totalEntries() {
+        return traces.stream().mapToLong(Measured::entries).sum();
+    }
+}
