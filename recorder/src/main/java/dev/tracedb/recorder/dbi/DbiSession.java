@@ -33,7 +33,7 @@ final class DbiSession implements AutoCloseable {
     /** What a recording did. */
     record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long syscalls,
                   long ringOverflows, long codeBytes, int views, long farLinks, long futexRequests, long reissues,
-                  long translateNanos, long nanos) {}
+                  long translateNanos, long drainNanos, long nanos) {}
 
     private final Tracee tracee;
     private final EventSink sink;
@@ -105,7 +105,8 @@ final class DbiSession implements AutoCloseable {
             }
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.count(ExitStub.Kind.SYSCALL),
-                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos, System.nanoTime() - t0);
+                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos,
+                    ring.drainNanos(), System.nanoTime() - t0);
         });
     }
 
