@@ -6,6 +6,8 @@ import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -25,6 +27,11 @@ import java.util.function.Function;
  * Block events are gathered on the caller's side into chunks of {@link #CHUNK_EVENTS}; any other
  * call first sends the events gathered since the last one (the writer thread reads that slice
  * while the caller goes on filling the rest of the chunk), and a full chunk is sent and replaced.
+ *
+ * <p>Commands travel in batches: handing one over wakes the writer thread (a futex call, tens of
+ * microseconds on a loaded machine), too much per block definition while a program warms up. A
+ * batch goes when a chunk is full, when {@link #MAX_BATCH} commands are waiting, at the first
+ * call after the oldest has waited {@link #MAX_DELAY_NANOS}, and before any question or the close.
  *
  * <p>Memory is bounded: at most {@link #CHUNKS} chunks exist; when the writer thread falls that
  * far behind, the caller waits for a free one (backpressure on the program, never a lost event).
@@ -47,6 +54,10 @@ public final class BackgroundRunWriter implements RunWriter {
     static final int CHUNK_EVENTS = 1 << 20;
     /** Chunks in existence, filling, queued or being written: 24 MiB at most. */
     static final int CHUNKS = 6;
+    /** Commands gathered before they are handed over as one batch. */
+    static final int MAX_BATCH = 4096;
+    /** How long a gathered command waits for more before the next call hands its batch over. */
+    static final long MAX_DELAY_NANOS = 100_000_000L;
 
     private interface Command {
         void apply(RunWriter log);
@@ -57,7 +68,10 @@ public final class BackgroundRunWriter implements RunWriter {
 
     private final RunWriter log;
     private final Progress progress;
-    private final BlockingQueue<Command> commands = new LinkedBlockingQueue<>();
+    private final BlockingQueue<List<Command>> batches = new LinkedBlockingQueue<>();
+    /** Commands not handed over yet, and when the first of them was gathered. */
+    private List<Command> gathered = new ArrayList<>();
+    private long gatheredSince;
     private final BlockingQueue<int[]> freeChunks = new ArrayBlockingQueue<>(CHUNKS);
     private final Thread thread;
     /** The writer thread's first failure; set once, read by the caller. */
@@ -86,31 +100,37 @@ public final class BackgroundRunWriter implements RunWriter {
 
     private void run() {
         while (true) {
-            Command command;
+            List<Command> batch;
             try {
-                command = commands.take();
+                batch = batches.take();
             } catch (InterruptedException e) {
                 // Nobody interrupts this thread but a dying JVM: stop, what is written is written.
                 return;
             }
-            if (command == STOP) {
-                return;
+            for (Command command : batch) {
+                if (command == STOP) {
+                    return;
+                }
+                execute(command);
             }
-            try {
-                if (failure == null) {
-                    command.apply(log);
-                } else if (command instanceof Sync sync) {
-                    sync.fail(failure);
-                }
-            } catch (Throwable t) {
-                failure = t;
-                if (command instanceof Sync sync) {
-                    sync.fail(t);
-                }
-            } finally {
-                if (command instanceof Exec exec && exec.release) {
-                    freeChunks.add(exec.ids);
-                }
+        }
+    }
+
+    private void execute(Command command) {
+        try {
+            if (failure == null) {
+                command.apply(log);
+            } else if (command instanceof Sync sync) {
+                sync.fail(failure);
+            }
+        } catch (Throwable t) {
+            failure = t;
+            if (command instanceof Sync sync) {
+                sync.fail(t);
+            }
+        } finally {
+            if (command instanceof Exec exec && exec.release) {
+                freeChunks.add(exec.ids);
             }
         }
     }
@@ -244,11 +264,12 @@ public final class BackgroundRunWriter implements RunWriter {
         closed = true;
         try {
             if (failure == null && filled > sent) {
-                commands.add(new Exec(chunk, sent, filled, true));
+                gathered.add(new Exec(chunk, sent, filled, true));
                 sent = filled;
             }
         } finally {
-            commands.add(STOP);
+            gathered.add(STOP);
+            handOver();
             boolean interrupted = false;
             while (thread.isAlive()) {
                 try {
@@ -268,14 +289,15 @@ public final class BackgroundRunWriter implements RunWriter {
     private void sendGathered() {
         checkUsable();
         if (filled > sent) {
-            commands.add(new Exec(chunk, sent, filled, false));
+            send(new Exec(chunk, sent, filled, false));
             sent = filled;
         }
     }
 
     /** Sends the rest of the full chunk and takes a free one (waiting for one if need be). */
     private void sendFullChunk() {
-        commands.add(new Exec(chunk, sent, filled, true));
+        gathered.add(new Exec(chunk, sent, filled, true));
+        handOver();
         sent = 0;
         filled = 0;
         try {
@@ -288,12 +310,27 @@ public final class BackgroundRunWriter implements RunWriter {
 
     private void send(Command command) {
         checkUsable();
-        commands.add(command);
+        if (gathered.isEmpty()) {
+            gatheredSince = System.nanoTime();
+        }
+        gathered.add(command);
+        if (gathered.size() >= MAX_BATCH || System.nanoTime() - gatheredSince > MAX_DELAY_NANOS) {
+            handOver();
+        }
+    }
+
+    /** Hands the gathered commands to the writer thread, in one queue operation. */
+    private void handOver() {
+        if (!gathered.isEmpty()) {
+            batches.add(gathered);
+            gathered = new ArrayList<>();
+        }
     }
 
     private Object ask(Function<RunWriter, Object> question) {
         Sync sync = new Sync(question);
         send(sync);
+        handOver();
         try {
             return sync.answer.get();
         } catch (InterruptedException e) {
