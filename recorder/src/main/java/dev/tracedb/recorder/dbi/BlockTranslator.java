@@ -37,8 +37,11 @@ import java.util.function.Function;
  * memory are refused with {@link UnsupportedProgramException}. Not thread-safe.
  */
 final class BlockTranslator {
-    /** The translated block and the stubs through which it asks Java for more. */
-    record Translation(Fragment block, List<ExitStub> stubs) {}
+    /**
+     * The translated block, the stubs through which it asks Java for more, and where its prologue
+     * holds the block id (an imm32, {@code idField} bytes after the entry).
+     */
+    record Translation(Fragment block, List<ExitStub> stubs, int idField) {}
 
     private final CodeCache cache;
     private final IndirectBranchTable ibl;
@@ -62,7 +65,7 @@ final class BlockTranslator {
         }
         CacheAddress at = cache.next(view);
         Emitter e = new Emitter(new CodeBuffer(at.value()), view);
-        emitPrologue(e, id);
+        int idField = emitPrologue(e, id);
         List<Instruction> insns = bb.instructions();
         Instruction last = insns.get(insns.size() - 1);
         boolean complete = bb.end() == BasicBlock.End.CONTROL_TRANSFER;
@@ -88,19 +91,23 @@ final class BlockTranslator {
             System.arraycopy(b, 0, original, pos, b.length);
             pos += b.length;
         }
-        return new Translation(new Fragment(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs);
+        return new Translation(new Fragment(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs,
+                idField);
     }
 
-    private void emitPrologue(Emitter e, int id) {
+    /** Emits the prologue; returns the offset of its id field from the block's entry. */
+    private int emitPrologue(Emitter e, int id) {
         Assembler a = e.a;
         a.mov(Mem.rip(e.slot(RegionLayout.SPILL_PROLOGUE)), Gpr.RAX);
         a.mov(Gpr.RAX, Mem.rip(e.slot(RegionLayout.RING_CURSOR)));
         e.buffer.emit8(0xc7); // mov dword [rax], id
         e.buffer.emit8(0x00);
+        int idField = e.buffer.position();
         e.buffer.emit32(id);
         a.lea(Gpr.RAX, Mem.of(Gpr.RAX, 4));
         a.mov(Mem.rip(e.slot(RegionLayout.RING_CURSOR)), Gpr.RAX);
         a.mov(Gpr.RAX, Mem.rip(e.slot(RegionLayout.SPILL_PROLOGUE)));
+        return idField;
     }
 
     private static void requireSupported(Instruction insn) {

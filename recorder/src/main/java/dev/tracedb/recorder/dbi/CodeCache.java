@@ -68,6 +68,11 @@ final class CodeCache {
         return displacement == (int) displacement;
     }
 
+    /** Writes the 4-byte immediate at {@code at} (a block prologue's id). */
+    void patchInt32(CacheAddress at, int value) {
+        bytes.putInt(region.offsetOf(at), value);
+    }
+
     /** Writes the 8-byte slot at {@code slot} (an absolute jump's target). */
     void putSlot(CacheAddress slot, CacheAddress value) {
         bytes.putLong(region.offsetOf(slot), value.value());

@@ -4,6 +4,10 @@ import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.recorder.Block;
 import dev.tracedb.recorder.BlockTable;
+import dev.tracedb.recorder.CodeModule;
+import dev.tracedb.recorder.Terminators;
+import dev.tracedb.machine.x86.decode.Instruction;
+import java.util.List;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
 import dev.tracedb.store.ExitStatus;
@@ -41,7 +45,19 @@ public final class DbiEngine implements Engine {
     @Override
     public ExitStatus record(Recording recording) {
         RunWriterSink sink = new RunWriterSink(recording.writer());
-        BlockSource source = address -> fromTable(recording.blocks().blockAt(address.value()));
+        BlockSource source = new BlockSource() {
+            @Override
+            public Source blockAt(AppAddress address) {
+                Block block = recording.blocks().blockAt(address.value());
+                return source(block.id(), block.module(), block.instructions(), block.terminator());
+            }
+
+            @Override
+            public Source peek(AppAddress address) {
+                return recording.blocks().peek(address.value()).map(d -> source(-1, d.module(), d.instructions(),
+                        Terminators.of(d.instructions().get(d.instructions().size() - 1), d.complete()))).orElse(null);
+            }
+        };
         try (DbiSession session = new DbiSession(recording.tracee(), layout, source, sink)) {
             DbiSession.Result result = session.run();
             if (Boolean.getBoolean("tracedb.dbi.stats")) {
@@ -59,10 +75,11 @@ public final class DbiEngine implements Engine {
         }
     }
 
-    private static BlockSource.Source fromTable(Block block) {
-        BasicBlock.End end = block.terminator() == Terminator.FALL_THROUGH
+    private static BlockSource.Source source(int id, CodeModule module, List<Instruction> instructions,
+                                             Terminator terminator) {
+        BasicBlock.End end = terminator == Terminator.FALL_THROUGH
                 ? BasicBlock.End.INSTRUCTION_LIMIT : BasicBlock.End.CONTROL_TRANSFER;
-        return new BlockSource.Source(block.id(), new BasicBlock(block.address(), block.instructions(), end),
-                new ViewPlacement.Extent(block.module().base(), block.module().base() + block.module().size()));
+        return new BlockSource.Source(id, new BasicBlock(instructions.get(0).address(), instructions, end),
+                new ViewPlacement.Extent(module.base(), module.base() + module.size()));
     }
 }

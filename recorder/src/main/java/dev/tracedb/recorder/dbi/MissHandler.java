@@ -5,7 +5,9 @@ import dev.tracedb.machine.linux.Registers;
 import dev.tracedb.machine.linux.RemoteAddress;
 import dev.tracedb.machine.linux.Tracee;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,6 +44,8 @@ final class MissHandler {
     private final long[] counts = new long[ExitStub.Kind.values().length];
     /** By the trap's offset in the region: a stub traps at the same offset in whichever view runs it. */
     private final Map<Integer, ExitStub> stubsByTrap = new HashMap<>();
+    /** Direct exits not linked yet, by their target: one translation links them all. */
+    private final Map<Long, List<ExitStub>> waiting = new HashMap<>();
     private final Tracee tracee;
     private final SharedRegion region;
     private final ByteBuffer control;
@@ -72,6 +76,15 @@ final class MissHandler {
 
     void register(ExitStub stub) {
         stubsByTrap.put(region.offsetOf(stub.trap()), stub);
+        if (stub.kind() == ExitStub.Kind.DIRECT) {
+            waiting.computeIfAbsent(stub.target().value(), t -> new ArrayList<>()).add(stub);
+        }
+    }
+
+    /** The direct exits still aimed at their stubs for {@code target}, forgotten here: the caller links them. */
+    List<ExitStub> takeWaiting(AppAddress target) {
+        List<ExitStub> stubs = waiting.remove(target.value());
+        return stubs == null ? List.of() : stubs;
     }
 
     /** The stub whose int3 stopped the tracee with this rip, or null if the trap is not ours. */

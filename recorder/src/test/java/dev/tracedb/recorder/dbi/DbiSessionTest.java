@@ -75,11 +75,17 @@ class DbiSessionTest extends NoStrayProcesses {
     }
 
     Recording record(String program, RegionLayout layout, MissHandshake handshake, String... args) throws IOException {
+        return record(program, layout, handshake, DbiSession.PREFETCH_BLOCKS, args);
+    }
+
+    Recording record(String program, RegionLayout layout, MissHandshake handshake, int prefetch, String... args)
+            throws IOException {
         Path out = tmp.resolve(fileName(program) + "-dbi.out");
         CollectingSink sink = new CollectingSink();
         try (Tracee t = Tracee.launch(tracer, options(environment, program, out, args));
              DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
              DbiSession engine = new DbiSession(t, layout, handshake, source, sink)) {
+            engine.prefetch(prefetch);
             DbiSession.Result result = engine.run();
             checkPrologues(engine, sink);
             return new Recording(result, sink, Files.readString(out));
@@ -142,6 +148,37 @@ class DbiSessionTest extends NoStrayProcesses {
         assertEquals(rec.sink().eventCount(), rec.result().events());
         System.out.printf("dbi-simple-static 20: %d instructions, %s, plain %.1f ms%n", dbi.length, rec.result(),
                 plain.nanos() / 1e6);
+    }
+
+    /**
+     * Blocks translated ahead of their first run (prefetching) leave the same stream, with the
+     * same block ids defined in the same order, as translating each block at its first miss;
+     * and they save most misses.
+     */
+    @Test
+    void prefetchingKeepsStreamAndIdsAndSavesMisses() throws IOException {
+        for (List<String> argv : List.of(List.of("dbi-simple-static", "300"), List.of("dbi-simple", "20"))) {
+            String program = argv.get(0);
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Recording lazy = record(program, RegionLayout.DEFAULT, MissHandshake.PTRACE, 0, args);
+            Recording ahead = record(program, RegionLayout.DEFAULT, MissHandshake.PTRACE, 32, args);
+            assertEquals(lazy.stdout(), ahead.stdout(), program);
+            assertEquals(lazy.result().end(), ahead.result().end(), program);
+            assertTrue(Arrays.equals(lazy.sink().instructionStream(), ahead.sink().instructionStream()), program);
+            assertEquals(lazy.sink().blocks.stream().map(Fragment::start).toList(),
+                    ahead.sink().blocks.stream().map(Fragment::start).toList(), program + ": ids in first-run order");
+            DbiSession.Result l = lazy.result();
+            DbiSession.Result a = ahead.result();
+            assertEquals(0, l.prefetched());
+            assertTrue(a.prefetchedRan() > 0 && a.prefetchedRan() <= a.prefetched(), a.toString());
+            assertEquals(lazy.sink().blocks.size(), l.blocks());
+            assertEquals(lazy.sink().blocks.size() + a.prefetched() - a.prefetchedRan(), a.blocks(), a.toString());
+            long lazyMisses = l.directMisses() + l.indirectMisses();
+            long aheadMisses = a.directMisses() + a.indirectMisses();
+            assertTrue(aheadMisses * 2 < lazyMisses, program + ": " + aheadMisses + " misses ahead, " + lazyMisses + " lazily");
+            System.out.printf("%s: %d misses lazily, %d with prefetching (%d of %d prefetched blocks ran)%n", program,
+                    lazyMisses, aheadMisses, a.prefetchedRan(), a.prefetched());
+        }
     }
 
     @Test
