@@ -39,9 +39,15 @@ import java.util.function.Function;
 final class BlockTranslator {
     /**
      * The translated block, the stubs through which it asks Java for more, and where its prologue
-     * holds the block id (an imm32, {@code idField} bytes after the entry).
+     * holds the block id (an imm32, {@code idField} bytes after the entry). A block translated
+     * under a provisional (negative) id also marks {@link RegionLayout#PREFETCHED_RAN} with a
+     * 7-byte store at its entry, {@code flagStore} = 0 (-1 for other blocks), replaced by a NOP
+     * when the block gets its log id.
      */
-    record Translation(Fragment block, List<ExitStub> stubs, int idField) {}
+    record Translation(Fragment block, List<ExitStub> stubs, int idField, int flagStore) {}
+
+    /** Bytes of the store that marks a provisional block's run ({@code mov byte [rip+d], 1}); a NOP of this length replaces it. */
+    static final int FLAG_STORE_BYTES = 7;
 
     private final CodeCache cache;
     private final IndirectBranchTable ibl;
@@ -65,6 +71,15 @@ final class BlockTranslator {
         }
         CacheAddress at = cache.next(view);
         Emitter e = new Emitter(new CodeBuffer(at.value()), view);
+        int flagStore = -1;
+        if (id < 0) {
+            // Before the append: a stop between the two (an asynchronous signal) must find the mark.
+            flagStore = e.buffer.position();
+            e.buffer.emit8(0xc6); // mov byte [rip+d], 1: no flags written
+            e.buffer.emit8(0x05);
+            e.buffer.emit32((int) (e.slot(RegionLayout.PREFETCHED_RAN) - (e.buffer.address() + 5)));
+            e.buffer.emit8(1);
+        }
         int idField = emitPrologue(e, id);
         List<Instruction> insns = bb.instructions();
         Instruction last = insns.get(insns.size() - 1);
@@ -92,7 +107,7 @@ final class BlockTranslator {
             pos += b.length;
         }
         return new Translation(new Fragment(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs,
-                idField);
+                idField, flagStore);
     }
 
     /** Emits the prologue; returns the offset of its id field from the block's entry. */

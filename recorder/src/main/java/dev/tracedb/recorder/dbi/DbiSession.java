@@ -87,7 +87,7 @@ final class DbiSession implements AutoCloseable {
                 layout);
         this.views = new ViewPlacement(tracee, region);
         this.cache = new CodeCache(region);
-        this.prefetched = new PrefetchedBlocks(sink, source, cache);
+        this.prefetched = new PrefetchedBlocks(sink, source, cache, region);
         this.sink = prefetched;
         this.ring = new Ring(region);
         this.ibl = new IndirectBranchTable(region);
@@ -316,7 +316,7 @@ final class DbiSession implements AutoCloseable {
                 // Translated only if it runs: then the refusal stops the recording, at its place.
                 continue;
             }
-            prefetched.add(t.block(), t.block().entry().plus(t.idField()));
+            prefetched.add(t.block(), t.block().entry().plus(t.idField()), t.block().entry().plus(t.flagStore()));
             blocks.put(next.value(), t.block());
             t.stubs().forEach(misses::register);
             translated(next, t.block().entry());

@@ -66,6 +66,7 @@ final class Ring {
         }
         drained += events;
         bytes.putLong(RegionLayout.RING_CURSOR, start);
+        sink.drained();
         drainNanos += System.nanoTime() - t0;
     }
 
