@@ -8,11 +8,11 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
 import dev.tracedb.store.BlockDefined;
 import dev.tracedb.store.RunWriter;
-
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Block ids for entry addresses: decodes a block from the tracee's memory the first time execution
@@ -83,20 +83,20 @@ public final class BlockTable implements AutoCloseable {
      * far (finding a new one would log it) or cannot be decoded: code that may never run must not
      * stop the recording.
      */
-    public java.util.Optional<Decoded> peek(long address) {
+    public Optional<Decoded> peek(long address) {
         if (byAddress.containsKey(address) || modules.knownModuleAt(address) == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Decoded decoded = peeked.get(address);
         if (decoded == null) {
             try {
                 decoded = decode(address);
             } catch (RecordingStoppedException | RemoteMemory.RemoteMemoryException | UndecodableInstructionException e) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             peeked.put(address, decoded);
         }
-        return java.util.Optional.of(decoded);
+        return Optional.of(decoded);
     }
 
     /**

@@ -2,16 +2,16 @@ package dev.tracedb.recorder.dbi;
 
 import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.x86.decode.BasicBlock;
+import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.recorder.Block;
 import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.CodeModule;
-import dev.tracedb.recorder.Terminators;
-import dev.tracedb.machine.x86.decode.Instruction;
-import java.util.List;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
+import dev.tracedb.recorder.Terminators;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.Terminator;
+import java.util.List;
 
 /**
  * The {@code --engine dbi} recorder: runs the program from a code cache in shared memory (see

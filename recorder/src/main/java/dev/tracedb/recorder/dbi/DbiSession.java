@@ -3,8 +3,8 @@ package dev.tracedb.recorder.dbi;
 import dev.tracedb.machine.linux.PtraceEvent;
 import dev.tracedb.machine.linux.Register;
 import dev.tracedb.machine.linux.Registers;
-import dev.tracedb.machine.linux.Resume;
 import dev.tracedb.machine.linux.RemoteAddress;
+import dev.tracedb.machine.linux.Resume;
 import dev.tracedb.machine.linux.Signal;
 import dev.tracedb.machine.linux.SignalInfo;
 import dev.tracedb.machine.linux.StopEvent;
@@ -16,8 +16,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Records one single-threaded process by running it from the code cache: maps the shared region,
@@ -52,7 +56,7 @@ final class DbiSession implements AutoCloseable {
     private final EventSink sink;
     private final PrefetchedBlocks prefetched;
     /** Return addresses of translated calls: entered in the lookup table as soon as they are translated. */
-    private final java.util.Set<Long> returnSites = new java.util.HashSet<>();
+    private final Set<Long> returnSites = new HashSet<>();
     private final SharedRegion region;
     private final ViewPlacement views;
     private final CodeCache cache;
@@ -296,7 +300,7 @@ final class DbiSession implements AutoCloseable {
      * tracee is stopped: exits waiting for these blocks are linked, live code patched.
      */
     private void prefetchFrom(BasicBlock from) {
-        java.util.ArrayDeque<AppAddress> work = new java.util.ArrayDeque<>();
+        ArrayDeque<AppAddress> work = new ArrayDeque<>();
         successors(from, work);
         int budget = prefetchBlocks;
         while (budget > 0 && !work.isEmpty()) {
@@ -336,7 +340,7 @@ final class DbiSession implements AutoCloseable {
     }
 
     /** Adds where {@code block} may go next by a direct path; notes the return site of a call. */
-    private void successors(BasicBlock block, java.util.Collection<AppAddress> out) {
+    private void successors(BasicBlock block, Collection<AppAddress> out) {
         if (block.end() != BasicBlock.End.CONTROL_TRANSFER) {
             out.add(AppAddress.of(block.endAddress()));
             return;

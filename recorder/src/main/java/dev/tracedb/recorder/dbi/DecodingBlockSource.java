@@ -6,7 +6,11 @@ import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Decoder;
 import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Decodes blocks straight from the tracee's memory and numbers them 0, 1, 2, ... in the order they
@@ -20,8 +24,8 @@ final class DecodingBlockSource implements BlockSource, AutoCloseable {
     private final List<ViewPlacement.Extent> modules = new ArrayList<>();
     private final Decoder decoder = Decoder.open();
     private int nextId;
-    private final java.util.Map<Long, Source> peeked = new java.util.HashMap<>();
-    private final java.util.Set<Long> defined = new java.util.HashSet<>();
+    private final Map<Long, Source> peeked = new HashMap<>();
+    private final Set<Long> defined = new HashSet<>();
 
     DecodingBlockSource(int pid, RemoteMemory memory) {
         this.pid = pid;

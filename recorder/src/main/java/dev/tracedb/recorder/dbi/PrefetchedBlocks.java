@@ -1,5 +1,6 @@
 package dev.tracedb.recorder.dbi;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +34,7 @@ final class PrefetchedBlocks implements EventSink {
     private final List<Fragment> fragments = new ArrayList<>();
     private final List<CacheAddress> idFields = new ArrayList<>();
     private final List<CacheAddress> flagStores = new ArrayList<>();
-    private final java.nio.ByteBuffer control;
+    private final ByteBuffer control;
     private int[] logIds = new int[256];
     private int defined;
 
