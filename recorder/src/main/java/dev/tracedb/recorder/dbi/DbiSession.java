@@ -38,7 +38,8 @@ import java.util.Set;
  */
 final class DbiSession implements AutoCloseable {
     /** What a recording did. */
-    record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long syscalls,
+    record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long indirectTargets,
+                  long syscalls,
                   long ringOverflows, long codeBytes, int views, long farLinks, long futexRequests, long reissues,
                   long translateNanos, long drainNanos, long prefetched, long prefetchedRan, long nanos) {}
 
@@ -130,7 +131,7 @@ final class DbiSession implements AutoCloseable {
                 }
             }
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
-                    misses.count(ExitStub.Kind.INDIRECT_MISS), misses.count(ExitStub.Kind.SYSCALL),
+                    misses.count(ExitStub.Kind.INDIRECT_MISS), misses.indirectTargets(), misses.count(ExitStub.Kind.SYSCALL),
                     ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos,
                     ring.drainNanos(), prefetched.translated(), prefetched.ran(), System.nanoTime() - t0);
         });

@@ -57,7 +57,9 @@
  *     finds those in each drained chunk, defines the block then (so log ids and definitions
  *     follow the order of first execution, exactly as the step engine's) and patches the
  *     prologue to the log id. Measured: dbi-simple-static 1,341 misses become 171, the Python
- *     workload's 45,500 become 6,800; about half of the blocks translated ahead run.</li>
+ *     workload's 45,500 become 6,800 (6,100 with the lookup hash over bits 0-31, see
+ *     {@link dev.tracedb.recorder.dbi.IndirectBranchTable}); about half of the blocks translated
+ *     ahead run.</li>
  * <li><b>Misses.</b> Default ({@code MissHandshake.PTRACE}): exit stubs are {@code int3}: a
  *     ptrace stop, GETREGS, translate, link (re-point the branch's rel32 at the target),
  *     SETREGS, continue. Opt-in ({@code MissHandshake.FUTEX}, off until it proves faster): the

@@ -181,6 +181,24 @@ class DbiSessionTest extends NoStrayProcesses {
         }
     }
 
+    /**
+     * The lookup routine and Java hash targets alike: after its first miss a target hits, so a
+     * loop of thousands of calls, returns and indirect calls misses about once per distinct target
+     * (evictions by colliding targets aside); a disagreement would miss on every execution.
+     */
+    @Test
+    void indirectBranchesMissOncePerTarget() throws IOException {
+        for (List<String> argv : List.of(List.of("dbi-simple-static", "3000"), List.of("dbi-simple", "3000"))) {
+            Recording rec = record(argv.get(0), RegionLayout.DEFAULT, argv.get(1));
+            DbiSession.Result r = rec.result();
+            assertEquals(new StopEvent.Exited(0), r.end());
+            assertTrue(r.indirectTargets() > 50 && r.indirectMisses() <= r.indirectTargets() + 5, r.toString());
+            assertTrue(r.events() > 100 * r.indirectMisses(), r.toString());
+            System.out.printf("%s: %d indirect misses for %d targets, %d events%n", argv, r.indirectMisses(),
+                    r.indirectTargets(), r.events());
+        }
+    }
+
     @Test
     void aTinyRingOverflowsIntoTheGuardPageWithoutLosingEvents() throws IOException {
         RegionLayout tiny = new RegionLayout(RegionLayout.PAGE, 4 << 20);
