@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  * <p>The program's stdin, stdout and stderr are the command's own, untouched; the command exits
  * with the program's status (128+N if signal N killed it), so it can stand in for the program in a
  * script. What tracedb itself says goes to stderr: a progress line while recording, only when
- * there is a terminal, and one summary line at the end. A program that cannot be started exits 127
+ * stderr is a terminal, and one summary line at the end. A program that cannot be started exits 127
  * (not found) or 126 (found but not executable), as {@code env}, {@code nice} and {@code timeout} do.
  */
 @Command(name = "record", mixinStandardHelpOptions = true, sortOptions = false,
@@ -87,7 +87,7 @@ final class RecordCommand implements Callable<Integer> {
         Path directory = root.databaseDirectory();
         try (TraceDatabase db = TraceDatabase.open(directory)) {
             Progress progress = new Progress();
-            Thread display = !quiet && System.console() != null ? startProgressLine(progress, err) : null;
+            Thread display = !quiet && Terminals.stderrIsTerminal() ? startProgressLine(progress, err) : null;
             RecordOutcome outcome;
             try {
                 outcome = new Recorder(db).record(options, progress);
@@ -148,6 +148,17 @@ final class RecordCommand implements Callable<Integer> {
                 o.status(), Formats.duration(o.elapsed()), Formats.count((long) (o.instructions() / seconds)));
     }
 
+    /**
+     * What the progress line says after {@code seconds}: instructions and block events so far, the
+     * megabytes of block ids they make (4 bytes an event, before compression) and the rate.
+     */
+    static String progressLine(Progress progress, double seconds) {
+        long events = progress.blockEvents();
+        return String.format(Locale.ROOT, "recording: %s instructions, %s block events (%s MB of block ids), %s instructions/s",
+                Formats.count(progress.instructions()), Formats.count(events), Formats.count(events * 4 / 1_000_000),
+                Formats.count((long) (progress.instructions() / Math.max(seconds, 1e-3))));
+    }
+
     /** A daemon thread that rewrites one line on the terminal until interrupted. */
     private static Thread startProgressLine(Progress progress, PrintWriter err) {
         long start = System.nanoTime();
@@ -160,9 +171,7 @@ final class RecordCommand implements Callable<Integer> {
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 synchronized (err) {
-                    err.print(String.format(Locale.ROOT, "\rrecording: %s instructions, %s block events, %s instructions/s ",
-                            Formats.count(progress.instructions()), Formats.count(progress.blockEvents()),
-                            Formats.count((long) (progress.instructions() / seconds))));
+                    err.print("\r" + progressLine(progress, seconds) + "\033[K");
                     err.flush();
                 }
             }

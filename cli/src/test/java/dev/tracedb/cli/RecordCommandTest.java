@@ -132,6 +132,20 @@ class RecordCommandTest {
         assertTrue(verify.out().contains("the run is incomplete"), verify::toString);
     }
 
+    /** The DBI engine writes its log on a thread of its own: a refusal still leaves a readable, verifiable run. */
+    @Test
+    void dbiRefusalLeavesAnIncompleteRunWithEverythingBeforeIt() {
+        CliRun run = tracedb(db, "record", "--engine", "dbi", "--env", Programs.TUNABLES, "--", Programs.path("forks-static"));
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("fork") || run.err().contains("clone"), run::toString);
+        assertTrue(run.err().contains("(run r0001 left incomplete, program killed)"), run::toString);
+        CliRun verify = tracedb(db, "verify", "r0001");
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().contains("the run is incomplete"), verify::toString);
+        CliRun info = tracedb(db, "info", "r0001");
+        assertTrue(info.out().matches("(?s).*block events\\s+[1-9][\\d,]* in .*"), "the events before the refusal: " + info);
+    }
+
     @Test
     void verifyFindsAnIllegalTransition() {
         RunId id = brokenRun(db);

@@ -51,6 +51,27 @@ class ShadedJarIT {
         assertEquals(2, bad.status, bad::toString);
     }
 
+    /**
+     * On a terminal (a pseudo-terminal from {@code script}) record rewrites a progress line on
+     * stderr while the program runs, and erases it before the summary; the program's own output
+     * is untouched. The in-process tests cover the other case: stderr not a terminal, no line.
+     */
+    @Test
+    void recordShowsAProgressLineOnlyOnATerminal() throws Exception {
+        String record = String.join(" ", "java", "-jar", jar(), "--db", db.toString(), "record", "--engine", "dbi",
+                "--", "lua5.4", "-e", "'local s=0 for i=1,4e7 do s=s+i end print(s)'");
+        Result onTty = run(List.of("script", "-qefc", record, "/dev/null"));
+        assertEquals(0, onTty.status, onTty::toString);
+        assertTrue(onTty.out.contains("800000020000000"), onTty::toString);
+        assertTrue(onTty.out.matches("(?s).*\\rrecording: [\\d,]+ instructions, [\\d,]+ block events \\([\\d,]+ MB of block ids\\),"
+                + " [\\d,]+ instructions/s.*"), onTty::toString);
+        assertTrue(onTty.out.matches("(?s).*\\r\u001b\\[Ktracedb: recorded r0001: .*"), "erased before the summary: " + onTty);
+
+        Result quiet = run(List.of("script", "-qefc", record.replace(" record ", " record --quiet "), "/dev/null"));
+        assertEquals(0, quiet.status, quiet::toString);
+        assertTrue(!quiet.out.contains("recording:") && !quiet.out.contains("tracedb: recorded"), quiet::toString);
+    }
+
     private static String jar() {
         return System.getProperty("tracedb.jar");
     }

@@ -8,11 +8,11 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
 import dev.tracedb.store.BlockDefined;
 import dev.tracedb.store.RunWriter;
-
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Block ids for entry addresses: decodes a block from the tracee's memory the first time execution
@@ -23,6 +23,10 @@ import java.util.Map;
  * overlapping block, as DynamoRIO does. Blocks longer than {@link #MAX_INSTRUCTIONS} are cut there
  * and fall through to the next. If an instruction after the entry cannot be decoded, the block
  * ends before it (falling through): the recording stops only if execution actually reaches it.
+ *
+ * <p>An engine that translates ahead of execution may {@link #peek} at a block: decoded, not
+ * defined, nothing logged; {@link #blockAt} defines it, from the same decoding, when it first runs.
+ * So ids and definitions follow the order of first execution whatever was peeked at.
  *
  * <p>A prefix ({@link #prefix}) is the first {@code k} instructions of a block, a block of its own
  * with a {@code FALL_THROUGH} terminator: what the log holds when a signal interrupts a block.
@@ -39,6 +43,8 @@ public final class BlockTable implements AutoCloseable {
     private final RunWriter writer;
     private final Decoder decoder = Decoder.open();
     private final Map<Long, Block> byAddress = new HashMap<>();
+    /** Blocks decoded by {@link #peek} and not defined yet. */
+    private final Map<Long, Decoded> peeked = new HashMap<>();
     /** Prefixes by entry address, then by instruction count. */
     private final Map<Long, Map<Integer, Block>> prefixes = new HashMap<>();
     private int nextId;
@@ -58,10 +64,39 @@ public final class BlockTable implements AutoCloseable {
     public Block blockAt(long address) {
         Block block = byAddress.get(address);
         if (block == null) {
-            block = decode(address);
+            Decoded decoded = peeked.remove(address);
+            if (decoded == null) {
+                decoded = decode(address);
+            }
+            block = define(decoded.module(), decoded.instructions(), decoded.complete());
             byAddress.put(address, block);
         }
         return block;
+    }
+
+    /** A block decoded and not defined yet: what {@link #peek} returns. */
+    public record Decoded(CodeModule module, List<Instruction> instructions, boolean complete) {}
+
+    /**
+     * The block that would be entered at {@code address}, decoded without defining it (no id,
+     * nothing in the log), or empty if it is defined already, lies outside the modules known so
+     * far (finding a new one would log it) or cannot be decoded: code that may never run must not
+     * stop the recording.
+     */
+    public Optional<Decoded> peek(long address) {
+        if (byAddress.containsKey(address) || modules.knownModuleAt(address) == null) {
+            return Optional.empty();
+        }
+        Decoded decoded = peeked.get(address);
+        if (decoded == null) {
+            try {
+                decoded = decode(address);
+            } catch (RecordingStoppedException | RemoteMemory.RemoteMemoryException | UndecodableInstructionException e) {
+                return Optional.empty();
+            }
+            peeked.put(address, decoded);
+        }
+        return Optional.of(decoded);
     }
 
     /**
@@ -88,11 +123,12 @@ public final class BlockTable implements AutoCloseable {
     public void forget(long start, long length) {
         long end = start + length;
         byAddress.keySet().removeIf(a -> Long.compareUnsigned(a, start) >= 0 && Long.compareUnsigned(a, end) < 0);
+        peeked.keySet().removeIf(a -> Long.compareUnsigned(a, start) >= 0 && Long.compareUnsigned(a, end) < 0);
         prefixes.keySet().removeIf(a -> Long.compareUnsigned(a, start) >= 0 && Long.compareUnsigned(a, end) < 0);
         modules.forget(start, length);
     }
 
-    private Block decode(long address) {
+    private Decoded decode(long address) {
         CodeModule module = modules.moduleAt(address);
         long available = modules.mappingEnd(address) - address;
         int length = (int) Math.min(FIRST_READ, available);
@@ -111,7 +147,7 @@ public final class BlockTable implements AutoCloseable {
                 byte[] cut = new byte[(int) (e.address() - address)];
                 System.arraycopy(code, 0, cut, 0, cut.length);
                 basic = decoder.decodeBlock(cut, address, address, MAX_INSTRUCTIONS);
-                return define(module, basic.instructions(), false);
+                return new Decoded(module, basic.instructions(), false);
             }
             boolean more = length < available;
             if (basic.end() == BasicBlock.End.END_OF_CODE && more) {
@@ -123,7 +159,7 @@ public final class BlockTable implements AutoCloseable {
                         "execution reached %s+0x%x, where the mapping ends inside an instruction",
                         module.fileName(), module.offsetOf(address)));
             }
-            return define(module, basic.instructions(), basic.end() == BasicBlock.End.CONTROL_TRANSFER);
+            return new Decoded(module, basic.instructions(), basic.end() == BasicBlock.End.CONTROL_TRANSFER);
         }
     }
 

@@ -29,12 +29,22 @@ import dev.tracedb.store.ExitStatus;
  * An engine never lets the program run on unrecorded.
  *
  * <p>Threading: {@link #record} is called once, on the tracee's tracer thread, so ptrace calls
- * run inline. The run's writer must be used from that thread only: the store's Chronicle appender
- * is confined to the thread that created it (the store does not support handing a writer to a
- * drainer thread yet). The module tracker and block table are not thread-safe either. An engine
- * may start its own threads but must join them before {@code record} returns or throws.
+ * run inline. The run's writer, the module tracker and the block table are used from that thread
+ * only. An engine that {@linkplain #writesLogInBackground writes its log in the background} gets
+ * a {@link BackgroundRunWriter}, which applies the same calls, in the same order, on a thread of
+ * its own and publishes {@link Recording#progress()} from there. An engine may start its own
+ * threads but must join them before {@code record} returns or throws.
  */
 public interface Engine {
+
+    /**
+     * Whether the recorder should give this engine a {@link BackgroundRunWriter} (the log is
+     * compressed and appended beside the program, and progress is published by that writer)
+     * rather than the run's writer itself (the engine then publishes progress).
+     */
+    default boolean writesLogInBackground() {
+        return false;
+    }
 
     /**
      * Records until the program has ended.

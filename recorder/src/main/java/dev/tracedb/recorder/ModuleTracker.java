@@ -81,6 +81,12 @@ public final class ModuleTracker {
         return range.module();
     }
 
+    /** The module holding {@code address} if it is one seen already, else null; never reads maps or logs. */
+    public CodeModule knownModuleAt(long address) {
+        Range range = lookup(address);
+        return range == null ? null : range.module();
+    }
+
     /** The executable range around {@code address}: {@code [start, end)} of its mapping. */
     public long mappingEnd(long address) {
         moduleAt(address);

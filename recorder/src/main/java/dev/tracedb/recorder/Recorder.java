@@ -57,7 +57,8 @@ public final class Recorder {
         try (Tracee tracee = Tracee.launch(tracer, options.launchOptions())) {
             RunStarted started = new RunStarted(options.argv(), workingDirectory(options), options.environment(),
                     MachineInfo.current(), start);
-            try (RunWriter writer = database.createRun(options.runName(), started)) {
+            try (RunWriter direct = database.createRun(options.runName(), started);
+                 RunWriter writer = engine.writesLogInBackground() ? new BackgroundRunWriter(direct, progress) : direct) {
                 ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
                 try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer)) {
                     Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);

@@ -14,5 +14,14 @@ interface BlockSource {
      */
     record Source(int id, BasicBlock block, ViewPlacement.Extent module) {}
 
+    /** The block at {@code address}, defined now (it is about to run, or has just run for the first time). */
     Source blockAt(AppAddress address);
+
+    /**
+     * The block at {@code address} decoded ahead of its first run, with id -1 and nothing defined
+     * or logged; {@link #blockAt} later defines it from the same decoding. Null when it cannot be
+     * decoded, is defined already, or lies in a module not seen yet: code that may never run must
+     * neither stop the recording nor change the log.
+     */
+    Source peek(AppAddress address);
 }

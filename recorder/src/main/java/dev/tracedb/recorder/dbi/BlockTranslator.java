@@ -37,8 +37,17 @@ import java.util.function.Function;
  * memory are refused with {@link UnsupportedProgramException}. Not thread-safe.
  */
 final class BlockTranslator {
-    /** The translated block and the stubs through which it asks Java for more. */
-    record Translation(Fragment block, List<ExitStub> stubs) {}
+    /**
+     * The translated block, the stubs through which it asks Java for more, and where its prologue
+     * holds the block id (an imm32, {@code idField} bytes after the entry). A block translated
+     * under a provisional (negative) id also marks {@link RegionLayout#PREFETCHED_RAN} with a
+     * 7-byte store at its entry, {@code flagStore} = 0 (-1 for other blocks), replaced by a NOP
+     * when the block gets its log id.
+     */
+    record Translation(Fragment block, List<ExitStub> stubs, int idField, int flagStore) {}
+
+    /** Bytes of the store that marks a provisional block's run ({@code mov byte [rip+d], 1}); a NOP of this length replaces it. */
+    static final int FLAG_STORE_BYTES = 7;
 
     private final CodeCache cache;
     private final IndirectBranchTable ibl;
@@ -62,7 +71,16 @@ final class BlockTranslator {
         }
         CacheAddress at = cache.next(view);
         Emitter e = new Emitter(new CodeBuffer(at.value()), view);
-        emitPrologue(e, id);
+        int flagStore = -1;
+        if (id < 0) {
+            // Before the append: a stop between the two (an asynchronous signal) must find the mark.
+            flagStore = e.buffer.position();
+            e.buffer.emit8(0xc6); // mov byte [rip+d], 1: no flags written
+            e.buffer.emit8(0x05);
+            e.buffer.emit32((int) (e.slot(RegionLayout.PREFETCHED_RAN) - (e.buffer.address() + 5)));
+            e.buffer.emit8(1);
+        }
+        int idField = emitPrologue(e, id);
         List<Instruction> insns = bb.instructions();
         Instruction last = insns.get(insns.size() - 1);
         boolean complete = bb.end() == BasicBlock.End.CONTROL_TRANSFER;
@@ -88,19 +106,23 @@ final class BlockTranslator {
             System.arraycopy(b, 0, original, pos, b.length);
             pos += b.length;
         }
-        return new Translation(new Fragment(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs);
+        return new Translation(new Fragment(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs,
+                idField, flagStore);
     }
 
-    private void emitPrologue(Emitter e, int id) {
+    /** Emits the prologue; returns the offset of its id field from the block's entry. */
+    private int emitPrologue(Emitter e, int id) {
         Assembler a = e.a;
         a.mov(Mem.rip(e.slot(RegionLayout.SPILL_PROLOGUE)), Gpr.RAX);
         a.mov(Gpr.RAX, Mem.rip(e.slot(RegionLayout.RING_CURSOR)));
         e.buffer.emit8(0xc7); // mov dword [rax], id
         e.buffer.emit8(0x00);
+        int idField = e.buffer.position();
         e.buffer.emit32(id);
         a.lea(Gpr.RAX, Mem.of(Gpr.RAX, 4));
         a.mov(Mem.rip(e.slot(RegionLayout.RING_CURSOR)), Gpr.RAX);
         a.mov(Gpr.RAX, Mem.rip(e.slot(RegionLayout.SPILL_PROLOGUE)));
+        return idField;
     }
 
     private static void requireSupported(Instruction insn) {

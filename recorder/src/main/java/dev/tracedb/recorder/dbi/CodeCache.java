@@ -68,6 +68,20 @@ final class CodeCache {
         return displacement == (int) displacement;
     }
 
+    /** Writes the 4-byte immediate at {@code at} (a block prologue's id). */
+    void patchInt32(CacheAddress at, int value) {
+        bytes.putInt(region.offsetOf(at), value);
+    }
+
+    /** Overwrites {@code length} bytes at {@code at} with one multi-byte NOP (lengths 1 to 9). */
+    void patchNop(CacheAddress at, int length) {
+        byte[][] nops = {{(byte) 0x90}, {0x66, (byte) 0x90}, {0x0f, 0x1f, 0x00}, {0x0f, 0x1f, 0x40, 0x00},
+            {0x0f, 0x1f, 0x44, 0x00, 0x00}, {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+            {0x0f, 0x1f, (byte) 0x80, 0x00, 0x00, 0x00, 0x00}, {0x0f, 0x1f, (byte) 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+            {0x66, 0x0f, 0x1f, (byte) 0x84, 0x00, 0x00, 0x00, 0x00, 0x00}};
+        bytes.put(region.offsetOf(at), nops[length - 1]);
+    }
+
     /** Writes the 8-byte slot at {@code slot} (an absolute jump's target). */
     void putSlot(CacheAddress slot, CacheAddress value) {
         bytes.putLong(region.offsetOf(slot), value.value());

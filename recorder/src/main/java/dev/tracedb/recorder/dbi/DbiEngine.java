@@ -2,12 +2,16 @@ package dev.tracedb.recorder.dbi;
 
 import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.x86.decode.BasicBlock;
+import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.recorder.Block;
 import dev.tracedb.recorder.BlockTable;
+import dev.tracedb.recorder.CodeModule;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
+import dev.tracedb.recorder.Terminators;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.Terminator;
+import java.util.List;
 
 /**
  * The {@code --engine dbi} recorder: runs the program from a code cache in shared memory (see
@@ -32,12 +36,35 @@ public final class DbiEngine implements Engine {
         this.layout = layout;
     }
 
+    /** The drain (ring to compressed log) costs seconds per billion events: it runs beside the program. */
+    @Override
+    public boolean writesLogInBackground() {
+        return true;
+    }
+
     @Override
     public ExitStatus record(Recording recording) {
-        RunWriterSink sink = new RunWriterSink(recording.writer(), recording.progress());
-        BlockSource source = address -> fromTable(recording.blocks().blockAt(address.value()));
+        RunWriterSink sink = new RunWriterSink(recording.writer());
+        BlockSource source = new BlockSource() {
+            @Override
+            public Source blockAt(AppAddress address) {
+                Block block = recording.blocks().blockAt(address.value());
+                return source(block.id(), block.module(), block.instructions(), block.terminator());
+            }
+
+            @Override
+            public Source peek(AppAddress address) {
+                return recording.blocks().peek(address.value()).map(d -> source(-1, d.module(), d.instructions(),
+                        Terminators.of(d.instructions().get(d.instructions().size() - 1), d.complete()))).orElse(null);
+            }
+        };
         try (DbiSession session = new DbiSession(recording.tracee(), layout, source, sink)) {
-            StopEvent end = session.run().end();
+            DbiSession.Result result = session.run();
+            if (Boolean.getBoolean("tracedb.dbi.stats")) {
+                // A diagnostic for measuring the engine (bench/record.sh), not part of the command's output.
+                System.err.println("tracedb: dbi " + result);
+            }
+            StopEvent end = result.end();
             if (end instanceof StopEvent.Exited e) {
                 return ExitStatus.exited(e.code());
             }
@@ -48,10 +75,11 @@ public final class DbiEngine implements Engine {
         }
     }
 
-    private static BlockSource.Source fromTable(Block block) {
-        BasicBlock.End end = block.terminator() == Terminator.FALL_THROUGH
+    private static BlockSource.Source source(int id, CodeModule module, List<Instruction> instructions,
+                                             Terminator terminator) {
+        BasicBlock.End end = terminator == Terminator.FALL_THROUGH
                 ? BasicBlock.End.INSTRUCTION_LIMIT : BasicBlock.End.CONTROL_TRANSFER;
-        return new BlockSource.Source(block.id(), new BasicBlock(block.address(), block.instructions(), end),
-                new ViewPlacement.Extent(block.module().base(), block.module().base() + block.module().size()));
+        return new BlockSource.Source(id, new BasicBlock(instructions.get(0).address(), instructions, end),
+                new ViewPlacement.Extent(module.base(), module.base() + module.size()));
     }
 }

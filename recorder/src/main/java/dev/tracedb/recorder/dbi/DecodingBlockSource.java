@@ -6,7 +6,11 @@ import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Decoder;
 import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Decodes blocks straight from the tracee's memory and numbers them 0, 1, 2, ... in the order they
@@ -20,15 +24,43 @@ final class DecodingBlockSource implements BlockSource, AutoCloseable {
     private final List<ViewPlacement.Extent> modules = new ArrayList<>();
     private final Decoder decoder = Decoder.open();
     private int nextId;
+    private final Map<Long, Source> peeked = new HashMap<>();
+    private final Set<Long> defined = new HashSet<>();
 
     DecodingBlockSource(int pid, RemoteMemory memory) {
         this.pid = pid;
         this.memory = memory;
     }
 
-    /** Decodes from the rest of the page at {@code start} and the next page, if that is mapped. */
     @Override
     public Source blockAt(AppAddress start) {
+        Source peeked = this.peeked.remove(start.value());
+        Source decoded = peeked != null ? peeked : decode(start);
+        defined.add(start.value());
+        return new Source(nextId++, decoded.block(), decoded.module());
+    }
+
+    @Override
+    public Source peek(AppAddress start) {
+        if (defined.contains(start.value())) {
+            return null;
+        }
+        Source known = peeked.get(start.value());
+        if (known != null) {
+            return known;
+        }
+        try {
+            Source decoded = decode(start);
+            peeked.put(start.value(), decoded);
+            return decoded;
+        } catch (RuntimeException e) {
+            // Unreadable, undecodable or unmapped: code that may never run stops nothing.
+            return null;
+        }
+    }
+
+    /** Decodes from the rest of the page at {@code start} and the next page, if that is mapped; id -1. */
+    private Source decode(AppAddress start) {
         long pageEnd = (start.value() & -PAGE) + PAGE;
         byte[] code;
         try {
@@ -45,7 +77,7 @@ final class DecodingBlockSource implements BlockSource, AutoCloseable {
             if (bb.instructions().isEmpty()) {
                 throw new UnsupportedProgramException("no complete instruction at " + start);
             }
-            return new Source(nextId++, bb, moduleAt(start.value()));
+            return new Source(-1, bb, moduleAt(start.value()));
         } catch (UndecodableInstructionException e) {
             throw new UnsupportedProgramException("cannot decode the program's code in the block at " + start
                     + ": " + e.getMessage(), e);

@@ -20,4 +20,8 @@ interface EventSink {
 
     /** A signal is about to be delivered with its default action (no handler is installed). */
     void signal(int signo, int code, long address);
+
+    /** The ring has been drained: every event executed so far was delivered. */
+    default void drained() {
+    }
 }

@@ -16,6 +16,11 @@ record Fragment(int id, AppAddress start, byte[] bytes, long[] instructionAddres
         instructionAddresses = instructionAddresses.clone();
     }
 
+    /** The same fragment under another id (a block translated ahead of its first run gets its log id then). */
+    Fragment withId(int newId) {
+        return new Fragment(newId, start, bytes, instructionAddresses, terminator, entry);
+    }
+
     int instructionCount() {
         return instructionAddresses.length;
     }

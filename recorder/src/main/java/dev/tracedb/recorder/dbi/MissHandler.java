@@ -5,8 +5,12 @@ import dev.tracedb.machine.linux.Registers;
 import dev.tracedb.machine.linux.RemoteAddress;
 import dev.tracedb.machine.linux.Tracee;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Answers the tracee's requests (DynamoRIO's dispatch): the tracee stopped on one of our
@@ -40,8 +44,12 @@ final class MissHandler {
 
     /** Counts of requests by kind, for the engine's statistics. */
     private final long[] counts = new long[ExitStub.Kind.values().length];
+    /** Distinct targets of indirect-branch lookups that missed: more misses than these are evictions. */
+    private final Set<Long> indirectTargets = new HashSet<>();
     /** By the trap's offset in the region: a stub traps at the same offset in whichever view runs it. */
     private final Map<Integer, ExitStub> stubsByTrap = new HashMap<>();
+    /** Direct exits not linked yet, by their target: one translation links them all. */
+    private final Map<Long, List<ExitStub>> waiting = new HashMap<>();
     private final Tracee tracee;
     private final SharedRegion region;
     private final ByteBuffer control;
@@ -72,6 +80,15 @@ final class MissHandler {
 
     void register(ExitStub stub) {
         stubsByTrap.put(region.offsetOf(stub.trap()), stub);
+        if (stub.kind() == ExitStub.Kind.DIRECT) {
+            waiting.computeIfAbsent(stub.target().value(), t -> new ArrayList<>()).add(stub);
+        }
+    }
+
+    /** The direct exits still aimed at their stubs for {@code target}, forgotten here: the caller links them. */
+    List<ExitStub> takeWaiting(AppAddress target) {
+        List<ExitStub> stubs = waiting.remove(target.value());
+        return stubs == null ? List.of() : stubs;
     }
 
     /** The stub whose int3 stopped the tracee with this rip, or null if the trap is not ours. */
@@ -132,6 +149,7 @@ final class MissHandler {
             }
             case INDIRECT_MISS -> {
                 AppAddress target = AppAddress.of(regs.rax());
+                indirectTargets.add(target.value());
                 CacheAddress entry = translate.entry(target, true);
                 ibl.insert(target, entry);
                 regs.set(Register.RAX, control.getLong(RegionLayout.SPILL_IBL_RAX))
@@ -175,6 +193,10 @@ final class MissHandler {
             throw new UnsupportedProgramException("the program makes system call " + number + ": " + what
                     + " is not supported by the DBI engine yet; recording stopped before it ran");
         }
+    }
+
+    long indirectTargets() {
+        return indirectTargets.size();
     }
 
     long count(ExitStub.Kind kind) {

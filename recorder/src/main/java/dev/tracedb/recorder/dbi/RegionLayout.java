@@ -29,6 +29,11 @@ public record RegionLayout(int ringBytes, int codeBytes) {
     public static final int IBL_JUMP_SLOT = 0x58;
     /** Indirect branches, futex handshake: the app target of a lookup miss. */
     public static final int IBL_MISS_TARGET = 0x60;
+    /**
+     * A byte set by a block translated ahead of its first run, until that run is seen: while it is
+     * 0, the ring holds no provisional ids and a drain need not look for them.
+     */
+    public static final int PREFETCHED_RAN = 0x68;
 
     /**
      * Futex handshake ({@link MissHandshake#FUTEX}), each on its own cache line where both sides

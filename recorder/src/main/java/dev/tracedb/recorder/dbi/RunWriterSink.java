@@ -1,20 +1,19 @@
 package dev.tracedb.recorder.dbi;
 
-import dev.tracedb.recorder.Progress;
 import dev.tracedb.store.RunWriter;
 
 /**
  * Delivers the engine's events to the run's log. Blocks are defined in the log by the
  * framework's block table when the engine asks it for them, so {@link #blockDefined} has
- * nothing to write. Tracer thread only (the writer is confined to it).
+ * nothing to write. The writer publishes progress (the recorder gives this engine a
+ * {@link dev.tracedb.recorder.BackgroundRunWriter}, which does so from its own thread). Tracer
+ * thread only.
  */
 final class RunWriterSink implements EventSink {
     private final RunWriter writer;
-    private final Progress progress;
 
-    RunWriterSink(RunWriter writer, Progress progress) {
+    RunWriterSink(RunWriter writer) {
         this.writer = writer;
-        this.progress = progress;
     }
 
     @Override
@@ -24,8 +23,6 @@ final class RunWriterSink implements EventSink {
     @Override
     public void executed(int[] ids, int count) {
         writer.appendExec(ids, 0, count);
-        // Stops are not counted yet: the DBI engine's stops are misses, not instructions.
-        progress.publish(writer.blockEvents(), writer.instructions(), 0);
     }
 
     @Override

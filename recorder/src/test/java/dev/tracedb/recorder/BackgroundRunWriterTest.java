@@ -1,0 +1,142 @@
+package dev.tracedb.recorder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.store.BlockDefined;
+import dev.tracedb.store.EventVisitor;
+import dev.tracedb.store.ExecBatchHeader;
+import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.MachineInfo;
+import dev.tracedb.store.ModuleMapped;
+import dev.tracedb.store.RunId;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.Terminator;
+import dev.tracedb.store.TraceDatabase;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The background writer leaves exactly the log the writer itself would, and reports its failures. */
+class BackgroundRunWriterTest {
+    @TempDir
+    Path tmp;
+
+    private static RunStarted started() {
+        return new RunStarted(List.of("/bin/example"), "/", List.of(), MachineInfo.current(), Instant.EPOCH);
+    }
+
+    /**
+     * Writes a run: a module, blocks defined while events are gathered, events in single appends
+     * and in arrays that cross chunk boundaries, syscalls and a signal between them.
+     */
+    private static void writeRun(RunWriter w) {
+        w.moduleMapped(new ModuleMapped(0, "/bin/example", 0x400000, 0x1000, new byte[0], new byte[32]));
+        int defined = 0;
+        int[] ids = new int[BackgroundRunWriter.CHUNK_EVENTS / 3 + 17];
+        long x = 1;
+        for (int round = 0; round < 8; round++) {
+            w.defineBlock(new BlockDefined(defined, 0, defined * 16L, new byte[] {(byte) 0x90, (byte) 0xc3},
+                    2, Terminator.RETURN));
+            defined++;
+            for (int i = 0; i < ids.length; i++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+                ids[i] = (int) ((x >>> 33) % defined);
+            }
+            w.appendExec(ids, 5, ids.length - 5);
+            w.appendExec(defined - 1);
+            if (round % 3 == 1) {
+                w.syscall(round, new long[] {1, 2, 3, 4, 5, 6}, -round);
+            }
+            if (round == 5) {
+                w.signal(10, 0, 0);
+            }
+        }
+    }
+
+    private static List<String> dump(TraceDatabase db, RunId run) {
+        List<String> lines = new ArrayList<>();
+        try (RunReader reader = db.openRun(run)) {
+            reader.replay(new EventVisitor() {
+                @Override
+                public void blockDefined(BlockDefined b) {
+                    lines.add(b.toString());
+                }
+
+                @Override
+                public void execBatch(ExecBatchHeader header, int[] blockIds) {
+                    lines.add("exec " + header.firstBlockEvent() + " " + header.firstInstruction() + " "
+                            + Arrays.hashCode(Arrays.copyOf(blockIds, header.eventCount())));
+                }
+
+                @Override
+                public void syscall(SyscallResult s) {
+                    lines.add(s.blockEvent() + " syscall " + s.number() + " " + Arrays.toString(s.args()) + " " + s.result());
+                }
+
+                @Override
+                public void signal(dev.tracedb.store.SignalDelivered s) {
+                    lines.add(s.toString());
+                }
+            });
+            lines.add("ended " + reader.ended().orElseThrow().status() + " " + reader.instructionCount());
+        }
+        return lines;
+    }
+
+    @Test
+    void theLogIsTheOneTheWriterItselfWouldWrite() {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RunId direct;
+            try (RunWriter w = db.createRun("direct", started())) {
+                writeRun(w);
+                w.end(ExitStatus.exited(0));
+                direct = w.id();
+            }
+            Progress progress = new Progress();
+            RunId background;
+            long events;
+            try (RunWriter d = db.createRun("background", started());
+                 RunWriter w = new BackgroundRunWriter(d, progress)) {
+                writeRun(w);
+                events = w.blockEvents();
+                assertEquals(events, progress.blockEvents(), "progress is published up to the last chunk");
+                assertEquals(2 * events, w.instructions());
+                w.end(ExitStatus.exited(0));
+                background = w.id();
+            }
+            assertTrue(events > 2L * BackgroundRunWriter.CHUNK_EVENTS, "crosses chunks: " + events);
+            List<String> expected = dump(db, direct);
+            assertEquals(expected, dump(db, background));
+            assertTrue(expected.stream().anyMatch(l -> l.contains("syscall")));
+        }
+    }
+
+    @Test
+    void aFailureOfTheWriterIsThrownByTheNextCallAndNothingAfterItIsWritten() {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RunId id;
+            try (RunWriter d = db.createRun("bad", started()); RunWriter w = new BackgroundRunWriter(d, null)) {
+                id = w.id();
+                w.moduleMapped(new ModuleMapped(0, "/bin/example", 0x400000, 0x1000, new byte[0], new byte[32]));
+                w.appendExec(7); // never defined: the underlying writer refuses it on the writer thread
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, w::blockEvents);
+                assertTrue(e.getMessage().contains("block 7"), e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> w.syscall(1, new long[6], 0));
+            }
+            try (RunReader reader = db.openRun(id)) {
+                assertFalse(reader.ended().isPresent(), "left incomplete");
+                assertEquals(0, reader.instructionCount());
+            }
+        }
+    }
+}
