@@ -34,8 +34,10 @@ class RecordCommandTest {
     @TempDir
     Path db;
 
+    /** Records with the single-step reference engine, which these tests exercise (dbi is the default). */
     private static CliRun record(Path db, String... programAndArgs) {
-        String[] args = Stream.concat(Stream.of("record", "--env", Programs.TUNABLES, "--"), Stream.of(programAndArgs))
+        String[] args = Stream.concat(Stream.of("record", "--engine", "step", "--env", Programs.TUNABLES, "--"),
+                        Stream.of(programAndArgs))
                 .toArray(String[]::new);
         return tracedb(db, args);
     }
