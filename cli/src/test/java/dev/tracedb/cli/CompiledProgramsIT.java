@@ -1,0 +1,114 @@
+package dev.tracedb.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.cli.EndToEnd.Outcome;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The correctness bar of issue 4 on the C test programs: each workload is recorded with the DBI
+ * engine on a small input, compiled with {@code tracedb compile}, and run with {@code tracedb run
+ * --cache} on a different, larger input. Its stdout and exit status must equal a plain run's, and
+ * the traces must have been entered: {@code --stats} counts entries for dynamic programs; static
+ * programs go through the ptrace path, which has no counters, so there {@code --verbose} must say
+ * that traces were applied. The signal workload is recorded without signals (the DBI recorder
+ * refuses signals bound for a handler) and run with raised signals and a 1 ms interval timer that
+ * interrupts the traces wherever they are.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CompiledProgramsIT {
+    @TempDir
+    static Path database;
+
+    @TempDir
+    Path scratch;
+
+    /**
+     * One workload: the program (a build of a test program), its arguments when recorded and when
+     * run with the cache, and the module whose traces --stats must show entered (dynamic programs).
+     */
+    record Case(String program, List<String> recorded, List<String> cached, String enteredIn) {
+        @Override
+        public String toString() {
+            return program + " " + String.join(" ", cached);
+        }
+
+        boolean isStatic() {
+            return program.endsWith("-static") || program.endsWith("-static-pie");
+        }
+    }
+
+    static Stream<Case> cases() {
+        List<Case> cases = new ArrayList<>();
+        // PIE, dynamic: every workload of hotloops.
+        cases.add(hotloops("hotloops", "switch", 20_000, 2_000_000));
+        cases.add(hotloops("hotloops", "pointers", 20_000, 1_000_000));
+        cases.add(hotloops("hotloops", "recursion", 2_000, 50_000));
+        cases.add(hotloops("hotloops", "tail", 5_000, 200_000));
+        // setjmp and longjmp are libc's: the hot traces are there.
+        cases.add(new Case("hotloops", List.of("longjmp", "5000"), List.of("longjmp", "300000"), "libc.so.6"));
+        cases.add(new Case("hotloops", List.of("signal", "20000", "0"), List.of("signal", "3000000", "1000"), "hotloops"));
+        cases.add(hotloops("hotloops", "rep", 20_000, 500_000));
+        cases.add(hotloops("hotloops", "sse", 20_000, 2_000_000));
+        cases.add(hotloops("hotloops", "avx", 20_000, 2_000_000));
+        cases.add(hotloops("hotloops", "riprel", 20_000, 2_000_000));
+        cases.add(hotloops("hotloops", "libc", 2_000, 100_000));
+        cases.add(new Case("loops", List.of("300"), List.of("20000"), "loops"));
+        // Not PIC: a dynamic program with absolute addresses.
+        cases.add(hotloops("hotloops-nopie", "switch", 20_000, 2_000_000));
+        cases.add(hotloops("hotloops-nopie", "riprel", 20_000, 2_000_000));
+        cases.add(hotloops("hotloops-nopie", "libc", 2_000, 100_000));
+        // Static programs: the ptrace path (a JVM start each), so only a few.
+        cases.add(hotloops("hotloops-static", "switch", 20_000, 2_000_000));
+        cases.add(hotloops("hotloops-static", "rep", 20_000, 500_000));
+        cases.add(new Case("hotloops-static", List.of("signal", "20000", "0"), List.of("signal", "3000000", "1000"), null));
+        cases.add(hotloops("hotloops-static-pie", "riprel", 20_000, 2_000_000));
+        return cases.stream();
+    }
+
+    private static Case hotloops(String program, String workload, int recorded, int cached) {
+        return new Case(program, List.of(workload, Integer.toString(recorded)), List.of(workload, Integer.toString(cached)),
+                program.contains("static") ? null : program);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void cachedRunOfAnotherInputEqualsAPlainRun(Case c) throws Exception {
+        String program = Programs.path(c.program());
+        String name = (c.program() + "-" + String.join("-", c.recorded())).replace('/', '_');
+        EndToEnd.record(database, scratch, name, argv(program, c.recorded()));
+        Path cache = EndToEnd.compile(database, name, scratch.resolve(name + ".tcache"));
+
+        List<String> run = argv(program, c.cached());
+        Outcome plain = EndToEnd.plain(scratch, run);
+        Outcome cached = EndToEnd.cached(scratch, cache, List.of(c.isStatic() ? "--verbose" : "--stats"), run);
+        assertFalse(plain.out().isBlank(), plain::toString);
+        assertEquals(plain.out(), cached.out(), () -> "stdout differs with the cache: " + cached);
+        assertEquals(plain.status(), cached.status(), () -> "exit status differs with the cache: " + cached);
+        assertFalse(cached.err().contains("not applied"), cached::toString);
+        if (c.isStatic()) {
+            assertTrue(EndToEnd.appliedTraces(cached.err()) > 0, () -> "the ptrace path applied traces: " + cached);
+        } else {
+            Map<String, Long> entries = EndToEnd.entriesByModule(cached.err());
+            assertTrue(entries.getOrDefault(c.enteredIn(), 0L) > 0,
+                    () -> "traces in " + c.enteredIn() + " were entered: " + cached);
+        }
+    }
+
+    private static List<String> argv(String program, List<String> args) {
+        List<String> argv = new ArrayList<>(List.of(program));
+        argv.addAll(args);
+        return argv;
+    }
+}
