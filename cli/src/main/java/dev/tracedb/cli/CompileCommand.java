@@ -11,16 +11,16 @@ import dev.tracedb.compiler.mining.ProgressListener;
 import dev.tracedb.compiler.path.CodeAddress;
 import dev.tracedb.compiler.select.SelectionOptions;
 import dev.tracedb.compiler.select.SelectionResult;
-import dev.tracedb.compiler.select.SelectionSummary;
+import dev.tracedb.compiler.select.SelectionReport;
 import dev.tracedb.compiler.select.TraceSelector;
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +32,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tracedb compile RUN… -o FILE.tcache}: selects the hot traces of one program's recorded
  * runs, generates their code, forecasts them on the same runs and writes the trace cache. Progress
- * (one line per pass over the runs) goes to stderr; the summary and the forecast to stdout.
+ * (one line per pass over the runs) goes to stderr; the selection's report
+ * ({@link SelectionReport}: what was mined, the hottest traces and their forecast, why heads were
+ * refused), any trace code generation refused, and what was written go to stdout.
  *
  * <p>When code generation refuses a trace, the forecast is computed again for exactly the traces
  * that were generated, so the cache's forecast is never of code it does not hold. In the cache,
@@ -65,6 +67,9 @@ final class CompileCommand implements Callable<Integer> {
             description = "A trace head must have run at least N times (default: ${DEFAULT-VALUE}).", defaultValue = "100")
     long minHeadExecutions;
 
+    /** Traces the report lists one by one, hottest first. */
+    private static final int REPORTED_TRACES = 10;
+
     @Option(names = "--quiet", description = "No progress lines.")
     boolean quiet;
 
@@ -72,6 +77,11 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Path directory = output.toAbsolutePath().getParent();
+        if (directory == null || !Files.isDirectory(directory) || !Files.isWritable(directory)) {
+            // Before mining the runs, which can take a while.
+            throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
+        }
         SelectionOptions options = SelectionOptions.defaults().withMaxTraces(maxTraces)
                 .withMinHeadExecutions(minHeadExecutions);
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
@@ -86,7 +96,9 @@ final class CompileCommand implements Callable<Integer> {
                     : Forecaster.forecast(readers, generated.generated(), progress);
             TraceCache cache = generated.toCache(inCacheModules(forecast, generated));
             TraceCacheFile.write(cache, output);
-            report(out, selected.summary(), generated, cache);
+            out.print(SelectionReport.format(new SelectionResult(generated.generated(), forecast, selected.summary()),
+                    REPORTED_TRACES));
+            report(out, generated, cache);
         } finally {
             for (RunReader reader : readers) {
                 reader.close();
@@ -111,32 +123,19 @@ final class CompileCommand implements Callable<Integer> {
         return new Forecast(forecast.totalInstructions(), forecast.instructionsInTraces(), traces);
     }
 
-    private void report(PrintWriter out, SelectionSummary summary, GeneratedCode generated, TraceCache cache) {
-        int traces = generated.generated().traces().size();
-        long codeBytes = cache.code().stream().mapToLong(c -> c.code().length).sum();
-        out.println("compiled " + Formats.count(traces) + (traces == 1 ? " trace" : " traces") + " from "
-                + Formats.count(summary.runs()) + (summary.runs() == 1 ? " run" : " runs") + " ("
-                + Formats.count(summary.instructions()) + " instructions, " + Formats.count(summary.distinctBlocks())
-                + " distinct blocks) into " + output + ": " + Formats.count(cache.modules().size())
-                + (cache.modules().size() == 1 ? " module, " : " modules, ") + Formats.bytes(codeBytes) + " of code");
-        Forecast forecast = cache.forecast();
-        long entries = forecast.traces().stream().mapToLong(Forecast.TraceForecast::entries).sum();
-        long completions = forecast.traces().stream().mapToLong(Forecast.TraceForecast::completions).sum();
-        out.println(String.format(Locale.ROOT,
-                "forecast: %.1f %% of the recorded instructions would run inside traces; %s entries, %s completions",
-                100 * forecast.coverage(), Formats.count(entries), Formats.count(completions)));
-        if (!summary.tracesDropped().isEmpty()) {
-            out.println("dropped by the forecast (would not pay): " + Formats.count(summary.tracesDropped().size()));
-        }
+    private void report(PrintWriter out, GeneratedCode generated, TraceCache cache) {
         if (!generated.refusals().isEmpty()) {
             out.println("refused by code generation: " + Formats.count(generated.refusals().size()));
             for (Refusal r : generated.refusals()) {
                 out.println("  " + r);
             }
         }
-        if (traces == 0) {
-            out.println("no trace worth compiling: the cache is empty and changes nothing when applied");
-        }
+        int traces = generated.generated().traces().size();
+        long codeBytes = cache.code().stream().mapToLong(c -> c.code().length).sum();
+        out.println("wrote " + output + ": " + Formats.count(traces) + (traces == 1 ? " trace" : " traces") + " in "
+                + Formats.count(cache.modules().size()) + (cache.modules().size() == 1 ? " module, " : " modules, ")
+                + Formats.bytes(codeBytes) + " of code"
+                + (traces == 0 ? " (empty: applying it changes nothing)" : ""));
     }
 
     /** One stderr line per completed pass over the runs. */

@@ -45,8 +45,9 @@ class CompileCommandTest {
         Path cache = dir.resolve("loops.tcache");
         CliRun compile = tracedb(dir.resolve("db"), "compile", "r0001", "-o", cache.toString());
         assertEquals(0, compile.status(), compile::toString);
-        assertTrue(compile.out().startsWith("compiled "), compile::toString);
-        assertTrue(compile.out().contains("forecast: "), compile::toString);
+        assertTrue(compile.out().startsWith("mined 1 run: "), compile::toString);
+        assertTrue(compile.out().contains("; forecast: "), compile::toString);
+        assertTrue(compile.out().contains("wrote " + cache + ": "), compile::toString);
         assertTrue(compile.err().contains("tracedb: profile pass: "), "progress on stderr: " + compile);
 
         TraceCache read = TraceCacheFile.read(cache);
@@ -88,6 +89,32 @@ class CompileCommandTest {
     }
 
     @Test
+    void python3CompiledFromOneInputRunsAnotherWithTheSameOutput() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        assertTrue(Files.isExecutable(python), "needs Debian's python3");
+        Path script = dir.resolve("work.py");
+        Files.writeString(script, String.join("\n",
+                "import sys, json",
+                "n = int(sys.argv[1])",
+                "d, s = {}, 0",
+                "for i in range(n):",
+                "    d[i % 97] = d.get(i % 97, 0) + i",
+                "    s += len(str(i)) * (i & 7)",
+                "print(s, sum(d.values()), json.dumps(sorted(d.items())[:3]))", ""));
+        record(python.toString(), script.toString(), "3000");
+        Path cache = dir.resolve("python.tcache");
+        CliRun compile = tracedb(dir.resolve("db"), "compile", "--quiet", "r0001", "-o", cache.toString());
+        assertEquals(0, compile.status(), compile::toString);
+
+        List<String> other = List.of(python.toString(), script.toString(), "200000");
+        Run plain = run(other);
+        Run cached = run(NativeLoader.locate().command(cache, true, false, other));
+        assertEquals(plain.out(), cached.out());
+        assertEquals(0, cached.status(), cached::toString);
+        assertTrue(entries(cached.err(), "") > 1_000, "traces were entered: " + cached.err());
+    }
+
+    @Test
     void badInputIsOneErrorLine() throws Exception {
         record(Programs.path("loops"), "3");
         CliRun unknown = tracedb(dir.resolve("db"), "compile", "r0099", "-o", dir.resolve("x.tcache").toString());
@@ -97,8 +124,16 @@ class CompileCommandTest {
         CliRun nowhere = tracedb(dir.resolve("db"), "compile", "--quiet", "r0001", "-o",
                 dir.resolve("no/such/dir/x.tcache").toString());
         assertEquals(1, nowhere.status(), nowhere::toString);
-        assertEquals(1, nowhere.err().lines().count(), nowhere::toString);
-        assertTrue(nowhere.err().startsWith("tracedb: "), nowhere::toString);
+        assertEquals("tracedb: cannot write " + dir.resolve("no/such/dir/x.tcache") + ": " + dir.resolve("no/such/dir")
+                + " is not a writable directory\n", nowhere.err(), "said before any pass over the runs");
+
+        record(Programs.path("interp"), "3");
+        CliRun mixed = tracedb(dir.resolve("db"), "compile", "--quiet", "r0001", "r0002", "-o",
+                dir.resolve("x.tcache").toString());
+        assertEquals(1, mixed.status(), mixed::toString);
+        assertEquals(1, mixed.err().lines().count(), mixed::toString);
+        assertTrue(mixed.err().contains("compile runs of one program only"), mixed::toString);
+        assertTrue(Files.notExists(dir.resolve("x.tcache")), "nothing written");
 
         CliRun noOutput = tracedb(dir.resolve("db"), "compile", "r0001");
         assertEquals(2, noOutput.status(), noOutput::toString);

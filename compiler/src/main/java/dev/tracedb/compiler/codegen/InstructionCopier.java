@@ -1,6 +1,7 @@
 package dev.tracedb.compiler.codegen;
 
 import dev.tracedb.machine.x86.decode.Instruction;
+import dev.tracedb.machine.x86.decode.InstructionGroup;
 import dev.tracedb.machine.x86.decode.MemoryOperand;
 import dev.tracedb.machine.x86.decode.Register;
 import dev.tracedb.machine.x86.encode.CodeBuffer;
@@ -35,7 +36,7 @@ final class InstructionCopier {
         if (insn.endsBlock()) {
             throw new TraceRefusedException("a control transfer inside a block: " + insn);
         }
-        if (TraceEmitter.isRefusedGroup(insn)) {
+        if (insn.is(InstructionGroup.RTM) || insn.is(InstructionGroup.PRIVILEGE) || insn.is(InstructionGroup.VM)) {
             throw new TraceRefusedException("privileged, virtualization or transactional instruction: " + insn);
         }
         String mnemonic = insn.mnemonic();

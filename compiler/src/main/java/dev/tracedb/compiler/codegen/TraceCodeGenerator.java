@@ -41,6 +41,10 @@ public final class TraceCodeGenerator {
                     emitted.put(path, new TraceEmitter(path).emit(blocks));
                 } catch (TraceRefusedException e) {
                     refusals.add(new Refusal(path.traceId(), path.head().at(), e.getMessage()));
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    // The assembler could not encode a form we asked for: skipping the trace is
+                    // always safe, and the reason names what failed.
+                    refusals.add(new Refusal(path.traceId(), path.head().at(), "cannot encode: " + e.getMessage()));
                 }
             }
         }

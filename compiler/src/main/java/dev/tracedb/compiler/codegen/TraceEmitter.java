@@ -4,13 +4,10 @@ import dev.tracedb.compiler.path.CodeAddress;
 import dev.tracedb.compiler.path.PathBlock;
 import dev.tracedb.compiler.path.TracePath;
 import dev.tracedb.machine.x86.decode.Instruction;
-import dev.tracedb.machine.x86.decode.InstructionGroup;
 import dev.tracedb.machine.x86.encode.Assembler;
 import dev.tracedb.machine.x86.encode.CodeBuffer;
 import dev.tracedb.machine.x86.encode.Condition;
-import dev.tracedb.machine.x86.encode.Gpr;
 import dev.tracedb.machine.x86.encode.Label;
-import dev.tracedb.machine.x86.encode.Mem;
 import dev.tracedb.store.Terminator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,7 +59,8 @@ final class TraceEmitter {
 
     /**
      * The smallest run of the head's whole instructions that covers a {@code jmp rel32}: the
-     * loader overwrites exactly these bytes, so they must not end inside an instruction.
+     * loader overwrites exactly these bytes, so they must not end inside an instruction. The same
+     * rule as {@link dev.tracedb.compiler.select.HeadPatch}, by which selection checked the bytes.
      */
     static int patchLength(DecodedBlock head) {
         int length = 0;
@@ -90,7 +88,7 @@ final class TraceEmitter {
         boolean loopBack = last && path.loopsToHead();
         switch (kind) {
             case FALL_THROUGH -> {
-                requireSuccessor(b, next, offsetIn(b.end()));
+                requireSuccessor(b, next, b.end().offset());
                 if (last) end(next);
             }
             case JUMP -> {
@@ -200,17 +198,13 @@ final class TraceEmitter {
 
     private void requireSuccessor(PathBlock b, CodeAddress next, long successor) {
         if (!isAt(next, successor)) {
-            throw new TraceRefusedException("the block at " + b.at() + " can only continue at "
-                    + new CodeAddress(module, successor) + " but the path goes to " + next);
+            throw new TraceRefusedException("the block at " + b.at() + " can only continue at m" + module
+                    + "+0x" + Long.toHexString(successor) + " but the path goes to " + next);
         }
     }
 
     private boolean isAt(CodeAddress address, long offset) {
         return address.moduleIndex() == module && address.offset() == offset;
-    }
-
-    private static long offsetIn(CodeAddress address) {
-        return address.offset();
     }
 
     // ---- emission helpers used by the guards
@@ -263,13 +257,5 @@ final class TraceEmitter {
     /** Records that the disp32 at {@code field}, which ends its instruction, must reach module offset {@code target}. */
     void ripOperand(int field, long target) {
         fixups.add(new TraceCode.RipData(field, target, 0));
-    }
-
-    static boolean isRefusedGroup(Instruction insn) {
-        return insn.is(InstructionGroup.RTM) || insn.is(InstructionGroup.PRIVILEGE) || insn.is(InstructionGroup.VM);
-    }
-
-    static Mem stack(int disp) {
-        return Mem.of(Gpr.RSP, disp);
     }
 }
