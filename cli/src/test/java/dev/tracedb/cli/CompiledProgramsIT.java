@@ -36,7 +36,8 @@ class CompiledProgramsIT {
 
     /**
      * One workload: the program (a build of a test program), its arguments when recorded and when
-     * run with the cache, and the module whose traces --stats must show entered (dynamic programs).
+     * run with the cache, and the module whose traces --stats must show entered (dynamic programs;
+     * null where the compiler finds no trace to patch in).
      */
     record Case(String program, List<String> recorded, List<String> cached, String enteredIn) {
         @Override
@@ -65,6 +66,11 @@ class CompiledProgramsIT {
         cases.add(hotloops("hotloops", "riprel", 20_000, 2_000_000));
         cases.add(hotloops("hotloops", "libc", 2_000, 100_000));
         cases.add(new Case("loops", List.of("300"), List.of("20000"), "loops"));
+        cases.add(new Case("syscall-loop", List.of("2000"), List.of("100000"), "syscall-loop"));
+        // interp's two loop heads cannot be patched (one block is shorter than the 5-byte jump, another
+        // recorded block starts inside the other's patch bytes), so the compiler gives it no trace of its
+        // own: only the output is compared here (a known gap, see the README).
+        cases.add(new Case("interp", List.of("3000"), List.of("200000"), null));
         // Not PIC: a dynamic program with absolute addresses.
         cases.add(hotloops("hotloops-nopie", "switch", 20_000, 2_000_000));
         cases.add(hotloops("hotloops-nopie", "riprel", 20_000, 2_000_000));
@@ -99,7 +105,7 @@ class CompiledProgramsIT {
         assertFalse(cached.err().contains("not applied"), cached::toString);
         if (c.isStatic()) {
             assertTrue(EndToEnd.appliedTraces(cached.err()) > 0, () -> "the ptrace path applied traces: " + cached);
-        } else {
+        } else if (c.enteredIn() != null) {
             Map<String, Long> entries = EndToEnd.entriesByModule(cached.err());
             assertTrue(entries.getOrDefault(c.enteredIn(), 0L) > 0,
                     () -> "traces in " + c.enteredIn() + " were entered: " + cached);
