@@ -1,12 +1,14 @@
 /* One hot loop per kind of code that recorded traces must run correctly: a switch compiled to a jump
  * table, calls through function pointers, recursion, tail calls, setjmp/longjmp, a signal handler,
- * rep movs/stos, SSE and AVX arithmetic, global (RIP-relative in PIC builds) data, and calls into libc.
+ * rep movs/stos, SSE and AVX arithmetic, global (RIP-relative in PIC builds) data, calls into libc, and
+ * the same loops in several threads at once.
  * The end-to-end tests record a small input, compile the recording and run a larger one with the
  * cache; every workload prints a checksum, so a wrongly executed instruction shows as a different line.
  * Each loop mostly follows one path and now and then another, so that traces are worth selecting and
  * their guards still fail at run time (side exits).
  * Usage: hotloops WORKLOAD N [ARG]   (workloads: see the table at the end) */
 #include <immintrin.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -259,13 +261,43 @@ static u64 run_libc(u64 n, u64 arg) {
     return sum;
 }
 
+/* ---- threads: ARG threads run the switch, pointer and recursion loops at once, each on its own
+ * seed; ARG 0 runs the same work in the main thread (the recorder refuses threads, so recordings use
+ * 0). The checksum combines the threads' in thread order, so it does not depend on scheduling. */
+struct thread_work {
+    pthread_t thread;
+    u64 n, seed, result;
+};
+
+static void *thread_main(void *argument) {
+    struct thread_work *w = argument;
+    w->result = run_switch(w->n + w->seed, 0) ^ run_pointers(w->n, 0) * 3 ^ run_recursion(w->n / 64 + w->seed, 0);
+    return NULL;
+}
+
+static u64 run_threads(u64 n, u64 threads) {
+    struct thread_work work[16];
+    u64 count = threads == 0 ? 1 : threads > 16 ? 16 : threads;
+    for (u64 k = 0; k < count; k++) {
+        work[k] = (struct thread_work){.n = n, .seed = k};
+        if (threads == 0) thread_main(&work[k]);
+        else if (pthread_create(&work[k].thread, NULL, thread_main, &work[k]) != 0) return 0;
+    }
+    u64 sum = 0;
+    for (u64 k = 0; k < count; k++) {
+        if (threads != 0) pthread_join(work[k].thread, NULL);
+        sum = sum * 1000003 + work[k].result;
+    }
+    return sum;
+}
+
 static const struct {
     const char *name;
     u64 (*run)(u64 n, u64 arg);
 } workloads[] = {
     {"switch", run_switch}, {"pointers", run_pointers}, {"recursion", run_recursion}, {"tail", run_tail},
     {"longjmp", run_longjmp}, {"signal", run_signal}, {"rep", run_rep}, {"sse", run_sse}, {"avx", run_avx},
-    {"riprel", run_riprel}, {"libc", run_libc},
+    {"riprel", run_riprel}, {"libc", run_libc}, {"threads", run_threads},
 };
 
 int main(int argc, char **argv) {

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * programs go through the ptrace path, which has no counters, so there {@code --verbose} must say
  * that traces were applied. The signal workload is recorded without signals (the DBI recorder
  * refuses signals bound for a handler) and run with raised signals and a 1 ms interval timer that
- * interrupts the traces wherever they are.
+ * interrupts the traces wherever they are; the threads workload is recorded in one thread and run
+ * in four at once.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CompiledProgramsIT {
@@ -65,6 +66,8 @@ class CompiledProgramsIT {
         cases.add(hotloops("hotloops", "avx", 20_000, 2_000_000));
         cases.add(hotloops("hotloops", "riprel", 20_000, 2_000_000));
         cases.add(hotloops("hotloops", "libc", 2_000, 100_000));
+        // recorded in one thread (the recorder refuses threads), run in four at once
+        cases.add(new Case("hotloops", List.of("threads", "5000", "0"), List.of("threads", "1000000", "4"), "hotloops"));
         cases.add(new Case("loops", List.of("300"), List.of("20000"), "loops"));
         cases.add(new Case("syscall-loop", List.of("2000"), List.of("100000"), "syscall-loop"));
         // interp's two loop heads cannot be patched (one block is shorter than the 5-byte jump, another
@@ -79,6 +82,7 @@ class CompiledProgramsIT {
         cases.add(hotloops("hotloops-static", "switch", 20_000, 2_000_000));
         cases.add(hotloops("hotloops-static", "rep", 20_000, 500_000));
         cases.add(new Case("hotloops-static", List.of("signal", "20000", "0"), List.of("signal", "3000000", "1000"), null));
+        cases.add(new Case("hotloops-static", List.of("threads", "5000", "0"), List.of("threads", "1000000", "4"), null));
         cases.add(hotloops("hotloops-static-pie", "riprel", 20_000, 2_000_000));
         return cases.stream();
     }
