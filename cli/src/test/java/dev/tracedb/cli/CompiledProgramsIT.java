@@ -18,9 +18,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The correctness bar of issue 4 on the C test programs: each workload is recorded with the DBI
- * engine on a small input, compiled with {@code tracedb compile}, and run with {@code tracedb run
- * --cache} on a different, larger input. Its stdout and exit status must equal a plain run's, and
+ * The correctness bar of issue 4 on the C test programs (and two real binaries, at the end): each
+ * workload is recorded with the DBI engine on a small input, compiled with {@code tracedb compile},
+ * and run with {@code tracedb run --cache} on a different, larger input. Its stdout and exit status
+ * must equal a plain run's, and
  * the traces must have been entered: {@code --stats} counts entries for dynamic programs; static
  * programs go through the ptrace path, which has no counters, so there {@code --verbose} must say
  * that traces were applied. The signal workload is recorded without signals (the DBI recorder
