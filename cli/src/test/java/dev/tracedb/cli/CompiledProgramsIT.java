@@ -53,23 +53,24 @@ class CompiledProgramsIT {
         }
     }
 
+    /** hotloops exits with N % 5: the larger inputs are chosen so that most runs exit non-zero. */
     static Stream<Case> cases() {
         List<Case> cases = new ArrayList<>();
         // PIE, dynamic: every workload of hotloops.
-        cases.add(hotloops("hotloops", "switch", 20_000, 2_000_000));
-        cases.add(hotloops("hotloops", "pointers", 20_000, 1_000_000));
-        cases.add(hotloops("hotloops", "recursion", 2_000, 50_000));
-        cases.add(hotloops("hotloops", "tail", 5_000, 200_000));
+        cases.add(hotloops("hotloops", "switch", 20_000, 2_000_001));
+        cases.add(hotloops("hotloops", "pointers", 20_000, 1_000_002));
+        cases.add(hotloops("hotloops", "recursion", 2_000, 50_003));
+        cases.add(hotloops("hotloops", "tail", 5_000, 200_004));
         // setjmp and longjmp are libc's: the hot traces are there.
-        cases.add(new Case("hotloops", List.of("longjmp", "5000"), List.of("longjmp", "300000"), "libc.so.6"));
-        cases.add(new Case("hotloops", List.of("signal", "20000", "0"), List.of("signal", "3000000", "1000"), "hotloops"));
-        cases.add(hotloops("hotloops", "rep", 20_000, 500_000));
-        cases.add(hotloops("hotloops", "sse", 20_000, 2_000_000));
-        cases.add(hotloops("hotloops", "avx", 20_000, 2_000_000));
-        cases.add(hotloops("hotloops", "riprel", 20_000, 2_000_000));
-        cases.add(hotloops("hotloops", "libc", 2_000, 100_000));
+        cases.add(new Case("hotloops", List.of("longjmp", "5000"), List.of("longjmp", "300001"), "libc.so.6"));
+        cases.add(new Case("hotloops", List.of("signal", "20000", "0"), List.of("signal", "3000002", "1000"), "hotloops"));
+        cases.add(hotloops("hotloops", "rep", 20_000, 500_003));
+        cases.add(hotloops("hotloops", "sse", 20_000, 2_000_004));
+        cases.add(hotloops("hotloops", "avx", 20_000, 2_000_001));
+        cases.add(hotloops("hotloops", "riprel", 20_000, 2_000_002));
+        cases.add(hotloops("hotloops", "libc", 2_000, 100_003));
         // recorded in one thread (the recorder refuses threads), run in four at once
-        cases.add(new Case("hotloops", List.of("threads", "5000", "0"), List.of("threads", "1000000", "4"), "hotloops"));
+        cases.add(new Case("hotloops", List.of("threads", "5000", "0"), List.of("threads", "1000001", "4"), "hotloops"));
         cases.add(new Case("loops", List.of("300"), List.of("20000"), "loops"));
         cases.add(new Case("syscall-loop", List.of("2000"), List.of("100000"), "syscall-loop"));
         // interp's two loop heads cannot be patched (one block is shorter than the 5-byte jump, another
@@ -77,15 +78,15 @@ class CompiledProgramsIT {
         // own: only the output is compared here (a known gap, see the README).
         cases.add(new Case("interp", List.of("3000"), List.of("200000"), null));
         // Not PIC: a dynamic program with absolute addresses.
-        cases.add(hotloops("hotloops-nopie", "switch", 20_000, 2_000_000));
-        cases.add(hotloops("hotloops-nopie", "riprel", 20_000, 2_000_000));
-        cases.add(hotloops("hotloops-nopie", "libc", 2_000, 100_000));
+        cases.add(hotloops("hotloops-nopie", "switch", 20_000, 2_000_001));
+        cases.add(hotloops("hotloops-nopie", "riprel", 20_000, 2_000_002));
+        cases.add(hotloops("hotloops-nopie", "libc", 2_000, 100_003));
         // Static programs: the ptrace path (a JVM start each), so only a few.
-        cases.add(hotloops("hotloops-static", "switch", 20_000, 2_000_000));
-        cases.add(hotloops("hotloops-static", "rep", 20_000, 500_000));
-        cases.add(new Case("hotloops-static", List.of("signal", "20000", "0"), List.of("signal", "3000000", "1000"), null));
-        cases.add(new Case("hotloops-static", List.of("threads", "5000", "0"), List.of("threads", "1000000", "4"), null));
-        cases.add(hotloops("hotloops-static-pie", "riprel", 20_000, 2_000_000));
+        cases.add(hotloops("hotloops-static", "switch", 20_000, 2_000_001));
+        cases.add(hotloops("hotloops-static", "rep", 20_000, 500_003));
+        cases.add(new Case("hotloops-static", List.of("signal", "20000", "0"), List.of("signal", "3000002", "1000"), null));
+        cases.add(new Case("hotloops-static", List.of("threads", "5000", "0"), List.of("threads", "1000001", "4"), null));
+        cases.add(hotloops("hotloops-static-pie", "riprel", 20_000, 2_000_002));
         return cases.stream();
     }
 
