@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code testprograms/workloads} with a small input, one {@code tracedb compile} merges those runs
  * into one cache per interpreter, and each workload runs with a larger input and the cache: the same
  * stdout and exit status as a plain run. The Lua set includes pcall/error (longjmp inside the
- * interpreter) and coroutines; the Python set a loop that a 1 ms interval timer interrupts. Then Debian's CPython test suite
+ * interpreter) and coroutines; the Python set a loop that a 1 ms interval timer interrupts. A Python
+ * program with forked workers and threads (which the recorder refuses) runs with the Python cache. Then Debian's CPython test suite
  * ({@code libpython3.11-testsuite}) runs plain and with the Python cache, and every test's outcome,
  * each module's totals and the overall result must be the same.
  */
@@ -116,6 +117,19 @@ class InterpreterCachesIT {
         Map<String, Long> entries = EndToEnd.entriesByModule(cached.err());
         String interpreterModule = w.interpreter().equals(LUA) ? "lua5.4" : "python3.11";
         assertTrue(entries.getOrDefault(interpreterModule, 0L) > 0, () -> "traces in the interpreter were entered: " + cached);
+    }
+
+    @Test
+    void forkedWorkersAndThreadsRunTheCachedPythonCorrectly() throws Exception {
+        // multiprocessing's fork children inherit the patched code; the parent runs the pool's threads
+        List<String> argv = List.of(PYTHON, workloadDirectory().resolve("python/workers.py").toString(), "200000");
+        Outcome plain = EndToEnd.plain(scratch, argv);
+        Outcome cached = EndToEnd.cached(scratch, pythonCache, List.of("--stats"), argv);
+        assertEquals(0, plain.status(), plain::toString);
+        assertEquals(3, plain.out().lines().count(), plain::toString);
+        assertEquals(plain.out(), cached.out(), () -> "stdout differs with the cache: " + cached);
+        assertEquals(plain.status(), cached.status(), cached::toString);
+        assertTrue(EndToEnd.entriesByModule(cached.err()).getOrDefault("python3.11", 0L) > 0, cached::toString);
     }
 
     @Test
