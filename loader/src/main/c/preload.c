@@ -329,12 +329,19 @@ static uint8_t *map_near(const struct maps *maps, const struct object *o, size_t
                 if (gap_lo < o->end) continue;
                 at = PAGE_UP(gap_lo + PAGE);
             }
-            uintptr_t lo = at < o->base ? at : o->base, hi = at + size > o->end ? at + size : o->end;
-            if (hi - lo > (uintptr_t)REACH) continue;
-            void *p = mmap((void *)at, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-            if (p == MAP_FAILED) continue;
-            if ((uintptr_t)p != at) { munmap(p, size); continue; }
-            return p;
+            /* `maps` was read once for all modules: an earlier module's trace code may already sit
+             * where this one would go (EEXIST), so step through the gap, a guard page apart. */
+            for (; at >= gap_lo + PAGE && at + size + PAGE <= gap_hi; at = pass == 0 ? PAGE_DOWN(at - size - PAGE) : PAGE_UP(at + size + PAGE)) {
+                uintptr_t lo = at < o->base ? at : o->base, hi = at + size > o->end ? at + size : o->end;
+                if (hi - lo > (uintptr_t)REACH) break;
+                void *p = mmap((void *)at, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+                if (p == MAP_FAILED) {
+                    if (errno == EEXIST) continue;
+                    break;
+                }
+                if ((uintptr_t)p != at) { munmap(p, size); break; }
+                return p;
+            }
         }
     }
     return NULL;
