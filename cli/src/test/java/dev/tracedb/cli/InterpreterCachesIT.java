@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Real interpreters with caches compiled from recordings of <em>other</em> inputs: Debian's
  * {@code lua5.4} and {@code /usr/bin/python3} (not a pyenv shim) each record every workload of
- * {@code testprograms/workloads} with a small input, one {@code tracedb compile} merges those runs
+ * {@code bench/workloads} with a small input, one {@code tracedb compile} merges those runs
  * into one cache per interpreter, and each workload runs with a larger input and the cache: the same
  * stdout and exit status as a plain run. The Lua set includes pcall/error (longjmp inside the
  * interpreter) and coroutines; the Python set a loop that a 1 ms interval timer interrupts. A Python
@@ -191,6 +191,7 @@ class InterpreterCachesIT {
     static Path workloadDirectory() {
         String dir = System.getProperty("tracedb.testprograms");
         Path bin = dir != null ? Path.of(dir) : Path.of("../testprograms/target/bin");
-        return bin.toAbsolutePath().normalize().getParent().getParent().resolve("workloads");
+        // testprograms/target/bin → the repository root: the workloads are the benchmarks' own.
+        return bin.toAbsolutePath().normalize().getParent().getParent().getParent().resolve("bench/workloads");
     }
 }
