@@ -1,7 +1,6 @@
 package dev.tracedb.cli;
 
 import dev.tracedb.machine.x86.decode.Instruction;
-import dev.tracedb.recorder.Terminators;
 import dev.tracedb.store.BlockDefined;
 import dev.tracedb.store.EventVisitor;
 import dev.tracedb.store.ExecBatchHeader;
@@ -10,6 +9,7 @@ import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.SignalDelivered;
 import dev.tracedb.store.SyscallResult;
 import dev.tracedb.store.Terminator;
+import dev.tracedb.store.Terminators;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -8,6 +8,7 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.UndecodableInstructionException;
 import dev.tracedb.store.BlockDefined;
 import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.Terminators;
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
 import java.util.List;

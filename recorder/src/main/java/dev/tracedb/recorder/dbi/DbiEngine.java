@@ -8,9 +8,9 @@ import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.CodeModule;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
-import dev.tracedb.recorder.Terminators;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.Terminator;
+import dev.tracedb.store.Terminators;
 import java.util.List;
 
 /**

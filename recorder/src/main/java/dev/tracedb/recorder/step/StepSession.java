@@ -15,10 +15,10 @@ import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.Recording;
 import dev.tracedb.recorder.RecordingStoppedException;
-import dev.tracedb.recorder.Terminators;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.RunWriter;
 import dev.tracedb.store.Terminator;
+import dev.tracedb.store.Terminators;
 
 import java.util.OptionalLong;
 

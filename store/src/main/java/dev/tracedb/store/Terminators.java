@@ -1,13 +1,12 @@
-package dev.tracedb.recorder;
+package dev.tracedb.store;
 
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.InstructionGroup;
-import dev.tracedb.store.Terminator;
 
 /**
  * Maps the instruction that ends a block to the {@link Terminator} the log records: the one rule
- * shared by the recorder (when it defines a block) and by {@code tracedb verify} (when it checks
- * the log against the block's bytes).
+ * shared by the recorder (when it defines a block), {@code tracedb verify} (when it checks the log
+ * against the block's bytes) and the compiler (when it checks a path against its blocks).
  */
 public final class Terminators {
 
