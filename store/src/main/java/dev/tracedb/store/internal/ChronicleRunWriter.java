@@ -119,29 +119,66 @@ final class ChronicleRunWriter implements RunWriter {
     public void appendExec(int[] ids, int off, int len) {
         checkWritable();
         Objects.checkFromIndexSize(off, len, ids.length);
+        int room = batch.length - pending;
+        if (len <= room) {
+            // The common case (the recorder's drains are smaller than a batch): one pass that
+            // copies, sums and validates. Nothing is committed until the whole chunk is good.
+            pendingInstructions += copyAndSum(ids, off, len, batch, pending);
+            pending += len;
+            if (pending == batch.length) writeBatch();
+            return;
+        }
+        // The chunk fills the pending batch and spills over. Writing that batch before every later
+        // id is checked would half-append a bad chunk, so check the spill first, then copy it.
+        long first = copyAndSum(ids, off, room, batch, pending);
+        checkDefined(ids, off + room, len - room);
+        pending += room;
+        pendingInstructions += first;
+        writeBatch();
+        int p = off + room;
+        int left = len - room;
+        while (left > 0) {
+            int k = Math.min(batch.length, left);
+            pendingInstructions += copyAndSum(ids, p, k, batch, 0);
+            pending = k;
+            p += k;
+            left -= k;
+            if (pending == batch.length) writeBatch();
+        }
+    }
+
+    /**
+     * Copies {@code ids[off .. off+len)} to {@code dst[at ..]} and returns their instruction count.
+     * Validation rides on the sum: a defined block has at least one instruction and an undefined one
+     * reads as 0, so OR-ing {@code n - 1} leaves the sign bit set iff some id was undefined, and an id
+     * outside the table fails the array's own bounds check. Either way nothing past {@code dst}'s
+     * uncommitted tail has been touched, and the first bad id is reported as the two-pass code did.
+     */
+    private long copyAndSum(int[] ids, int off, int len, int[] dst, int at) {
         int[] table = instructionsOf;
-        // Validate everything before appending anything, so a bad id leaves the run unchanged.
+        long insns = 0;
+        int bad = 0;
+        try {
+            for (int i = 0; i < len; i++) {
+                int id = ids[off + i];
+                dst[at + i] = id;
+                int n = table[id];
+                bad |= n - 1;
+                insns += n;
+            }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            bad = -1;
+        }
+        if (bad < 0) checkDefined(ids, off, len);
+        return insns;
+    }
+
+    /** Throws the "used before it is defined" error for the first undefined id in the range, if any. */
+    private void checkDefined(int[] ids, int off, int len) {
+        int[] table = instructionsOf;
         for (int i = off, end = off + len; i < end; i++) {
             int id = ids[i];
             if (id < 0 || id >= table.length || table[id] == 0) throw undefined(id);
-        }
-        int p = off;
-        int left = len;
-        while (left > 0) {
-            int k = Math.min(batch.length - pending, left);
-            long insns = 0;
-            int[] b = batch;
-            int at = pending;
-            for (int j = 0; j < k; j++) {
-                int id = ids[p + j];
-                b[at + j] = id;
-                insns += table[id];
-            }
-            pending += k;
-            pendingInstructions += insns;
-            p += k;
-            left -= k;
-            if (pending == b.length) writeBatch();
         }
     }
 
