@@ -151,8 +151,8 @@ final class ChronicleRunWriter implements RunWriter {
      * Copies {@code ids[off .. off+len)} to {@code dst[at ..]} and returns their instruction count.
      * Validation rides on the sum: a defined block has at least one instruction and an undefined one
      * reads as 0, so OR-ing {@code n - 1} leaves the sign bit set iff some id was undefined, and an id
-     * outside the table fails the array's own bounds check. Either way nothing past {@code dst}'s
-     * uncommitted tail has been touched, and the first bad id is reported as the two-pass code did.
+     * outside the table fails the array's own bounds check. Either way only the uncommitted tail of
+     * {@code dst} has been written, and the first bad id is reported, as the two-pass loop did.
      */
     private long copyAndSum(int[] ids, int off, int len, int[] dst, int at) {
         int[] table = instructionsOf;
