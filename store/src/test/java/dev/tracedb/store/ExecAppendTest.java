@@ -23,8 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ExecAppendTest extends StoreTestSupport {
     private static final int BATCH = 1000;
     private static final int BLOCKS = 256;
-    /** Chunk sizes that fit, exactly fill, and spill over one or several small batches. */
-    private static final int[] CHUNKS = {1, 7, 999, 1000, 1001, 4096, 2500, 0, 333, 3000};
+    /**
+     * Chunk sizes that fit, exactly fill, and spill over one or several small batches; with a syscall
+     * after every fourth, the chunk of 667 exactly fills a batch and the 2,000 after it spans exactly two.
+     */
+    private static final int[] CHUNKS = {1, 7, 999, 1000, 1001, 4096, 2500, 0, 333, 3000, 667, 2000};
 
     /** The calls of one run: chunks of the interpreter stream with a syscall after every fourth. */
     private interface Appender {
@@ -70,7 +73,8 @@ class ExecAppendTest extends StoreTestSupport {
                 {900, 50, 0, -1},           // negative, first of the chunk
                 {900, 300, 99, 100_000},    // far outside the table, the last id that fits the batch
                 {900, 300, 100, BLOCKS + 1},// the first id that spills into the next batch
-                {900, 2500, 2499, BLOCKS},  // two batches further on
+                {900, 2500, 1500, BLOCKS},  // one batch further on
+                {900, 2500, 2499, BLOCKS},  // two batches further on, in the tail that would stay pending
                 {1000, 20, 5, BLOCKS},      // the batch was just written
         };
         for (int[] c : cases) {

@@ -39,7 +39,14 @@ final class ChronicleRunWriter implements RunWriter {
     private int[] instructionsOf = new int[1024];
     private final BitSet modules = new BitSet();
 
-    private final int[] batch;
+    /**
+     * The pending batch is {@code batch[0 .. pending)}. The array holds at least {@link #batchEvents}
+     * ids and grows to stage a chunk larger than the room left (see {@link #appendExec(int[], int, int)}).
+     */
+    private int[] batch;
+    private final int batchEvents;
+    /** Scratch: instruction counts of the batches a staged chunk will fill. */
+    private long[] stagedInstructions = new long[4];
     private int pending;
     private long pendingInstructions;
     private int batchSequence;
@@ -63,6 +70,7 @@ final class ChronicleRunWriter implements RunWriter {
         this.codec = new EventCodec(encoding);
         this.clock = clock;
         this.onEnd = onEnd;
+        this.batchEvents = batchEvents;
         this.batch = new int[batchEvents];
     }
 
@@ -112,38 +120,52 @@ final class ChronicleRunWriter implements RunWriter {
         if (blockId < 0 || blockId >= table.length || (n = table[blockId]) == 0) throw undefined(blockId);
         batch[pending++] = blockId;
         pendingInstructions += n;
-        if (pending == batch.length) writeBatch();
+        if (pending == batchEvents) writeBatch();
     }
 
     @Override
     public void appendExec(int[] ids, int off, int len) {
         checkWritable();
         Objects.checkFromIndexSize(off, len, ids.length);
-        int room = batch.length - pending;
+        int room = batchEvents - pending;
         if (len <= room) {
-            // The common case (the recorder's drains are smaller than a batch): one pass that
-            // copies, sums and validates. Nothing is committed until the whole chunk is good.
+            // One pass that copies, sums and validates; nothing is committed until the chunk is good.
             pendingInstructions += copyAndSum(ids, off, len, batch, pending);
             pending += len;
-            if (pending == batch.length) writeBatch();
+            if (pending == batchEvents) writeBatch();
             return;
         }
-        // The chunk fills the pending batch and spills over. Writing that batch before every later
-        // id is checked would half-append a bad chunk, so check the spill first, then copy it.
-        long first = copyAndSum(ids, off, room, batch, pending);
-        checkDefined(ids, off + room, len - room);
-        pending += room;
-        pendingInstructions += first;
-        writeBatch();
-        int p = off + room;
-        int left = len - room;
-        while (left > 0) {
-            int k = Math.min(batch.length, left);
-            pendingInstructions += copyAndSum(ids, p, k, batch, 0);
-            pending = k;
+        // The chunk fills the pending batch and spills over (the recorder hands over 1 Mi events at a
+        // time). Writing a batch before every later id is checked would half-append a bad chunk, and
+        // checking first would walk the chunk twice; so stage the whole chunk behind the pending
+        // events in the same single pass, summing each batch's share, and write only then.
+        if (batch.length < pending + len) batch = Arrays.copyOf(batch, pending + len);
+        int batches = 1 + (len - room + batchEvents - 1) / batchEvents;
+        if (stagedInstructions.length < batches) stagedInstructions = new long[batches];
+        long[] sums = stagedInstructions;
+        int[] staged = batch;
+        for (int b = 0, p = off, at = pending; b < batches; b++) {
+            int k = b == 0 ? room : Math.min(batchEvents, off + len - p);
+            sums[b] = copyAndSum(ids, p, k, staged, at);
             p += k;
+            at += k;
+        }
+        pending += room;
+        pendingInstructions += sums[0];
+        writeBatch(0);
+        int from = batchEvents;
+        int left = len - room;
+        for (int b = 1; b < batches; b++) {
+            int k = Math.min(batchEvents, left);
+            pending = k;
+            pendingInstructions = sums[b];
+            if (k == batchEvents) {
+                writeBatch(from);
+            } else {
+                System.arraycopy(staged, from, staged, 0, k); // the tail becomes the pending batch
+            }
+            from += k;
             left -= k;
-            if (pending == batch.length) writeBatch();
         }
     }
 
@@ -240,7 +262,13 @@ final class ChronicleRunWriter implements RunWriter {
     }
 
     private void writeBatch() {
-        write(codec.encodeBatch(batchSequence, flushedEvents, flushedInstructions, batch, pending, pendingInstructions));
+        writeBatch(0);
+    }
+
+    /** Writes {@code batch[from .. from+pending)} as the next batch; the pending batch is then empty. */
+    private void writeBatch(int from) {
+        write(codec.encodeBatch(batchSequence, flushedEvents, flushedInstructions, batch, from, pending,
+                pendingInstructions));
         batchSequence++;
         flushedEvents += pending;
         flushedInstructions += pendingInstructions;
