@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -37,8 +38,10 @@ import java.util.stream.Stream;
  * Throughput of execution batches through a real run log, in block events per second (each
  * operation is one block event). The stream is interpreter-like: a dispatch loop of 20 blocks,
  * one iteration in 16 taking another handler path. {@code append} pushes 1 Mi events per
- * invocation through {@link RunWriter#appendExec(int[], int, int)} in 4 Ki chunks (a recorder's
- * ring drain); {@code read} replays a 64 Mi-event run. Bytes per event are printed at tear-down.
+ * invocation through {@link RunWriter#appendExec(int[], int, int)} in chunks of {@code chunk} events:
+ * 4 Ki (smaller than a batch) or 1 Mi (what the recorder's {@code BackgroundRunWriter} hands over,
+ * 16 batches at once); {@code read} replays a 64 Mi-event run. Bytes per event are printed at
+ * tear-down.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -46,10 +49,12 @@ import java.util.stream.Stream;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class ExecBatchBenchmark {
-    static final int CHUNK = 4096;
     static final int PER_INVOCATION = 1 << 20;
     static final int READ_EVENTS = 1 << 26;
     static final int BLOCKS = 4096;
+
+    @Param({"4096", "1048576"})
+    public int chunk;
 
     private Path dir;
     private TraceDatabase db;
@@ -66,9 +71,9 @@ public class ExecBatchBenchmark {
         // Pre-generate the stream so the benchmark measures the store, not the generator.
         int[] stream = new int[PER_INVOCATION];
         fill(stream);
-        chunks = new int[PER_INVOCATION / CHUNK][];
+        chunks = new int[PER_INVOCATION / chunk][];
         for (int i = 0; i < chunks.length; i++) {
-            chunks[i] = java.util.Arrays.copyOfRange(stream, i * CHUNK, (i + 1) * CHUNK);
+            chunks[i] = java.util.Arrays.copyOfRange(stream, i * chunk, (i + 1) * chunk);
         }
         writer = newRun("append");
         try (RunWriter w = newRun("read")) {

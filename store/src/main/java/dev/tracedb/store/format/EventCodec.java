@@ -86,13 +86,19 @@ public final class EventCodec {
     /** Encodes an execution batch of {@code ids[0..count)}. */
     public ByteSink encodeBatch(int sequence, long firstBlockEvent, long firstInstruction, int[] ids, int count,
                                 long instructionCount) {
+        return encodeBatch(sequence, firstBlockEvent, firstInstruction, ids, 0, count, instructionCount);
+    }
+
+    /** As above, for the ids {@code ids[from .. from+count)}. */
+    public ByteSink encodeBatch(int sequence, long firstBlockEvent, long firstInstruction, int[] ids, int from,
+                                int count, long instructionCount) {
         begin(EventType.EXEC_BATCH);
         sink.i32(sequence);
         sink.i64(firstBlockEvent);
         sink.i64(firstInstruction);
         sink.i32(count);
         sink.i64(instructionCount);
-        batchCodec.encode(ids, count, sink);
+        batchCodec.encode(ids, from, count, sink);
         return end();
     }
 

@@ -36,6 +36,11 @@ public final class ExecBatchCodec {
 
     /** Appends the encoded {@code ids[0..count)} to {@code sink}; returns the encoded length. */
     public int encode(int[] ids, int count, ByteSink sink) {
+        return encode(ids, 0, count, sink);
+    }
+
+    /** Appends the encoded {@code ids[from .. from+count)} to {@code sink}; returns the encoded length. */
+    public int encode(int[] ids, int from, int count, ByteSink sink) {
         sink.u8(encoding.code());
         int lengthsAt = sink.reserve(8);
         sink.advance(8);
@@ -44,12 +49,12 @@ public final class ExecBatchCodec {
         if (!encoding.lz4()) {
             int start = sink.reserve(maxPlain(count));
             plainLength = encoding.varint()
-                    ? writeVarints(ids, count, sink.array(), start)
-                    : writeInts(ids, count, sink.array(), start);
+                    ? writeVarints(ids, from, count, sink.array(), start)
+                    : writeInts(ids, from, count, sink.array(), start);
             encodedLength = plainLength;
         } else {
             if (plain.length < maxPlain(count)) plain = new byte[maxPlain(count)];
-            plainLength = encoding.varint() ? writeVarints(ids, count, plain, 0) : writeInts(ids, count, plain, 0);
+            plainLength = encoding.varint() ? writeVarints(ids, from, count, plain, 0) : writeInts(ids, from, count, plain, 0);
             int start = sink.reserve(compressor.maxCompressedLength(plainLength));
             encodedLength = compressor.compress(plain, 0, plainLength, sink.array(), start,
                     sink.array().length - start);
@@ -107,15 +112,15 @@ public final class ExecBatchCodec {
         return 5 * count;
     }
 
-    private static int writeInts(int[] ids, int count, byte[] dst, int at) {
-        ByteBuffer.wrap(dst, at, 4 * count).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(ids, 0, count);
+    private static int writeInts(int[] ids, int from, int count, byte[] dst, int at) {
+        ByteBuffer.wrap(dst, at, 4 * count).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(ids, from, count);
         return 4 * count;
     }
 
-    private static int writeVarints(int[] ids, int count, byte[] dst, int at) {
+    private static int writeVarints(int[] ids, int from, int count, byte[] dst, int at) {
         int p = at;
         int prev = 0;
-        for (int i = 0; i < count; i++) {
+        for (int i = from, end = from + count; i < end; i++) {
             int id = ids[i];
             int d = id - prev;
             prev = id;

@@ -39,7 +39,14 @@ final class ChronicleRunWriter implements RunWriter {
     private int[] instructionsOf = new int[1024];
     private final BitSet modules = new BitSet();
 
-    private final int[] batch;
+    /**
+     * The pending batch is {@code batch[0 .. pending)}. The array holds at least {@link #batchEvents}
+     * ids and grows to stage a chunk larger than the room left (see {@link #appendExec(int[], int, int)}).
+     */
+    private int[] batch;
+    private final int batchEvents;
+    /** Scratch: instruction counts of the batches a staged chunk will fill. */
+    private long[] stagedInstructions = new long[4];
     private int pending;
     private long pendingInstructions;
     private int batchSequence;
@@ -63,6 +70,7 @@ final class ChronicleRunWriter implements RunWriter {
         this.codec = new EventCodec(encoding);
         this.clock = clock;
         this.onEnd = onEnd;
+        this.batchEvents = batchEvents;
         this.batch = new int[batchEvents];
     }
 
@@ -112,36 +120,87 @@ final class ChronicleRunWriter implements RunWriter {
         if (blockId < 0 || blockId >= table.length || (n = table[blockId]) == 0) throw undefined(blockId);
         batch[pending++] = blockId;
         pendingInstructions += n;
-        if (pending == batch.length) writeBatch();
+        if (pending == batchEvents) writeBatch();
     }
 
     @Override
     public void appendExec(int[] ids, int off, int len) {
         checkWritable();
         Objects.checkFromIndexSize(off, len, ids.length);
+        int room = batchEvents - pending;
+        if (len <= room) {
+            // One pass that copies, sums and validates; nothing is committed until the chunk is good.
+            pendingInstructions += copyAndSum(ids, off, len, batch, pending);
+            pending += len;
+            if (pending == batchEvents) writeBatch();
+            return;
+        }
+        // The chunk fills the pending batch and spills over (the recorder hands over 1 Mi events at a
+        // time). Writing a batch before every later id is checked would half-append a bad chunk, and
+        // checking first would walk the chunk twice; so stage the whole chunk behind the pending
+        // events in the same single pass, summing each batch's share, and write only then.
+        if (batch.length < pending + len) batch = Arrays.copyOf(batch, pending + len);
+        int batches = 1 + (len - room + batchEvents - 1) / batchEvents;
+        if (stagedInstructions.length < batches) stagedInstructions = new long[batches];
+        long[] sums = stagedInstructions;
+        int[] staged = batch;
+        for (int b = 0, p = off, at = pending; b < batches; b++) {
+            int k = b == 0 ? room : Math.min(batchEvents, off + len - p);
+            sums[b] = copyAndSum(ids, p, k, staged, at);
+            p += k;
+            at += k;
+        }
+        pending += room;
+        pendingInstructions += sums[0];
+        writeBatch(0);
+        int from = batchEvents;
+        int left = len - room;
+        for (int b = 1; b < batches; b++) {
+            int k = Math.min(batchEvents, left);
+            pending = k;
+            pendingInstructions = sums[b];
+            if (k == batchEvents) {
+                writeBatch(from);
+            } else {
+                System.arraycopy(staged, from, staged, 0, k); // the tail becomes the pending batch
+            }
+            from += k;
+            left -= k;
+        }
+    }
+
+    /**
+     * Copies {@code ids[off .. off+len)} to {@code dst[at ..]} and returns their instruction count.
+     * Validation rides on the sum: a defined block has at least one instruction and an undefined one
+     * reads as 0, so OR-ing {@code n - 1} leaves the sign bit set iff some id was undefined, and an id
+     * outside the table fails the array's own bounds check. Either way only the uncommitted tail of
+     * {@code dst} has been written, and the first bad id is reported, as the two-pass loop did.
+     */
+    private long copyAndSum(int[] ids, int off, int len, int[] dst, int at) {
         int[] table = instructionsOf;
-        // Validate everything before appending anything, so a bad id leaves the run unchanged.
+        long insns = 0;
+        int bad = 0;
+        try {
+            for (int i = 0; i < len; i++) {
+                int id = ids[off + i];
+                dst[at + i] = id;
+                int n = table[id];
+                bad |= n - 1;
+                insns += n;
+            }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            bad = -1;
+        }
+        if (bad < 0) checkDefined(ids, off, len);
+        return insns;
+    }
+
+    /** Throws the "used before it is defined" error for the first undefined id in the range, if any. */
+    private void checkDefined(int[] ids, int off, int len) {
+        int[] table = instructionsOf;
         for (int i = off, end = off + len; i < end; i++) {
             int id = ids[i];
             if (id < 0 || id >= table.length || table[id] == 0) throw undefined(id);
-        }
-        int p = off;
-        int left = len;
-        while (left > 0) {
-            int k = Math.min(batch.length - pending, left);
-            long insns = 0;
-            int[] b = batch;
-            int at = pending;
-            for (int j = 0; j < k; j++) {
-                int id = ids[p + j];
-                b[at + j] = id;
-                insns += table[id];
-            }
-            pending += k;
-            pendingInstructions += insns;
-            p += k;
-            left -= k;
-            if (pending == b.length) writeBatch();
         }
     }
 
@@ -203,7 +262,13 @@ final class ChronicleRunWriter implements RunWriter {
     }
 
     private void writeBatch() {
-        write(codec.encodeBatch(batchSequence, flushedEvents, flushedInstructions, batch, pending, pendingInstructions));
+        writeBatch(0);
+    }
+
+    /** Writes {@code batch[from .. from+pending)} as the next batch; the pending batch is then empty. */
+    private void writeBatch(int from) {
+        write(codec.encodeBatch(batchSequence, flushedEvents, flushedInstructions, batch, from, pending,
+                pendingInstructions));
         batchSequence++;
         flushedEvents += pending;
         flushedInstructions += pendingInstructions;
