@@ -82,16 +82,13 @@ final class IndirectGuard {
      * kept at {@code [rsp-8]}, inside the red zone, where no signal frame goes, and rsp does not
      * move. A mismatch returns as the original does (out of line).
      */
-    void compareReturn(int pop, long expected, Label loopStart) {
+    void compareReturn(int pop, long expected) {
         a.mov(Mem.of(Gpr.RSP, -8), Gpr.RCX);
         a.mov(Gpr.RCX, Mem.of(Gpr.RSP, 0));
         emitter.cmpWithSlot(Gpr.RCX, expected);
         a.mov(Gpr.RCX, Mem.of(Gpr.RSP, -8));
         a.jcc(Condition.NE, emitter.outOfLine(() -> BranchForms.emitReturn(a, pop)));
         a.lea(Gpr.RSP, Mem.of(Gpr.RSP, 8 + pop));
-        if (loopStart != null) {
-            a.jmp(loopStart);
-        }
     }
 
     /**

@@ -114,13 +114,19 @@ final class TraceEmitter {
             case CALL -> {
                 BranchForms.requireDirectCall(term);
                 requireSuccessor(b, next, term.directTarget().getAsLong());
-                pushOriginal(term.nextAddress());
-                if (last) end(next);
+                if (last && !insideOwnPatch(term.address())) {
+                    // The trace leaves by this call: the original call instruction makes it, so the
+                    // CPU's return-stack predictor gets the entry the callee's native ret will use.
+                    exitTo(term.address());
+                } else {
+                    pushOriginal(term.nextAddress());
+                    if (last) end(next);
+                }
             }
             case RETURN -> {
                 int pop = BranchForms.returnPop(term);
-                if (!last || loopBack) {
-                    guards.compareReturn(pop, expected(next, term), loopBack ? start : null);
+                if (!last) {
+                    guards.compareReturn(pop, expected(next, term));
                 } else {
                     BranchForms.emitReturn(a, pop);
                 }
@@ -185,6 +191,12 @@ final class TraceEmitter {
             }
         }
         return true;
+    }
+
+    /** Whether module offset {@code offset} lies in the bytes this trace's head patch overwrites. */
+    private boolean insideOwnPatch(long offset) {
+        long head = path.head().at().offset();
+        return offset >= head && offset < head + patchLength(blocks.get(0));
     }
 
     /** After the last block: back to the start of a loop trace, else on to the continuation. */

@@ -297,18 +297,12 @@ class TraceCodeGeneratorTest {
                 "pop rcx",
                 "lea rsp, [rsp + 0x80]",
                 "cmp r11, qword ptr [rip -> slot m+0x4000]",  // call r11: flags dead at a function's entry
-                "jne @22",
+                "jne @16",
                 "push qword ptr [rip -> slot m+0x3003]",
-                "mov qword ptr [rsp - 8], rcx",
-                "mov rcx, qword ptr [rsp]",
-                "cmp rcx, qword ptr [rip -> slot m+0x2000]",
-                "mov rcx, qword ptr [rsp - 8]",
-                "jne @24",
-                "lea rsp, [rsp + 8]",
-                "jmp t0+0x0",
+                "ret",                                        // the loop's last return runs natively, back
+                                                              // to the head's patch: the CPU's return stack stays in step
                 "push qword ptr [rip -> slot m+0x3003]",      // mismatch: the call, original return address
-                "jmp r11",
-                "ret"),
+                "jmp r11"),
                 Listing.of(out.code().get(0), 0));
     }
 
