@@ -16,6 +16,7 @@ import dev.tracedb.compiler.path.TracePath;
 import dev.tracedb.compiler.path.TraceSelection;
 import dev.tracedb.machine.x86.decode.Decoder;
 import dev.tracedb.store.RunReader;
+import dev.tracedb.store.Terminator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -86,10 +87,14 @@ public final class TraceSelector {
         int n = catalog.size();
         isHead = new boolean[n];
         long[] backward = new long[n];
+        long[] returnedTo = new long[n]; // traces end at calls: where the callees return, traces may start again
         profile.forEachEdge((from, to, count) -> {
             if (catalog.moduleOf(from) == catalog.moduleOf(to)
                     && catalog.offset(to) < catalog.offset(from) + catalog.length(from)) {
                 backward[to] += count;
+            }
+            if (catalog.terminator(from) == Terminator.RETURN) {
+                returnedTo[to] += count;
             }
         });
         long[] hotness = new long[n];
@@ -109,7 +114,8 @@ public final class TraceSelector {
             simulator.forEachExit((trace, to, count) -> exitsTo[to] += count);
             TraceSimulator outside = simulator;
             for (int b = 0; b < n; b++) hotness[b] = outside.outsideCount(b);
-            qualifies = b -> backward[b] >= options.minHeadExecutions() || exitsTo[b] >= options.minHeadExecutions();
+            qualifies = b -> backward[b] >= options.minHeadExecutions() || exitsTo[b] >= options.minHeadExecutions()
+                    || returnedTo[b] >= options.minHeadExecutions();
         }
         simulator = dropUnprofitable(simulator);
         return result(profile, simulator);
