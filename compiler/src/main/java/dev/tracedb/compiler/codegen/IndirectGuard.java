@@ -14,7 +14,26 @@ import java.util.function.Consumer;
 
 /**
  * Returns and indirect jumps and calls inside a trace: a guard that the computed target is the
- * recorded one, without changing the flags (which the code after the branch may read).
+ * recorded one. Two forms.
+ *
+ * <p><b>Compare guards</b> ({@code compare*}), where the status flags may be overwritten: returns
+ * and indirect calls always (the ABI gives the flags no role across a call or return), indirect
+ * jumps where {@link FlagsLiveness} and {@link FlagsRestore} allow it:
+ * <pre>
+ *   cmp  rax, [rip+slot E]     ; jmp rax / call rax: the register in place
+ *   jne  mismatch              ; out of line: [flags recomputed] the original transfer
+ *   [flags recomputed]         ; jumps only, where the code after reads them
+ *
+ *   mov  [rsp-8], rcx          ; ret, call [mem]: rcx kept in the red zone the transfer frees
+ *   mov  rcx, [rsp]            ;   (jmp [mem]: pushed below the red zone, unless at a function's entry)
+ *   cmp  rcx, [rip+slot E]
+ *   mov  rcx, [rsp-8]
+ *   jne  mismatch
+ *   lea  rsp, [rsp+8+imm16]    ; ret: its pop
+ * </pre>
+ *
+ * <p><b>Flags-free guards</b> ({@link #guardJump}), for indirect jumps where the flags must
+ * survive and cannot be recomputed:
  *
  * <pre>
  *   lea  rsp, [rsp-128]        ; step over the red zone: it belongs to the program

@@ -19,11 +19,13 @@ package dev.tracedb.compiler.select;
  *                                at its first guard
  * @param minShareInside          a trace is dropped if less than this share of all instructions would
  *                                run inside it (one-off start-up code is not worth a patch)
+ * @param minBranchesSavedPerEntry a trace is dropped if, per entry, it would remove fewer taken branches
+ *                                than this (2: the jump in its head patch and the one that leaves it)
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
                                double minInstructionsPerEntry, double maxFirstGuardExitShare,
-                               double minShareInside) {
+                               double minShareInside, double minBranchesSavedPerEntry) {
     public SelectionOptions {
         if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
         if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
@@ -40,26 +42,35 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
     }
 
     public static SelectionOptions defaults() {
-        return new SelectionOptions(100, 128, 2048, 0.1, 64, 256, 3, 2_000_000, 16, 0.5, 0.0001);
+        return new SelectionOptions(100, 128, 2048, 0.1, 64, 256, 3, 2_000_000, 16, 0.5, 0.0001, 2);
     }
 
     public SelectionOptions withMinHeadExecutions(long value) {
         return new SelectionOptions(value, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound, maxTraces,
-                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
+                minBranchesSavedPerEntry);
     }
 
     public SelectionOptions withMaxBlocks(int value) {
         return new SelectionOptions(minHeadExecutions, value, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
+                minBranchesSavedPerEntry);
     }
 
     public SelectionOptions withMaxTraces(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
+                minBranchesSavedPerEntry);
     }
 
     public SelectionOptions withRounds(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside);
+                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
+                minBranchesSavedPerEntry);
+    }
+
+    public SelectionOptions withMinBranchesSavedPerEntry(double value) {
+        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
+                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, value);
     }
 }
