@@ -20,7 +20,8 @@ package dev.tracedb.compiler.select;
  * @param minShareInside          a trace is dropped if less than this share of all instructions would
  *                                run inside it (one-off start-up code is not worth a patch)
  * @param minBranchesSavedPerEntry a trace is dropped if, per entry, it would remove fewer taken branches
- *                                than this (2: the jump in its head patch and the one that leaves it)
+ *                                than this (2: the jump in its head patch and the one that leaves it),
+ *                                by more than one per hundred instructions it runs inside
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,

@@ -226,7 +226,8 @@ public final class TraceSelector {
             return String.format("only %.1f instructions inside per entry", perEntry);
         }
         double saved = takenTransfersRemoved(chosen.get(t), simulator.instructionsInside(t));
-        if (saved < options.minBranchesSavedPerEntry() * entries) {
+        double netLoss = options.minBranchesSavedPerEntry() * entries - saved;
+        if (netLoss > MAX_NET_LOSS_PER_INSTRUCTION * simulator.instructionsInside(t)) {
             return String.format("would save %.1f taken branches per entry, fewer than its entry and exit cost (%.0f)",
                     saved / entries, options.minBranchesSavedPerEntry());
         }
@@ -237,6 +238,13 @@ public final class TraceSelector {
         }
         return null;
     }
+
+    /**
+     * A trace whose entry and exit cost more taken branches than it saves is still kept when the
+     * difference is below one per this many instructions it runs (a loop entered once per outer
+     * round: its entry cost is spread over all its iterations).
+     */
+    private static final double MAX_NET_LOSS_PER_INSTRUCTION = 1.0 / 100;
 
     /**
      * Taken branches the trace would remove from the instructions it runs: a trace lays its path

@@ -45,7 +45,8 @@
  *       {@code minInstructionsPerEntry} instructions inside per entry, or less than {@code minShareInside}
  *       of all instructions, or saving fewer taken branches than their entry and exit cost (two per
  *       entry; a trace saves its path's direct jumps, taken conditional branches and inner indirect
- *       jumps, scaled to the instructions forecast inside), are dropped (with the reason in
+ *       jumps, scaled to the instructions forecast inside) by more than one per hundred instructions
+ *       inside, are dropped (with the reason in
  *       the summary), and the forecast is run again, until nothing more is dropped.</li>
  * </ol>
  *
