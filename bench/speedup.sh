@@ -72,12 +72,21 @@ for row in "${table[@]}"; do
   [[ "$name" != lua-* ]] || first_cache="${first_cache:-$cache}"
   # compile prints "forecast: 89.7% of 9,623,217 instructions inside traces"
   coverage=$(grep -oE 'forecast: [0-9.]+%' "$work/$name.compile.out" | head -1 | cut -d' ' -f2 || true)
-  expected="$($measured 2>&1)"
+  # The program's stdout, stderr and exit status must be the plain run's; the loader's own
+  # "tracedb: …" lines on stderr are not the program's output (the first one is shown as a note).
+  expected="$($measured 2>"$work/expected.err")" && expected_rc=0 || expected_rc=$?
   plain=() cached=() note=""
   for ((i = 0; i < runs; i++)); do
-    t0=$(now_ns); out="$($measured 2>&1)"; plain+=($(( $(now_ns) - t0 )))
-    t0=$(now_ns); out2="$("$root/tracedb" run --cache "$cache" -- $measured 2>&1)"; cached+=($(( $(now_ns) - t0 )))
-    if [[ "$out" != "$expected" || "$out2" != "$expected" ]]; then note="WRONG OUTPUT"; status=1; fi
+    t0=$(now_ns); out="$($measured 2>"$work/plain.err")" && rc=0 || rc=$?; plain+=($(( $(now_ns) - t0 )))
+    t0=$(now_ns); out2="$("$root/tracedb" run --cache "$cache" -- $measured 2>"$work/cached.err")" && rc2=0 || rc2=$?
+    cached+=($(( $(now_ns) - t0 )))
+    grep -v '^tracedb: ' "$work/cached.err" >"$work/cached.program.err" || true
+    if [[ "$out" != "$expected" || "$out2" != "$expected" || $rc != "$expected_rc" || $rc2 != "$expected_rc" ]] \
+        || ! cmp -s "$work/plain.err" "$work/expected.err" || ! cmp -s "$work/cached.program.err" "$work/expected.err"; then
+      note="WRONG OUTPUT"; status=1
+    fi
+    loader_note=$(grep -m1 '^tracedb: ' "$work/cached.err" || true)
+    [[ -z "$loader_note" || -n "$note" ]] || note="loader: ${loader_note#tracedb: }"
   done
   p=$(printf '%s\n' "${plain[@]}" | median); c=$(printf '%s\n' "${cached[@]}" | median)
   ratio=$(awk -v p="$p" -v c="$c" 'BEGIN {printf "%.3f", p / c}')
