@@ -6,6 +6,7 @@ import dev.tracedb.machine.x86.decode.Operand;
 import dev.tracedb.machine.x86.decode.Register;
 import dev.tracedb.machine.x86.decode.RegisterOperand;
 import dev.tracedb.machine.x86.encode.Assembler;
+import dev.tracedb.machine.x86.encode.Condition;
 import dev.tracedb.machine.x86.encode.Gpr;
 import dev.tracedb.machine.x86.encode.Label;
 import dev.tracedb.machine.x86.encode.Mem;
@@ -13,7 +14,26 @@ import java.util.function.Consumer;
 
 /**
  * Returns and indirect jumps and calls inside a trace: a guard that the computed target is the
- * recorded one, without changing the flags (which the code after the branch may read).
+ * recorded one. Two forms.
+ *
+ * <p><b>Compare guards</b> ({@code compare*}), where the status flags may be overwritten: returns
+ * and indirect calls always (the ABI gives the flags no role across a call or return), indirect
+ * jumps where {@link FlagsLiveness} and {@link FlagsRestore} allow it:
+ * <pre>
+ *   cmp  rax, [rip+slot E]     ; jmp rax / call rax: the register in place
+ *   jne  mismatch              ; out of line: [flags recomputed] the original transfer
+ *   [flags recomputed]         ; jumps only, where the code after reads them
+ *
+ *   mov  [rsp-8], rcx          ; ret, call [mem]: rcx kept in the red zone the transfer frees
+ *   mov  rcx, [rsp]            ;   (jmp [mem]: pushed below the red zone, unless at a function's entry)
+ *   cmp  rcx, [rip+slot E]
+ *   mov  rcx, [rsp-8]
+ *   jne  mismatch
+ *   lea  rsp, [rsp+8+imm16]    ; ret: its pop
+ * </pre>
+ *
+ * <p><b>Flags-free guards</b> ({@link #guardJump}), for indirect jumps where the flags must
+ * survive and cannot be recomputed:
  *
  * <pre>
  *   lea  rsp, [rsp-128]        ; step over the red zone: it belongs to the program
@@ -53,21 +73,6 @@ final class IndirectGuard {
         this.copier = copier;
     }
 
-    /** {@code ret [imm16]} expected to return to {@code expected}; a loop trace then goes to {@code loopStart}. */
-    void guardReturn(int pop, long expected, Label loopStart) {
-        Label match = new Label("return matches");
-        enter(2);
-        a.mov(Gpr.RDX, Mem.of(Gpr.RSP, frame(2)));
-        compare(Gpr.RDX, expected, match);
-        leave(2, 0);
-        BranchForms.emitReturn(a, pop);
-        a.bind(match);
-        leave(2, 8 + pop);
-        if (loopStart != null) {
-            a.jmp(loopStart);
-        }
-    }
-
     void guardJump(Instruction jmp, long expected, Label loopStart) {
         Label match = new Label("jump matches");
         Gpr register = targetRegister(jmp);
@@ -87,24 +92,90 @@ final class IndirectGuard {
         }
     }
 
-    void guardCall(Instruction call, long expected, Label loopStart) {
-        Label match = new Label("call matches");
-        Gpr register = targetRegister(call);
-        int spills = register != null ? 1 : 2;
-        enter(spills);
-        if (register == null) {
-            withOperand(call, frame(spills), r -> a.mov(Gpr.RDX, r), m -> a.mov(Gpr.RDX, m));
-            register = Gpr.RDX;
+    // ---- compare guards: cmp + jne, for where the status flags may be overwritten
+
+    /**
+     * {@code ret [imm16]} with a {@code cmp}: the flags are dead across a return (System V ABI,
+     * see {@link FlagsLiveness}), and so is everything below {@code rsp} once the return has
+     * popped: the caller's red zone cannot survive the call that this return ends. So rcx is
+     * kept at {@code [rsp-8]}, inside the red zone, where no signal frame goes, and rsp does not
+     * move. A mismatch returns as the original does (out of line).
+     */
+    void compareReturn(int pop, long expected) {
+        a.mov(Mem.of(Gpr.RSP, -8), Gpr.RCX);
+        a.mov(Gpr.RCX, Mem.of(Gpr.RSP, 0));
+        emitter.cmpWithSlot(Gpr.RCX, expected);
+        a.mov(Gpr.RCX, Mem.of(Gpr.RSP, -8));
+        a.jcc(Condition.NE, emitter.outOfLine(() -> BranchForms.emitReturn(a, pop)));
+        a.lea(Gpr.RSP, Mem.of(Gpr.RSP, 8 + pop));
+    }
+
+    /**
+     * An indirect call with a {@code cmp}: the flags are dead at a function's entry (ABI), and
+     * so is the red zone at a call (the call's own push overwrites it), which holds rcx when the
+     * target is in memory. A mismatch makes the call as the original does (out of line).
+     */
+    void compareCall(Instruction call, long expected, Label loopStart) {
+        Gpr register = compareRegister(call);
+        if (register != null) {
+            emitter.cmpWithSlot(register, expected);
+        } else {
+            a.mov(Mem.of(Gpr.RSP, -8), Gpr.RCX);
+            withOperand(call, 0, r -> a.mov(Gpr.RCX, r), m -> a.mov(Gpr.RCX, m));
+            emitter.cmpWithSlot(Gpr.RCX, expected);
+            a.mov(Gpr.RCX, Mem.of(Gpr.RSP, -8));
         }
-        compare(register, expected, match);
-        leave(spills, 0);
-        callNatively(call);
-        a.bind(match);
-        leave(spills, 0);
+        a.jcc(Condition.NE, emitter.outOfLine(() -> callNatively(call)));
         emitter.pushOriginal(call.nextAddress());
         if (loopStart != null) {
             a.jmp(loopStart);
         }
+    }
+
+    /**
+     * An indirect jump with a {@code cmp}. {@code onMismatch} and {@code onMatch} restore the flags
+     * where they may be read (null where they are dead). A jump through memory needs rcx as
+     * scratch: kept at {@code [rsp-8]} when {@code redZoneDead} (a function's entry, e.g. a PLT
+     * stub reached by a call), else pushed below the red zone.
+     */
+    void compareJump(Instruction jmp, long expected, Label loopStart, FlagsRestore onMismatch,
+                     FlagsRestore onMatch, boolean redZoneDead) {
+        Gpr register = compareRegister(jmp);
+        if (register != null) {
+            emitter.cmpWithSlot(register, expected);
+        } else if (redZoneDead) {
+            a.mov(Mem.of(Gpr.RSP, -8), Gpr.RCX);
+            withOperand(jmp, 0, r -> a.mov(Gpr.RCX, r), m -> a.mov(Gpr.RCX, m));
+            emitter.cmpWithSlot(Gpr.RCX, expected);
+            a.mov(Gpr.RCX, Mem.of(Gpr.RSP, -8));
+        } else {
+            enter(1);
+            withOperand(jmp, frame(1), r -> a.mov(Gpr.RCX, r), m -> a.mov(Gpr.RCX, m));
+            emitter.cmpWithSlot(Gpr.RCX, expected);
+            leave(1, 0);
+        }
+        a.jcc(Condition.NE, emitter.outOfLine(() -> {
+            if (onMismatch != null) {
+                onMismatch.emit(a.buffer());
+            }
+            copier.copyBranch(jmp);
+        }));
+        if (onMatch != null) {
+            onMatch.emit(a.buffer());
+        }
+        if (loopStart != null) {
+            a.jmp(loopStart);
+        }
+    }
+
+    /** The register of a {@code jmp reg}/{@code call reg} (any but rsp), compared in place; null for memory. */
+    private static Gpr compareRegister(Instruction branch) {
+        if (branch.operands().size() == 1 && branch.operands().get(0) instanceof RegisterOperand r
+                && r.sizeBytes() == 8) {
+            Gpr reg = gpr(r.register(), branch);
+            return reg == Gpr.RSP ? null : reg;
+        }
+        return null;
     }
 
     /** An indirect call as the program makes it, but pushing the original return address. */

@@ -7,6 +7,7 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.encode.Assembler;
 import dev.tracedb.machine.x86.encode.CodeBuffer;
 import dev.tracedb.machine.x86.encode.Condition;
+import dev.tracedb.machine.x86.encode.Gpr;
 import dev.tracedb.machine.x86.encode.Label;
 import dev.tracedb.store.Terminator;
 import java.util.ArrayList;
@@ -30,11 +31,16 @@ final class TraceEmitter {
     private final InstructionCopier copier;
     private final IndirectGuard guards;
     private final Label start = new Label("trace start");
+    private List<DecodedBlock> blocks;
+    private FlagsLiveness liveness;
     private final List<TraceCode.Fixup> fixups = new ArrayList<>();
     /** Constant-pool slots by module offset: each holds that address at run time. */
     private final Map<Long, Label> pool = new LinkedHashMap<>();
     /** Uses of pool slots by raw encodings the assembler has no form for: field offset, slot, end of instruction. */
     private final List<PoolUse> rawPoolUses = new ArrayList<>();
+
+    /** Code kept out of the hot path (guard mismatches), emitted after the last block. */
+    private final List<Runnable> outOfLine = new ArrayList<>();
 
     private record PoolUse(int field, Label slot, int end) {}
 
@@ -47,11 +53,16 @@ final class TraceEmitter {
 
     TraceCode emit(List<DecodedBlock> blocks) {
         int patchLength = patchLength(blocks.get(0));
+        this.blocks = blocks;
+        this.liveness = new FlagsLiveness(blocks, path.loopsToHead());
         a.bind(start);
         for (int i = 0; i < blocks.size(); i++) {
             boolean last = i == blocks.size() - 1;
             CodeAddress next = last ? path.continuation() : blocks.get(i + 1).block().at();
-            emitBlock(blocks.get(i), next, last);
+            emitBlock(i, next, last);
+        }
+        for (int i = 0; i < outOfLine.size(); i++) {
+            outOfLine.get(i).run();
         }
         emitPool();
         return new TraceCode(path.traceId(), path.head().at().offset(), patchLength, a.finish(), fixups);
@@ -74,7 +85,8 @@ final class TraceEmitter {
                 + " bytes, too few for the 5-byte jump that enters the trace");
     }
 
-    private void emitBlock(DecodedBlock block, CodeAddress next, boolean last) {
+    private void emitBlock(int index, CodeAddress next, boolean last) {
+        DecodedBlock block = blocks.get(index);
         PathBlock b = block.block();
         Terminator kind = BranchForms.terminatorOf(block);
         if (kind != b.terminator()) {
@@ -102,13 +114,19 @@ final class TraceEmitter {
             case CALL -> {
                 BranchForms.requireDirectCall(term);
                 requireSuccessor(b, next, term.directTarget().getAsLong());
-                pushOriginal(term.nextAddress());
-                if (last) end(next);
+                if (last && !insideOwnPatch(term.address())) {
+                    // The trace leaves by this call: the original call instruction makes it, so the
+                    // CPU's return-stack predictor gets the entry the callee's native ret will use.
+                    exitTo(term.address());
+                } else {
+                    pushOriginal(term.nextAddress());
+                    if (last) end(next);
+                }
             }
             case RETURN -> {
                 int pop = BranchForms.returnPop(term);
-                if (!last || loopBack) {
-                    guards.guardReturn(pop, expected(next, term), loopBack ? start : null);
+                if (!last) {
+                    guards.compareReturn(pop, expected(next, term));
                 } else {
                     BranchForms.emitReturn(a, pop);
                 }
@@ -116,7 +134,7 @@ final class TraceEmitter {
             case INDIRECT_JUMP -> {
                 BranchForms.requireIndirect(term, BranchForms.JMP_DIGIT);
                 if (!last || loopBack) {
-                    guards.guardJump(term, expected(next, term), loopBack ? start : null);
+                    guardJump(index, term, expected(next, term), loopBack ? start : null);
                 } else {
                     copier.copyBranch(term);
                 }
@@ -124,13 +142,61 @@ final class TraceEmitter {
             case INDIRECT_CALL -> {
                 BranchForms.requireIndirect(term, BranchForms.CALL_DIGIT);
                 if (!last || loopBack) {
-                    guards.guardCall(term, expected(next, term), loopBack ? start : null);
+                    guards.compareCall(term, expected(next, term), loopBack ? start : null);
                 } else {
                     guards.callNatively(term);
                 }
             }
             default -> throw new TraceRefusedException("cannot copy a block ending in " + kind + ": " + term);
         }
+    }
+
+    /**
+     * An indirect jump: a {@code cmp} guard where the flags it overwrites are dead or can be
+     * recomputed on each side ({@link FlagsLiveness}, {@link FlagsRestore}), else the flags-free
+     * guard. The mismatch side goes where the jump goes, which is unknown here, so its flags are
+     * restored unless the jump is a function's first instruction (a PLT stub reached by a call),
+     * where the ABI makes them dead.
+     */
+    private void guardJump(int index, Instruction jmp, long expected, Label loopStart) {
+        boolean atEntry = atFunctionEntry(index);
+        FlagsRestore restore = FlagsRestore.before(blocks, index);
+        boolean liveAfter = liveness.liveAfter(index);
+        boolean mismatchOk = atEntry || restore != null;
+        boolean matchOk = !liveAfter || restore != null;
+        if (mismatchOk && matchOk) {
+            guards.compareJump(jmp, expected, loopStart, atEntry ? null : restore, liveAfter ? restore : null, atEntry);
+        } else {
+            guards.guardJump(jmp, expected, loopStart);
+        }
+    }
+
+    /**
+     * Block {@code index} is entered by a call in this trace and runs nothing before its
+     * terminator but {@code endbr64}/{@code nop}: its terminator is a function's first
+     * instruction, where neither the flags nor anything below rsp is live (System V ABI).
+     */
+    private boolean atFunctionEntry(int index) {
+        if (index == 0) {
+            return false;
+        }
+        Terminator before = BranchForms.terminatorOf(blocks.get(index - 1));
+        if (before != Terminator.CALL && before != Terminator.INDIRECT_CALL) {
+            return false;
+        }
+        for (Instruction insn : blocks.get(index).body()) {
+            String m = insn.mnemonic();
+            if (!m.equals("endbr64") && !m.equals("nop")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether module offset {@code offset} lies in the bytes this trace's head patch overwrites. */
+    private boolean insideOwnPatch(long offset) {
+        long head = path.head().at().offset();
+        return offset >= head && offset < head + patchLength(blocks.get(0));
     }
 
     /** After the last block: back to the start of a loop trace, else on to the continuation. */
@@ -238,6 +304,28 @@ final class TraceEmitter {
         buffer.emit8(0x35);
         buffer.emit32(0);
         rawPoolUses.add(new PoolUse(buffer.position() - 4, slot(returnOffset), buffer.position()));
+    }
+
+    /**
+     * {@code cmp reg, qword [rip+slot]} (REX.W 3B /r): compares with the run-time address of
+     * module offset {@code target}, held in the constant pool.
+     */
+    void cmpWithSlot(Gpr reg, long target) {
+        buffer.emit8(0x48 | (reg.encoding() >= 8 ? 0x04 : 0));
+        buffer.emit8(0x3b);
+        buffer.emit8(0x05 | (reg.encoding() & 7) << 3);
+        buffer.emit32(0);
+        rawPoolUses.add(new PoolUse(buffer.position() - 4, slot(target), buffer.position()));
+    }
+
+    /** A label for {@code code}, which is emitted after the trace's last block (cold: a guard's mismatch). */
+    Label outOfLine(Runnable code) {
+        Label label = new Label("out of line " + outOfLine.size());
+        outOfLine.add(() -> {
+            a.bind(label);
+            code.run();
+        });
+        return label;
     }
 
     private void emitPool() {

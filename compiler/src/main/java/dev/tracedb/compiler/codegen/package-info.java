@@ -26,14 +26,30 @@
  * <li><b>Direct jumps</b> on the path disappear.</li>
  * <li><b>Direct calls</b> push the <em>original</em> return address ({@code push qword
  *     [rip+slot]}, an {@code ABS64} slot in the trace's constant pool; no flags, no register)
- *     and continue inline.</li>
- * <li><b>Returns and indirect jumps and calls</b> are guarded flags-free
- *     ({@link dev.tracedb.compiler.codegen.IndirectGuard}): rcx and rdx are spilled on the stack
- *     below the red zone, the computed target is compared with the recorded one with
- *     {@code not}+{@code lea}+{@code jrcxz}; a mismatch restores everything and performs the
- *     original transfer (a copied {@code ret [imm16]} or {@code jmp}; for a call, the original
- *     return address is pushed and the same operand jumped through). A match pops
- *     ({@code lea rsp}, never {@code add}) or pushes as the original would have.</li>
+ *     and continue inline. A call that is the path's last transfer runs as the original
+ *     instruction (the trace jumps to it), so that the CPU's return-stack predictor gets the
+ *     entry the callee's native {@code ret} will pop. (Selection now ends traces at calls, so
+ *     this is the form selected traces use.)</li>
+ * <li><b>Returns and indirect calls</b> are guarded with {@code cmp} + {@code jne}
+ *     ({@link dev.tracedb.compiler.codegen.IndirectGuard}): by the System V ABI the status flags
+ *     have no role across a call or a return, and nothing below rsp survives them, so rcx can be
+ *     kept at {@code [rsp-8]} (inside the red zone, where no signal frame goes) while the
+ *     target is loaded and compared with its constant-pool slot; rsp never moves. A mismatch
+ *     (out of line, after the trace's last block) performs the original transfer. A return
+ *     that is the path's last transfer runs natively.</li>
+ * <li><b>Indirect jumps</b> are guarded with {@code cmp} where the flags it overwrites are dead
+ *     or can be recomputed on each side: {@link dev.tracedb.compiler.codegen.FlagsLiveness} scans
+ *     the trace after the jump (live at a reader, a {@code loop}/{@code jrcxz} exit, an indirect
+ *     jump or the end of a non-loop trace; dead at a full writer, a call or a return), and
+ *     {@link dev.tracedb.compiler.codegen.FlagsRestore} re-executes the last flag writer before
+ *     the jump (or undoes and redoes an {@code add}/{@code sub}/{@code xor}) when its register
+ *     inputs are unchanged. The mismatch side goes to an unknown target, so its flags are always
+ *     recomputed, except at a function's first instruction (a PLT stub entered by a call in the
+ *     trace). A jump through memory loads its target into rcx, pushed below the red zone (or
+ *     kept at {@code [rsp-8]} at a function's entry). Elsewhere the jump keeps the flags-free
+ *     guard: rcx and rdx spilled below the red zone, {@code not}+{@code lea}+{@code jrcxz}, a
+ *     mismatch restores both and jumps as the original does. A match pops or pushes as the
+ *     original would have.</li>
  * <li><b>The end of the path</b>: a loop trace (continuation = head) jumps back to its own
  *     start; any other trace jumps to its continuation. A path that ends in a return or an
  *     indirect transfer executes it as the original does.</li>

@@ -13,6 +13,10 @@ import java.util.function.IntPredicate;
  * and stops:
  * <ul>
  *   <li>when the path returns to the head — a loop trace, continuing at its own head;</li>
+ *   <li>after a return from a frame the trace did not call (one it entered inside a function):
+ *       the trace ends with that {@code ret}, executed natively, so that the CPU's return-stack
+ *       predictor, which saw the matching {@code call}, stays in step; calls and returns the path
+ *       makes in pairs are inlined;</li>
  *   <li>at another chosen trace's head — the trace continues there (traces link);</li>
  *   <li>before a block ending in a system call or another unsupported instruction, or one the runs
  *       disagree about — it continues at that block, which runs in the original code;</li>
@@ -61,12 +65,26 @@ final class PathWalker {
         int node = root;
         long[] worth = new long[16];
         worth[0] = catalog.instructionCount(head) * statistics.count(root);
+        int depth = 0;
+        boolean returnsOut = false;
         while (true) {
+            // calls the path follows into their callee, less the returns from them
+            Terminator last = catalog.terminator(path[length - 1]);
+            if (last == Terminator.CALL || last == Terminator.INDIRECT_CALL) {
+                depth++;
+            } else if (last == Terminator.RETURN) {
+                returnsOut = depth == 0;
+                depth = Math.max(0, depth - 1);
+            }
             int child = statistics.mostFrequentChild(node);
             if (child < 0) return dropLast(path, worth, length, "no recorded continuation");
             int block = statistics.blockAt(child);
             if (block == head) return trace(path, worth, length, head, "loop closed");
             if (catalog.moduleOf(block) != catalog.moduleOf(head)) return dropLast(path, worth, length, "leaves the module");
+            if (returnsOut) return trace(path, worth, length, block, "returns from a frame it did not call");
+            if (last == Terminator.CALL || last == Terminator.INDIRECT_CALL) {
+                return trace(path, worth, length, block, "calls out");
+            }
             if (statistics.count(child) < coldBelow) return trace(path, worth, length, block, "cold continuation");
             Terminator terminator = catalog.terminator(block);
             if (terminator == Terminator.SYSCALL || terminator == Terminator.OTHER) {

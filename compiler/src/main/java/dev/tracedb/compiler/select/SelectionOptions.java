@@ -21,11 +21,14 @@ package dev.tracedb.compiler.select;
  *                                run inside it (one-off start-up code is not worth a patch)
  * @param minRoundGain            selection stops after a round (from the second on) whose traces
  *                                raised the forecast share of instructions inside traces by less
+ * @param minBranchesSavedPerEntry a trace is dropped if, per entry, it would remove fewer taken branches
+ *                                than this (2: the jump in its head patch and the one that leaves it),
+ *                                by more than one per hundred instructions it runs inside
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
                                double minInstructionsPerEntry, double maxFirstGuardExitShare,
-                               double minShareInside, double minRoundGain) {
+                               double minShareInside, double minRoundGain, double minBranchesSavedPerEntry) {
     public SelectionOptions {
         if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
         if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
@@ -43,26 +46,36 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
     }
 
     public static SelectionOptions defaults() {
-        return new SelectionOptions(100, 256, 4096, 0.1, 32, 256, 8, 2_000_000, 16, 0.5, 0.0001, 0.002);
+        return new SelectionOptions(100, 256, 4096, 0.1, 32, 256, 8, 2_000_000, 16, 0.5, 0.0001, 0.002, 2);
     }
 
     public SelectionOptions withMinHeadExecutions(long value) {
         return new SelectionOptions(value, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound, maxTraces,
-                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain);
+                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
+                minBranchesSavedPerEntry);
     }
 
     public SelectionOptions withMaxBlocks(int value) {
         return new SelectionOptions(minHeadExecutions, value, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain);
+                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
+                minBranchesSavedPerEntry);
     }
 
     public SelectionOptions withMaxTraces(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain);
+                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
+                minBranchesSavedPerEntry);
     }
 
     public SelectionOptions withRounds(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain);
+                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
+                minBranchesSavedPerEntry);
+    }
+
+    public SelectionOptions withMinBranchesSavedPerEntry(double value) {
+        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
+                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
+                minRoundGain, value);
     }
 }

@@ -21,8 +21,8 @@
  *   <li><b>Head candidates.</b> Round one: targets of backward branches (target offset before the
  *       end of the source block, same module) taken at least {@code minHeadExecutions} times.
  *       Later rounds: blocks that still ran at least that often <em>outside</em> the traces chosen so
- *       far, as the previous round's forecast shows, and are hot side-exit targets or backward-branch
- *       targets. Each round takes at most {@code maxCandidatesPerRound} candidates, hottest first;
+ *       far, as the previous round's forecast shows, and are hot side-exit, backward-branch or
+ *       return targets. Each round takes at most {@code maxCandidatesPerRound} candidates, hottest first;
  *       rounds stop at {@code rounds}, when no candidate is left, or when a round raised the forecast
  *       share of instructions inside traces by less than {@code minRoundGain}. Only heads that {@link dev.tracedb.compiler.select.HeadEligibility pass the
  *       head-patch rules} are kept; the rest are counted by reason.</li>
@@ -34,7 +34,12 @@
  *       once; if the next forecast still finds it hot outside the traces, it gets its own.</li>
  *   <li><b>Choice.</b> Each candidate's trace is its most frequent recorded path, cut by the stop
  *       rules of {@link dev.tracedb.compiler.select.PathWalker} (loop closed, another trace's head,
- *       system call next, cold, too long, an inner loop, leaving the module). Candidates are taken in
+ *       system call next, cold, too long, an inner loop, leaving the module, after a call, after a
+ *       return from a frame the trace did not call). Calls and returns end traces because inlined
+ *       pairs cost more than they saved (a guarded return and a pushed return address against a
+ *       native pair the CPU predicts; measured on the Lua workloads), and because a native
+ *       {@code ret} whose {@code call} the CPU did not see mispredicts; later rounds take the
+ *       blocks callees return to as head candidates, so the code after a call gets traces again. Candidates are taken in
  *       order of the instructions the runs executed along that path, so that in an interpreter the
  *       head of the user-level loop (reached once per iteration) wins over the shared dispatch block
  *       (reached once per opcode), and its trace covers a whole iteration through several
@@ -48,7 +53,11 @@
  *       {@code coldShare} of its passes reach in the forecast (and continues there). Traces never entered, leaving at their first guard in more than
  *       {@code maxFirstGuardExitShare} of their passes, or running fewer than
  *       {@code minInstructionsPerEntry} instructions inside per entry, or less than {@code minShareInside}
- *       of all instructions, are dropped (with the reason in
+ *       of all instructions, or saving fewer taken branches than their entry and exit cost (two per
+ *       entry; a trace saves its path's direct jumps, taken conditional branches and inner indirect
+ *       jumps, scaled to the instructions forecast inside) by more than one per hundred instructions
+ *       inside, or completing fewer than a quarter of their entries (measured on python3: such traces
+ *       cost more than they saved), are dropped (with the reason in
  *       the summary), and the forecast is run again, until nothing more is dropped.</li>
  * </ol>
  *

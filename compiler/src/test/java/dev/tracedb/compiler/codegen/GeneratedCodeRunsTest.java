@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,9 @@ class GeneratedCodeRunsTest {
         GeneratedCode code = runWithTraces("interp-static", "300", "20000");
         assertGuardsInside(code, Terminator.CONDITIONAL, Terminator.CALL, Terminator.RETURN, Terminator.INDIRECT_JUMP,
                 Terminator.INDIRECT_CALL);
+        // jumps and calls through memory load their target into rcx for the cmp
+        assertTrue(listing(code).stream().anyMatch(l -> l.matches("cmp rcx, qword ptr \\[rip -> slot m\\+0x[0-9a-f]+\\]")),
+                "no memory-indirect transfer compared with cmp");
     }
 
     /** PIE: RIP-relative data, a relative jump table (notrack jmp reg), calls through a pointer. */
@@ -47,12 +51,29 @@ class GeneratedCodeRunsTest {
         GeneratedCode code = runWithTraces("interp", "300", "20000");
         assertGuardsInside(code, Terminator.CONDITIONAL, Terminator.CALL, Terminator.RETURN, Terminator.INDIRECT_JUMP,
                 Terminator.INDIRECT_CALL);
+        // the dispatch "add rax, r13; notrack jmp rax" became cmp + jne, its mismatch recomputing the add's flags
+        List<String> listing = listing(code);
+        assertTrue(Collections.indexOfSubList(listing, List.of("sub rax, r13", "add rax, r13", "jmp rax")) >= 0,
+                "no recomputing mismatch path for the dispatch jump");
+        assertTrue(listing.stream().anyMatch(l -> l.matches("cmp rax, qword ptr \\[rip -> slot m\\+0x[0-9a-f]+\\]")),
+                "the dispatch jump is not compared with cmp");
     }
 
     /** Nested counted loops and a recursive fib. */
     @Test
     void loopsStatic() throws Exception {
         runWithTraces("loops-static", "20", "2000");
+    }
+
+    /** Every trace's code, disassembled; returns are compared with cmp against their slot in all of them. */
+    private static List<String> listing(GeneratedCode code) {
+        List<String> all = new ArrayList<>();
+        for (TracePath trace : code.generated().traces()) {
+            all.addAll(Listing.of(code.code().get(0), trace.traceId()));
+        }
+        assertTrue(Collections.indexOfSubList(all, List.of("mov qword ptr [rsp - 8], rcx", "mov rcx, qword ptr [rsp]")) >= 0,
+                "no return compared with cmp");
+        return all;
     }
 
     /** The traces that ran hold every one of {@code kinds} before their last block: their guards were executed. */
@@ -85,6 +106,7 @@ class GeneratedCodeRunsTest {
         Path cachedOut = tmp.resolve("cached.out");
         CachedRun.Outcome outcome = CachedRun.run(argv, cachedOut, code);
         System.out.println(name + ": entries per trace " + outcome.entries());
+
         assertEquals(new StopEvent.Exited(0), outcome.end());
         assertEquals(expected, Files.readString(cachedOut));
         assertTrue(outcome.totalEntries() > 0, "no trace was entered: " + outcome.entries());

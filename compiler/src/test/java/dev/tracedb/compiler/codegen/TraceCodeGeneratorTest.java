@@ -98,30 +98,21 @@ class TraceCodeGeneratorTest {
                 "mov rdi, rax",
                 "push qword ptr [rip -> slot m+0x2008]",      // the call: original return address
                 "lea rax, [rdi + 1]",
-                "lea rsp, [rsp - 0x80]",                      // ret guard, below the red zone
-                "push rcx",
-                "push rdx",
-                "mov rdx, qword ptr [rsp + 0x90]",
-                "lea rcx, [rip -> m+0x2008]",
-                "not rcx",
-                "lea rcx, [rdx + rcx + 1]",
-                "jrcxz @15",
-                "pop rdx",
-                "pop rcx",
-                "lea rsp, [rsp + 0x80]",
-                "ret",                                        // mismatch: return as the original does
-                "pop rdx",
-                "pop rcx",
-                "lea rsp, [rsp + 0x88]",                      // match: the return's pop
+                "mov qword ptr [rsp - 8], rcx",               // ret: rcx kept in the red zone the return frees
+                "mov rcx, qword ptr [rsp]",
+                "cmp rcx, qword ptr [rip -> slot m+0x2008]",  // flags are dead across a return (ABI)
+                "mov rcx, qword ptr [rsp - 8]",
+                "jne @33",
+                "lea rsp, [rsp + 8]",                         // match: the return's pop
                 "mov rcx, qword ptr [rip -> m+0x8000]",
-                "lea rsp, [rsp - 0x80]",                      // jmp rcx guard
+                "lea rsp, [rsp - 0x80]",                      // jmp rcx: no flag writer to recompute, so flags-free
                 "push rcx",
                 "push rdx",
                 "mov rdx, rcx",
                 "lea rcx, [rip -> m+0x4000]",
                 "not rcx",
                 "lea rcx, [rdx + rcx + 1]",
-                "jrcxz @31",
+                "jrcxz @22",
                 "pop rdx",
                 "pop rcx",
                 "lea rsp, [rsp + 0x80]",
@@ -129,25 +120,17 @@ class TraceCodeGeneratorTest {
                 "pop rdx",
                 "pop rcx",
                 "lea rsp, [rsp + 0x80]",
-                "lea rsp, [rsp - 0x80]",                      // call [rsp+8] guard
-                "push rcx",
-                "push rdx",
-                "mov rdx, qword ptr [rsp + 0x98]",            // the operand, rsp moved by 0x90
-                "lea rcx, [rip -> m+0x5000]",
-                "not rcx",
-                "lea rcx, [rdx + rcx + 1]",
-                "jrcxz @47",
-                "pop rdx",
-                "pop rcx",
-                "lea rsp, [rsp + 0x80]",
-                "push qword ptr [rip -> slot m+0x4004]",     // mismatch: the call as the original makes it
-                "jmp qword ptr [rsp + 0x10]",
-                "pop rdx",
-                "pop rcx",
-                "lea rsp, [rsp + 0x80]",
+                "mov qword ptr [rsp - 8], rcx",               // call [rsp+8]: the call's push frees the red zone
+                "mov rcx, qword ptr [rsp + 8]",
+                "cmp rcx, qword ptr [rip -> slot m+0x5000]",
+                "mov rcx, qword ptr [rsp - 8]",
+                "jne @34",
                 "push qword ptr [rip -> slot m+0x4004]",
                 "nop",
-                "jmp m+0x6000"), Listing.of(out.code().get(0), 3));
+                "jmp m+0x6000",
+                "ret",                                        // out of line: mismatch, return as the original does
+                "push qword ptr [rip -> slot m+0x4004]",     // mismatch: the call as the original makes it
+                "jmp qword ptr [rsp + 0x10]"), Listing.of(out.code().get(0), 3));
     }
 
     @Test
@@ -195,22 +178,102 @@ class TraceCodeGeneratorTest {
         assertEquals(List.of(), out.refusals());
         List<String> listing = Listing.of(out.code().get(0), 0);
         assertEquals(List.of(
-                "ret 0x10",                                   // mismatch: as the original
-                "pop rdx",
-                "pop rcx",
-                "lea rsp, [rsp + 0x98]"),                     // match: 8 + 0x10 popped past the spills
-                listing.subList(12, 16));
-        assertEquals(List.of(
+                "lea rax, [rdi + 1]",
+                "mov qword ptr [rsp - 8], rcx",
+                "mov rcx, qword ptr [rsp]",
+                "cmp rcx, qword ptr [rip -> slot m+0x2008]",
+                "mov rcx, qword ptr [rsp - 8]",
+                "jne @24",
+                "lea rsp, [rsp + 0x18]",                      // match: 8 + 0x10 popped
+                "lea rsp, [rsp - 0x80]",                      // jmp [got] after a return: flags-free
+                "push rcx",
+                "push rdx",
                 "mov rdx, qword ptr [rip -> m+0x9000]",       // the GOT slot, read where the jump reads it
                 "lea rcx, [rip -> m+0x2100]"),
-                listing.subList(19, 21));
-        assertEquals("jmp qword ptr [rip -> m+0x9000]", listing.get(27), "mismatch: the original jump");
-        assertEquals(List.of("nop dword ptr [rax + rax]", "ret"), listing.subList(listing.size() - 2, listing.size()),
-                "a path that ends in a return returns as the original does");
+                listing.subList(0, 12));
+        assertEquals("jmp qword ptr [rip -> m+0x9000]", listing.get(18), "mismatch: the original jump");
+        assertEquals(List.of("nop dword ptr [rax + rax]", "ret", "ret 0x10"), listing.subList(listing.size() - 3, listing.size()),
+                "a path that ends in a return returns as the original does; then the mismatch, out of line");
+    }
+
+    /** The lua5.4 dispatch shape: the flags at {@code jmp rax} come from an add in the same block. */
+    @Test
+    void jumpThroughARegisterComparesAndRecomputesTheFlagsWhereTheyMayBeRead() {
+        List<PathBlock> blocks = List.of(
+                block(0x2000, 3, Terminator.INDIRECT_JUMP, a -> {
+                    a.add(Gpr.RBX, Gpr.R10);
+                    a.lea(Gpr.RCX, Mem.of(Gpr.RBX, 0x40));
+                    a.jmp(Gpr.RAX);
+                }),
+                block(0x3000, 1, Terminator.CONDITIONAL, a -> a.jcc(Condition.E, 0x3100L)),
+                block(0x3006, 2, Terminator.INDIRECT_JUMP, a -> {
+                    a.sub(Gpr.RDX, 1);
+                    a.jmp(Gpr.RDX);
+                }));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x2000), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "add rbx, r10",
+                "lea rcx, [rbx + 0x40]",
+                "cmp rax, qword ptr [rip -> slot m+0x3000]",
+                "jne @11",
+                "sub rbx, r10",                               // the je below reads the add's flags: recomputed
+                "add rbx, r10",
+                "je m+0x3100",
+                "sub rdx, 1",
+                "cmp rdx, qword ptr [rip -> slot m+0x2000]",
+                "jne @14",                                    // match: the loop's add overwrites them, none needed
+                "jmp t0+0x0",
+                "sub rbx, r10",                               // out of line: mismatch, flags recomputed, the jump
+                "add rbx, r10",
+                "jmp rax",
+                "add rdx, 1",
+                "sub rdx, 1",
+                "jmp rdx"), Listing.of(out.code().get(0), 0));
     }
 
     @Test
-    void jumpsAndCallsThroughARegisterCompareItInPlaceWithOneSpill() {
+    void jumpsThroughMemoryCompareInAScratchRegister() {
+        // a PLT stub reached by a call: flags and red zone are dead at a function's entry
+        List<PathBlock> plt = List.of(
+                block(0x5000, 1, Terminator.CALL, a -> a.call(0x6000L)),
+                block(0x6000, 1, Terminator.INDIRECT_JUMP, a -> a.jmp(Mem.rip(0x9000L))),
+                block(0x7000, 1, Terminator.RETURN, a -> a.ret()));
+        // a jump table: the red zone may be live, so rcx goes below it; cmp rdi, 3 recomputes the flags
+        List<PathBlock> table = List.of(
+                block(0x8000, 2, Terminator.INDIRECT_JUMP, a -> {
+                    a.cmp(Gpr.RDI, 3);
+                    a.jmp(Mem.of(Gpr.RDX, Gpr.RDI, 8, 0));
+                }),
+                block(0x8100, 1, Terminator.RETURN, a -> a.ret()));
+        GeneratedCode out = generate(new TracePath(0, plt, at(0x5005), 10), new TracePath(1, table, at(0x8100), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "push qword ptr [rip -> slot m+0x5005]",
+                "mov qword ptr [rsp - 8], rcx",
+                "mov rcx, qword ptr [rip -> m+0x9000]",
+                "cmp rcx, qword ptr [rip -> slot m+0x7000]",
+                "mov rcx, qword ptr [rsp - 8]",
+                "jne @7",
+                "ret",
+                "jmp qword ptr [rip -> m+0x9000]"), Listing.of(out.code().get(0), 0));
+        assertEquals(List.of(
+                "cmp rdi, 3",
+                "lea rsp, [rsp - 0x80]",
+                "push rcx",
+                "mov rcx, qword ptr [rdx + rdi*8]",
+                "cmp rcx, qword ptr [rip -> slot m+0x8100]",
+                "pop rcx",
+                "lea rsp, [rsp + 0x80]",
+                "jne @9",
+                "ret",                                        // flags dead after: no recompute on the match side
+                "cmp rdi, 3",
+                "jmp qword ptr [rdx + rdi*8]"), Listing.of(out.code().get(0), 1));
+
+    }
+
+    @Test
+    void jumpsThroughARegisterWithNoFlagWriterToRecomputeStayFlagsFreeCallsCompare() {
         List<PathBlock> blocks = List.of(
                 block(0x2000, 2, Terminator.INDIRECT_JUMP, a -> {
                     a.mov(Gpr.RAX, Mem.of(Gpr.RDX, Gpr.RAX, 8, 0));
@@ -222,7 +285,7 @@ class TraceCodeGeneratorTest {
         assertEquals(List.of(), out.refusals());
         assertEquals(List.of(
                 "mov rax, qword ptr [rdx + rax*8]",
-                "lea rsp, [rsp - 0x80]",
+                "lea rsp, [rsp - 0x80]",                      // no flag writer in the trace before it: flags-free
                 "push rcx",
                 "lea rcx, [rip -> m+0x3000]",
                 "not rcx",
@@ -233,20 +296,14 @@ class TraceCodeGeneratorTest {
                 "jmp rax",                                    // mismatch: the original jump
                 "pop rcx",
                 "lea rsp, [rsp + 0x80]",
-                "lea rsp, [rsp - 0x80]",                      // call r11
-                "push rcx",
-                "lea rcx, [rip -> m+0x4000]",
-                "not rcx",
-                "lea rcx, [r11 + rcx + 1]",
-                "jrcxz @22",
-                "pop rcx",
-                "lea rsp, [rsp + 0x80]",
+                "cmp r11, qword ptr [rip -> slot m+0x4000]",  // call r11: flags dead at a function's entry
+                "jne @16",
+                "push qword ptr [rip -> slot m+0x3003]",
+                "ret",                                        // the loop's last return runs natively, back
+                                                              // to the head's patch: the CPU's return stack stays in step
                 "push qword ptr [rip -> slot m+0x3003]",      // mismatch: the call, original return address
-                "jmp r11",
-                "pop rcx",
-                "lea rsp, [rsp + 0x80]",
-                "push qword ptr [rip -> slot m+0x3003]"),
-                Listing.of(out.code().get(0), 0).subList(0, 25));
+                "jmp r11"),
+                Listing.of(out.code().get(0), 0));
     }
 
     @Test

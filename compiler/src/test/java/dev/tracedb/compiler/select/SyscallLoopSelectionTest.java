@@ -38,7 +38,10 @@ class SyscallLoopSelectionTest {
                         if (b.terminator() == Terminator.SYSCALL) syscallBlocks.add(b.offset());
                     }
                 });
-                SelectionResult result = TraceSelector.select(List.of(run), SelectionOptions.defaults());
+                // The stop rules are under test, not profitability: this loop's trace only straightens
+                // its own loop, which saves no taken branch, so the default options drop it (checked below).
+                SelectionOptions everyTrace = SelectionOptions.defaults().withMinBranchesSavedPerEntry(0);
+                SelectionResult result = TraceSelector.select(List.of(run), everyTrace);
                 TraceChecks.assertTraceRules(result.selection(), SelectionOptions.defaults().maxBlocks());
                 TraceChecks.assertPathsAreRecordedEdges(List.of(run), result.selection());
                 TraceChecks.assertForecastAddsUp(List.of(run), result.selection(), result.forecast());
@@ -48,6 +51,10 @@ class SyscallLoopSelectionTest {
                 assertTrue(!beforeSyscall.isEmpty(), "a trace stops right before the getuid system call: " + result.summary()
                         + result.selection().traces());
                 assertTrue(result.forecast().coverage() > 0.5, "coverage " + result.forecast().coverage());
+
+                SelectionSummary profitable = TraceSelector.select(List.of(run), SelectionOptions.defaults()).summary();
+                assertTrue(profitable.tracesDropped().stream().anyMatch(d -> d.reason().startsWith("would save 0.0 taken branches")),
+                        "the default options drop a trace that saves no taken branch: " + profitable);
             }
         }
     }
