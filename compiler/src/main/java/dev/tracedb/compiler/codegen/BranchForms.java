@@ -1,10 +1,10 @@
 package dev.tracedb.compiler.codegen;
 
 import dev.tracedb.machine.x86.decode.Instruction;
-import dev.tracedb.machine.x86.decode.InstructionGroup;
 import dev.tracedb.machine.x86.encode.Assembler;
 import dev.tracedb.machine.x86.encode.Condition;
 import dev.tracedb.store.Terminator;
+import dev.tracedb.store.Terminators;
 
 /**
  * The encodings of block-ending instructions that code generation understands, read from the
@@ -17,32 +17,9 @@ final class BranchForms {
 
     private BranchForms() {}
 
-    /** The terminator kind of the block, from its bytes, with the log's rule (see the recorder's Terminators). */
+    /** The terminator kind of the block, from its bytes, by the log's own rule. */
     static Terminator terminatorOf(DecodedBlock block) {
-        Instruction last = block.last();
-        if (!last.endsBlock()) {
-            return Terminator.FALL_THROUGH;
-        }
-        if (last.is(InstructionGroup.SYSCALL) || isInt80(last)) {
-            return Terminator.SYSCALL;
-        }
-        if (last.is(InstructionGroup.RET)) {
-            return Terminator.RETURN;
-        }
-        if (last.is(InstructionGroup.CALL)) {
-            return last.directTarget().isPresent() ? Terminator.CALL : Terminator.INDIRECT_CALL;
-        }
-        if (last.is(InstructionGroup.JUMP) || last.is(InstructionGroup.BRANCH_RELATIVE)) {
-            if (last.is(InstructionGroup.CONDITIONAL)) {
-                return Terminator.CONDITIONAL;
-            }
-            return last.directTarget().isPresent() ? Terminator.JUMP : Terminator.INDIRECT_JUMP;
-        }
-        return Terminator.OTHER;
-    }
-
-    private static boolean isInt80(Instruction insn) {
-        return insn.length() == 2 && (insn.byteAt(0) & 0xff) == 0xcd && (insn.byteAt(1) & 0xff) == 0x80;
+        return Terminators.of(block.last(), true);
     }
 
     /** Index of the opcode in {@code b}: after legacy prefixes and REX. */
