@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
  * (see {@link StreamVerifier}). Exit 0 when clean, 1 with the first problems and their positions.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check a run's execution stream: every transition legal for its block's terminator,",
-            "calls and returns paired on a shadow stack (unwinds are notes), totals equal to RunEnded's.",
+        description = {"Check a run's execution stream against its blocks' terminators and its totals.",
+            "Every transition must be legal for the previous block's terminator, calls and returns pair",
+            "up on a shadow stack (unwinds are notes), and the totals equal RunEnded's.",
             "Exit 0 when clean, 1 otherwise."})
 final class VerifyCommand implements Callable<Integer> {
 
