@@ -536,6 +536,7 @@ static struct stats_row {
     uint64_t head_offset;
     const char *module;
     const uint64_t *counter; /* NULL: the trace's module was not applied */
+    uint64_t entries;        /* *counter when the program ended: what is printed and kept */
 } *stats_rows;
 static size_t stats_row_count;
 
@@ -617,7 +618,7 @@ static void save_stats(void) {
     for (size_t i = 0; i < stats_row_count; i++) {
         const struct stats_row *r = &stats_rows[i];
         fprintf(f, "trace %u %lx %d %llu ", r->trace_id, (unsigned long)r->head_offset, r->counter != NULL,
-                r->counter != NULL ? (unsigned long long)*r->counter : 0ull);
+                (unsigned long long)r->entries);
         put_escaped(f, r->module, strlen(r->module));
         fputc('\n', f);
     }
@@ -637,17 +638,20 @@ static void save_stats(void) {
  * counts go to the database. */
 static void tracedb_exit(void) {
     if (stats_rows == NULL || getpid() != started_pid) return;
+    /* One snapshot first: printing and saving run libc code that may itself have traces, and the
+     * printed and the kept counts must be the same. */
     size_t applied = 0, entered = 0;
     for (size_t i = 0; i < stats_row_count; i++) {
+        stats_rows[i].entries = stats_rows[i].counter != NULL ? *stats_rows[i].counter : 0;
         applied += stats_rows[i].counter != NULL;
-        entered += stats_rows[i].counter != NULL && *stats_rows[i].counter != 0;
+        entered += stats_rows[i].entries != 0;
     }
     fprintf(stderr, "tracedb: stats for %s: %zu traces applied, %zu entered\n", cache_name, applied, entered);
     for (size_t i = 0; i < stats_row_count; i++) {
-        if (stats_rows[i].counter == NULL || *stats_rows[i].counter == 0) continue;
+        if (stats_rows[i].entries == 0) continue;
         fprintf(stderr, "tracedb: trace %u %s+0x%lx entered %llu\n", stats_rows[i].trace_id,
                 base_name(stats_rows[i].module), (unsigned long)stats_rows[i].head_offset,
-                (unsigned long long)*stats_rows[i].counter);
+                (unsigned long long)stats_rows[i].entries);
     }
     if (stats_dir[0] != '\0') save_stats();
     fflush(stderr);
@@ -658,7 +662,7 @@ static void stats_not_applied(const struct tdb_cache *c, const struct tdb_module
     const struct tdb_entry *e = tdb_at(c, m->entries_off);
     char *module = strdup(tdb_at(c, m->path_off));
     for (uint32_t k = 0; k < m->entry_count && module != NULL; k++) {
-        stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, NULL};
+        stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, NULL, 0};
     }
 }
 
@@ -721,7 +725,7 @@ __attribute__((constructor)) static void tracedb_start(void) {
             const struct tdb_entry *e = tdb_at(&cache, m->entries_off);
             char *module = strdup(a.object->name);
             for (uint32_t k = 0; k < m->entry_count; k++) {
-                stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, &a.counters[k]};
+                stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, &a.counters[k], 0};
             }
         }
     }
