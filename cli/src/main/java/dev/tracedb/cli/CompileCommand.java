@@ -67,6 +67,11 @@ final class CompileCommand implements Callable<Integer> {
             description = "A trace head must have run at least N times (default: ${DEFAULT-VALUE}).", defaultValue = "100")
     long minHeadExecutions;
 
+    @Option(names = "--keep-unprofitable",
+            description = "Keep traces the cost model says would not pay (too few taken branches saved, too few "
+                    + "entries completed): their code is still exact, which tests use to exercise it.")
+    boolean keepUnprofitable;
+
     /** Traces the report lists one by one, hottest first. */
     private static final int REPORTED_TRACES = 10;
 
@@ -83,7 +88,7 @@ final class CompileCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
         }
         SelectionOptions options = SelectionOptions.defaults().withMaxTraces(maxTraces)
-                .withMinHeadExecutions(minHeadExecutions);
+                .withMinHeadExecutions(minHeadExecutions).withMinBranchesSavedPerEntry(keepUnprofitable ? 0 : SelectionOptions.defaults().minBranchesSavedPerEntry());
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
         List<RunReader> readers = new ArrayList<>();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {

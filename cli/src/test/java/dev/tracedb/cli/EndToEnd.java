@@ -54,8 +54,12 @@ final class EndToEnd {
     }
 
     /** {@code tracedb compile --quiet RUN -o CACHE}; it must succeed. */
+    /**
+     * {@code tracedb compile} with the cost model off: these tests prove trace code exact, so they
+     * keep the short traces (e.g. between two calls) that the default would drop as not paying.
+     */
     static Path compile(Path database, String run, Path cache) {
-        CliRun compile = tracedb(database, "compile", "--quiet", run, "-o", cache.toString());
+        CliRun compile = tracedb(database, "compile", "--quiet", "--keep-unprofitable", run, "-o", cache.toString());
         assertEquals(0, compile.status(), compile::toString);
         return cache;
     }

@@ -21,9 +21,13 @@ package dev.tracedb.compiler.select;
  *                                run inside it (one-off start-up code is not worth a patch)
  * @param minRoundGain            selection stops after a round (from the second on) whose traces
  *                                raised the forecast share of instructions inside traces by less
+ *                                than this
  * @param minBranchesSavedPerEntry a trace is dropped if, per entry, it would remove fewer taken branches
  *                                than this (2: the jump in its head patch and the one that leaves it),
- *                                by more than one per hundred instructions it runs inside
+ *                                by more than one per hundred instructions it runs inside; 0 turns
+ *                                the cost model off (this rule, {@code minInstructionsPerEntry} and
+ *                                the rule that drops traces completing fewer than a quarter of their
+ *                                entries), which keeps traces that would not pay but are still exact
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,

@@ -16,6 +16,8 @@ import java.util.Map;
  * traces. Addresses are {@code FILE+0xOFFSET}. Stateless.
  */
 public final class SelectionReport {
+    private static final int DROPPED_LISTED = 5;
+
     private SelectionReport() {
     }
 
@@ -53,6 +55,12 @@ public final class SelectionReport {
         appendCounts(out, "traces end", summary.stops());
         if (!summary.tracesDropped().isEmpty()) {
             out.append("traces dropped by the forecast: ").append(summary.tracesDropped().size()).append('\n');
+            // The first few with their reasons: a user asking "why no trace here?" gets the answer.
+            summary.tracesDropped().stream().limit(DROPPED_LISTED).forEach(d ->
+                    out.append("  ").append(d.head()).append(": ").append(d.reason()).append('\n'));
+            if (summary.tracesDropped().size() > DROPPED_LISTED) {
+                out.append("  … ").append(summary.tracesDropped().size() - DROPPED_LISTED).append(" more\n");
+            }
         }
         return out.toString();
     }

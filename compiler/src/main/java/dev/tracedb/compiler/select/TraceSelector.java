@@ -290,17 +290,18 @@ public final class TraceSelector {
             return String.format("%.0f%% of passes would leave at its first guard",
                     100.0 * simulator.firstGuardExits(t) / passes);
         }
+        boolean costModel = options.minBranchesSavedPerEntry() > 0;
         double perEntry = (double) simulator.instructionsInside(t) / entries;
-        if (perEntry < options.minInstructionsPerEntry()) {
+        if (costModel && perEntry < options.minInstructionsPerEntry()) {
             return String.format("only %.1f instructions inside per entry", perEntry);
         }
         double saved = takenTransfersRemoved(chosen.get(t), simulator.instructionsInside(t));
-        if (simulator.completions(t) < MIN_COMPLETION_SHARE * entries) {
+        if (costModel && simulator.completions(t) < MIN_COMPLETION_SHARE * entries) {
             return String.format("completes only %.0f%% of its entries",
                     100.0 * simulator.completions(t) / entries);
         }
         double netLoss = options.minBranchesSavedPerEntry() * entries - saved;
-        if (netLoss > MAX_NET_LOSS_PER_INSTRUCTION * simulator.instructionsInside(t)) {
+        if (costModel && netLoss > MAX_NET_LOSS_PER_INSTRUCTION * simulator.instructionsInside(t)) {
             return String.format("would save %.1f taken branches per entry, fewer than its entry and exit cost (%.0f)",
                     saved / entries, options.minBranchesSavedPerEntry());
         }
