@@ -43,8 +43,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "compile", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compile the hot traces of recorded runs of one program into a trace cache.",
-            "Selects traces from the recorded paths, generates their x86-64 code, forecasts how they",
-            "behave on the runs, and writes FILE.tcache for tracedb run --cache."})
+            "Selects traces from the recorded paths, generates their x86-64 code,",
+            "forecasts how they behave on the runs, and writes FILE.tcache for",
+            "tracedb run --cache."})
 final class CompileCommand implements Callable<Integer> {
     @ParentCommand
     TraceDbCommand root;
