@@ -7,16 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tracedb.compiler.cache.TraceCache;
 import dev.tracedb.compiler.cache.TraceCacheFile;
 import dev.tracedb.loader.NativeLoader;
-import dev.tracedb.recorder.EngineKind;
-import dev.tracedb.recorder.Progress;
-import dev.tracedb.recorder.RecordOptions;
-import dev.tracedb.recorder.RecordOutcome;
-import dev.tracedb.recorder.Recorder;
-import dev.tracedb.store.TraceDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -57,8 +50,8 @@ class CompileCommandTest {
         assertEquals(0, list.status(), list::toString);
         assertTrue(list.out().contains(traces + (traces == 1 ? " trace," : " traces,")), list::toString);
 
-        Run plain = run(List.of(program, "5000"));
-        Run cached = run(NativeLoader.locate().command(cache, true, false, List.of(program, "5000")));
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, List.of(program, "5000"));
+        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, List.of(program, "5000")));
         assertEquals(plain.out(), cached.out());
         assertEquals(plain.status(), cached.status());
         assertTrue(entries(cached.err(), "loops+") >= 5000, "the loop trace runs once per outer round: " + cached.err());
@@ -81,8 +74,8 @@ class CompileCommandTest {
         assertEquals(0, compile.status(), compile::toString);
 
         List<String> other = List.of(lua.toString(), script.toString(), "300000", "25");
-        Run plain = run(other);
-        Run cached = run(NativeLoader.locate().command(cache, true, false, other));
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, other);
+        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, other));
         assertEquals(plain.out(), cached.out());
         assertEquals(0, cached.status(), cached::toString);
         assertTrue(entries(cached.err(), "lua5.4+") > 10_000, "traces in lua5.4 were entered: " + cached.err());
@@ -107,8 +100,8 @@ class CompileCommandTest {
         assertEquals(0, compile.status(), compile::toString);
 
         List<String> other = List.of(python.toString(), script.toString(), "200000");
-        Run plain = run(other);
-        Run cached = run(NativeLoader.locate().command(cache, true, false, other));
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, other);
+        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, other));
         assertEquals(plain.out(), cached.out());
         assertEquals(0, cached.status(), cached::toString);
         assertTrue(entries(cached.err(), "") > 1_000, "traces were entered: " + cached.err());
@@ -141,27 +134,9 @@ class CompileCommandTest {
 
     /** Records with the DBI engine, the tests' fixed environment, stdout to a file. */
     private void record(String... argv) throws IOException {
-        try (TraceDatabase db = TraceDatabase.open(dir.resolve("db"))) {
-            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(List.of(argv)).environment(Programs.ENV)
-                    .engine(EngineKind.DBI).stdout(Files.createTempFile(dir, "recorded", ".out")).build(), new Progress());
-            assertEquals(0, outcome.shellStatus(), outcome::toString);
-        }
+        EndToEnd.record(dir.resolve("db"), dir, List.of(argv));
     }
 
-    private record Run(String out, String err, int status) {}
-
-    private Run run(List<String> command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command));
-        builder.environment().clear();
-        for (String entry : Programs.ENV) {
-            int eq = entry.indexOf('=');
-            builder.environment().put(entry.substring(0, eq), entry.substring(eq + 1));
-        }
-        Path out = Files.createTempFile(dir, "run", ".out");
-        Path err = Files.createTempFile(dir, "run", ".err");
-        int status = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start().waitFor();
-        return new Run(Files.readString(out), Files.readString(err), status);
-    }
 
     /** Entries of the traces whose head starts with {@code headPrefix}, from --stats. */
     private static long entries(String stats, String headPrefix) {

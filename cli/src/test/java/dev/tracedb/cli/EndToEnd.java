@@ -42,6 +42,11 @@ final class EndToEnd {
 
     private EndToEnd() {}
 
+    /** Records {@code argv} with the DBI engine as a run named after the program; it must exit 0. */
+    static void record(Path database, Path scratch, List<String> argv) throws IOException {
+        record(database, scratch, Path.of(argv.get(0)).getFileName().toString(), argv);
+    }
+
     /** Records {@code argv} with the DBI engine as run {@code name}; the program must exit 0. */
     static void record(Path database, Path scratch, String name, List<String> argv) throws IOException {
         try (TraceDatabase db = TraceDatabase.open(database)) {
@@ -53,7 +58,6 @@ final class EndToEnd {
         }
     }
 
-    /** {@code tracedb compile --quiet RUN -o CACHE}; it must succeed. */
     /**
      * {@code tracedb compile} with the cost model off: these tests prove trace code exact, so they
      * keep the short traces (e.g. between two calls) that the default would drop as not paying.
@@ -103,7 +107,8 @@ final class EndToEnd {
         return launcher;
     }
 
-    private static Outcome execute(Path scratch, List<String> command) throws IOException, InterruptedException {
+    /** Runs {@code command} in {@code scratch} with the tests' environment, stdin from /dev/null. */
+    static Outcome execute(Path scratch, List<String> command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(scratch.toFile());
         builder.environment().clear();
         for (String entry : Programs.ENV) {

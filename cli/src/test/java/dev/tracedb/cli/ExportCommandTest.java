@@ -15,7 +15,6 @@ import dev.tracedb.store.RunStarted;
 import dev.tracedb.store.RunWriter;
 import dev.tracedb.store.TraceDatabase;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,13 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.VarCharVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowFileReader;
-import org.apache.arrow.vector.ipc.message.ArrowBlock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,28 +63,6 @@ class ExportCommandTest {
         }
     }
 
-    /** Columns of an Arrow file, read with Arrow's own reader, each as a list over all record batches. */
-    private static Map<String, List<Object>> readArrow(Path file, Map<String, String> metadata) throws IOException {
-        Map<String, List<Object>> columns = new HashMap<>();
-        try (RootAllocator allocator = new RootAllocator();
-             FileChannel channel = FileChannel.open(file);
-             ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
-            VectorSchemaRoot root = reader.getVectorSchemaRoot();
-            metadata.putAll(root.getSchema().getCustomMetadata());
-            for (ArrowBlock block : reader.getRecordBlocks()) {
-                reader.loadRecordBatch(block);
-                for (var vector : root.getFieldVectors()) {
-                    List<Object> values = columns.computeIfAbsent(vector.getName(), k -> new ArrayList<>());
-                    for (int i = 0; i < root.getRowCount(); i++) {
-                        if (vector instanceof IntVector v) values.add(v.get(i));
-                        else if (vector instanceof BigIntVector v) values.add(v.get(i));
-                        else values.add(new String(((VarCharVector) vector).get(i), StandardCharsets.UTF_8));
-                    }
-                }
-            }
-        }
-        return columns;
-    }
 
     @Test
     void theExecStreamOfLuaReadsBackWithArrowsReaderAsTheLogHoldsIt() throws IOException {
@@ -103,7 +73,7 @@ class ExportCommandTest {
         assertTrue(run.out().matches("r\\d+: exported " + String.format("%,d", log.ids().length)
                 + " rows of exec to .*lua-exec.arrow \\(arrow, .*\\)\\n"), run::toString);
         Map<String, String> metadata = new HashMap<>();
-        Map<String, List<Object>> columns = readArrow(file, metadata);
+        Map<String, List<Object>> columns = ArrowColumns.read(file, metadata);
         assertEquals(List.of("block_id"), List.copyOf(columns.keySet()));
         assertEquals("exec", metadata.get("tracedb.table"));
         assertEquals("0", metadata.get("tracedb.first_block_event"));
@@ -119,7 +89,7 @@ class ExportCommandTest {
         CliRun run = tracedb(db, "export", "lua", "--table", "exec", "--positions", "-o", file.toString());
         assertEquals(0, run.status(), run::toString);
         Stream log = stream("lua");
-        Map<String, List<Object>> columns = readArrow(file, new HashMap<>());
+        Map<String, List<Object>> columns = ArrowColumns.read(file, new HashMap<>());
         assertEquals(List.of("block_event", "block_id", "instruction"), columns.keySet().stream().sorted().toList());
         List<Object> ids = columns.get("block_id");
         List<Object> events = columns.get("block_event");
@@ -144,7 +114,7 @@ class ExportCommandTest {
                 "--positions", "-o", file.toString());
         assertEquals(0, run.status(), run::toString);
         Map<String, String> metadata = new HashMap<>();
-        Map<String, List<Object>> columns = readArrow(file, metadata);
+        Map<String, List<Object>> columns = ArrowColumns.read(file, metadata);
         int[] ids = columns.get("block_id").stream().mapToInt(o -> (Integer) o).toArray();
         assertArrayEquals(Arrays.copyOfRange(log.ids(), from, from + 5000), ids);
         long before = 0;
@@ -159,7 +129,7 @@ class ExportCommandTest {
     void blocksCarryExecutionsAndFunctionNamesFromTheElfFile() throws IOException {
         Path file = out.resolve("blocks.arrow");
         assertEquals(0, tracedb(db, "export", "loops", "--table", "blocks", "-o", file.toString()).status());
-        Map<String, List<Object>> blocks = readArrow(file, new HashMap<>());
+        Map<String, List<Object>> blocks = ArrowColumns.read(file, new HashMap<>());
         Stream log = stream("loops");
         long instructions = 0;
         long[] executions = new long[log.instructions().size()];
@@ -225,10 +195,10 @@ class ExportCommandTest {
         long moduleInstructions = moduleLines.stream().skip(1)
                 .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1))).sum();
         assertEquals(log.totalInstructions(), moduleInstructions);
-        Map<String, List<Object>> edgeColumns = readArrow(edges, new HashMap<>());
+        Map<String, List<Object>> edgeColumns = ArrowColumns.read(edges, new HashMap<>());
         long transitions = edgeColumns.get("count").stream().mapToLong(o -> (Long) o).sum();
         assertEquals(log.ids().length - 1, transitions, "every consecutive pair of block events is one edge");
-        Map<String, List<Object>> calls = readArrow(syscalls, new HashMap<>());
+        Map<String, List<Object>> calls = ArrowColumns.read(syscalls, new HashMap<>());
         // loops prints with write(1, ...) and ends with exit_group(0)
         assertTrue(calls.get("number").contains(1), calls::toString);
         assertEquals(231, calls.get("number").get(calls.get("number").size() - 1));

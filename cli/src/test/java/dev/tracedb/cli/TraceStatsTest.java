@@ -11,31 +11,15 @@ import dev.tracedb.loader.NativeLoader;
 import dev.tracedb.loader.stats.CacheId;
 import dev.tracedb.loader.stats.TraceStats;
 import dev.tracedb.loader.stats.TraceStatsDirectory;
-import dev.tracedb.recorder.EngineKind;
-import dev.tracedb.recorder.Progress;
-import dev.tracedb.recorder.RecordOptions;
-import dev.tracedb.recorder.RecordOutcome;
-import dev.tracedb.recorder.Recorder;
-import dev.tracedb.store.TraceDatabase;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.VarCharVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowFileReader;
-import org.apache.arrow.vector.ipc.message.ArrowBlock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,8 +53,8 @@ class TraceStatsTest {
         assertEquals(0, compile.status(), compile::toString);
 
         List<String> other = List.of("/usr/bin/lua5.4", script.toString(), "60000");
-        Run plain = run(other);
-        Run measured = run(NativeLoader.locate().command(cache, true, db, false, other));
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, other);
+        EndToEnd.Outcome measured = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, db, false, other));
         assertEquals(plain.out(), measured.out());
         assertEquals(0, measured.status(), measured::toString);
         assertTrue(measured.err().contains("tracedb: trace stats saved as s0001 in " + db.toRealPath().resolve("trace-stats") + "\n"),
@@ -107,7 +91,7 @@ class TraceStatsTest {
         assertEquals(0, export.status(), export::toString);
         assertTrue(export.out().endsWith("; measured entries from s0001\n"), export::toString);
         Map<String, String> metadata = new HashMap<>();
-        Map<String, List<Object>> columns = readArrow(arrow, metadata);
+        Map<String, List<Object>> columns = ArrowColumns.read(arrow, metadata);
         assertEquals("traces", metadata.get("tracedb.table"));
         assertEquals("s0001", metadata.get("tracedb.stats"));
         assertEquals(CacheId.hex(CacheId.of(cache)), metadata.get("tracedb.cache_id"));
@@ -199,48 +183,7 @@ class TraceStatsTest {
         assertEquals("tracedb: trace stats " + damaged + ": missing its last line 'end' (line " + content.size() + ")\n", runs.err());
     }
 
-    private static void record(Path db, String... argv) throws IOException {
-        try (TraceDatabase database = TraceDatabase.open(db)) {
-            RecordOutcome outcome = new Recorder(database).record(RecordOptions.builder(List.of(argv)).environment(Programs.ENV)
-                    .engine(EngineKind.DBI).stdout(Files.createTempFile("recorded", ".out")).build(), new Progress());
-            assertEquals(0, outcome.shellStatus(), outcome::toString);
-        }
-    }
-
-    private record Run(String out, String err, int status) {}
-
-    private Run run(List<String> command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command));
-        builder.environment().clear();
-        for (String entry : Programs.ENV) {
-            int eq = entry.indexOf('=');
-            builder.environment().put(entry.substring(0, eq), entry.substring(eq + 1));
-        }
-        Path out = Files.createTempFile(dir, "run", ".out");
-        Path err = Files.createTempFile(dir, "run", ".err");
-        int status = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start().waitFor();
-        return new Run(Files.readString(out), Files.readString(err), status);
-    }
-
-    private static Map<String, List<Object>> readArrow(Path file, Map<String, String> metadata) throws IOException {
-        Map<String, List<Object>> columns = new HashMap<>();
-        try (RootAllocator allocator = new RootAllocator();
-             FileChannel channel = FileChannel.open(file);
-             ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
-            VectorSchemaRoot root = reader.getVectorSchemaRoot();
-            metadata.putAll(root.getSchema().getCustomMetadata());
-            for (ArrowBlock block : reader.getRecordBlocks()) {
-                reader.loadRecordBatch(block);
-                for (var vector : root.getFieldVectors()) {
-                    List<Object> values = columns.computeIfAbsent(vector.getName(), k -> new ArrayList<>());
-                    for (int i = 0; i < root.getRowCount(); i++) {
-                        if (vector instanceof IntVector v) values.add(v.get(i));
-                        else if (vector instanceof BigIntVector v) values.add(v.get(i));
-                        else values.add(new String(((VarCharVector) vector).get(i), StandardCharsets.UTF_8));
-                    }
-                }
-            }
-        }
-        return columns;
+    private void record(Path db, String... argv) throws IOException {
+        EndToEnd.record(db, dir, List.of(argv));
     }
 }
