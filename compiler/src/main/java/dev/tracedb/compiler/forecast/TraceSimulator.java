@@ -2,9 +2,9 @@ package dev.tracedb.compiler.forecast;
 
 import dev.tracedb.compiler.mining.BlockCatalog;
 import dev.tracedb.compiler.mining.BlockStream;
-import dev.tracedb.compiler.mining.LongLongMap;
 import dev.tracedb.compiler.mining.ProgressListener;
 import dev.tracedb.store.RunReader;
+import dev.tracedb.store.projection.LongLongMap;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,6 +1,7 @@
 package dev.tracedb.compiler.mining;
 
 import dev.tracedb.store.RunReader;
+import dev.tracedb.store.projection.LongLongMap;
 import java.util.Arrays;
 import java.util.List;
 

@@ -2,6 +2,7 @@ package dev.tracedb.compiler.mining;
 
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.Terminator;
+import dev.tracedb.store.projection.LongLongMap;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;

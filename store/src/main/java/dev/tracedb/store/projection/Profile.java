@@ -74,7 +74,7 @@ public final class Profile {
 
     /** How often {@code to} ran right after {@code from}. */
     public long edgeCount(int from, int to) {
-        int i = Arrays.binarySearch(edgeKeys, edgeKey(from, to));
+        int i = Arrays.binarySearch(edgeKeys, LongLongMap.pair(from, to));
         return i < 0 ? 0 : edgeCounts[i];
     }
 
@@ -86,7 +86,7 @@ public final class Profile {
     /** Visits executed edges in ascending (from, to) order. */
     public void forEachEdge(EdgeCountConsumer consumer) {
         for (int i = 0; i < edgeKeys.length; i++) {
-            consumer.accept((int) (edgeKeys[i] >>> 32), (int) edgeKeys[i], edgeCounts[i]);
+            consumer.accept(LongLongMap.high(edgeKeys[i]), LongLongMap.low(edgeKeys[i]), edgeCounts[i]);
         }
     }
 
@@ -113,8 +113,8 @@ public final class Profile {
         }
         out.i32(edgeKeys.length);
         for (int i = 0; i < edgeKeys.length; i++) {
-            out.i32((int) (edgeKeys[i] >>> 32));
-            out.i32((int) edgeKeys[i]);
+            out.i32(LongLongMap.high(edgeKeys[i]));
+            out.i32(LongLongMap.low(edgeKeys[i]));
             out.i64(edgeCounts[i]);
         }
         CRC32C crc = new CRC32C();
@@ -145,21 +145,17 @@ public final class Profile {
         long[] keys = new long[m];
         long[] edgeCounts = new long[m];
         for (int i = 0; i < m; i++) {
-            keys[i] = edgeKey(in.i32(), in.i32());
+            keys[i] = LongLongMap.pair(in.i32(), in.i32());
             edgeCounts[i] = in.i64();
         }
         in.expectEnd();
         return new Profile(lastIndex, events, ids, counts, keys, edgeCounts);
     }
 
-    private static long edgeKey(int from, int to) {
-        return ((long) from << 32) | (to & 0xFFFF_FFFFL);
-    }
-
     /** Accumulates counts during a replay. Block counts in a dense array: ids are small and dense. */
     private static final class Builder implements EventVisitor {
         private long[] counts = new long[1024];
-        private final LongLongCounter edges = new LongLongCounter(1 << 12);
+        private final LongLongMap edges = new LongLongMap(1 << 12);
         private long events;
         private int prev = -1;
 
@@ -172,7 +168,7 @@ public final class Profile {
                 int id = ids[i];
                 if (id >= c.length) c = counts = Arrays.copyOf(c, Math.max(id + 1, c.length * 2));
                 c[id]++;
-                if (p >= 0) edges.add(edgeKey(p, id), 1);
+                if (p >= 0) edges.add(LongLongMap.pair(p, id), 1);
                 p = id;
             }
             prev = p;
@@ -193,8 +189,10 @@ public final class Profile {
                     cs[j++] = counts[id];
                 }
             }
-            long[][] e = edges.sorted();
-            return new Profile(lastIndex, events, ids, cs, e[0], e[1]);
+            long[] edgeKeys = edges.sortedKeys();
+            long[] edgeCounts = new long[edgeKeys.length];
+            for (int k = 0; k < edgeKeys.length; k++) edgeCounts[k] = edges.get(edgeKeys[k], 0);
+            return new Profile(lastIndex, events, ids, cs, edgeKeys, edgeCounts);
         }
     }
 }

@@ -1,10 +1,10 @@
-package dev.tracedb.compiler.mining;
+package dev.tracedb.store.projection;
 
 import java.util.Arrays;
 
 /**
- * An open-addressing map from long keys to long values. Mining touches it once per block event, so
- * boxing into a {@code HashMap} would dominate its cost. Keys must not be {@code -1} (the empty
+ * An open-addressing map from long keys to long values. Profiles and the compiler's mining touch it
+ * once per block event, so boxing into a {@code HashMap} would dominate their cost. Keys must not be {@code -1} (the empty
  * slot); the keys we use are non-negative ints packed in pairs, so they never are.
  *
  * <p>Not thread-safe.
@@ -77,6 +77,17 @@ public final class LongLongMap {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != EMPTY) consumer.accept(keys[i], values[i]);
         }
+    }
+
+    /** The keys in ascending order (a projection's stable serialized order). */
+    public long[] sortedKeys() {
+        long[] sorted = new long[size];
+        int n = 0;
+        for (long key : keys) {
+            if (key != EMPTY) sorted[n++] = key;
+        }
+        Arrays.sort(sorted);
+        return sorted;
     }
 
     private int find(long key) {
