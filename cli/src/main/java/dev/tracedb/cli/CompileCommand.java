@@ -88,8 +88,9 @@ final class CompileCommand implements Callable<Integer> {
             // Before mining the runs, which can take a while.
             throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
         }
-        SelectionOptions options = SelectionOptions.defaults().withMaxTraces(maxTraces)
-                .withMinHeadExecutions(minHeadExecutions).withMinBranchesSavedPerEntry(keepUnprofitable ? 0 : SelectionOptions.defaults().minBranchesSavedPerEntry());
+        SelectionOptions chosen = SelectionOptions.defaults().withMaxTraces(maxTraces)
+                .withMinHeadExecutions(minHeadExecutions);
+        SelectionOptions options = keepUnprofitable ? chosen.withoutCostModel() : chosen;
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
         List<RunReader> readers = new ArrayList<>();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {

@@ -24,15 +24,17 @@ package dev.tracedb.compiler.select;
  *                                than this
  * @param minBranchesSavedPerEntry a trace is dropped if, per entry, it would remove fewer taken branches
  *                                than this (2: the jump in its head patch and the one that leaves it),
- *                                by more than one per hundred instructions it runs inside; 0 turns
- *                                the cost model off (this rule, {@code minInstructionsPerEntry} and
- *                                the rule that drops traces completing fewer than a quarter of their
- *                                entries), which keeps traces that would not pay but are still exact
+ *                                by more than one per hundred instructions it runs inside
+ * @param costModel               false keeps traces that would not pay but are still exact: the
+ *                                {@code minBranchesSavedPerEntry} and {@code minInstructionsPerEntry}
+ *                                rules and the one that drops traces completing fewer than a quarter
+ *                                of their entries are off (tests use it to exercise short traces)
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
                                double minInstructionsPerEntry, double maxFirstGuardExitShare,
-                               double minShareInside, double minRoundGain, double minBranchesSavedPerEntry) {
+                               double minShareInside, double minRoundGain, double minBranchesSavedPerEntry,
+                               boolean costModel) {
     public SelectionOptions {
         if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
         if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
@@ -50,36 +52,43 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
     }
 
     public static SelectionOptions defaults() {
-        return new SelectionOptions(100, 256, 4096, 0.1, 32, 256, 8, 2_000_000, 16, 0.5, 0.0001, 0.002, 2);
+        return new SelectionOptions(100, 256, 4096, 0.1, 32, 256, 8, 2_000_000, 16, 0.5, 0.0001, 0.002, 2, true);
     }
 
     public SelectionOptions withMinHeadExecutions(long value) {
         return new SelectionOptions(value, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound, maxTraces,
                 rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
-                minBranchesSavedPerEntry);
+                minBranchesSavedPerEntry, costModel);
     }
 
     public SelectionOptions withMaxBlocks(int value) {
         return new SelectionOptions(minHeadExecutions, value, maxInstructions, coldShare, maxCandidatesPerRound,
                 maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
-                minBranchesSavedPerEntry);
+                minBranchesSavedPerEntry, costModel);
     }
 
     public SelectionOptions withMaxTraces(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
                 value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
-                minBranchesSavedPerEntry);
+                minBranchesSavedPerEntry, costModel);
     }
 
     public SelectionOptions withRounds(int value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
                 maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
-                minBranchesSavedPerEntry);
+                minBranchesSavedPerEntry, costModel);
     }
 
     public SelectionOptions withMinBranchesSavedPerEntry(double value) {
         return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
                 maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
-                minRoundGain, value);
+                minRoundGain, value, costModel);
+    }
+
+    /** These options with the cost model off (see {@code costModel}). */
+    public SelectionOptions withoutCostModel() {
+        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
+                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
+                minRoundGain, minBranchesSavedPerEntry, false);
     }
 }

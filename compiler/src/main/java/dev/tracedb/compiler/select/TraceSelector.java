@@ -290,7 +290,7 @@ public final class TraceSelector {
             return String.format("%.0f%% of passes would leave at its first guard",
                     100.0 * simulator.firstGuardExits(t) / passes);
         }
-        boolean costModel = options.minBranchesSavedPerEntry() > 0;
+        boolean costModel = options.costModel();
         double perEntry = (double) simulator.instructionsInside(t) / entries;
         if (costModel && perEntry < options.minInstructionsPerEntry()) {
             return String.format("only %.1f instructions inside per entry", perEntry);
