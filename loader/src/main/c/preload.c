@@ -12,7 +12,13 @@
  * A module that fails any step gets no traces at all (patches already written are undone), with
  * one line on stderr saying why; the program then runs that module's code as it is. A cache that
  * fails its checksums stops the program before main (exit 1): it never runs with unverified code.
- * Modules loaded later with dlopen get no traces (not supported yet).
+ *
+ * A module of the cache that is not loaded at start-up waits: the shim interposes dlopen, and
+ * after each dlopen that returns, the waiting modules now loaded (the opened one or any
+ * dependency) go through the same steps. Only while the program has a single thread: patching
+ * code another thread may be running is not safe, so a module loaded while threads run gets no
+ * traces (one line says so). Only shared libraries wait: a missing module whose file is a program
+ * (or is not there) means a cache for another program, reported at start-up.
  *
  * With --stats (TRACEDB_STATS names the database's trace-stats directory, or is "-" for
  * --stats-stderr) every head jumps through a stub that counts the entry; at exit the counts go to
@@ -20,15 +26,18 @@
  * DIR/sNNNN.tstats (format in docs/formats/trace-stats.md) that `tracedb runs` lists and
  * `tracedb export --table traces` joins with the cache's forecast.
  *
- * Single-threaded by construction: it runs in ld.so's initializer pass, and it refuses to patch
- * if the process already has more than one thread. */
+ * Single-threaded by construction at start-up: it runs in ld.so's initializer pass, and it refuses
+ * to patch if the process already has more than one thread. Later (dlopen) it holds a lock and
+ * again patches only while the process has one thread. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,31 +246,37 @@ static void hex(const uint8_t *b, size_t n, char *out, size_t size) {
     out[2 * i] = '\0';
 }
 
-static const struct object *find_object(const struct tdb_cache *c, const struct tdb_module *m,
-                                        const struct objects *all) {
+/* Where the cache's module `m` stands among the loaded objects `all`. */
+enum lookup { FOUND, OTHER_BUILD, ABSENT };
+
+/* Finds `m` by build-id, else by file name; a module found by name with another build-id is
+ * OTHER_BUILD, said on stderr once. */
+static enum lookup find_object(const struct tdb_cache *c, const struct tdb_module *m, const struct objects *all,
+                               const struct object **found) {
     const uint8_t *want = tdb_at(c, m->build_id_off);
     if (m->build_id_len > 0) {
         for (size_t i = 0; i < all->n; i++) {
             if (all->v[i].build_id_len == m->build_id_len && memcmp(all->v[i].build_id, want, m->build_id_len) == 0) {
-                return &all->v[i];
+                *found = &all->v[i];
+                return FOUND;
             }
         }
     }
     const char *name = base_name(tdb_at(c, m->path_off));
     for (size_t i = 0; i < all->n; i++) {
         if (strcmp(base_name(all->v[i].name), name) != 0) continue;
+        *found = &all->v[i];
         if (m->build_id_len > 0) {
             char have[80], cached[80];
             hex(all->v[i].build_id, all->v[i].build_id_len, have, sizeof have);
             hex(want, m->build_id_len, cached, sizeof cached);
             say(c, m, "not applied: %s has build-id %s, the cache was compiled for build-id %s",
                 all->v[i].name, all->v[i].build_id_len ? have : "(none)", cached);
-            return NULL;
+            return OTHER_BUILD;
         }
-        return &all->v[i];
+        return FOUND;
     }
-    say(c, m, "not applied: no such module was loaded at start-up (another program, or loaded later by dlopen: not supported yet)");
-    return NULL;
+    return ABSENT;
 }
 
 static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n) {
@@ -636,8 +651,11 @@ static void save_stats(void) {
 
 /* --stats: the traces that were entered, with their counts; the rest only as a number. Then the
  * counts go to the database. */
+static void stats_for_never_loaded(void);
+
 static void tracedb_exit(void) {
     if (stats_rows == NULL || getpid() != started_pid) return;
+    stats_for_never_loaded();
     /* One snapshot first: printing and saving run libc code that may itself have traces, and the
      * printed and the kept counts must be the same. */
     size_t applied = 0, entered = 0;
@@ -659,12 +677,124 @@ static void tracedb_exit(void) {
 
 /* --stats: the module's traces, as not applied (no counter). */
 static void stats_not_applied(const struct tdb_cache *c, const struct tdb_module *m) {
+    if (!stats) return;
     const struct tdb_entry *e = tdb_at(c, m->entries_off);
     char *module = strdup(tdb_at(c, m->path_off));
     for (uint32_t k = 0; k < m->entry_count && module != NULL; k++) {
         stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, NULL, 0};
     }
 }
+
+/* Checks, maps and patches one loaded module, or leaves it untouched (one line says why). */
+static void apply_module(const struct tdb_cache *c, const struct tdb_module *m, const struct object *o,
+                         const struct maps *maps) {
+    struct applied a = {0};
+    a.object = o;
+    uint32_t *order = heads_in_order(c, m);
+    if (order == NULL || !verify(c, m, o, order) || !build_blob(c, m, maps, &a)) {
+        free(order);
+        stats_not_applied(c, m);
+        return;
+    }
+    int patched = patch_heads(c, m, maps, &a, order);
+    free(order);
+    if (!patched) {
+        munmap(a.blob, a.blob_size);
+        stats_not_applied(c, m);
+        return;
+    }
+    if (verbose) say(c, m, "applied %u traces (%u bytes of code at %p)", m->entry_count, m->code_len, (void *)a.blob);
+    if (stats) {
+        const struct tdb_entry *e = tdb_at(c, m->entries_off);
+        char *module = strdup(o->name);
+        for (uint32_t k = 0; k < m->entry_count; k++) {
+            stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, &a.counters[k], 0};
+        }
+    }
+}
+
+/* ---- modules loaded later (dlopen) ------------------------------------------------------- */
+
+/* Whether `path` is a shared library a program could dlopen: ELF ET_DYN without PT_INTERP (a
+ * program, PIE or not, has one). */
+static int is_library_file(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ElfW(Ehdr) eh;
+    int library = pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0
+                  && eh.e_type == ET_DYN && eh.e_phentsize == sizeof(ElfW(Phdr));
+    for (ElfW(Half) i = 0; library && i < eh.e_phnum; i++) {
+        ElfW(Phdr) ph;
+        library = pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (ElfW(Off))i * sizeof ph)) == (ssize_t)sizeof ph
+                  && ph.p_type != PT_INTERP;
+    }
+    close(fd);
+    return library;
+}
+
+/* The cache stays mapped while any of its modules waits to be loaded. */
+static struct tdb_cache cache;
+static uint8_t *waiting;       /* per cache module: not loaded yet */
+static uint32_t waiting_count; /* read without the lock by dlopen's fast path */
+static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* After a dlopen: applies every waiting module that is loaded now. */
+static void apply_loaded_later(void) {
+    pthread_mutex_lock(&late_lock);
+    struct objects all = {0};
+    struct maps maps = {0};
+    size_t threads = thread_count();
+    if (waiting_count > 0 && dl_iterate_phdr(collect, &all) == 0 && read_maps(&maps) == 0) {
+        for (uint32_t i = 0; i < cache.module_count; i++) {
+            if (!waiting[i]) continue;
+            const struct tdb_module *m = &cache.modules[i];
+            const struct object *o = NULL;
+            enum lookup where = find_object(&cache, m, &all, &o);
+            if (where == ABSENT) continue;
+            waiting[i] = 0;
+            waiting_count--;
+            if (where == OTHER_BUILD) {
+                stats_not_applied(&cache, m);
+            } else if (threads != 1) {
+                say(&cache, m, "not applied: loaded by dlopen while the program runs %zu threads (patching code another "
+                    "thread may run is not safe)", threads);
+                stats_not_applied(&cache, m);
+            } else {
+                apply_module(&cache, m, o, &maps);
+            }
+        }
+    }
+    free(maps.v);
+    free(all.v);
+    pthread_mutex_unlock(&late_lock);
+}
+
+/* The program's dlopen, then the cache's modules it may have loaded. */
+__attribute__((visibility("default"))) void *dlopen(const char *file, int mode) {
+    static void *(*next)(const char *, int);
+    if (next == NULL) next = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+    if (next == NULL) return NULL;
+    void *handle = next(file, mode);
+    if (handle != NULL && __atomic_load_n(&waiting_count, __ATOMIC_ACQUIRE) > 0) {
+        int saved = errno;
+        apply_loaded_later();
+        errno = saved;
+    }
+    return handle;
+}
+
+/* At exit, with --stats: the modules still waiting count as not applied. */
+static void stats_for_never_loaded(void) {
+    pthread_mutex_lock(&late_lock);
+    for (uint32_t i = 0; i < cache.module_count && waiting != NULL; i++) {
+        if (waiting[i]) stats_not_applied(&cache, &cache.modules[i]);
+        waiting[i] = 0;
+    }
+    waiting_count = 0;
+    pthread_mutex_unlock(&late_lock);
+}
+
+/* ---- start ------------------------------------------------------------------------------- */
 
 __attribute__((constructor)) static void tracedb_start(void) {
     const char *env = getenv("TRACEDB_CACHE");
@@ -678,7 +808,6 @@ __attribute__((constructor)) static void tracedb_start(void) {
     verbose = getenv("TRACEDB_VERBOSE") != NULL;
     restore_environment();
 
-    struct tdb_cache cache;
     char err[PATH_MAX + 200];
     if (tdb_cache_open(cache_name, &cache, err, sizeof err) != 0) {
         fprintf(stderr, "tracedb: %s\n", err);
@@ -691,7 +820,8 @@ __attribute__((constructor)) static void tracedb_start(void) {
     }
     struct objects all = {0};
     struct maps maps = {0};
-    if (dl_iterate_phdr(collect, &all) != 0 || read_maps(&maps) != 0) {
+    waiting = calloc(cache.module_count + 1, 1);
+    if (waiting == NULL || dl_iterate_phdr(collect, &all) != 0 || read_maps(&maps) != 0) {
         fprintf(stderr, "tracedb: %s: not applied: cannot read this process's modules\n", cache_name);
         tdb_cache_close(&cache);
         return;
@@ -703,33 +833,26 @@ __attribute__((constructor)) static void tracedb_start(void) {
     for (uint32_t i = 0; i < cache.module_count; i++) {
         const struct tdb_module *m = &cache.modules[i];
         if (m->entry_count == 0) continue; /* nothing to apply: not even worth a check */
-        struct applied a = {0};
-        a.object = find_object(&cache, m, &all);
-        uint32_t *order = heads_in_order(&cache, m);
-        if (order == NULL || a.object == NULL || !verify(&cache, m, a.object, order) || !build_blob(&cache, m, &maps, &a)) {
-            free(order);
-            if (stats) stats_not_applied(&cache, m);
-            continue;
-        }
-        int patched = patch_heads(&cache, m, &maps, &a, order);
-        free(order);
-        if (!patched) {
-            munmap(a.blob, a.blob_size);
-            if (stats) stats_not_applied(&cache, m);
-            continue;
-        }
-        if (verbose) {
-            say(&cache, m, "applied %u traces (%u bytes of code at %p)", m->entry_count, m->code_len, (void *)a.blob);
-        }
-        if (stats) {
-            const struct tdb_entry *e = tdb_at(&cache, m->entries_off);
-            char *module = strdup(a.object->name);
-            for (uint32_t k = 0; k < m->entry_count; k++) {
-                stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, &a.counters[k], 0};
-            }
+        const struct object *o = NULL;
+        enum lookup where = find_object(&cache, m, &all, &o);
+        if (where == FOUND) {
+            apply_module(&cache, m, o, &maps);
+        } else if (where == OTHER_BUILD) {
+            stats_not_applied(&cache, m);
+        } else if (is_library_file(tdb_at(&cache, m->path_off))) {
+            if (verbose) say(&cache, m, "not loaded at start-up: its traces apply if the program loads it with dlopen");
+            waiting[i] = 1;
+            waiting_count++;
+        } else {
+            say(&cache, m, "not applied: no such module was loaded at start-up (a cache for another program?)");
+            stats_not_applied(&cache, m);
         }
     }
     free(maps.v);
     free(all.v);
-    tdb_cache_close(&cache);
+    if (waiting_count == 0) {
+        tdb_cache_close(&cache);
+        free(waiting);
+        waiting = NULL;
+    }
 }
