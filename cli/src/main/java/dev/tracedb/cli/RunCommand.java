@@ -36,7 +36,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "FILE", required = true, description = "The trace cache (tracedb compile writes it).")
     Path cache;
 
-    @Option(names = "--stats", description = {"Count each trace's entries through its head; at exit print them on stderr and keep them in the database",
+    @Option(names = "--stats", description = {"Run the cache's counting code: per trace its entries, completions and side exits; at exit print them on stderr and keep them in the database",
                 "as trace stats (tracedb runs lists them; tracedb export --table traces joins them with the forecast). Not on the ptrace path."})
     boolean stats;
 
