@@ -58,12 +58,12 @@ struct tdb_range {
  * module_offset being a counter's index. */
 enum { TDB_REL32 = 1, TDB_ABS64 = 2, TDB_COUNTER = 3 };
 
-enum { TDB_COUNT_ENTRY = 1, TDB_COUNT_COMPLETION = 2, TDB_COUNT_EXIT = 3, TDB_COUNT_GUARD_EXIT = 4 };
+enum { TDB_COUNT_ENTRY = 1, TDB_COUNT_COMPLETION = 2, TDB_COUNT_EXIT = 3, TDB_COUNT_GUARD_EXIT = 4, TDB_COUNT_ITERATION = 5 };
 
 struct tdb_counter {
     uint32_t trace_id;
     uint32_t kind;   /* TDB_COUNT_* */
-    uint64_t target; /* TDB_COUNT_EXIT: the module offset the side exit goes to; else 0 */
+    uint64_t target; /* EXIT: the module offset the side exit goes to; COMPLETION, ITERATION: the continuation */
 };
 
 struct tdb_reloc {

@@ -660,8 +660,8 @@ static void tracedb_exit(void) {
         k->count = __atomic_load_n(k->value, __ATOMIC_RELAXED);
         struct stats_row *r = &stats_rows[k->row];
         if (k->kind == TDB_COUNT_ENTRY) r->entries += k->count;
-        else if (k->kind == TDB_COUNT_COMPLETION) r->completions += k->count;
-        else r->exits += k->count;
+        else if (k->kind == TDB_COUNT_COMPLETION || k->kind == TDB_COUNT_ITERATION) r->completions += k->count;
+        else if (k->kind == TDB_COUNT_EXIT || k->kind == TDB_COUNT_GUARD_EXIT) r->exits += k->count;
     }
     size_t applied = 0, entered = 0;
     unsigned long long entries = 0, completions = 0, exits = 0;

@@ -161,7 +161,7 @@ class TraceStatsTest {
         assertTrue(unmeasured.out().endsWith("no trace stats of this cache: nothing measured\n"), unmeasured::toString);
         List<String> lines = Files.readAllLines(target);
         assertTrue(lines.size() > 1, lines::toString);
-        assertTrue(lines.stream().skip(1).allMatch(l -> l.endsWith(",,0,-1")), lines::toString);
+        assertTrue(lines.stream().skip(1).allMatch(l -> l.endsWith(",,0,-1,-1,-1,-1,-1")), lines::toString);
 
         CliRun missing = tracedb(db, "export", "--table", "traces", "--cache", dir.resolve("none.tcache").toString(),
                 "-o", target.toString());

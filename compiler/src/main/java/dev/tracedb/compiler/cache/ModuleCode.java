@@ -84,19 +84,25 @@ public record ModuleCode(int moduleIndex, byte[] code, List<Relocation> relocati
     /**
      * What one counter counts, for one trace.
      *
-     * @param target for {@code EXIT}, the module offset the side exit goes to; 0 otherwise
+     * @param target for {@code EXIT}, the module offset the side exit goes to; for
+     *               {@code COMPLETION} and {@code ITERATION}, the path's continuation (0 when it
+     *               lies in another module); 0 otherwise
      */
     public record Counter(int traceId, CounterKind kind, long target) {
     }
 
     /**
      * {@code ENTRY}: the trace was entered, through its head patch or by a link from another
-     * trace (not by its own loop-back). {@code COMPLETION}: the whole path ran (a loop trace's
-     * iteration, or leaving by the path's last transfer). {@code EXIT}: a side exit to a known
-     * address. {@code GUARD_EXIT}: an indirect transfer's guard did not match; the target is
-     * known only at run time.
+     * trace (not by its own loop-back). {@code COMPLETION}: the whole path ran and the trace left
+     * for its continuation (by a jump, or by the path's last call, return or indirect transfer
+     * when it went to the recorded continuation). {@code EXIT}: a side exit to a known address.
+     * {@code GUARD_EXIT}: an indirect transfer's guard did not match, or the path's last return
+     * or indirect transfer went elsewhere than the continuation; the target is known only at run
+     * time. {@code ITERATION}: a loop trace's jump back to its own start (a completion, not an
+     * entry). A loop trace whose path ends in a call or return that runs natively back into its
+     * patched head counts a {@code COMPLETION} and then an {@code ENTRY} instead.
      */
-    public enum CounterKind { ENTRY, COMPLETION, EXIT, GUARD_EXIT }
+    public enum CounterKind { ENTRY, COMPLETION, EXIT, GUARD_EXIT, ITERATION }
 
     /**
      * Where the loader enters a trace: it overwrites {@code [headOffset, headOffset + patchLength)}

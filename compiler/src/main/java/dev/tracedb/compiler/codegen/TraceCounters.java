@@ -22,7 +22,7 @@ import java.util.Map;
  * same rule the flags-free guard relies on). The sequence is correct at any point of a trace,
  * including between a guard's spill and its restore: it writes 136 bytes below rsp, under
  * anything a guard keeps in the red zone. Counters are numbered per trace, entry 0 and
- * completion 1 first; {@link ModuleBlob} renumbers them per module. Not thread-safe.
+ * completion (or iteration) 1 first; {@link ModuleBlob} renumbers them per module. Not thread-safe.
  */
 final class TraceCounters {
     private static final int RED_ZONE = IndirectGuard.RED_ZONE;
@@ -32,17 +32,41 @@ final class TraceCounters {
     private final Map<Long, Integer> exitsByTarget = new HashMap<>();
     private int guardExit = -1;
 
-    TraceCounters(int traceId) {
+    /**
+     * @param continuation the path's continuation: its module offset names the completion counter
+     *                     (0 when it lies in another module)
+     */
+    TraceCounters(int traceId, long continuation) {
         this.traceId = traceId;
+        this.continuation = continuation;
         counters.add(new Counter(traceId, CounterKind.ENTRY, 0));
-        counters.add(new Counter(traceId, CounterKind.COMPLETION, 0));
+        counters.add(null); // counter 1: completions or iterations, fixed by the first site that asks
     }
+
+    private final long continuation;
 
     int entry() {
         return 0;
     }
 
+    /** The counter of completions that leave the trace for its continuation. */
     int completion() {
+        return second(CounterKind.COMPLETION);
+    }
+
+    /** The counter of a loop trace's iterations: its jumps back to its own start, not entries. */
+    int iteration() {
+        return second(CounterKind.ITERATION);
+    }
+
+    /** A path has one kind of end: a trace both completing and iterating would be a generator bug. */
+    private int second(CounterKind kind) {
+        Counter existing = counters.get(1);
+        if (existing == null) {
+            counters.set(1, new Counter(traceId, kind, continuation));
+        } else if (existing.kind() != kind) {
+            throw new IllegalStateException("trace " + traceId + " both completes and iterates");
+        }
         return 1;
     }
 
@@ -63,7 +87,11 @@ final class TraceCounters {
         return guardExit;
     }
 
+    /** The counters; a trace whose path never ends (every way out is a side exit) still has a completion counter. */
     List<Counter> counters() {
+        if (counters.get(1) == null) {
+            completion();
+        }
         return List.copyOf(counters);
     }
 

@@ -64,7 +64,9 @@ final class TraceEmitter {
 
     TraceEmitter(TracePath path, boolean counting) {
         this.path = path;
-        this.counters = counting ? new TraceCounters(path.traceId()) : null;
+        this.counters = counting ? new TraceCounters(path.traceId(),
+                path.continuation().moduleIndex() == path.head().at().moduleIndex() ? path.continuation().offset() : 0)
+                : null;
         this.module = path.head().at().moduleIndex();
         this.copier = new InstructionCopier(buffer, fixups);
         this.guards = new IndirectGuard(this, a, copier);
@@ -408,7 +410,7 @@ final class TraceEmitter {
         }
         if (loopBack == null) {
             loopBack = outOfLine(() -> {
-                count(counters.completion());
+                count(counters.iteration());
                 a.jmp(start);
             });
         }
