@@ -78,4 +78,12 @@ public record TraceStats(String id, Path cache, int cacheId, String program, Lis
     public long totalEntries() {
         return traces.stream().mapToLong(Measured::entries).sum();
     }
+
+    public long totalCompletions() {
+        return traces.stream().mapToLong(Measured::completions).sum();
+    }
+
+    public long totalExits() {
+        return traces.stream().mapToLong(Measured::exits).sum();
+    }
 }
