@@ -54,7 +54,7 @@ class MeasuredCountsTest {
     @ValueSource(strings = {"switch", "pointers", "recursion"})
     void aCProgramCountsWhatTheForecastSaysOnTheSameInput(String workload) throws Exception {
         List<String> argv = List.of(Programs.path("hotloops"), workload, workload.equals("recursion") ? "2000" : "20000");
-        int compared = measureAndCompare(argv, "hotloops", 1, 0.001, 100);
+        int compared = measureAndCompare(dir, argv, "hotloops", 1, 0.001, 100, false);
         assertTrue(compared >= 2, "at least two hot traces in hotloops were compared: " + compared);
     }
 
@@ -62,21 +62,30 @@ class MeasuredCountsTest {
     void lua54CountsWhatTheForecastSaysOnTheSameInput() throws Exception {
         Path script = InterpreterCachesIT.workloadDirectory().resolve("lua/numeric.lua");
         assertTrue(Files.isRegularFile(script), script.toString());
-        int compared = measureAndCompare(List.of("/usr/bin/lua5.4", script.toString(), "40"), "lua5.4", 2, 0.02, 1000);
+        int compared = measureAndCompare(dir, List.of("/usr/bin/lua5.4", script.toString(), "40"), "lua5.4", 2, 0.02, 1000, false);
         assertTrue(compared >= 2, "at least two hot traces in lua5.4 were compared: " + compared);
     }
 
     /**
      * Records {@code argv}, compiles it, runs it plain and with {@code --stats}, checks the output
      * and every trace's invariant, and compares the traces of {@code module} that the forecast
-     * enters at least {@code hot} times. Returns how many were compared.
+     * enters at least {@code hot} times. Returns how many were compared. {@code launcher}: through
+     * {@code tracedb run} (static programs go on to the ptrace path), else the native runner.
      */
-    private int measureAndCompare(List<String> argv, String module, long slack, double share, long hot) throws Exception {
+    static int measureAndCompare(Path dir, List<String> argv, String module, long slack, double share, long hot,
+                                 boolean launcher) throws Exception {
         Path db = dir.resolve("db");
         EndToEnd.record(db, dir, argv);
         Path cache = EndToEnd.compile(db, "r0001", dir.resolve("t.tcache"));
         EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
-        EndToEnd.Outcome measured = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, db, false, argv));
+        List<String> command = new ArrayList<>();
+        if (launcher) {
+            command.addAll(List.of(EndToEnd.launcher(), "run", "--cache", cache.toString(), "--stats", "--db", db.toString(), "--"));
+            command.addAll(argv);
+        } else {
+            command.addAll(NativeLoader.locate().command(cache, true, db, false, argv));
+        }
+        EndToEnd.Outcome measured = EndToEnd.execute(dir, command);
         assertEquals(plain.out(), measured.out(), measured::toString);
         assertEquals(plain.status(), measured.status(), measured::toString);
         assertTrue(measured.err().contains("tracedb: trace stats saved as s0001"), measured::toString);
