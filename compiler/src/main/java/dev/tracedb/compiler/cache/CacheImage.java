@@ -16,7 +16,9 @@ import java.util.List;
  *
  * <p>Every {@link ModuleCode} of one module is merged into one blob per module (blobs are
  * position-independent and jump only inside themselves, so concatenation keeps them valid; their
- * relocations and entries are shifted by the blob's new start).
+ * relocations and entries are shifted by the blob's new start). Their counting variants are merged
+ * alike into a second blob per module, their counters into one table (counter relocations
+ * renumbered); a module some of whose code has no counting variant gets none.
  */
 public final class CacheImage {
     /** Version 2's magic (version 1 was {@code TDBIMAGE}, with 64-byte module records). */
