@@ -57,23 +57,43 @@ static int fits(const struct tdb_cache *c, uint64_t offset, uint64_t count, uint
     return offset + count * size <= c->image_length;
 }
 
+/* One code variant's tables are in bounds; counter relocations (allowed only in counting code)
+ * name counters that exist. */
+static int check_code(const struct tdb_cache *c, const struct tdb_code *k, uint32_t counter_count) {
+    if (!fits(c, k->code_off, k->code_len, 1) || !fits(c, k->relocs_off, k->reloc_count, sizeof(struct tdb_reloc))
+        || !fits(c, k->entries_off, k->entry_count, sizeof(struct tdb_entry))) {
+        return 0;
+    }
+    if (k->relocs_off % 8 || k->entries_off % 8) return 0;
+    const struct tdb_reloc *r = tdb_at(c, k->relocs_off);
+    for (uint32_t i = 0; i < k->reloc_count; i++) {
+        uint64_t width = r[i].kind == TDB_REL32 ? 4 : r[i].kind == TDB_ABS64 ? 8 : 0;
+        if (r[i].kind == TDB_COUNTER && r[i].module_offset < counter_count) width = 4;
+        if (width == 0 || (uint64_t)r[i].code_offset + width > k->code_len) return 0;
+    }
+    const struct tdb_entry *e = tdb_at(c, k->entries_off);
+    for (uint32_t i = 0; i < k->entry_count; i++) {
+        if (e[i].code_offset >= k->code_len || e[i].patch_length < 5 || e[i].patch_length > 64) return 0;
+    }
+    return 1;
+}
+
 static int check_module(const struct tdb_cache *c, const struct tdb_module *m) {
     if (!fits(c, m->path_off, (uint64_t)m->path_len + 1, 1) || !fits(c, m->build_id_off, m->build_id_len, 1)
         || !fits(c, m->ranges_off, m->range_count, sizeof(struct tdb_range))
-        || !fits(c, m->code_off, m->code_len, 1)
-        || !fits(c, m->relocs_off, m->reloc_count, sizeof(struct tdb_reloc))
-        || !fits(c, m->entries_off, m->entry_count, sizeof(struct tdb_entry))) {
+        || !fits(c, m->counters_off, m->counter_count, sizeof(struct tdb_counter))) {
         return 0;
     }
-    if (m->ranges_off % 8 || m->relocs_off % 8 || m->entries_off % 8) return 0;
-    const struct tdb_reloc *r = tdb_at(c, m->relocs_off);
-    for (uint32_t i = 0; i < m->reloc_count; i++) {
-        uint64_t width = r[i].kind == TDB_REL32 ? 4 : r[i].kind == TDB_ABS64 ? 8 : 0;
-        if (width == 0 || (uint64_t)r[i].code_offset + width > m->code_len) return 0;
-    }
-    const struct tdb_entry *e = tdb_at(c, m->entries_off);
-    for (uint32_t i = 0; i < m->entry_count; i++) {
-        if (e[i].code_offset >= m->code_len || e[i].patch_length < 5 || e[i].patch_length > 64) return 0;
+    if (m->ranges_off % 8 || m->counters_off % 8) return 0;
+    if (!check_code(c, &m->plain, 0) || !check_code(c, &m->counting, m->counter_count)) return 0;
+    if (m->counting.entry_count == 0) return 1;
+    /* the counting code enters the same traces at the same heads, in the same order */
+    if (m->counting.entry_count != m->plain.entry_count) return 0;
+    const struct tdb_entry *p = tdb_at(c, m->plain.entries_off), *k = tdb_at(c, m->counting.entries_off);
+    for (uint32_t i = 0; i < m->plain.entry_count; i++) {
+        if (p[i].head_offset != k[i].head_offset || p[i].patch_length != k[i].patch_length || p[i].trace_id != k[i].trace_id) {
+            return 0;
+        }
     }
     return 1;
 }

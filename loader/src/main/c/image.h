@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #define TDB_FILE_MAGIC "TDBCACHE"
-#define TDB_IMAGE_MAGIC "TDBIMAGE"
-#define TDB_FORMAT_VERSION 1
+#define TDB_IMAGE_MAGIC "TDBIMGv2" /* version 1 was "TDBIMAGE", 64-byte module records */
+#define TDB_FORMAT_VERSION 2
 #define TDB_HEADER_CRC_AT 56
 
 struct tdb_file_header {
@@ -29,15 +29,23 @@ struct tdb_image_header {
     uint32_t trace_count;
 };
 
+/* One variant of a module's trace code. */
+struct tdb_code {
+    uint32_t code_off, code_len;         /* the blob, 16-aligned */
+    uint32_t relocs_off, reloc_count;    /* struct tdb_reloc[] */
+    uint32_t entries_off, entry_count;   /* struct tdb_entry[] */
+};
+
 struct tdb_module {
     uint32_t path_off, path_len;         /* UTF-8, NUL after it */
     uint32_t build_id_off, build_id_len; /* raw bytes; length 0: none */
     uint64_t relied_hash;                /* FNV-1a 64 over the ranges' bytes in order */
     uint32_t ranges_off, range_count;    /* struct tdb_range[] */
-    uint32_t code_off, code_len;         /* the blob, 16-aligned */
-    uint32_t relocs_off, reloc_count;    /* struct tdb_reloc[] */
-    uint32_t entries_off, entry_count;   /* struct tdb_entry[] */
+    struct tdb_code plain;               /* what `run` installs */
     uint64_t reserved;
+    struct tdb_code counting;            /* what `run --stats` installs; entry_count 0: none */
+    uint32_t counters_off, counter_count; /* struct tdb_counter[], the counting code's counters */
+    uint8_t reserved2[32];
 };
 
 struct tdb_range {
@@ -46,7 +54,17 @@ struct tdb_range {
     uint32_t pad;
 };
 
-enum { TDB_REL32 = 1, TDB_ABS64 = 2 };
+/* TDB_COUNTER (counting code only): the 4 bytes become (counters + 8 * module_offset) - (blob + code_offset + 4),
+ * module_offset being a counter's index. */
+enum { TDB_REL32 = 1, TDB_ABS64 = 2, TDB_COUNTER = 3 };
+
+enum { TDB_COUNT_ENTRY = 1, TDB_COUNT_COMPLETION = 2, TDB_COUNT_EXIT = 3, TDB_COUNT_GUARD_EXIT = 4, TDB_COUNT_ITERATION = 5 };
+
+struct tdb_counter {
+    uint32_t trace_id;
+    uint32_t kind;   /* TDB_COUNT_* */
+    uint64_t target; /* EXIT: the module offset the side exit goes to; COMPLETION, ITERATION: the continuation */
+};
 
 struct tdb_reloc {
     uint32_t code_offset;
@@ -64,7 +82,8 @@ struct tdb_entry {
 
 _Static_assert(sizeof(struct tdb_file_header) == 64, "file header");
 _Static_assert(sizeof(struct tdb_image_header) == 16, "image header");
-_Static_assert(sizeof(struct tdb_module) == 64, "module");
+_Static_assert(sizeof(struct tdb_module) == 128, "module");
+_Static_assert(sizeof(struct tdb_counter) == 16, "counter");
 _Static_assert(sizeof(struct tdb_range) == 16, "range");
 _Static_assert(sizeof(struct tdb_reloc) == 16, "relocation");
 _Static_assert(sizeof(struct tdb_entry) == 24, "entry");

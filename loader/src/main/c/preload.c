@@ -21,7 +21,10 @@
  * (or is not there) means a cache for another program, reported at start-up.
  *
  * With --stats (TRACEDB_STATS names the database's trace-stats directory, or is "-" for
- * --stats-stderr) every head jumps through a stub that counts the entry; at exit the counts go to
+ * --stats-stderr) the cache's counting code is installed instead of the plain code: the compiler
+ * made it with a counter increment on every entry, completion and side exit of every trace, and
+ * the shim maps those counters (writable, zeroed) right after the code and resolves the code's
+ * COUNTER relocations to them. No code is generated here. At exit the counts go to
  * stderr and (unless "-") atomically to a stats file
  * DIR/sNNNN.tstats (format in docs/formats/trace-stats.md) that `tracedb runs` lists and
  * `tracedb export --table traces` joins with the cache's forecast.
@@ -56,7 +59,6 @@
 #define PAGE_DOWN(a) ((uintptr_t)(a) & ~(PAGE - 1))
 #define PAGE_UP(a) (((uintptr_t)(a) + PAGE - 1) & ~(PAGE - 1))
 #define REACH 0x7fff0000l /* a little under 2 GiB: any rel32 between two points in a span this long fits */
-#define STUB_SIZE 32      /* a --stats entry stub, see write_stub */
 
 /* ---- what is loaded ---------------------------------------------------------------------- */
 
@@ -218,7 +220,7 @@ struct applied {
     const struct object *object;
     uint8_t *blob;
     size_t blob_size;
-    uint64_t *counters; /* --stats only */
+    uint64_t *counters; /* --stats only: the counting code's counters, after the code */
 };
 
 static int verbose, stats;
@@ -302,8 +304,8 @@ static int verify(const struct tdb_cache *c, const struct tdb_module *m, const s
             o->name, (unsigned long long)h, (unsigned long long)m->relied_hash);
         return 0;
     }
-    const struct tdb_entry *e = tdb_at(c, m->entries_off);
-    for (uint32_t i = 0; i < m->entry_count; i++) {
+    const struct tdb_entry *e = tdb_at(c, m->plain.entries_off);
+    for (uint32_t i = 0; i < m->plain.entry_count; i++) {
         uint64_t head = e[i].head_offset, end = head + e[i].patch_length;
         int covered = 0;
         for (uint32_t k = 0; k < m->range_count && !covered; k++) {
@@ -315,7 +317,7 @@ static int verify(const struct tdb_cache *c, const struct tdb_module *m, const s
             return 0;
         }
     }
-    for (uint32_t i = 1; i < m->entry_count; i++) {
+    for (uint32_t i = 1; i < m->plain.entry_count; i++) {
         const struct tdb_entry *prev = &e[order[i - 1]], *next = &e[order[i]];
         if (next->head_offset < prev->head_offset + prev->patch_length) {
             say(c, m, "not applied: the heads of traces %u and %u overlap (a bad cache)", prev->trace_id, next->trace_id);
@@ -368,25 +370,21 @@ static int32_t rel32(uintptr_t target, uintptr_t next_instruction, int *ok) {
     return (int32_t)d;
 }
 
-/* A --stats entry stub: count the entry without touching flags or the red zone, then enter.
- *   lea rsp,[rsp-128]; pushfq; lock inc qword [rip+counter]; popfq; lea rsp,[rsp+128]; jmp trace */
-static void write_stub(uint8_t *s, uintptr_t counter, uintptr_t trace, int *ok) {
-    static const uint8_t head[] = {0x48, 0x8d, 0x64, 0x24, 0x80, 0x9c, 0xf0, 0x48, 0xff, 0x05};
-    memcpy(s, head, sizeof head);
-    int32_t d = rel32(counter, (uintptr_t)s + 14, ok);
-    memcpy(s + 10, &d, 4);
-    static const uint8_t tail[] = {0x9d, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00, 0xe9};
-    memcpy(s + 14, tail, sizeof tail);
-    d = rel32(trace, (uintptr_t)s + 28, ok);
-    memcpy(s + 24, &d, 4);
-    memset(s + 28, 0xcc, STUB_SIZE - 28);
+/* The code variant this run installs: the counting code with --stats, else the plain code. */
+static const struct tdb_code *variant(const struct tdb_module *m) {
+    return stats ? &m->counting : &m->plain;
 }
 
-/* Makes the blob: code, relocations, (stubs), read+execute. */
+/* Makes the blob: code, relocations, read+execute; with --stats the counters after it, read+write. */
 static int build_blob(const struct tdb_cache *c, const struct tdb_module *m, const struct maps *maps,
                       struct applied *a) {
-    size_t code_size = PAGE_UP((size_t)m->code_len + (stats ? (size_t)m->entry_count * STUB_SIZE : 0));
-    size_t counters_size = stats ? PAGE_UP((size_t)m->entry_count * 8) : 0;
+    const struct tdb_code *k = variant(m);
+    if (stats && k->entry_count == 0) {
+        say(c, m, "not applied: the cache has no counting code for these traces, which --stats needs");
+        return 0;
+    }
+    size_t code_size = PAGE_UP((size_t)k->code_len);
+    size_t counters_size = stats ? PAGE_UP((size_t)m->counter_count * 8 + 8) : 0;
     a->blob_size = code_size + counters_size;
     a->blob = map_near(maps, a->object, a->blob_size);
     if (a->blob == NULL) {
@@ -394,26 +392,22 @@ static int build_blob(const struct tdb_cache *c, const struct tdb_module *m, con
             a->object->name, a->blob_size);
         return 0;
     }
-    memcpy(a->blob, tdb_at(c, m->code_off), m->code_len);
+    memcpy(a->blob, tdb_at(c, k->code_off), k->code_len);
     int ok = 1;
-    const struct tdb_reloc *r = tdb_at(c, m->relocs_off);
-    for (uint32_t i = 0; i < m->reloc_count; i++) {
+    a->counters = stats ? (uint64_t *)(a->blob + code_size) : NULL; /* zeroed by mmap */
+    const struct tdb_reloc *r = tdb_at(c, k->relocs_off);
+    for (uint32_t i = 0; i < k->reloc_count; i++) {
         uintptr_t target = a->object->base + r[i].module_offset;
         uint8_t *at = a->blob + r[i].code_offset;
-        if (r[i].kind == TDB_REL32) {
+        if (r[i].kind == TDB_COUNTER) { /* checked: only in counting code, and the counter exists */
+            int32_t d = rel32((uintptr_t)&a->counters[r[i].module_offset], (uintptr_t)at + 4, &ok);
+            memcpy(at, &d, 4);
+        } else if (r[i].kind == TDB_REL32) {
             int32_t d = rel32(target, (uintptr_t)at + 4, &ok);
             memcpy(at, &d, 4);
         } else {
             uint64_t v = target;
             memcpy(at, &v, 8);
-        }
-    }
-    if (stats) {
-        a->counters = (uint64_t *)(a->blob + code_size);
-        const struct tdb_entry *e = tdb_at(c, m->entries_off);
-        for (uint32_t i = 0; i < m->entry_count; i++) {
-            write_stub(a->blob + m->code_len + (size_t)i * STUB_SIZE, (uintptr_t)&a->counters[i],
-                       (uintptr_t)a->blob + e[i].code_offset, &ok);
         }
     }
     if (!ok) {
@@ -429,10 +423,12 @@ static int build_blob(const struct tdb_cache *c, const struct tdb_module *m, con
     return ok;
 }
 
-/* Where trace k's head jumps: its code, or with --stats its counting stub. */
-static uintptr_t entry_target(const struct tdb_module *m, const struct applied *a, const struct tdb_entry *e,
+/* Where trace k's head jumps: its code in the installed variant (whose entries are the plain
+ * entries' twins, index for index: cachefile.c checked that). */
+static uintptr_t entry_target(const struct tdb_cache *c, const struct tdb_module *m, const struct applied *a,
                               uint32_t k) {
-    return stats ? (uintptr_t)a->blob + m->code_len + (size_t)k * STUB_SIZE : (uintptr_t)a->blob + e[k].code_offset;
+    const struct tdb_entry *e = tdb_at(c, variant(m)->entries_off);
+    return (uintptr_t)a->blob + e[k].code_offset;
 }
 
 /* A run of pages to make writable: consecutive within one mapping, so one protection. */
@@ -446,11 +442,11 @@ struct page_run {
  * pages stays runnable), written, and given back their exact protection from /proc/self/maps. */
 static int patch_heads(const struct tdb_cache *c, const struct tdb_module *m, const struct maps *maps,
                        struct applied *a, const uint32_t *order) {
-    const struct tdb_entry *e = tdb_at(c, m->entries_off);
-    struct page_run *runs = calloc(2 * (size_t)m->entry_count + 1, sizeof *runs);
+    const struct tdb_entry *e = tdb_at(c, m->plain.entries_off);
+    struct page_run *runs = calloc(2 * (size_t)m->plain.entry_count + 1, sizeof *runs);
     if (runs == NULL) return 0;
     size_t n = 0;
-    for (uint32_t k = 0; k < m->entry_count; k++) {
+    for (uint32_t k = 0; k < m->plain.entry_count; k++) {
         uintptr_t head = a->object->base + e[order[k]].head_offset;
         uintptr_t pages[2] = {PAGE_DOWN(head), PAGE_DOWN(head + e[order[k]].patch_length - 1)};
         for (int j = 0; j < 2; j++) {
@@ -468,9 +464,9 @@ static int patch_heads(const struct tdb_cache *c, const struct tdb_module *m, co
         }
     }
     int reach = 1;
-    for (uint32_t k = 0; k < m->entry_count; k++) {
+    for (uint32_t k = 0; k < m->plain.entry_count; k++) {
         uintptr_t head = a->object->base + e[k].head_offset;
-        rel32(entry_target(m, a, e, k), head + 5, &reach);
+        rel32(entry_target(c, m, a, k), head + 5, &reach);
     }
     if (!reach) {
         say(c, m, "not applied: a trace head cannot reach its trace code");
@@ -484,9 +480,9 @@ static int patch_heads(const struct tdb_cache *c, const struct tdb_module *m, co
     }
     int ok = writable == n;
     if (ok) {
-        for (uint32_t k = 0; k < m->entry_count; k++) {
+        for (uint32_t k = 0; k < m->plain.entry_count; k++) {
             uint8_t *at = (uint8_t *)(a->object->base + e[k].head_offset);
-            int32_t d = rel32(entry_target(m, a, e, k), (uintptr_t)at + 5, &reach);
+            int32_t d = rel32(entry_target(c, m, a, k), (uintptr_t)at + 5, &reach);
             memset(at + 5, 0xcc, e[k].patch_length - 5);
             memcpy(at + 1, &d, 4);
             at[0] = 0xe9;
@@ -512,10 +508,10 @@ static int by_head(const void *x, const void *y, void *entries) {
 
 /* The module's entries' indices, by head address. */
 static uint32_t *heads_in_order(const struct tdb_cache *c, const struct tdb_module *m) {
-    uint32_t *order = malloc(((size_t)m->entry_count + 1) * sizeof *order);
+    uint32_t *order = malloc(((size_t)m->plain.entry_count + 1) * sizeof *order);
     if (order == NULL) return NULL;
-    for (uint32_t i = 0; i < m->entry_count; i++) order[i] = i;
-    qsort_r(order, m->entry_count, sizeof *order, by_head, (void *)tdb_at(c, m->entries_off));
+    for (uint32_t i = 0; i < m->plain.entry_count; i++) order[i] = i;
+    qsort_r(order, m->plain.entry_count, sizeof *order, by_head, (void *)tdb_at(c, m->plain.entries_off));
     return order;
 }
 
@@ -546,14 +542,26 @@ static void restore_environment(void) {
 
 __attribute__((destructor)) static void tracedb_exit(void);
 
+/* One trace: its sums, from a snapshot of its counters when the program ended (what is printed
+ * and kept). */
 static struct stats_row {
     uint32_t trace_id;
     uint64_t head_offset;
     const char *module;
-    const uint64_t *counter; /* NULL: the trace's module was not applied */
-    uint64_t entries;        /* *counter when the program ended: what is printed and kept */
+    int applied;             /* 0: the trace's module was not applied, the counts mean nothing */
+    uint64_t entries, completions, exits;
 } *stats_rows;
 static size_t stats_row_count;
+
+/* One counter of the counting code: which trace (row), what it counts, and where it lives. */
+static struct counted {
+    size_t row;
+    uint32_t kind;   /* TDB_COUNT_* */
+    uint64_t target; /* TDB_COUNT_EXIT: the exit's module offset */
+    const uint64_t *value;
+    uint64_t count;  /* *value at the snapshot */
+} *counted;
+static size_t counted_count;
 
 static long long now_ms(void) {
     struct timespec t;
@@ -625,17 +633,24 @@ static void save_stats(void) {
         if (fd >= 0) close(fd);
         return;
     }
-    fprintf(f, "tracedb-trace-stats 1\ncache ");
+    fprintf(f, "tracedb-trace-stats 2\ncache ");
     put_escaped(f, cache_name, strlen(cache_name));
     fprintf(f, "\ncache-id %08x\n", cache_id);
     write_command(f);
     fprintf(f, "pid %d\nstarted %lld\nended %lld\ntraces %zu\n", (int)started_pid, started_ms, now_ms(), stats_row_count);
+    size_t next = 0; /* counters are in row order */
     for (size_t i = 0; i < stats_row_count; i++) {
         const struct stats_row *r = &stats_rows[i];
-        fprintf(f, "trace %u %lx %d %llu ", r->trace_id, (unsigned long)r->head_offset, r->counter != NULL,
-                (unsigned long long)r->entries);
+        fprintf(f, "trace %u %lx %d %llu %llu %llu ", r->trace_id, (unsigned long)r->head_offset, r->applied,
+                (unsigned long long)r->entries, (unsigned long long)r->completions, (unsigned long long)r->exits);
         put_escaped(f, r->module, strlen(r->module));
         fputc('\n', f);
+        for (; next < counted_count && counted[next].row == i; next++) {
+            const struct counted *k = &counted[next];
+            if (k->count == 0) continue;
+            if (k->kind == TDB_COUNT_EXIT) fprintf(f, "exit %lx %llu\n", (unsigned long)k->target, (unsigned long long)k->count);
+            else if (k->kind == TDB_COUNT_GUARD_EXIT) fprintf(f, "exit ? %llu\n", (unsigned long long)k->count);
+        }
     }
     fprintf(f, "end\n");
     int ok = fflush(f) == 0 && fsync(fd) == 0;
@@ -658,31 +673,73 @@ static void tracedb_exit(void) {
     stats_for_never_loaded();
     /* One snapshot first: printing and saving run libc code that may itself have traces, and the
      * printed and the kept counts must be the same. */
-    size_t applied = 0, entered = 0;
-    for (size_t i = 0; i < stats_row_count; i++) {
-        stats_rows[i].entries = stats_rows[i].counter != NULL ? *stats_rows[i].counter : 0;
-        applied += stats_rows[i].counter != NULL;
-        entered += stats_rows[i].entries != 0;
+    for (size_t i = 0; i < counted_count; i++) {
+        struct counted *k = &counted[i];
+        k->count = __atomic_load_n(k->value, __ATOMIC_RELAXED);
+        struct stats_row *r = &stats_rows[k->row];
+        if (k->kind == TDB_COUNT_ENTRY) r->entries += k->count;
+        else if (k->kind == TDB_COUNT_COMPLETION || k->kind == TDB_COUNT_ITERATION) r->completions += k->count;
+        else if (k->kind == TDB_COUNT_EXIT || k->kind == TDB_COUNT_GUARD_EXIT) r->exits += k->count;
     }
-    fprintf(stderr, "tracedb: stats for %s: %zu traces applied, %zu entered\n", cache_name, applied, entered);
+    size_t applied = 0, entered = 0;
+    unsigned long long entries = 0, completions = 0, exits = 0;
     for (size_t i = 0; i < stats_row_count; i++) {
-        if (stats_rows[i].entries == 0) continue;
-        fprintf(stderr, "tracedb: trace %u %s+0x%lx entered %llu\n", stats_rows[i].trace_id,
-                base_name(stats_rows[i].module), (unsigned long)stats_rows[i].head_offset,
-                (unsigned long long)stats_rows[i].entries);
+        const struct stats_row *r = &stats_rows[i];
+        applied += r->applied != 0;
+        entered += r->entries != 0;
+        entries += r->entries;
+        completions += r->completions;
+        exits += r->exits;
+    }
+    fprintf(stderr, "tracedb: stats for %s: %zu traces applied, %zu entered; %llu entries, %llu completions, %llu side exits\n",
+            cache_name, applied, entered, entries, completions, exits);
+    for (size_t i = 0; i < stats_row_count; i++) {
+        const struct stats_row *r = &stats_rows[i];
+        if (r->entries == 0) continue;
+        fprintf(stderr, "tracedb: trace %u %s+0x%lx entered %llu, completed %llu, side exits %llu\n", r->trace_id,
+                base_name(r->module), (unsigned long)r->head_offset, (unsigned long long)r->entries,
+                (unsigned long long)r->completions, (unsigned long long)r->exits);
     }
     if (stats_dir[0] != '\0') save_stats();
     fflush(stderr);
 }
 
+static int by_row(const void *x, const void *y) {
+    const struct counted *a = x, *b = y;
+    if (a->row != b->row) return a->row < b->row ? -1 : 1;
+    return a->value < b->value ? -1 : a->value > b->value;
+}
+
 /* --stats: the module's traces, as not applied (no counter). */
 static void stats_not_applied(const struct tdb_cache *c, const struct tdb_module *m) {
     if (!stats) return;
-    const struct tdb_entry *e = tdb_at(c, m->entries_off);
+    const struct tdb_entry *e = tdb_at(c, m->plain.entries_off);
     char *module = strdup(tdb_at(c, m->path_off));
-    for (uint32_t k = 0; k < m->entry_count && module != NULL; k++) {
-        stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, NULL, 0};
+    for (uint32_t k = 0; k < m->plain.entry_count && module != NULL; k++) {
+        stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, 0, 0, 0, 0};
     }
+}
+
+/* --stats: the module's traces, applied, and their counters (in row order, for save_stats). */
+static void stats_applied(const struct tdb_cache *c, const struct tdb_module *m, const struct applied *a) {
+    const struct tdb_entry *e = tdb_at(c, m->plain.entries_off);
+    char *module = strdup(a->object->name);
+    size_t first = stats_row_count;
+    for (uint32_t k = 0; k < m->plain.entry_count; k++) {
+        stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module ? module : "?", 1, 0, 0, 0};
+    }
+    struct counted *more = realloc(counted, (counted_count + m->counter_count + 1) * sizeof *counted);
+    if (more == NULL) return;
+    counted = more;
+    const struct tdb_counter *t = tdb_at(c, m->counters_off);
+    size_t before = counted_count;
+    for (uint32_t i = 0; i < m->counter_count; i++) {
+        size_t row = first;
+        while (row < stats_row_count && stats_rows[row].trace_id != t[i].trace_id) row++;
+        if (row == stats_row_count) continue; /* a counter of no trace: counts nothing anyone reads */
+        counted[counted_count++] = (struct counted){row, t[i].kind, t[i].target, &a->counters[i], 0};
+    }
+    qsort(counted + before, counted_count - before, sizeof *counted, by_row);
 }
 
 /* Checks, maps and patches one loaded module, or leaves it untouched (one line says why). */
@@ -703,14 +760,11 @@ static void apply_module(const struct tdb_cache *c, const struct tdb_module *m, 
         stats_not_applied(c, m);
         return;
     }
-    if (verbose) say(c, m, "applied %u traces (%u bytes of code at %p)", m->entry_count, m->code_len, (void *)a.blob);
-    if (stats) {
-        const struct tdb_entry *e = tdb_at(c, m->entries_off);
-        char *module = strdup(o->name);
-        for (uint32_t k = 0; k < m->entry_count; k++) {
-            stats_rows[stats_row_count++] = (struct stats_row){e[k].trace_id, e[k].head_offset, module, &a.counters[k], 0};
-        }
+    if (verbose) {
+        say(c, m, "applied %u traces (%u bytes of %scode at %p)", m->plain.entry_count, variant(m)->code_len,
+            stats ? "counting " : "", (void *)a.blob);
     }
+    if (stats) stats_applied(c, m, &a);
 }
 
 /* ---- modules loaded later (dlopen) ------------------------------------------------------- */
@@ -832,7 +886,7 @@ __attribute__((constructor)) static void tracedb_start(void) {
     }
     for (uint32_t i = 0; i < cache.module_count; i++) {
         const struct tdb_module *m = &cache.modules[i];
-        if (m->entry_count == 0) continue; /* nothing to apply: not even worth a check */
+        if (m->plain.entry_count == 0) continue; /* nothing to apply: not even worth a check */
         const struct object *o = NULL;
         enum lookup where = find_object(&cache, m, &all, &o);
         if (where == FOUND) {

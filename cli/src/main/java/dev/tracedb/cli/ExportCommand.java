@@ -146,7 +146,7 @@ final class ExportCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - started) / 1e9;
         spec.commandLine().getOut().printf(Locale.ROOT, "%s: exported %s rows of traces to %s (%s, %s, %.2f s); %s%n", cache,
                 Formats.count(result.rows()), output, exportFormat.name().toLowerCase(Locale.ROOT), Formats.bytes(result.bytes()),
-                seconds, measured.map(s -> "measured entries from " + s.id()).orElse("no trace stats of this cache: nothing measured"));
+                seconds, measured.map(s -> "measured entries, completions and side exits from " + s.id()).orElse("no trace stats of this cache: nothing measured"));
         return TraceDbCommand.EXIT_OK;
     }
 

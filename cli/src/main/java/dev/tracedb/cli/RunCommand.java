@@ -1,13 +1,21 @@
 package dev.tracedb.cli;
 
+import dev.tracedb.compiler.cache.TraceCache;
 import dev.tracedb.compiler.cache.TraceCacheFile;
 import dev.tracedb.loader.NativeLoader;
 import dev.tracedb.loader.ProgramFile;
+import dev.tracedb.loader.ptrace.ModuleCounters;
 import dev.tracedb.loader.ptrace.PtraceLoader;
+import dev.tracedb.loader.stats.CacheId;
+import dev.tracedb.loader.stats.TraceStats;
+import dev.tracedb.loader.stats.TraceStatsDirectory;
+import dev.tracedb.loader.stats.TraceStatsReport;
+import dev.tracedb.loader.stats.TraceStatsWriter;
 import dev.tracedb.machine.linux.LaunchException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -36,8 +44,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "FILE", required = true, description = "The trace cache (tracedb compile writes it).")
     Path cache;
 
-    @Option(names = "--stats", description = {"Count each trace's entries through its head; at exit print them on stderr and keep them in the database",
-                "as trace stats (tracedb runs lists them; tracedb export --table traces joins them with the forecast). Not on the ptrace path."})
+    @Option(names = "--stats", description = {"Run the cache's counting code: per trace its entries, completions and side exits; at exit print them on stderr and keep them in the database",
+                "as trace stats (tracedb runs lists them; tracedb export --table traces joins them with the forecast)."})
     boolean stats;
 
     @Option(names = "--stats-stderr", description = "Count and print like --stats, but keep nothing in the database.")
@@ -66,15 +74,39 @@ final class RunCommand implements Callable<Integer> {
         return process.waitFor();
     }
 
-    private int viaPtrace() {
+    private int viaPtrace() throws IOException {
         PrintStream err = System.err;
         var traceCache = TraceCacheFile.read(cache);
-        if (stats || statsStderr) err.println("tracedb: --stats is not supported on the ptrace path (static programs); running without");
+        boolean counting = stats || statsStderr;
         try {
-            return new PtraceLoader(err, verbose).run(traceCache, command);
+            PtraceLoader loader = new PtraceLoader(err, verbose, counting);
+            Instant started = Instant.now();
+            int status = loader.run(traceCache, command);
+            if (counting) {
+                keep(traceCache, loader, started, Instant.now());
+            }
+            return status;
         } catch (LaunchException e) {
             err.println("tracedb: " + e.getMessage());
             return e.getMessage().startsWith("no such program") ? RecordCommand.EXIT_NOT_FOUND : RecordCommand.EXIT_NOT_EXECUTABLE;
+        }
+    }
+
+    /**
+     * The ptrace path's --stats: the counts the program left in its counters, printed as the shim
+     * prints them and (with --stats) kept in the database as the shim keeps them.
+     */
+    private void keep(TraceCache traceCache, PtraceLoader loader, Instant started, Instant ended) throws IOException {
+        Path cacheFile = cache.toAbsolutePath().normalize();
+        String program = ProgramFile.resolve(command.get(0)).map(p -> p.toAbsolutePath().toString()).orElse(command.get(0));
+        TraceStats measured = new TraceStats("-", cacheFile, CacheId.of(cacheFile), program, command, loader.pid(),
+                started, ended, ModuleCounters.measured(traceCache, loader.counters()));
+        PrintStream err = System.err;
+        TraceStatsReport.print(err, measured);
+        if (stats) {
+            Path database = root.databaseDirectory().toAbsolutePath();
+            String id = TraceStatsWriter.save(database, measured);
+            err.println("tracedb: trace stats saved as " + id + " in " + TraceStatsDirectory.of(database).directory());
         }
     }
 }

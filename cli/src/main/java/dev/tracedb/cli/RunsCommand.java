@@ -56,12 +56,14 @@ final class RunsCommand implements Callable<Integer> {
         if (stats.isEmpty()) return;
         out.println();
         out.println("trace stats (tracedb run --stats):");
-        Table table = new Table("STATS", "STARTED", "DURATION", "APPLIED", "ENTERED", "ENTRIES", "CACHE", "COMMAND")
-                .alignRight(2).alignRight(3).alignRight(4).alignRight(5);
+        Table table = new Table("STATS", "STARTED", "DURATION", "APPLIED", "ENTERED", "ENTRIES", "COMPLETIONS",
+                "SIDE EXITS", "CACHE", "COMMAND").alignRight(2).alignRight(3).alignRight(4).alignRight(5).alignRight(6)
+                .alignRight(7);
         for (TraceStats s : stats) {
             table.row(s.id(), Formats.time(s.started()), Formats.duration(java.time.Duration.between(s.started(), s.ended())),
                     Formats.count(s.appliedCount()) + "/" + Formats.count(s.traces().size()), Formats.count(s.enteredCount()),
-                    Formats.count(s.totalEntries()), s.cache(), String.join(" ", s.args()));
+                    Formats.count(s.totalEntries()), Formats.count(s.totalCompletions()), Formats.count(s.totalExits()),
+                    s.cache(), String.join(" ", s.args()));
         }
         table.print(out, "");
     }

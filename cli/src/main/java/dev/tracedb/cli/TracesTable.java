@@ -33,13 +33,18 @@ final class TracesTable {
             new Column("code_bytes", INT32, "bytes of its code, its constants included (up to the next trace's code)"),
             new Column("forecast_entries", INT64, "forecast: times it is entered (from the original code or another trace)"),
             new Column("forecast_completions", INT64, "forecast: times its whole path runs (a loop trace: iterations)"),
+            new Column("forecast_exits", INT64, "forecast: side exits taken, all targets together"),
             new Column("forecast_instructions", INT64, "forecast: instructions that run inside it"),
             new Column("forecast_total_instructions", INT64, "forecast: all instructions of the recorded runs (the same in every row)"),
             new Column("top_exit", UTF8, "forecast: its most frequent side exit (module+0xoffset), empty if none"),
             new Column("top_exit_count", INT64, "forecast: times that exit is taken"),
             new Column("stats", UTF8, "the trace stats measured (sNNNN), empty when none"),
             new Column("measured_applied", INT32, "1 when its module got its traces in the measured run, else 0"),
-            new Column("measured_entries", INT64, "measured: entries through its patched head; -1 when not measured or not applied"));
+            new Column("measured_entries", INT64, "measured: entries, through its patched head or by a link from another trace; -1 when not measured or not applied"),
+            new Column("measured_completions", INT64, "measured: times its whole path ran (a loop trace: iterations); -1 when not measured or not applied"),
+            new Column("measured_exits", INT64, "measured: side exits, all targets together (guard mismatches included); -1 when not measured or not applied"),
+            new Column("measured_top_exit_count", INT64, "measured: side exits to top_exit by a conditional branch's guard (an indirect transfer's mismatch is counted only in measured_guard_exits); -1 when not measured or not applied"),
+            new Column("measured_guard_exits", INT64, "measured: guard mismatches of indirect transfers and returns (targets known only at run time); -1 when not measured or not applied"));
 
     private TracesTable() {
     }
@@ -73,15 +78,23 @@ final class TracesTable {
                 batch.ints(5)[row] = end - e.codeOffset();
                 batch.longs(6)[row] = f == null ? 0 : f.entries();
                 batch.longs(7)[row] = f == null ? 0 : f.completions();
-                batch.longs(8)[row] = f == null ? 0 : f.instructionsInside();
-                batch.longs(9)[row] = total;
+                batch.longs(8)[row] = f == null ? 0 : f.exits().stream().mapToLong(Forecast.ExitCount::count).sum();
+                batch.longs(9)[row] = f == null ? 0 : f.instructionsInside();
+                batch.longs(10)[row] = total;
                 Forecast.ExitCount top = f == null || f.exits().isEmpty() ? null : f.exits().get(0);
-                batch.strings(10)[row] = top == null ? ""
+                batch.strings(11)[row] = top == null ? ""
                         : fileName(cache.modules().get(top.to().moduleIndex()).path()) + "+0x" + Long.toHexString(top.to().offset());
-                batch.longs(11)[row] = top == null ? 0 : top.count();
-                batch.strings(12)[row] = stats.map(TraceStats::id).orElse("");
-                batch.ints(13)[row] = m != null && m.applied() ? 1 : 0;
-                batch.longs(14)[row] = m != null && m.applied() ? m.entries() : -1;
+                batch.longs(12)[row] = top == null ? 0 : top.count();
+                batch.strings(13)[row] = stats.map(TraceStats::id).orElse("");
+                boolean counted = m != null && m.applied();
+                batch.ints(14)[row] = counted ? 1 : 0;
+                batch.longs(15)[row] = counted ? m.entries() : -1;
+                batch.longs(16)[row] = counted ? m.completions() : -1;
+                batch.longs(17)[row] = counted ? m.exits() : -1;
+                // an exit into another module has no counter of its own (it leaves by a guard)
+                batch.longs(18)[row] = !counted ? -1 : top == null || top.to().moduleIndex() != code.moduleIndex() ? 0
+                        : m.exitsTo(top.to().offset());
+                batch.longs(19)[row] = counted ? m.guardExits() : -1;
                 row++;
             }
         }

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * gets the tests' fixed environment ({@link Programs#ENV}), recorded or not.
  */
 final class EndToEnd {
-    private static final Pattern ENTERED = Pattern.compile("^tracedb: trace \\d+ (\\S+)\\+0x[0-9a-f]+ entered (\\d+)$",
+    private static final Pattern ENTERED = Pattern.compile("^tracedb: trace \\d+ (\\S+)\\+0x[0-9a-f]+ entered (\\d+), completed \\d+, side exits \\d+$",
             Pattern.MULTILINE);
     private static final Pattern APPLIED = Pattern.compile("^tracedb: \\S+: applied (\\d+) traces", Pattern.MULTILINE);
 

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class TraceStatsTest {
-    private static final Pattern ENTERED = Pattern.compile("tracedb: trace (\\d+) (\\S+) entered (\\d+)");
+    private static final Pattern ENTERED = Pattern.compile(
+            "tracedb: trace (\\d+) (\\S+) entered (\\d+), completed (\\d+), side exits (\\d+)\n");
     private static final String SCRIPT = String.join("\n",
             "local n, t, s = tonumber(arg[1]), {}, 0",
             "for i = 1, n do t[i % 64 + 1] = (i * 7) % 13 end",
@@ -70,12 +71,19 @@ class TraceStatsTest {
         TraceCache traceCache = TraceCacheFile.read(cache);
         int traces = traceCache.code().stream().mapToInt(c -> c.entries().size()).sum();
         assertEquals(traces, stats.traces().size(), "every trace of the cache, applied or not");
-        Map<Integer, Long> printed = new HashMap<>();
+        Map<Integer, List<Long>> printed = new HashMap<>();
         Matcher m = ENTERED.matcher(measured.err());
-        while (m.find()) printed.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(3)));
-        Map<Integer, Long> kept = new HashMap<>();
-        stats.traces().stream().filter(t -> t.entries() > 0).forEach(t -> kept.put(t.traceId(), t.entries()));
+        while (m.find()) {
+            printed.put(Integer.parseInt(m.group(1)),
+                    List.of(Long.parseLong(m.group(3)), Long.parseLong(m.group(4)), Long.parseLong(m.group(5))));
+        }
+        Map<Integer, List<Long>> kept = new HashMap<>();
+        stats.traces().stream().filter(t -> t.entries() > 0)
+                .forEach(t -> kept.put(t.traceId(), List.of(t.entries(), t.completions(), t.exits())));
         assertEquals(printed, kept);
+        assertTrue(measured.err().contains(": " + stats.appliedCount() + " traces applied, " + stats.enteredCount()
+                + " entered; " + stats.totalEntries() + " entries, " + stats.totalCompletions() + " completions, "
+                + stats.totalExits() + " side exits\n"), measured::toString);
         long luaEntries = stats.traces().stream().filter(t -> t.module().endsWith("/lua5.4")).mapToLong(TraceStats.Measured::entries).sum();
         assertTrue(luaEntries > 60_000, "the user loops enter their traces at least once per iteration of one loop: " + luaEntries);
 
@@ -89,7 +97,7 @@ class TraceStatsTest {
         Path arrow = dir.resolve("traces.arrow");
         CliRun export = tracedb(db, "export", "--table", "traces", "--cache", cache.toString(), "-o", arrow.toString());
         assertEquals(0, export.status(), export::toString);
-        assertTrue(export.out().endsWith("; measured entries from s0001\n"), export::toString);
+        assertTrue(export.out().endsWith("; measured entries, completions and side exits from s0001\n"), export::toString);
         Map<String, String> metadata = new HashMap<>();
         Map<String, List<Object>> columns = ArrowColumns.read(arrow, metadata);
         assertEquals("traces", metadata.get("tracedb.table"));
@@ -108,6 +116,11 @@ class TraceStatsTest {
             assertEquals(f.instructionsInside(), columns.get("forecast_instructions").get(row), "trace " + id);
             TraceStats.Measured t = byId.get(id);
             assertEquals(t.applied() ? t.entries() : -1L, columns.get("measured_entries").get(row), "trace " + id);
+            assertEquals(t.applied() ? t.completions() : -1L, columns.get("measured_completions").get(row), "trace " + id);
+            assertEquals(t.applied() ? t.exits() : -1L, columns.get("measured_exits").get(row), "trace " + id);
+            assertEquals(t.applied() ? t.guardExits() : -1L, columns.get("measured_guard_exits").get(row), "trace " + id);
+            assertEquals(f.exits().stream().mapToLong(Forecast.ExitCount::count).sum(), columns.get("forecast_exits").get(row),
+                    "trace " + id);
             assertEquals("s0001", columns.get("stats").get(row));
         }
 
@@ -161,7 +174,7 @@ class TraceStatsTest {
         assertTrue(unmeasured.out().endsWith("no trace stats of this cache: nothing measured\n"), unmeasured::toString);
         List<String> lines = Files.readAllLines(target);
         assertTrue(lines.size() > 1, lines::toString);
-        assertTrue(lines.stream().skip(1).allMatch(l -> l.endsWith(",,0,-1")), lines::toString);
+        assertTrue(lines.stream().skip(1).allMatch(l -> l.endsWith(",,0,-1,-1,-1,-1,-1")), lines::toString);
 
         CliRun missing = tracedb(db, "export", "--table", "traces", "--cache", dir.resolve("none.tcache").toString(),
                 "-o", target.toString());

@@ -107,6 +107,7 @@ final class HandBuiltTraces {
         Assembler asm = new Assembler(new CodeBuffer(0));
         List<ModuleCode.Relocation> relocations = new ArrayList<>();
         List<ModuleCode.TraceEntry> entries = new ArrayList<>();
+        CountingBuilder counting = new CountingBuilder();
         List<CachedModule.ByteRange> ranges = new ArrayList<>();
         ReliedOnHash hash = new ReliedOnHash();
         for (var head : heads.entrySet()) {
@@ -115,6 +116,7 @@ final class HandBuiltTraces {
             if (!ranges.isEmpty() && ranges.get(ranges.size() - 1).offset() + ranges.get(ranges.size() - 1).length() > head.getKey()) {
                 continue; // overlaps the previous head (an alias inside a function)
             }
+            counting.add(entries.size(), head.getKey(), head.getValue());
             entries.add(new ModuleCode.TraceEntry(entries.size(), head.getKey(), asm.position(), head.getValue().length));
             ranges.add(new CachedModule.ByteRange(head.getKey(), head.getValue().length));
             hash.update(head.getValue());
@@ -124,7 +126,46 @@ final class HandBuiltTraces {
         }
         CachedModule module = new CachedModule(library.toString(), elf.buildId().orElseThrow(), ranges, hash.value());
         return new TraceCache(TraceCache.FORMAT_VERSION, List.of(module),
-                List.of(new ModuleCode(0, asm.finish(), relocations, entries)), new Forecast(0, 0, List.of()));
+                List.of(new ModuleCode(0, asm.finish(), relocations, entries, counting.build())), new Forecast(0, 0, List.of()));
+    }
+
+    /**
+     * The counting variant of transparent traces, as the code generator makes it: the entry
+     * counted, the head's instructions, the completion counted, then back to the original code.
+     * (The counting variant of {@link #marker()} is the transparent one: the marker counts only
+     * in plain runs.)
+     */
+    private static final class CountingBuilder {
+        private final Assembler asm = new Assembler(new CodeBuffer(0));
+        private final List<ModuleCode.Relocation> relocations = new ArrayList<>();
+        private final List<ModuleCode.TraceEntry> entries = new ArrayList<>();
+        private final List<ModuleCode.Counter> counters = new ArrayList<>();
+
+        void add(int traceId, long head, byte[] bytes) {
+            while (asm.position() % 16 != 0) asm.int3();
+            entries.add(new ModuleCode.TraceEntry(traceId, head, asm.position(), bytes.length));
+            count(new ModuleCode.Counter(traceId, ModuleCode.CounterKind.ENTRY, 0));
+            for (byte b : bytes) asm.buffer().emit8(b);
+            count(new ModuleCode.Counter(traceId, ModuleCode.CounterKind.COMPLETION, 0));
+            asm.jmp(0L);
+            relocations.add(new ModuleCode.Relocation(asm.position() - 4, ModuleCode.Relocation.Kind.REL32, head + bytes.length));
+        }
+
+        /** {@code lea rsp,[rsp-128]; pushfq; lock inc qword [rip+counter]; popfq; lea rsp,[rsp+128]} */
+        private void count(ModuleCode.Counter counter) {
+            asm.lea(Gpr.RSP, Mem.of(Gpr.RSP, -128));
+            asm.pushfq();
+            asm.buffer().emit8(0xf0);
+            asm.inc(Mem.rip(0));
+            relocations.add(new ModuleCode.Relocation(asm.position() - 4, ModuleCode.Relocation.Kind.COUNTER, counters.size()));
+            counters.add(counter);
+            asm.popfq();
+            asm.lea(Gpr.RSP, Mem.of(Gpr.RSP, 128));
+        }
+
+        ModuleCode.Counting build() {
+            return new ModuleCode.Counting(asm.finish(), relocations, entries, counters);
+        }
     }
 
     private static Symbol symbol(ElfImage elf, String name) {
@@ -186,8 +227,10 @@ final class HandBuiltTraces {
     private TraceCache cache(byte[] code, List<ModuleCode.Relocation> relocations, String id, long hash) {
         CachedModule module = new CachedModule(program.toString(), id,
                 List.of(new CachedModule.ByteRange(headOffset, headBytes.length)), hash);
+        CountingBuilder counting = new CountingBuilder();
+        counting.add(1, headOffset, headBytes);
         ModuleCode moduleCode = new ModuleCode(0, code, relocations,
-                List.of(new ModuleCode.TraceEntry(1, headOffset, 0, headBytes.length)));
+                List.of(new ModuleCode.TraceEntry(1, headOffset, 0, headBytes.length)), counting.build());
         return new TraceCache(TraceCache.FORMAT_VERSION, List.of(module), List.of(moduleCode),
                 new Forecast(0, 0, List.of()));
     }

@@ -46,8 +46,9 @@ class KeptStatsTest {
         assertEquals(program, s.args());
         assertEquals(traces.program.toRealPath().toString(), s.program());
         assertFalse(s.ended().isBefore(s.started()), s::toString);
-        assertEquals(List.of(new TraceStats.Measured(1, traces.headOffset, traces.program.toRealPath().toString(), true, 1000)),
-                s.traces());
+        // a transparent trace runs to its end on every entry: as many completions, no side exit
+        assertEquals(List.of(new TraceStats.Measured(1, traces.headOffset, traces.program.toRealPath().toString(), true, 1000,
+                        1000, 0, List.of())), s.traces());
         assertEquals(2500, all.get(1).traces().get(0).entries());
         assertEquals(List.of("s0001.tstats", "s0002.tstats"),
                 Files.list(db.resolve("trace-stats")).map(p -> p.getFileName().toString()).sorted().toList(),
@@ -94,7 +95,7 @@ class KeptStatsTest {
                 .directory(work.toFile());
         pb.environment().remove("TRACEDB_HOME");
         Result r = run(pb, null);
-        assertTrue(r.stderr().contains("entered 10\n"), r.stderr());
+        assertTrue(r.stderr().contains("entered 10, completed 10, side exits 0\n"), r.stderr());
         assertFalse(r.stderr().contains("saved"), r.stderr());
         assertTrue(Files.notExists(work.resolve("tracedb-data")), "no database created");
     }

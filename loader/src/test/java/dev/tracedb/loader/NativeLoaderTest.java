@@ -45,9 +45,10 @@ class NativeLoaderTest {
         Result r = runWith(traces.transparent(), true);
         assertEquals(plain.stdout, r.stdout);
         assertEquals(plain.exit, r.exit);
-        assertTrue(r.stderr.contains(": 1 traces applied, 1 entered\n"), r.stderr);
+        assertTrue(r.stderr.contains(": 1 traces applied, 1 entered; " + ITERATIONS + " entries, " + ITERATIONS
+                + " completions, 0 side exits\n"), r.stderr);
         assertTrue(r.stderr.contains("tracedb: trace 1 loader-target+0x" + Long.toHexString(traces.headOffset)
-                + " entered " + ITERATIONS + "\n"), r.stderr);
+                + " entered " + ITERATIONS + ", completed " + ITERATIONS + ", side exits 0\n"), r.stderr);
     }
 
     @Test
@@ -73,7 +74,7 @@ class NativeLoaderTest {
         assertEquals(luaPlain.exit, traced.exit);
         assertTrue(luaPlain.exit > 0, "a status that shows it passes through: " + luaPlain.exit);
         // io.write writes each of its two arguments with one fwrite
-        assertTrue(traced.stderr.contains("libc.so.6+0x" + Long.toHexString(fwrite.headOffset) + " entered 2000\n"),
+        assertTrue(traced.stderr.contains("libc.so.6+0x" + Long.toHexString(fwrite.headOffset) + " entered 2000, completed 2000, side exits 0\n"),
                 traced.stderr);
     }
 
@@ -91,7 +92,7 @@ class NativeLoaderTest {
         Result traced = run(loader.command(cache, true, false, program), null);
         assertEquals(pythonPlain.stdout, traced.stdout);
         assertEquals(pythonPlain.exit, traced.exit);
-        assertTrue(traced.stderr.matches("(?s)tracedb: stats for \\S+: 1000 traces applied, [1-9]\\d* entered\n.*"), traced.stderr);
+        assertTrue(traced.stderr.matches("(?s)tracedb: stats for \\S+: 1000 traces applied, [1-9]\\d* entered; .*"), traced.stderr);
     }
 
     @Test
@@ -109,7 +110,8 @@ class NativeLoaderTest {
         assertEquals(plain.exit, r.exit);
         assertEquals(1, r.stderr.lines().filter(l -> l.contains("not applied")).count(), r.stderr);
         assertTrue(r.stderr.contains("has build-id " + traces.buildId + ", the cache was compiled for build-id"), r.stderr);
-        assertTrue(r.stderr.contains(": 0 traces applied, 0 entered\n"), "no trace may be applied: " + r.stderr);
+        assertTrue(r.stderr.contains(": 0 traces applied, 0 entered; 0 entries, 0 completions, 0 side exits\n"),
+                "no trace may be applied: " + r.stderr);
     }
 
     @Test
@@ -159,6 +161,46 @@ class NativeLoaderTest {
         file.putInt(56, (int) crc.getValue());
         Files.write(cache, file.array());
         Result r = run(loader.command(cache, false, false, List.of(traces.program.toString(), "3")), null);
+        assertEquals(1, r.exit, r.stderr);
+        assertEquals("", r.stdout);
+        assertTrue(r.stderr.endsWith(": the image is malformed (a module's tables are out of bounds)\n"), r.stderr);
+    }
+
+    @Test
+    void aCacheOfTheFormerFormatVersionIsRefusedWithOneLine() throws Exception {
+        Path cache = write(traces.transparent());
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(cache)).order(ByteOrder.LITTLE_ENDIAN);
+        file.putInt(8, 1); // version 1: no counting code, 64-byte module records
+        CRC32C crc = new CRC32C();
+        crc.update(file.array(), 0, 56);
+        file.putInt(56, (int) crc.getValue());
+        Files.write(cache, file.array());
+        for (boolean stats : new boolean[] {false, true}) {
+            Result r = run(loader.command(cache, stats, false, List.of(traces.program.toString(), "3")), null);
+            assertEquals(1, r.exit, r.stderr);
+            assertEquals("", r.stdout, "the program must not run");
+            assertEquals("tracedb: trace cache " + cache.toRealPath() + ": format version 1, this tracedb reads version 2"
+                    + " (recompile the cache)\n", r.stderr);
+        }
+    }
+
+    @Test
+    void countingCodeThatNamesAMissingCounterIsRefused() throws Exception {
+        Path cache = write(traces.transparent());
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(cache)).order(ByteOrder.LITTLE_ENDIAN);
+        int image = (int) file.getLong(32);
+        int imageLength = (int) file.getLong(40);
+        // module 0's counter count (image header 16 bytes, then the module record; count at +92)
+        assertEquals(2, file.getInt(image + 16 + 92), "the transparent trace counts entries and completions");
+        file.putInt(image + 16 + 92, 1);
+        CRC32C crc = new CRC32C();
+        crc.update(file.array(), image, imageLength);
+        file.putInt(52, (int) crc.getValue());
+        crc.reset();
+        crc.update(file.array(), 0, 56);
+        file.putInt(56, (int) crc.getValue());
+        Files.write(cache, file.array());
+        Result r = run(loader.command(cache, true, false, List.of(traces.program.toString(), "3")), null);
         assertEquals(1, r.exit, r.stderr);
         assertEquals("", r.stdout);
         assertTrue(r.stderr.endsWith(": the image is malformed (a module's tables are out of bounds)\n"), r.stderr);

@@ -16,18 +16,23 @@ import java.util.List;
  *
  * <p>Every {@link ModuleCode} of one module is merged into one blob per module (blobs are
  * position-independent and jump only inside themselves, so concatenation keeps them valid; their
- * relocations and entries are shifted by the blob's new start).
+ * relocations and entries are shifted by the blob's new start). Their counting variants are merged
+ * alike into a second blob per module, their counters into one table (counter relocations
+ * renumbered); a module some of whose code has no counting variant gets none.
  */
 public final class CacheImage {
-    static final byte[] MAGIC = "TDBIMAGE".getBytes(StandardCharsets.US_ASCII);
+    /** Version 2's magic (version 1 was {@code TDBIMAGE}, with 64-byte module records). */
+    static final byte[] MAGIC = "TDBIMGv2".getBytes(StandardCharsets.US_ASCII);
     static final int HEADER_SIZE = 16;
-    static final int MODULE_SIZE = 64;
+    static final int MODULE_SIZE = 128;
+    static final int COUNTER_SIZE = 16;
     static final int RANGE_SIZE = 16;
     static final int RELOCATION_SIZE = 16;
     static final int ENTRY_SIZE = 24;
     /** Relocation kinds as numbered in the image (0 is never used, so zeroed memory is invalid). */
     static final int REL32 = 1;
     static final int ABS64 = 2;
+    static final int COUNTER = 3;
 
     private CacheImage() {
     }
@@ -65,6 +70,12 @@ public final class CacheImage {
             table.putInt(pool.addRelocations(code.relocations)).putInt(code.relocations.size());
             table.putInt(pool.addEntries(code.entries)).putInt(code.entries.size());
             table.putLong(0);
+            MergedCode counting = code.counting();
+            table.putInt(pool.addCode(counting.bytes.toByteArray())).putInt(counting.bytes.size());
+            table.putInt(pool.addRelocations(counting.relocations)).putInt(counting.relocations.size());
+            table.putInt(pool.addEntries(counting.entries)).putInt(counting.entries.size());
+            table.putInt(pool.addCounters(counting.counters)).putInt(counting.counters.size());
+            table.put(new byte[32]);
         }
 
         ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -76,30 +87,64 @@ public final class CacheImage {
         return image.toByteArray();
     }
 
-    /** The code of one module, merged from its {@link ModuleCode}s. */
+    /**
+     * The code of one module, merged from its {@link ModuleCode}s, and their counting variants
+     * merged alike (none at all when one of them has none: a module is counted whole or not).
+     */
     private static final class MergedCode {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final List<ModuleCode.Relocation> relocations = new ArrayList<>();
         final List<ModuleCode.TraceEntry> entries = new ArrayList<>();
+        final List<ModuleCode.Counter> counters = new ArrayList<>();
+        /** The counting variants' merge; null in a merge of counting variants itself. */
+        private final MergedCode counting;
+        private boolean countingMissing;
+
+        MergedCode() {
+            this.counting = new MergedCode(null);
+        }
+
+        private MergedCode(MergedCode none) {
+            this.counting = none;
+        }
+
+        /** The merged counting variants, empty when some {@link ModuleCode} of the module has none. */
+        MergedCode counting() {
+            return countingMissing ? new MergedCode(null) : counting;
+        }
 
         void add(ModuleCode code) {
+            add(code.moduleIndex(), code.code(), code.relocations(), code.entries(), List.of());
+            if (code.counting() == null) {
+                countingMissing = true;
+            } else {
+                ModuleCode.Counting c = code.counting();
+                counting.add(code.moduleIndex(), c.code(), c.relocations(), c.entries(), c.counters());
+            }
+        }
+
+        private void add(int moduleIndex, byte[] blob, List<ModuleCode.Relocation> blobRelocations,
+                         List<ModuleCode.TraceEntry> blobEntries, List<ModuleCode.Counter> blobCounters) {
             while (bytes.size() % 16 != 0) {
                 bytes.write(0xcc); // int3 between blobs: nothing jumps there
             }
             int start = bytes.size();
-            byte[] blob = code.code();
-            for (ModuleCode.Relocation r : code.relocations()) {
-                int width = r.kind() == ModuleCode.Relocation.Kind.REL32 ? 4 : 8;
+            int firstCounter = counters.size();
+            for (ModuleCode.Relocation r : blobRelocations) {
+                int width = r.kind() == ModuleCode.Relocation.Kind.ABS64 ? 8 : 4;
                 if (r.codeOffset() < 0 || r.codeOffset() + width > blob.length) {
                     throw new IllegalArgumentException("relocation at " + r.codeOffset() + " outside a "
-                            + blob.length + "-byte blob of module " + code.moduleIndex());
+                            + blob.length + "-byte blob of module " + moduleIndex);
                 }
-                relocations.add(new ModuleCode.Relocation(start + r.codeOffset(), r.kind(), r.moduleOffset()));
+                long target = r.kind() == ModuleCode.Relocation.Kind.COUNTER ? firstCounter + r.moduleOffset()
+                        : r.moduleOffset();
+                relocations.add(new ModuleCode.Relocation(start + r.codeOffset(), r.kind(), target));
             }
-            for (ModuleCode.TraceEntry e : code.entries()) {
+            counters.addAll(blobCounters);
+            for (ModuleCode.TraceEntry e : blobEntries) {
                 if (e.codeOffset() < 0 || e.codeOffset() >= blob.length) {
                     throw new IllegalArgumentException("entry of trace " + e.traceId() + " at " + e.codeOffset()
-                            + " outside a " + blob.length + "-byte blob of module " + code.moduleIndex());
+                            + " outside a " + blob.length + "-byte blob of module " + moduleIndex);
                 }
                 entries.add(new ModuleCode.TraceEntry(e.traceId(), e.headOffset(), start + e.codeOffset(),
                         e.patchLength()));
@@ -152,8 +197,12 @@ public final class CacheImage {
             int at = align(8);
             ByteBuffer b = ByteBuffer.allocate(RELOCATION_SIZE * relocations.size()).order(ByteOrder.LITTLE_ENDIAN);
             for (ModuleCode.Relocation r : relocations) {
-                b.putInt(r.codeOffset()).putInt(r.kind() == ModuleCode.Relocation.Kind.REL32 ? REL32 : ABS64)
-                        .putLong(r.moduleOffset());
+                int kind = switch (r.kind()) {
+                    case REL32 -> REL32;
+                    case ABS64 -> ABS64;
+                    case COUNTER -> COUNTER;
+                };
+                b.putInt(r.codeOffset()).putInt(kind).putLong(r.moduleOffset());
             }
             out.writeBytes(b.array());
             return at;
@@ -164,6 +213,17 @@ public final class CacheImage {
             ByteBuffer b = ByteBuffer.allocate(ENTRY_SIZE * entries.size()).order(ByteOrder.LITTLE_ENDIAN);
             for (ModuleCode.TraceEntry e : entries) {
                 b.putLong(e.headOffset()).putInt(e.codeOffset()).putInt(e.patchLength()).putInt(e.traceId()).putInt(0);
+            }
+            out.writeBytes(b.array());
+            return at;
+        }
+
+        /** 16 bytes each: {@code u32} trace id, {@code u32} kind (1 + {@code CounterKind} ordinal), {@code u64} target. */
+        int addCounters(List<ModuleCode.Counter> counters) {
+            int at = align(8);
+            ByteBuffer b = ByteBuffer.allocate(COUNTER_SIZE * counters.size()).order(ByteOrder.LITTLE_ENDIAN);
+            for (ModuleCode.Counter c : counters) {
+                b.putInt(c.traceId()).putInt(1 + c.kind().ordinal()).putLong(c.target());
             }
             out.writeBytes(b.array());
             return at;

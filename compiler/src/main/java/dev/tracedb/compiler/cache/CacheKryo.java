@@ -33,6 +33,9 @@ final class CacheKryo {
         kryo.register(Forecast.TraceForecast.class, 118);
         kryo.register(Forecast.ExitCount.class, 119);
         kryo.register(CodeAddress.class, 120);
+        kryo.register(ModuleCode.Counting.class, 121);
+        kryo.register(ModuleCode.Counter.class, 122);
+        kryo.register(ModuleCode.CounterKind.class, 123);
         return kryo;
     }
 }

@@ -9,7 +9,8 @@ import java.util.List;
  */
 public record TraceCache(int formatVersion, List<CachedModule> modules, List<ModuleCode> code, Forecast forecast) {
     /** The version this code writes; a reader refuses any other. */
-    public static final int FORMAT_VERSION = 1;
+    /** Version 2 added the counting variant of the code ({@link ModuleCode.Counting}). */
+    public static final int FORMAT_VERSION = 2;
 
     public TraceCache {
         modules = List.copyOf(modules);

@@ -84,6 +84,7 @@ final class IndirectGuard {
         }
         compare(register, expected, match);
         leave(spills, 0);
+        emitter.countGuardExit();
         copier.copyBranch(jmp);
         a.bind(match);
         leave(spills, 0);
@@ -106,7 +107,10 @@ final class IndirectGuard {
         a.mov(Gpr.RCX, Mem.of(Gpr.RSP, 0));
         emitter.cmpWithSlot(Gpr.RCX, expected);
         a.mov(Gpr.RCX, Mem.of(Gpr.RSP, -8));
-        a.jcc(Condition.NE, emitter.outOfLine(() -> BranchForms.emitReturn(a, pop)));
+        a.jcc(Condition.NE, emitter.outOfLine(() -> {
+            emitter.countGuardExit();
+            BranchForms.emitReturn(a, pop);
+        }));
         a.lea(Gpr.RSP, Mem.of(Gpr.RSP, 8 + pop));
     }
 
@@ -125,7 +129,10 @@ final class IndirectGuard {
             emitter.cmpWithSlot(Gpr.RCX, expected);
             a.mov(Gpr.RCX, Mem.of(Gpr.RSP, -8));
         }
-        a.jcc(Condition.NE, emitter.outOfLine(() -> callNatively(call)));
+        a.jcc(Condition.NE, emitter.outOfLine(() -> {
+            emitter.countGuardExit();
+            callNatively(call);
+        }));
         emitter.pushOriginal(call.nextAddress());
         if (loopStart != null) {
             a.jmp(loopStart);
@@ -155,6 +162,7 @@ final class IndirectGuard {
             leave(1, 0);
         }
         a.jcc(Condition.NE, emitter.outOfLine(() -> {
+            emitter.countGuardExit();
             if (onMismatch != null) {
                 onMismatch.emit(a.buffer());
             }
@@ -182,6 +190,14 @@ final class IndirectGuard {
     void callNatively(Instruction call) {
         emitter.pushOriginal(call.nextAddress());
         withOperand(call, 8, a::jmp, a::jmp);
+    }
+
+    /**
+     * Counting variant: loads the target of the indirect {@code branch} into rcx, rsp being
+     * {@code rspAdjust} bytes lower than at the branch.
+     */
+    void loadTarget(Instruction branch, int rspAdjust) {
+        withOperand(branch, rspAdjust, r -> a.mov(Gpr.RCX, r), m -> a.mov(Gpr.RCX, m));
     }
 
     /** rsp moves down by this much while a guard with {@code spills} scratch registers runs. */

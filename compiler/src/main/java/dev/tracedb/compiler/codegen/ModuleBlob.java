@@ -14,24 +14,42 @@ import java.util.Map;
  * Lays a module's traces out in one blob (each entry 16-byte aligned, padded with int3) and
  * resolves their fix-ups: a jump to the head of a trace in the blob becomes a direct rel32
  * inside the blob (traces link to each other, and a loop exit that lands on a hot head never
- * goes through the patched original); every other module reference becomes a relocation.
+ * goes through the patched original); every other module reference becomes a relocation. The
+ * counting variant is laid out the same way, on its own, with its counters numbered per module
+ * ({@code COUNTER} relocations); a link in it enters the other trace's counting code, so entries
+ * by links are counted.
  */
 final class ModuleBlob {
     private static final int ALIGNMENT = 16;
 
     private ModuleBlob() {}
 
-    static ModuleCode build(int cacheModuleIndex, List<TraceCode> traces) {
+    /** @param counting the same traces' counting variants, in the same order */
+    static ModuleCode build(int cacheModuleIndex, List<TraceCode> traces, List<TraceCode> counting) {
+        Layout plain = layout(traces);
+        Layout counted = layout(counting);
+        return new ModuleCode(cacheModuleIndex, plain.code, plain.relocations, plain.entries,
+                new ModuleCode.Counting(counted.code, counted.relocations, counted.entries, counted.counters));
+    }
+
+    private record Layout(byte[] code, List<Relocation> relocations, List<TraceEntry> entries,
+                          List<ModuleCode.Counter> counters) {}
+
+    private static Layout layout(List<TraceCode> traces) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Map<Long, Integer> entryByHead = new HashMap<>();
         List<TraceEntry> entries = new ArrayList<>();
+        List<ModuleCode.Counter> counters = new ArrayList<>();
         int[] starts = new int[traces.size()];
+        int[] firstCounter = new int[traces.size()];
         for (int i = 0; i < traces.size(); i++) {
             TraceCode trace = traces.get(i);
             while (out.size() % ALIGNMENT != 0) {
                 out.write(0xcc);
             }
             starts[i] = out.size();
+            firstCounter[i] = counters.size();
+            counters.addAll(trace.counters());
             out.write(trace.code(), 0, trace.code().length);
             entryByHead.put(trace.headOffset(), starts[i]);
             entries.add(new TraceEntry(trace.traceId(), trace.headOffset(), starts[i], trace.patchLength()));
@@ -52,11 +70,13 @@ final class ModuleBlob {
                     relocations.add(new Relocation(field, Relocation.Kind.REL32, data.relocationOffset()));
                 } else if (fixup instanceof TraceCode.Slot slot) {
                     relocations.add(new Relocation(field, Relocation.Kind.ABS64, slot.target()));
+                } else if (fixup instanceof TraceCode.CounterUse use) {
+                    relocations.add(new Relocation(field, Relocation.Kind.COUNTER, firstCounter[i] + use.counter()));
                 }
             }
         }
         relocations.sort(Comparator.comparingInt(Relocation::codeOffset));
-        return new ModuleCode(cacheModuleIndex, code, relocations, entries);
+        return new Layout(code, relocations, entries, counters);
     }
 
     private static void put32(byte[] code, int at, int value) {

@@ -1,5 +1,6 @@
 package dev.tracedb.compiler.codegen;
 
+import dev.tracedb.compiler.cache.ModuleCode;
 import java.util.List;
 
 /**
@@ -10,15 +11,19 @@ import java.util.List;
  * @param headOffset  the head's module offset
  * @param patchLength how many bytes of the head the loader overwrites
  * @param code        the code, then its constant pool
- * @param fixups      the places in {@code code} that name module addresses
+ * @param fixups      the places in {@code code} that name module addresses (and counters)
+ * @param counters    the counting variant's counters, by the index {@link CounterUse} names; empty
+ *                    for plain code
  */
-record TraceCode(int traceId, long headOffset, int patchLength, byte[] code, List<Fixup> fixups) {
+record TraceCode(int traceId, long headOffset, int patchLength, byte[] code, List<Fixup> fixups,
+                 List<ModuleCode.Counter> counters) {
     TraceCode {
         fixups = List.copyOf(fixups);
+        counters = List.copyOf(counters);
     }
 
-    /** A field in the code that refers to the module; {@code field} is its offset in the code. */
-    sealed interface Fixup permits Jump, RipData, Slot {
+    /** A field in the code that refers to the module or a counter; {@code field} is its offset in the code. */
+    sealed interface Fixup permits Jump, RipData, Slot, CounterUse {
         int field();
     }
 
@@ -42,4 +47,7 @@ record TraceCode(int traceId, long headOffset, int patchLength, byte[] code, Lis
 
     /** An 8-byte constant-pool slot that holds the run-time address of module offset {@code target} ({@code ABS64}). */
     record Slot(int field, long target) implements Fixup {}
+
+    /** The disp32 of a {@code lock inc qword [rip+disp32]} of the trace's counter {@code counter} (it ends the instruction). */
+    record CounterUse(int field, int counter) implements Fixup {}
 }

@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * head patch would collide with an earlier trace's (same head, or overlapping patched bytes), or
  * whose side exits would land inside bytes some head patch overwrites, are refused too, until
  * no such trace is left. Finally each module's traces are laid out in one blob and linked
- * ({@link ModuleBlob}).
+ * ({@link ModuleBlob}), in two variants: the plain code {@code tracedb run} installs, and the
+ * counting code of {@code run --stats} ({@link TraceCounters}).
  *
  * <p>Not thread-safe (it owns a decoder while it runs); use one generator per thread.
  */
@@ -31,6 +32,7 @@ public final class TraceCodeGenerator {
     public GeneratedCode generate(TraceSelection selection) {
         List<Refusal> refusals = new ArrayList<>();
         Map<TracePath, TraceCode> emitted = new LinkedHashMap<>();
+        Map<TracePath, TraceCode> counting = new LinkedHashMap<>();
         try (Decoder decoder = Decoder.open()) {
             for (TracePath path : selection.traces()) {
                 try {
@@ -38,7 +40,9 @@ public final class TraceCodeGenerator {
                     for (PathBlock block : path.blocks()) {
                         blocks.add(DecodedBlock.decode(decoder, block));
                     }
-                    emitted.put(path, new TraceEmitter(path).emit(blocks));
+                    TraceCode plain = new TraceEmitter(path).emit(blocks);
+                    counting.put(path, new TraceEmitter(path, true).emit(blocks));
+                    emitted.put(path, plain);
                 } catch (TraceRefusedException e) {
                     refusals.add(new Refusal(path.traceId(), path.head().at(), e.getMessage()));
                 } catch (IllegalArgumentException | IllegalStateException e) {
@@ -62,12 +66,14 @@ public final class TraceCodeGenerator {
             TraceModule module = selection.modules().get(entry.getKey());
             List<PathBlock> copied = new ArrayList<>();
             List<TraceCode> traces = new ArrayList<>();
+            List<TraceCode> counted = new ArrayList<>();
             for (TracePath path : entry.getValue()) {
                 copied.addAll(path.blocks());
                 traces.add(emitted.get(path));
+                counted.add(counting.get(path));
             }
             ReliedOnBytes reliedOn = ReliedOnBytes.of(copied);
-            code.add(ModuleBlob.build(modules.size(), traces));
+            code.add(ModuleBlob.build(modules.size(), traces, counted));
             modules.add(new CachedModule(module.path(), module.buildId(), reliedOn.ranges(), reliedOn.hash()));
             sources.add(entry.getKey());
         }

@@ -9,17 +9,26 @@ import dev.tracedb.machine.x86.encode.CodeBuffer;
 import dev.tracedb.machine.x86.encode.Condition;
 import dev.tracedb.machine.x86.encode.Gpr;
 import dev.tracedb.machine.x86.encode.Label;
+import dev.tracedb.machine.x86.encode.Mem;
 import dev.tracedb.store.Terminator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /**
  * Emits one trace: its blocks' instructions in path order, each block's exit rewritten so that
  * the recorded direction stays in the trace and every other direction leaves it exactly as the
  * original code would have. See the package documentation for the rules; this class applies
- * them one terminator kind at a time. One emitter per trace; not thread-safe.
+ * them one terminator kind at a time. One emitter per trace and variant; not thread-safe.
+ *
+ * <p>The counting variant ({@code counting}) is the same code with {@link TraceCounters}
+ * increments: at the entry (before the loop-back target, so a loop's next iteration is not an
+ * entry), before every completion (the jump to the continuation, a loop-back, or the path's last
+ * call, return or indirect transfer), on every side exit (its {@code jcc}/{@code jmp} goes to an
+ * out-of-line stub that counts, then jumps where the plain code's would), and on every guard
+ * mismatch. The plain variant emits exactly what it emitted before counting existed.
  */
 final class TraceEmitter {
     private static final int JMP_REL32 = 5;
@@ -44,8 +53,20 @@ final class TraceEmitter {
 
     private record PoolUse(int field, Label slot, int end) {}
 
+    /** The counting variant's counters; null for the plain variant. */
+    private final TraceCounters counters;
+    /** Counting variant, loop traces: counts a completion, then jumps to {@link #start}. */
+    private Label loopBack;
+
     TraceEmitter(TracePath path) {
+        this(path, false);
+    }
+
+    TraceEmitter(TracePath path, boolean counting) {
         this.path = path;
+        this.counters = counting ? new TraceCounters(path.traceId(),
+                path.continuation().moduleIndex() == path.head().at().moduleIndex() ? path.continuation().offset() : 0)
+                : null;
         this.module = path.head().at().moduleIndex();
         this.copier = new InstructionCopier(buffer, fixups);
         this.guards = new IndirectGuard(this, a, copier);
@@ -55,6 +76,9 @@ final class TraceEmitter {
         int patchLength = patchLength(blocks.get(0));
         this.blocks = blocks;
         this.liveness = new FlagsLiveness(blocks, path.loopsToHead());
+        if (counters != null) {
+            count(counters.entry());
+        }
         a.bind(start);
         for (int i = 0; i < blocks.size(); i++) {
             boolean last = i == blocks.size() - 1;
@@ -65,7 +89,8 @@ final class TraceEmitter {
             outOfLine.get(i).run();
         }
         emitPool();
-        return new TraceCode(path.traceId(), path.head().at().offset(), patchLength, a.finish(), fixups);
+        return new TraceCode(path.traceId(), path.head().at().offset(), patchLength, a.finish(), fixups,
+                counters == null ? List.of() : counters.counters());
     }
 
     /**
@@ -117,7 +142,7 @@ final class TraceEmitter {
                 if (last && !insideOwnPatch(term.address())) {
                     // The trace leaves by this call: the original call instruction makes it, so the
                     // CPU's return-stack predictor gets the entry the callee's native ret will use.
-                    exitTo(term.address());
+                    completeTo(term.address());
                 } else {
                     pushOriginal(term.nextAddress());
                     if (last) end(next);
@@ -128,22 +153,25 @@ final class TraceEmitter {
                 if (!last) {
                     guards.compareReturn(pop, expected(next, term));
                 } else {
+                    countLastTransfer(next, frame -> a.mov(Gpr.RCX, Mem.of(Gpr.RSP, frame)));
                     BranchForms.emitReturn(a, pop);
                 }
             }
             case INDIRECT_JUMP -> {
                 BranchForms.requireIndirect(term, BranchForms.JMP_DIGIT);
                 if (!last || loopBack) {
-                    guardJump(index, term, expected(next, term), loopBack ? start : null);
+                    guardJump(index, term, expected(next, term), loopBack ? loopBack() : null);
                 } else {
+                    countLastTransfer(next, frame -> guards.loadTarget(term, frame));
                     copier.copyBranch(term);
                 }
             }
             case INDIRECT_CALL -> {
                 BranchForms.requireIndirect(term, BranchForms.CALL_DIGIT);
                 if (!last || loopBack) {
-                    guards.compareCall(term, expected(next, term), loopBack ? start : null);
+                    guards.compareCall(term, expected(next, term), loopBack ? loopBack() : null);
                 } else {
+                    countLastTransfer(next, frame -> guards.loadTarget(term, frame));
                     guards.callNatively(term);
                 }
             }
@@ -202,9 +230,9 @@ final class TraceEmitter {
     /** After the last block: back to the start of a loop trace, else on to the continuation. */
     private void end(CodeAddress next) {
         if (path.loopsToHead()) {
-            a.jmp(start);
+            a.jmp(loopBack());
         } else if (next.moduleIndex() == module) {
-            exitTo(next.offset());
+            completeTo(next.offset());
         } else {
             throw new TraceRefusedException("the path continues in another module (" + next
                     + ") after a direct transfer");
@@ -275,19 +303,118 @@ final class TraceEmitter {
 
     // ---- emission helpers used by the guards
 
-    /** {@code jmp rel32} to module offset {@code target}: a side exit, or a link to another trace. */
+    /**
+     * {@code jmp rel32} (5 bytes in both variants) to module offset {@code target}: a side exit,
+     * or a link to another trace; in the counting variant through a stub that counts the exit.
+     */
     void exitTo(long target) {
+        if (counters != null) {
+            a.jmp(countingStub(counters.exit(target), target));
+            return;
+        }
+        jumpTo(target);
+    }
+
+    /** {@code jmp rel32} to module offset {@code target} after the whole path ran: a completion. */
+    private void completeTo(long target) {
+        if (counters != null) {
+            a.jmp(countingStub(counters.completion(), target));
+            return;
+        }
+        jumpTo(target);
+    }
+
+    /** {@code jcc rel32} (6 bytes in both variants) to module offset {@code target}: a side exit. */
+    void exitIf(Condition cc, long target) {
+        if (counters != null) {
+            a.jcc(cc, countingStub(counters.exit(target), target));
+            return;
+        }
+        buffer.emit8(0x0f);
+        buffer.emit8(0x80 | cc.code());
+        buffer.emit32(0);
+        fixups.add(new TraceCode.Jump(buffer.position() - 4, target));
+    }
+
+    private void jumpTo(long target) {
         buffer.emit8(0xe9);
         buffer.emit32(0);
         fixups.add(new TraceCode.Jump(buffer.position() - 4, target));
     }
 
-    /** {@code jcc rel32} to module offset {@code target}. */
-    void exitIf(Condition cc, long target) {
-        buffer.emit8(0x0f);
-        buffer.emit8(0x80 | cc.code());
-        buffer.emit32(0);
-        fixups.add(new TraceCode.Jump(buffer.position() - 4, target));
+    /** Out of line: count {@code counter}, then jump to module offset {@code target}. */
+    private Label countingStub(int counter, long target) {
+        return outOfLine(() -> {
+            count(counter);
+            jumpTo(target);
+        });
+    }
+
+    /** Counting variant: the increment of {@code counter}; the plain variant emits nothing. */
+    private void count(int counter) {
+        if (counters != null) {
+            TraceCounters.emitIncrement(buffer, counter, fixups);
+        }
+    }
+
+    /**
+     * Counting variant, before the path's last return or indirect transfer, which runs as the
+     * original does: a completion when it goes to the recorded continuation, else a guard exit
+     * (the forecast's rule: the path completed only if the continuation came next). Inside the
+     * flags-saving frame (rsp below the red zone, flags and rcx pushed), {@code loadTarget} puts
+     * the transfer's target in rcx, given how much lower rsp is than at the transfer; then it is
+     * compared with the continuation's run-time address. A continuation in another module has no
+     * constant-pool slot here: every such transfer counts as a completion.
+     */
+    private void countLastTransfer(CodeAddress next, IntConsumer loadTarget) {
+        if (counters == null) {
+            return;
+        }
+        if (next.moduleIndex() != module) {
+            count(counters.completion());
+            return;
+        }
+        int frame = IndirectGuard.RED_ZONE + 16;
+        a.lea(Gpr.RSP, Mem.of(Gpr.RSP, -IndirectGuard.RED_ZONE));
+        a.pushfq();
+        a.push(Gpr.RCX);
+        loadTarget.accept(frame);
+        cmpWithSlot(Gpr.RCX, next.offset());
+        a.pop(Gpr.RCX);
+        Label other = new Label("other target");
+        Label done = new Label("counted");
+        a.jcc(Condition.NE, other);
+        TraceCounters.emitLockInc(buffer, counters.completion(), fixups);
+        a.jmp(done);
+        a.bind(other);
+        TraceCounters.emitLockInc(buffer, counters.guardExit(), fixups);
+        a.bind(done);
+        a.popfq();
+        a.lea(Gpr.RSP, Mem.of(Gpr.RSP, IndirectGuard.RED_ZONE));
+    }
+
+    /** Counting variant: a guard did not match (emitted at the start of the mismatch path). */
+    void countGuardExit() {
+        if (counters != null) {
+            count(counters.guardExit());
+        }
+    }
+
+    /**
+     * Where a loop trace goes back to its start: {@link #start} itself, or in the counting
+     * variant a stub that counts the iteration as a completion first.
+     */
+    private Label loopBack() {
+        if (counters == null) {
+            return start;
+        }
+        if (loopBack == null) {
+            loopBack = outOfLine(() -> {
+                count(counters.iteration());
+                a.jmp(start);
+            });
+        }
+        return loopBack;
     }
 
     /** The constant-pool slot that holds the run-time address of module offset {@code target}. */

@@ -63,6 +63,21 @@
  *     overlap a hotter trace's, and side exits into the bytes an entry patch overwrites.</li>
  * </ul>
  *
+ * <h2>Two variants: plain and counting</h2>
+ * Every trace is emitted twice ({@link dev.tracedb.compiler.codegen.TraceEmitter}): the plain
+ * code {@code tracedb run} installs, and a counting variant ({@code ModuleCode.counting}) that
+ * {@code run --stats} installs. The counting variant is the plain code plus
+ * {@link dev.tracedb.compiler.codegen.TraceCounters} increments ({@code lea rsp,[rsp-128];
+ * pushfq; lock inc qword [rip+counter]; popfq; lea rsp,[rsp+128]}: registers and flags kept,
+ * nothing written in the red zone, exact with threads): at the entry, which head patches and links
+ * reach and a loop's jump back does not; before each completion (the jump to the continuation, a
+ * loop-back as an iteration, the path's last direct call; the last return or indirect transfer
+ * compares its target with the continuation's run-time address inside the saved-flags frame and
+ * counts a completion or a guard exit); in an out-of-line stub per side exit that then jumps where
+ * the plain exit goes; and at every guard mismatch. Links in the counting blob enter the other
+ * trace's counting code, so entries by links are counted. The plain variant emits exactly what it
+ * did before the counting variant existed: every counting emission is behind the variant's switch.
+ *
  * <h2>Known limits</h2>
  * A signal handler or debugger that looks at rip while a trace runs sees a trace address, and a
  * fault inside a trace reports one; code outside the traces that saves x87 state after a trace

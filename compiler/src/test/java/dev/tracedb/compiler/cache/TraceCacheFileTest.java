@@ -30,10 +30,23 @@ class TraceCacheFileTest {
         ModuleCode code = new ModuleCode(0, new byte[] {(byte) 0x90, (byte) 0xe9, 0, 0, 0, 0, (byte) 0xcc, 0x48, 1, 2, 3, 4, 5, 6, 7, 8},
                 List.of(new ModuleCode.Relocation(2, ModuleCode.Relocation.Kind.REL32, 0x104c),
                         new ModuleCode.Relocation(8, ModuleCode.Relocation.Kind.ABS64, 0x3000)),
-                List.of(new ModuleCode.TraceEntry(7, 0x1040, 0, 5)));
+                List.of(new ModuleCode.TraceEntry(7, 0x1040, 0, 5)),
+                new ModuleCode.Counting(new byte[] {(byte) 0xf0, 0x48, (byte) 0xff, 5, 0, 0, 0, 0, (byte) 0xe9, 0, 0, 0, 0},
+                        List.of(new ModuleCode.Relocation(4, ModuleCode.Relocation.Kind.COUNTER, 0),
+                                new ModuleCode.Relocation(9, ModuleCode.Relocation.Kind.REL32, 0x104c)),
+                        List.of(new ModuleCode.TraceEntry(7, 0x1040, 0, 5)),
+                        List.of(new ModuleCode.Counter(7, ModuleCode.CounterKind.ENTRY, 0))));
         ModuleCode more = new ModuleCode(0, new byte[] {(byte) 0xe9, 0, 0, 0, 0},
                 List.of(new ModuleCode.Relocation(1, ModuleCode.Relocation.Kind.REL32, 0x2007)),
-                List.of(new ModuleCode.TraceEntry(8, 0x2000, 0, 7)));
+                List.of(new ModuleCode.TraceEntry(8, 0x2000, 0, 7)),
+                new ModuleCode.Counting(new byte[] {(byte) 0xf0, 0x48, (byte) 0xff, 5, 0, 0, 0, 0,
+                        (byte) 0xf0, 0x48, (byte) 0xff, 5, 0, 0, 0, 0, (byte) 0xe9, 0, 0, 0, 0},
+                        List.of(new ModuleCode.Relocation(4, ModuleCode.Relocation.Kind.COUNTER, 1),
+                                new ModuleCode.Relocation(12, ModuleCode.Relocation.Kind.COUNTER, 0),
+                                new ModuleCode.Relocation(17, ModuleCode.Relocation.Kind.REL32, 0x2007)),
+                        List.of(new ModuleCode.TraceEntry(8, 0x2000, 0, 7)),
+                        List.of(new ModuleCode.Counter(8, ModuleCode.CounterKind.ENTRY, 0),
+                                new ModuleCode.Counter(8, ModuleCode.CounterKind.EXIT, 0x2007))));
         Forecast forecast = new Forecast(1000, 600, List.of(new Forecast.TraceForecast(7, 10, 9, 600,
                 List.of(new Forecast.ExitCount(new CodeAddress(0, 0x1050), 1)))));
         return new TraceCache(TraceCache.FORMAT_VERSION, List.of(program, libc), List.of(code, more), forecast);
@@ -122,15 +135,19 @@ class TraceCacheFileTest {
 
     @Test
     void anotherFormatVersionIsRefused() throws IOException {
-        Path file = dir.resolve("v.tcache");
-        TraceCacheFile.write(sampleCache(), file);
-        byte[] bytes = Files.readAllBytes(file);
-        ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        header.putInt(8, TraceCache.FORMAT_VERSION + 1);
-        header.putInt(TraceCacheFile.HEADER_CRC_AT, TraceCacheFile.crc(bytes, 0, TraceCacheFile.HEADER_CRC_AT));
-        Files.write(file, bytes);
-        TraceCacheFileException e = assertThrows(TraceCacheFileException.class, () -> TraceCacheFile.read(file));
-        assertTrue(e.getMessage().contains("format version " + (TraceCache.FORMAT_VERSION + 1)), e.getMessage());
+        // 1: a cache from before counting code (version 2); 3: one from a newer tracedb
+        for (int version : new int[] {1, TraceCache.FORMAT_VERSION + 1}) {
+            Path file = dir.resolve("v" + version + ".tcache");
+            TraceCacheFile.write(sampleCache(), file);
+            byte[] bytes = Files.readAllBytes(file);
+            ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            header.putInt(8, version);
+            header.putInt(TraceCacheFile.HEADER_CRC_AT, TraceCacheFile.crc(bytes, 0, TraceCacheFile.HEADER_CRC_AT));
+            Files.write(file, bytes);
+            TraceCacheFileException e = assertThrows(TraceCacheFileException.class, () -> TraceCacheFile.read(file));
+            assertEquals("trace cache " + file + ": format version " + version + ", this tracedb reads version 2"
+                    + " (recompile the cache)", e.getMessage());
+        }
     }
 
     @Test
@@ -147,7 +164,7 @@ class TraceCacheFileTest {
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         int at = (int) bytes.getLong(32);
         ByteBuffer image = bytes.slice(at, (int) bytes.getLong(40)).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals("TDBIMAGE", StandardCharsets.US_ASCII.decode(image.slice(0, 8)).toString());
+        assertEquals("TDBIMGv2", StandardCharsets.US_ASCII.decode(image.slice(0, 8)).toString());
         assertEquals(2, image.getInt(8), "modules");
         assertEquals(2, image.getInt(12), "traces");
         int m0 = CacheImage.HEADER_SIZE;
@@ -176,9 +193,28 @@ class TraceCacheFileTest {
         assertEquals(16, image.getInt(entries + 24 + 8));
         assertEquals(7, image.getInt(entries + 24 + 12));
         assertEquals(8, image.getInt(entries + 24 + 16));
+        // the counting variants merged alike: the second blob at 16, its counters after the first's
+        int counting = image.getInt(m0 + 64);
+        assertEquals(0, counting % 16, "counting code is 16-aligned");
+        assertEquals(37, image.getInt(m0 + 68));
+        assertEquals((byte) 0xf0, image.get(counting + 16));
+        int countingRelocations = image.getInt(m0 + 72);
+        assertEquals(5, image.getInt(m0 + 76));
+        assertEquals(20, image.getInt(countingRelocations + 32), "second blob's counter use shifted by 16");
+        assertEquals(CacheImage.COUNTER, image.getInt(countingRelocations + 32 + 4));
+        assertEquals(2, image.getLong(countingRelocations + 32 + 8), "and its counter 1 renumbered after the first blob's");
+        int countingEntries = image.getInt(m0 + 80);
+        assertEquals(2, image.getInt(m0 + 84));
+        assertEquals(16, image.getInt(countingEntries + 24 + 8));
+        int counters = image.getInt(m0 + 88);
+        assertEquals(3, image.getInt(m0 + 92));
+        assertEquals(8, image.getInt(counters + 32), "trace");
+        assertEquals(1 + ModuleCode.CounterKind.EXIT.ordinal(), image.getInt(counters + 32 + 4), "kind");
+        assertEquals(0x2007, image.getLong(counters + 32 + 8), "target");
         int m1 = m0 + CacheImage.MODULE_SIZE;
         assertEquals(0, image.getInt(m1 + 12), "libc has no build-id here");
         assertEquals(0, image.getInt(m1 + 36), "and no code");
+        assertEquals(0, image.getInt(m1 + 84), "nor counting code");
     }
 
     private static String string(ByteBuffer image, int at, int length) {

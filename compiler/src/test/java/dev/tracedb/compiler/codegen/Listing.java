@@ -23,15 +23,22 @@ import java.util.regex.Pattern;
 final class Listing {
     static final long MODULE_BASE = 0x400000;
     static final long BLOB_BASE = 0x7f0000;
+    /** Where the counting code's counters are, in {@link #ofCounting} listings. */
+    static final long COUNTERS_BASE = 0x900000;
     private static final Pattern RIP = Pattern.compile("rip [+-] 0x[0-9a-f]+");
 
     private Listing() {}
 
     /** The blob with every relocation applied for {@link #MODULE_BASE} and {@link #BLOB_BASE}. */
     static byte[] relocate(ModuleCode code, long moduleBase, long blobBase) {
-        ByteBuffer b = ByteBuffer.wrap(code.code()).order(ByteOrder.LITTLE_ENDIAN);
-        for (Relocation r : code.relocations()) {
-            long target = moduleBase + r.moduleOffset();
+        return relocate(code.code(), code.relocations(), moduleBase, blobBase);
+    }
+
+    private static byte[] relocate(byte[] code, List<Relocation> relocations, long moduleBase, long blobBase) {
+        ByteBuffer b = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
+        for (Relocation r : relocations) {
+            long target = r.kind() == Relocation.Kind.COUNTER ? COUNTERS_BASE + 8 * r.moduleOffset()
+                    : moduleBase + r.moduleOffset();
             if (r.kind() == Relocation.Kind.ABS64) {
                 b.putLong(r.codeOffset(), target);
             } else {
@@ -47,7 +54,24 @@ final class Listing {
 
     /** One trace's code as text lines, from its entry to its constant pool. */
     static List<String> of(ModuleCode code, int traceId) {
-        byte[] bytes = relocate(code, MODULE_BASE, BLOB_BASE);
+        return of(new Blob(code.code(), code.relocations(), code.entries(), List.of()), traceId);
+    }
+
+    /**
+     * One trace's counting code ({@link ModuleCode#counting()}) as text lines; a counter reads
+     * {@code counter <kind> <trace>[ m+0x…]}.
+     */
+    static List<String> ofCounting(ModuleCode code, int traceId) {
+        ModuleCode.Counting c = code.counting();
+        return of(new Blob(c.code(), c.relocations(), c.entries(), c.counters()), traceId);
+    }
+
+    /** The parts of a blob a listing needs. */
+    private record Blob(byte[] code, List<Relocation> relocations, List<TraceEntry> entries,
+                        List<ModuleCode.Counter> counters) {}
+
+    private static List<String> of(Blob code, int traceId) {
+        byte[] bytes = relocate(code.code(), code.relocations(), MODULE_BASE, BLOB_BASE);
         Set<Integer> slots = new TreeSet<>();
         for (Relocation r : code.relocations()) {
             if (r.kind() == Relocation.Kind.ABS64) {
@@ -73,7 +97,7 @@ final class Listing {
     }
 
     /** A branch to another line of the same listing names that line's index: {@code @12}. */
-    private static String line(Instruction insn, List<Instruction> listing, ModuleCode code, byte[] bytes) {
+    private static String line(Instruction insn, List<Instruction> listing, Blob code, byte[] bytes) {
         if (insn.directTarget().isPresent()) {
             long target = insn.directTarget().getAsLong();
             for (int i = 1; i < listing.size(); i++) {
@@ -86,7 +110,11 @@ final class Listing {
         if (insn.ripRelativeOperand().isPresent()) {
             long target = insn.ripRelativeTarget().getAsLong();
             String what = symbol(target, code);
-            if (target >= BLOB_BASE && target < BLOB_BASE + bytes.length) {
+            if (target >= COUNTERS_BASE && target < COUNTERS_BASE + 8L * code.counters().size()) {
+                ModuleCode.Counter c = code.counters().get((int) (target - COUNTERS_BASE) / 8);
+                what = "counter " + c.kind().name().toLowerCase() + " t" + c.traceId()
+                        + (c.target() != 0 ? " m+0x" + Long.toHexString(c.target()) : "");
+            } else if (target >= BLOB_BASE && target < BLOB_BASE + bytes.length) {
                 long held = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong((int) (target - BLOB_BASE));
                 what = "slot " + symbol(held, code);
             }
@@ -96,7 +124,7 @@ final class Listing {
         return insn.text();
     }
 
-    private static String symbol(long address, ModuleCode code) {
+    private static String symbol(long address, Blob code) {
         if (address >= BLOB_BASE && address < BLOB_BASE + code.code().length) {
             int offset = (int) (address - BLOB_BASE);
             TraceEntry best = null;

@@ -73,6 +73,39 @@ class TraceCodeGeneratorTest {
     }
 
     @Test
+    void theCountingVariantCountsEntryIterationsAndExitsKeepingFlagsAndTheRedZone() {
+        GeneratedCode out = generate(new TracePath(0, List.of(COUNTING_LOOP), at(0x1000), 100));
+        ModuleCode code = out.code().get(0);
+        assertEquals(List.of(
+                "lea rsp, [rsp - 0x80]",  // below the red zone first
+                "pushfq",
+                "lock inc qword ptr [rip -> counter entry t0]",
+                "popfq",
+                "lea rsp, [rsp + 0x80]",
+                "add qword ptr [rip -> m+0x3000], 1",  // the loop-back lands here: iterations are not entries
+                "add rax, 1",
+                "cmp rax, rbx",
+                "je @10",                 // the side exit goes through its counting stub, same condition
+                "jmp @16",                // the loop-back through the iteration counter
+                "lea rsp, [rsp - 0x80]",
+                "pushfq",
+                "lock inc qword ptr [rip -> counter exit t0 m+0x1015]",
+                "popfq",
+                "lea rsp, [rsp + 0x80]",
+                "jmp m+0x1015",           // then where the plain code's je goes
+                "lea rsp, [rsp - 0x80]",
+                "pushfq",
+                "lock inc qword ptr [rip -> counter iteration t0 m+0x1000]",
+                "popfq",
+                "lea rsp, [rsp + 0x80]",
+                "jmp @5"), Listing.ofCounting(code, 0));
+        assertEquals(List.of(ModuleCode.CounterKind.ENTRY, ModuleCode.CounterKind.ITERATION, ModuleCode.CounterKind.EXIT),
+                code.counting().counters().stream().map(ModuleCode.Counter::kind).toList());
+        assertEquals(code.entries().get(0).headOffset(), code.counting().entries().get(0).headOffset());
+        assertEquals(code.entries().get(0).patchLength(), code.counting().entries().get(0).patchLength());
+    }
+
+    @Test
     void callsPushTheOriginalReturnAddressAndReturnsAndIndirectBranchesAreGuarded() {
         List<PathBlock> blocks = List.of(
                 block(0x2000, 2, Terminator.CALL, a -> {

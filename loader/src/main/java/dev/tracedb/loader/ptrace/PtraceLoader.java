@@ -4,6 +4,7 @@ import dev.tracedb.compiler.cache.CachedModule;
 import dev.tracedb.compiler.cache.ModuleCode;
 import dev.tracedb.compiler.cache.ReliedOnHash;
 import dev.tracedb.compiler.cache.TraceCache;
+import dev.tracedb.machine.linux.ErrnoException;
 import dev.tracedb.machine.linux.LaunchOptions;
 import dev.tracedb.machine.linux.LoadedModule;
 import dev.tracedb.machine.linux.MemoryMapping;
@@ -31,6 +32,12 @@ import java.util.List;
  *
  * <p>For static programs: at that first instruction a dynamic program has only ld.so mapped, so its
  * libraries could not be patched here (the preload shim handles dynamic programs).
+ *
+ * <p>Counting ({@code --stats}): the modules' counting code is installed instead of the plain code,
+ * and each module's counters are a {@code MAP_SHARED} mapping of a file of this JVM's (opened by the
+ * tracee through a remote {@code openat}, mapped right after the code, closed), so the counts
+ * survive the program and are read back from the file once it has exited — also when it ends by a
+ * signal or {@code _exit}. A child it forks shares the mapping: its counts are added in.
  */
 public final class PtraceLoader {
     private static final long PAGE = 4096;
@@ -42,17 +49,46 @@ public final class PtraceLoader {
     private static final int MAP_FIXED_NOREPLACE = 0x100000;
     private static final long REACH = 0x7fff0000L;
 
+    private static final int MAP_SHARED = 1;
+    private static final int MAP_FIXED = 0x10;
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 0x80000;
+
     private final PrintStream err;
     private final boolean verbose;
+    private final boolean counting;
+    private final List<ModuleCounters> counters = new ArrayList<>();
+    private int pid;
 
-    /** @param err where refusals (and with {@code verbose}, what was applied) are said, one line each */
-    public PtraceLoader(PrintStream err, boolean verbose) {
+    /**
+     * @param err      where refusals (and with {@code verbose}, what was applied) are said, one line each
+     * @param counting install the counting code ({@code --stats}); {@link #counters()} reads its counts
+     */
+    public PtraceLoader(PrintStream err, boolean verbose, boolean counting) {
         this.err = err;
         this.verbose = verbose;
+        this.counting = counting;
+    }
+
+    public PtraceLoader(PrintStream err, boolean verbose) {
+        this(err, verbose, false);
     }
 
     public PtraceLoader(PrintStream err) {
         this(err, false);
+    }
+
+    /** After {@link #run}: the program's process id. */
+    public int pid() {
+        return pid;
+    }
+
+    /**
+     * After {@link #run}: with counting, one entry per module whose traces were applied, with the
+     * counts its program left in the counters when it exited.
+     */
+    public List<ModuleCounters> counters() {
+        return List.copyOf(counters);
     }
 
     /**
@@ -71,11 +107,21 @@ public final class PtraceLoader {
      * see the exec); none of them matters after the detach.
      */
     public int run(TraceCache cache, LaunchOptions.Builder launch) {
+        counters.clear();
+        try {
+            return launchAndWait(cache, launch);
+        } finally {
+            for (ModuleCounters m : counters) m.readAndDelete();
+        }
+    }
+
+    private int launchAndWait(TraceCache cache, LaunchOptions.Builder launch) {
         int pid;
         try (Tracer tracer = Tracer.start("tracedb-run")) {
             LaunchOptions options = launch.build();
             Tracee tracee = Tracee.launch(tracer, options);
             pid = tracee.pid();
+            this.pid = pid;
             boolean ready = false;
             try {
                 apply(cache, tracee);
@@ -101,6 +147,10 @@ public final class PtraceLoader {
                 if (code.stream().allMatch(c -> c.entries().isEmpty())) {
                     continue;
                 }
+                if (counting && code.stream().anyMatch(c -> c.counting() == null)) {
+                    say(cached, "not applied: the cache has no counting code for these traces, which --stats needs");
+                    continue;
+                }
                 ModuleMatch.Result match = ModuleMatch.find(cached, loaded);
                 if (match.module().isEmpty()) {
                     say(cached, match.refusal());
@@ -113,15 +163,18 @@ public final class PtraceLoader {
                     continue;
                 }
                 List<long[]> blobs = new ArrayList<>(); // {address, size} to undo
-                refusal = mapBlobs(code, module, maps, tracee, remote, blobs);
+                List<ModuleCounters> files = new ArrayList<>();
+                refusal = mapBlobs(code, module, maps, tracee, remote, blobs, files);
                 if (refusal != null) {
                     for (long[] blob : blobs) remote.munmap(RemoteAddress.of(blob[0]), blob[1]);
+                    files.forEach(ModuleCounters::readAndDelete);
                     say(cached, refusal);
                     continue;
                 }
+                counters.addAll(files);
                 int traces = 0;
                 for (int k = 0; k < code.size(); k++) {
-                    for (ModuleCode.TraceEntry e : code.get(k).entries()) {
+                    for (ModuleCode.TraceEntry e : installed(code.get(k)).entries()) {
                         patchHead(tracee, module.base() + e.headOffset(), blobs.get(k)[0] + e.codeOffset(), e.patchLength());
                         traces++;
                     }
@@ -170,13 +223,25 @@ public final class PtraceLoader {
                 && m.isReadable() && (!executable || m.isExecutable()));
     }
 
-    /** Maps, relocates and protects each blob; null on success, else why not (blobs lists what to undo). */
-    private static String mapBlobs(List<ModuleCode> code, LoadedModule module, List<MemoryMapping> maps, Tracee tracee,
-                                   RemoteSyscalls remote, List<long[]> blobs) {
+    /** What this run installs of {@code code}: the plain code, or with counting its counting code. */
+    private ModuleCode.Counting installed(ModuleCode code) {
+        return counting ? code.counting()
+                : new ModuleCode.Counting(code.code(), code.relocations(), code.entries(), List.of());
+    }
+
+    /**
+     * Maps, relocates and protects each blob; null on success, else why not (blobs lists what to
+     * undo, files the counter files made).
+     */
+    private String mapBlobs(List<ModuleCode> code, LoadedModule module, List<MemoryMapping> maps, Tracee tracee,
+                            RemoteSyscalls remote, List<long[]> blobs, List<ModuleCounters> files) {
         List<MemoryMapping> taken = new ArrayList<>(maps);
         for (ModuleCode c : code) {
-            byte[] bytes = c.code();
-            long size = (bytes.length + PAGE - 1) & -PAGE;
+            ModuleCode.Counting installed = installed(c);
+            byte[] bytes = installed.code();
+            long codeSize = (bytes.length + PAGE - 1) & -PAGE;
+            long countersSize = counting ? (8L * installed.counters().size() + 8 + PAGE - 1) & -PAGE : 0;
+            long size = codeSize + countersSize;
             long at = place(taken, module, size, remote);
             if (at == 0) {
                 return "not applied: no free address range within 2 GiB of " + module.path();
@@ -184,9 +249,14 @@ public final class PtraceLoader {
             blobs.add(new long[] {at, size});
             taken.add(new MemoryMapping(at, at + size, "r-xp", 0, "00:00", 0, java.util.Optional.empty()));
             taken.sort(Comparator.comparingLong(MemoryMapping::start));
+            if (counting) {
+                String refusal = mapCounters(c.moduleIndex(), module, installed, at + codeSize, countersSize, remote, files);
+                if (refusal != null) return refusal;
+            }
             ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            for (ModuleCode.Relocation r : c.relocations()) {
-                long target = module.base() + r.moduleOffset();
+            for (ModuleCode.Relocation r : installed.relocations()) {
+                long target = r.kind() == ModuleCode.Relocation.Kind.COUNTER ? at + codeSize + 8 * r.moduleOffset()
+                        : module.base() + r.moduleOffset();
                 if (r.kind() == ModuleCode.Relocation.Kind.ABS64) {
                     buffer.putLong(r.codeOffset(), target);
                 } else {
@@ -195,14 +265,38 @@ public final class PtraceLoader {
                     buffer.putInt(r.codeOffset(), (int) d);
                 }
             }
-            for (ModuleCode.TraceEntry e : c.entries()) {
+            for (ModuleCode.TraceEntry e : installed.entries()) {
                 long d = at + e.codeOffset() - (module.base() + e.headOffset() + 5);
                 if (d != (int) d) return "not applied: a trace head cannot reach its trace code";
             }
             tracee.memory().write(RemoteAddress.of(at), bytes);
-            remote.check("mprotect", SyscallNumber.MPROTECT, at, size, PROT_READ | PROT_EXEC);
+            remote.check("mprotect", SyscallNumber.MPROTECT, at, codeSize, PROT_READ | PROT_EXEC);
         }
         return null;
+    }
+
+    /**
+     * Replaces {@code [at, at + size)} (our own read+write mapping) with a shared mapping of a new
+     * zeroed file of this JVM's, which then holds the counters; null on success, else why not.
+     */
+    private static String mapCounters(int cacheModule, LoadedModule module, ModuleCode.Counting installed, long at, long size,
+                                      RemoteSyscalls remote, List<ModuleCounters> files) {
+        ModuleCounters file;
+        try {
+            file = ModuleCounters.create(cacheModule, module.path(), installed, size);
+        } catch (java.io.IOException e) {
+            return "not applied: cannot create the counters' file: " + e.getMessage();
+        }
+        files.add(file);
+        int fd;
+        try {
+            fd = remote.open(file.file().toString(), O_RDWR | O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            return "not applied: the program cannot open the counters' file: " + e.getMessage();
+        }
+        long got = remote.syscall(SyscallNumber.MMAP, at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        remote.closeFd(fd);
+        return got == at ? null : "not applied: cannot map the counters next to the trace code (" + got + ")";
     }
 
     /** An address for {@code size} bytes within reach of the module, mapped read+write; 0 if none. */

@@ -15,7 +15,8 @@ import java.util.List;
  * is a {@link TraceStatsException} naming the file and line.
  */
 public final class TraceStatsFile {
-    static final String MAGIC = "tracedb-trace-stats 1";
+    static final String MAGIC = "tracedb-trace-stats 2";
+    private static final String MAGIC_PREFIX = "tracedb-trace-stats ";
     public static final String SUFFIX = ".tstats";
 
     private TraceStatsFile() {
@@ -49,8 +50,12 @@ public final class TraceStatsFile {
         }
 
         TraceStats parse() {
+            if (!lines.isEmpty() && lines.get(0).startsWith(MAGIC_PREFIX) && !lines.get(0).equals(MAGIC)) {
+                throw bad("format version " + lines.get(0).substring(MAGIC_PREFIX.length())
+                        + ", this tracedb reads version 2 (stats measured before completions and side exits were counted)");
+            }
             if (lines.isEmpty() || !lines.get(0).equals(MAGIC)) {
-                throw bad("not a trace stats file of this version (first line should be '" + MAGIC + "')");
+                throw bad("not a trace stats file (first line should be '" + MAGIC + "')");
             }
             at = 1;
             Path cache = Path.of(field("cache"));
@@ -68,20 +73,44 @@ public final class TraceStatsFile {
             for (int i = 0; i < count; i++) {
                 traces.add(trace(field("trace")));
             }
+            if (at < lines.size() && lines.get(at).startsWith("exit ")) {
+                throw bad("line " + (at + 1) + ": an exit line after the last trace's exits");
+            }
             if (at >= lines.size() || !lines.get(at).equals("end")) {
                 throw bad("missing its last line 'end' (line " + (at + 1) + ")");
             }
             return new TraceStats(id, cache, cacheId, program, args, pid, started, ended, traces);
         }
 
-        /** "ID HEADHEX APPLIED ENTRIES MODULE" (the module path may hold spaces: it is the rest). */
+        /**
+         * "ID HEADHEX APPLIED ENTRIES COMPLETIONS EXITS MODULE" (the module path may hold spaces:
+         * it is the rest), then its "exit TARGETHEX|? COUNT" lines, which must add up to EXITS.
+         */
         private TraceStats.Measured trace(String value) {
-            String[] parts = value.split(" ", 5);
-            if (parts.length != 5 || !(parts[2].equals("0") || parts[2].equals("1"))) {
-                throw bad("line " + at + ": a trace line needs ID HEAD APPLIED ENTRIES MODULE");
+            String[] parts = value.split(" ", 7);
+            if (parts.length != 7 || !(parts[2].equals("0") || parts[2].equals("1"))) {
+                throw bad("line " + at + ": a trace line needs ID HEAD APPLIED ENTRIES COMPLETIONS EXITS MODULE");
+            }
+            int line = at;
+            long exits = Long.parseUnsignedLong(number(parts[5], 10));
+            List<TraceStats.ExitCount> exitCounts = new ArrayList<>();
+            long sum = 0;
+            while (at < lines.size() && lines.get(at).startsWith("exit ")) {
+                String[] exit = lines.get(at++).substring(5).split(" ", -1);
+                if (exit.length != 2) {
+                    throw bad("line " + at + ": an exit line needs TARGET COUNT");
+                }
+                long target = exit[0].equals("?") ? TraceStats.ExitCount.GUARD : Long.parseUnsignedLong(number(exit[0], 16), 16);
+                long count = Long.parseUnsignedLong(number(exit[1], 10));
+                exitCounts.add(new TraceStats.ExitCount(target, count));
+                sum += count;
+            }
+            if (sum != exits) {
+                throw bad("line " + line + ": the trace's exit lines add up to " + sum + ", not its " + exits + " side exits");
             }
             return new TraceStats.Measured(Integer.parseInt(number(parts[0], 10)), Long.parseUnsignedLong(number(parts[1], 16), 16),
-                    unescape(parts[4]), parts[2].equals("1"), Long.parseUnsignedLong(number(parts[3], 10)));
+                    unescape(parts[6]), parts[2].equals("1"), Long.parseUnsignedLong(number(parts[3], 10)),
+                    Long.parseUnsignedLong(number(parts[4], 10)), exits, exitCounts);
         }
 
         private String field(String key) {
