@@ -53,6 +53,12 @@ public final class DbiEngine implements Engine {
             }
 
             @Override
+            public Source prefix(AppAddress start, int count) {
+                Block prefix = recording.blocks().prefix(recording.blocks().blockAt(start.value()), count);
+                return source(prefix.id(), prefix.module(), prefix.instructions(), prefix.terminator());
+            }
+
+            @Override
             public Source peek(AppAddress address) {
                 return recording.blocks().peek(address.value()).map(d -> source(-1, d.module(), d.instructions(),
                         Terminators.of(d.instructions().get(d.instructions().size() - 1), d.complete()))).orElse(null);

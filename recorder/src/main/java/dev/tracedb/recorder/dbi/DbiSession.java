@@ -12,10 +12,6 @@ import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.InstructionGroup;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
@@ -41,7 +37,8 @@ final class DbiSession implements AutoCloseable {
     record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long indirectTargets,
                   long syscalls,
                   long ringOverflows, long codeBytes, int views, long farLinks, long futexRequests, long reissues,
-                  long translateNanos, long drainNanos, long prefetched, long prefetchedRan, long nanos) {}
+                  long translateNanos, long drainNanos, long prefetched, long prefetchedRan, long signalsToHandlers,
+                  long parkingSteps, long nanos) {}
 
     /**
      * Blocks translated ahead at each miss (ptrace handshake): the region reachable from the missed
@@ -74,6 +71,16 @@ final class DbiSession implements AutoCloseable {
     private long reissues;
     private final BlockSource source;
     private final Map<Long, Fragment> blocks = new HashMap<>();
+    /** Where each translated block lies in the cache, for mapping a cache point back to the program. */
+    private final CacheMap cacheMap;
+    private final BoundaryParker parker;
+    private final SignalDelivery signals;
+    /** Log ids of block prefixes (blocks cut short by a signal), by start address and then length. */
+    private final Map<Long, Map<Integer, Integer>> prefixIds = new HashMap<>();
+    /** The stop being handled is a syscall's vetting trap: the ring is not drained (see {@link BoundaryParker}). */
+    private boolean keepRing;
+    /** A stop that handling the last one ran into, to be handled next instead of resuming. */
+    private StopEvent nextStop;
     /** Time spent decoding and translating blocks (and mapping views), as opposed to ptrace round trips. */
     private long translateNanos;
 
@@ -100,6 +107,20 @@ final class DbiSession implements AutoCloseable {
         this.translator = new BlockTranslator(cache, ibl, futex);
         this.linker = new Linker(cache);
         this.misses = new MissHandler(tracee, region, linker, ibl, this::translate, sink);
+        this.cacheMap = new CacheMap(region);
+        this.parker = new BoundaryParker(tracee, region, cacheMap, ring, this.sink, misses, new BoundaryParker.Blocks() {
+            @Override
+            public int prefixId(CacheMap.Placed placed, int currentId, int count) {
+                return DbiSession.this.prefixId(placed, currentId, count);
+            }
+
+            @Override
+            public void entered(AppAddress start) {
+                DbiSession.this.entered(start);
+            }
+        });
+        this.signals = new SignalDelivery(tracee, region, parker, ring, this.sink, this::translate);
+        misses.onSigreturn(signals::sigreturn);
         if (futex != null) {
             misses.register(futex.emitRoutine(cache));
         }
@@ -133,7 +154,8 @@ final class DbiSession implements AutoCloseable {
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.indirectTargets(), misses.count(ExitStub.Kind.SYSCALL),
                     ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos,
-                    ring.drainNanos(), prefetched.translated(), prefetched.ran(), System.nanoTime() - t0);
+                    ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), parker.steps(),
+                    System.nanoTime() - t0);
         });
     }
 
@@ -143,20 +165,32 @@ final class DbiSession implements AutoCloseable {
             if (stop.isTerminal()) {
                 return stop;
             }
-            stop = tracee.cont(onStop(stop));
+            Signal deliver = onStop(stop);
+            if (nextStop != null) {
+                stop = nextStop;
+                nextStop = null;
+            } else {
+                stop = tracee.cont(deliver);
+            }
         }
     }
 
     /** Handles a ptrace stop; returns the signal to deliver on resuming, or null. */
     private Signal onStop(StopEvent stop) {
         Signal deliver = null;
+        keepRing = false;
         if (stop instanceof StopEvent.SignalStop s) {
             deliver = onSignal(s.signal());
         } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
             throw new UnsupportedProgramException("the program exec'd: not supported by the DBI engine");
         }
         // Exit events, group-stops and the like: just go on.
-        ring.drain(sink);
+        if (!keepRing) {
+            ring.drain(sink);
+        }
+        if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXIT) {
+            misses.exited();
+        }
         return deliver;
     }
 
@@ -219,7 +253,12 @@ final class DbiSession implements AutoCloseable {
         if (signal.equals(Signal.SIGTRAP)) {
             ExitStub stub = misses.stubAt(regs.rip());
             if (stub != null) {
-                ring.drain(sink);
+                // Not before a syscall: a signal arriving between this trap and the syscall
+                // must still find the block's event in the ring (BoundaryParker).
+                keepRing = stub.kind() == ExitStub.Kind.SYSCALL;
+                if (!keepRing) {
+                    ring.drain(sink);
+                }
                 misses.handle(stub, regs);
                 return null;
             }
@@ -231,28 +270,17 @@ final class DbiSession implements AutoCloseable {
             tracee.setRegisters(regs.set(Register.RAX, ring.start().value()));
             return null;
         }
-        if (hasHandler(signal)) {
-            throw new UnsupportedProgramException("signal " + signal + " arrived for a handler; signal handlers are"
-                    + " not supported by the DBI engine yet");
+        if (signals.caught(signal)) {
+            if (futex != null) {
+                throw new UnsupportedProgramException("signal " + signal + " arrived for a handler; the DBI engine"
+                        + " runs handlers only with the ptrace miss handshake");
+            }
+            nextStop = signals.deliver(signal, info);
+            return null;
         }
         ring.drain(sink);
         sink.signal(signal.number(), info.code(), info.faultAddress() == null ? 0 : info.faultAddress().value());
         return signal;
-    }
-
-    /** Whether the tracee catches {@code signal} (SigCgt in /proc/PID/status). */
-    private boolean hasHandler(Signal signal) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + tracee.pid() + "/status"))) {
-                if (line.startsWith("SigCgt:")) {
-                    long caught = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                    return (caught >>> (signal.number() - 1) & 1) != 0;
-                }
-            }
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /**
@@ -280,6 +308,7 @@ final class DbiSession implements AutoCloseable {
         }
         BlockTranslator.Translation t = translator.translate(source.block(), source.id(), view, this::entryOf);
         blocks.put(target.value(), t.block());
+        cacheMap.add(t);
         t.stubs().forEach(misses::register);
         sink.blockDefined(t.block());
         if (traceeStopped && futex == null) {
@@ -288,6 +317,41 @@ final class DbiSession implements AutoCloseable {
         }
         translateNanos += System.nanoTime() - t0;
         return t.block().entry();
+    }
+
+    /**
+     * The log id of the first {@code count} instructions of {@code placed}'s block, defined on
+     * first use; a block translated ahead and not yet defined (its prologue appends
+     * {@code currentId} &lt; 0) is defined first, as the step engine defines a block when it enters it.
+     */
+    /**
+     * Defines the block at {@code start} in the log if it is not yet (translated ahead, or not
+     * translated): a signal found the program entering it, and the step engine defines a block as
+     * it enters it, before the signal is logged.
+     */
+    private void entered(AppAddress start) {
+        CacheMap.Placed placed = cacheMap.placedAt(start);
+        if (placed == null) {
+            translate(start, true);
+        } else if (region.buffer().getInt(placed.idField()) < 0) {
+            prefetched.define(region.buffer().getInt(placed.idField()));
+        }
+    }
+
+    private int prefixId(CacheMap.Placed placed, int currentId, int count) {
+        if (currentId < 0) {
+            prefetched.define(currentId);
+        }
+        AppAddress start = placed.block().start();
+        return prefixIds.computeIfAbsent(start.value(), a -> new HashMap<>()).computeIfAbsent(count, n -> {
+            BlockSource.Source p = source.prefix(start, n);
+            long[] addresses = p.block().instructions().stream().mapToLong(Instruction::address).toArray();
+            byte[] bytes = new byte[(int) (p.block().instructions().get(n - 1).nextAddress() - start.value())];
+            System.arraycopy(placed.block().bytes(), 0, bytes, 0, bytes.length);
+            sink.blockDefined(new Fragment(p.id(), start, bytes, addresses, dev.tracedb.store.Terminator.FALL_THROUGH,
+                    placed.block().entry()));
+            return p.id();
+        });
     }
 
     private CacheAddress entryOf(AppAddress address) {
@@ -323,6 +387,7 @@ final class DbiSession implements AutoCloseable {
             }
             prefetched.add(t.block(), t.block().entry().plus(t.idField()), t.block().entry().plus(t.flagStore()));
             blocks.put(next.value(), t.block());
+            cacheMap.add(t);
             t.stubs().forEach(misses::register);
             translated(next, t.block().entry());
             successors(s.block(), work);
