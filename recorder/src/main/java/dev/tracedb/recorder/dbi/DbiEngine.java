@@ -21,8 +21,9 @@ import java.util.List;
  *
  * <p>Supported now: one thread, static and dynamic programs (recorded from the dynamic loader's
  * entry; every module gets a code-cache view within rel32 reach, see {@link ViewPlacement}).
- * Refused with {@link UnsupportedProgramException}: clone/fork/exec, a signal delivered to a
- * handler, the instructions listed in {@link BlockTranslator}. Not thread-safe; {@link #record} runs on the
+ * Signal handlers run translated ({@link SignalDelivery}). Refused with
+ * {@link UnsupportedProgramException}: clone/fork/exec, the instructions listed in
+ * {@link BlockTranslator}, and the few signal placements listed in {@link BoundaryParker}. Not thread-safe; {@link #record} runs on the
  * tracer thread.
  */
 public final class DbiEngine implements Engine {

@@ -25,10 +25,17 @@ import java.util.Set;
  * tracee's requests until it exits. Every event reaches the sink, including those recorded
  * before a refusal or a crash: the ring is drained at every stop and once more at the end.
  *
- * <p>Signals: a signal that would run a handler cannot happen, since installing one is refused;
- * any other signal is logged and delivered with its default action (a crash is recorded up to
- * the faulting block, whose prologue already ran). The guard-page SIGSEGV of a full ring is
- * ours and never reaches the program.
+ * <p>Signals: one the program catches is delivered by {@link SignalDelivery}: the tracee is parked
+ * at an exact original address ({@link BoundaryParker}: a block cut short is logged as its
+ * retired prefix, engine code is single-stepped through with asynchronous signals blocked), the
+ * delivery is logged, the kernel builds the frame from that original rip under
+ * {@code PTRACE_SINGLESTEP} and the handler is translated at its first instruction; its
+ * {@code rt_sigreturn} goes back into the cache through the frame's rewritten rip. Only with the
+ * ptrace miss handshake (the futex one refuses). Any other signal is logged and delivered with
+ * its default action (a crash is recorded up to the faulting block, whose prologue already ran).
+ * The guard-page SIGSEGV of a full ring is ours and never reaches the program. The syscall
+ * vetting trap leaves the ring undrained so that a signal arriving between it and the syscall can
+ * still take the block's event back; exit and exit_group are logged at the exit event.
  *
  * <p>Not thread-safe: one engine per tracee; {@link #run} does all its work on the tracer thread.
  */
