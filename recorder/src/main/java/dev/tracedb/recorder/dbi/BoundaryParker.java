@@ -68,18 +68,18 @@ final class BoundaryParker {
     private final Ring ring;
     private final EventSink sink;
     private final MissHandler misses;
-    private final Blocks prefixes;
+    private final Blocks blocks;
     private long steps;
 
     BoundaryParker(Tracee tracee, SharedRegion region, CacheMap map, Ring ring, EventSink sink, MissHandler misses,
-                   Blocks prefixes) {
+                   Blocks blocks) {
         this.tracee = tracee;
         this.region = region;
         this.map = map;
         this.ring = ring;
         this.sink = sink;
         this.misses = misses;
-        this.prefixes = prefixes;
+        this.blocks = blocks;
     }
 
     /** Where the tracee was parked, and whether that took single-steps (the tracee then stands at a step's SIGTRAP stop). */
@@ -112,7 +112,7 @@ final class BoundaryParker {
                 };
                 if (parked != null) {
                     if (p.kind() == CacheMap.Kind.ENTRY || p.kind() == CacheMap.Kind.AFTER_SYSCALL) {
-                        prefixes.entered(parked);
+                        blocks.entered(parked);
                     }
                     tracee.setRegisters(regs.setRip(RemoteAddress.of(parked.value())));
                     return new Parked(parked, stepped);
@@ -120,6 +120,10 @@ final class BoundaryParker {
                 if (p.kind() == CacheMap.Kind.BEFORE_SYSCALL) {
                     throw new UnsupportedProgramException("a signal for a handler arrived before a system call, in a"
                             + " block already logged whole; the DBI engine cannot place it exactly");
+                }
+                if (!mayStep && p.kind() == CacheMap.Kind.INSTRUCTION) {
+                    throw new UnsupportedProgramException("a synchronous signal arose in a block already logged whole;"
+                            + " the DBI engine cannot place it exactly");
                 }
                 if (!mayStep) {
                     throw new UnsupportedProgramException("a synchronous signal arose in the DBI engine's own code at "
@@ -157,7 +161,9 @@ final class BoundaryParker {
         ring.retractLast();
         ring.drain(sink);
         if (p.index() > 0) {
-            sink.executed(new int[] {prefixes.prefixId(placed, current, p.index())}, 1);
+            sink.executed(new int[] {blocks.prefixId(placed, current, p.index())}, 1);
+        } else {
+            blocks.entered(placed.block().start());
         }
         if (p.kind() == CacheMap.Kind.BEFORE_SYSCALL && p.trapServed()) {
             misses.forgetSyscall();

@@ -9,6 +9,8 @@ import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.linux.Tracee;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,7 +28,8 @@ import java.nio.file.Path;
  * own); the handler is translated and rip pointed at its cache entry. A synchronous fault
  * (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP raised by an instruction) is placed without stepping:
  * it comes from a copied instruction, whose original address the {@link CacheMap} knows; one in
- * the engine's own code is refused.
+ * the engine's own code is refused. Where the siginfo holds the faulting instruction's address
+ * (SIGFPE, SIGILL), that cache address is replaced by the original one, in the frame and in the log.
  *
  * <p><b>Return</b> ({@link #sigreturn}, at the vetting trap of {@code rt_sigreturn}, normally the
  * translated restorer {@code mov eax,15; syscall}): rsp points at the frame's {@code ucontext};
@@ -44,6 +47,8 @@ final class SignalDelivery {
     static final int UC_RAX = 40 + 13 * 8;
     static final int UC_RIP = 40 + 16 * 8;
     private static final int SYS_RT_SIGRETURN = 15;
+    /** Offset of {@code si_addr} in the x86-64 {@code siginfo_t}. */
+    private static final int SI_ADDR = 16;
 
     private final Tracee tracee;
     private final SharedRegion region;
@@ -88,11 +93,18 @@ final class SignalDelivery {
         byte[] held = tracee.rawSignalInfo();
         boolean synchronous = info.code() > 0 && (BoundaryParker.SYNCHRONOUS >>> (signal.number() - 1) & 1) != 0;
         BoundaryParker.Parked parked = parker.park(!synchronous);
-        if (parked.stepped()) {
+        long address = info.faultAddress() == null ? 0 : info.faultAddress().value();
+        boolean instructionAddress = region.contains(address);
+        if (instructionAddress) {
+            // SIGFPE and SIGILL report the faulting instruction's address: natively the original one.
+            address = parked.address().value();
+            ByteBuffer.wrap(held).order(ByteOrder.LITTLE_ENDIAN).putLong(SI_ADDR, address);
+        }
+        if (parked.stepped() || instructionAddress) {
             tracee.setSignalInfo(held);
         }
         ring.drain(sink);
-        sink.signal(signal.number(), info.code(), info.faultAddress() == null ? 0 : info.faultAddress().value());
+        sink.signal(signal.number(), info.code(), address);
         delivered++;
         StopEvent stop = tracee.resumeAndWait(Resume.SINGLESTEP, signal);
         if (!(stop instanceof StopEvent.SignalStop s) || !s.signal().equals(Signal.SIGTRAP)) {

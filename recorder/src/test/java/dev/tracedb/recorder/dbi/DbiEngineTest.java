@@ -135,6 +135,17 @@ class DbiEngineTest extends NoStrayProcesses {
         assertSameLog("signal-static");
     }
 
+    /**
+     * Synchronous signals placed exactly: a SIGSEGV and a SIGFPE at the faulting copied instruction
+     * (the block cut short logged as its prefix), handlers left by siglongjmp, two pending signals
+     * whose handlers nest (the second delivered at the first handler's entry), a handler on an
+     * alternate stack: the step engine's log, line for line.
+     */
+    @Test
+    void dbiLogEqualsStepLogWithFaultsAndNestedHandlers() throws IOException {
+        assertSameLog("signal-timer", "1000", "0");
+    }
+
     /** Real coreutils on a fixed file (each ~300 k instructions, most of them start-up). */
     @Test
     void dbiLogEqualsStepLogCoreutils() throws IOException {
