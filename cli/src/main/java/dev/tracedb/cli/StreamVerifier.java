@@ -49,7 +49,8 @@ final class StreamVerifier implements EventVisitor {
     private long noteCount;
     private final Map<Integer, Boolean> definitionChecked = new HashMap<>();
     private final Map<Long, SyscallResult> syscalls = new HashMap<>();
-    private final Map<Long, SignalDelivered> signals = new HashMap<>();
+    /** Signals delivered before block event N, by N: several when handlers nest before any of them runs. */
+    private final Map<Long, Integer> signals = new HashMap<>();
     private long[] shadow = new long[1024];
     private int depth;
     private LoggedCode.Code previous;
@@ -78,7 +79,7 @@ final class StreamVerifier implements EventVisitor {
 
     @Override
     public void signal(SignalDelivered event) {
-        signals.put(event.blockEvent(), event);
+        signals.merge(event.blockEvent(), 1, Integer::sum);
     }
 
     @Override
@@ -152,8 +153,9 @@ final class StreamVerifier implements EventVisitor {
     }
 
     private void checkTransition(LoggedCode.Code from, LoggedCode.Code to) {
-        if (signals.containsKey(blockEvents)) {
-            enterHandler(from);
+        Integer delivered = signals.get(blockEvents);
+        if (delivered != null) {
+            enterHandler(from, delivered);
             return;
         }
         long target = to.address();
@@ -193,16 +195,19 @@ final class StreamVerifier implements EventVisitor {
      * A signal was delivered after {@code from}: the next block is its handler, whatever {@code from}
      * ends with. {@code from} retired whole (or is the prefix that did), so its own stack effect
      * stands: a call pushed its return address, a return popped one (its target is where the
-     * handler's rt_sigreturn goes, not checked). The handler's return goes to a restorer.
+     * handler's rt_sigreturn goes, not checked). Each handler's return goes to a restorer; {@code frames}
+     * signals delivered at once nest as many frames.
      */
-    private void enterHandler(LoggedCode.Code from) {
+    private void enterHandler(LoggedCode.Code from, int frames) {
         switch (from.definition().terminator()) {
             case CALL, INDIRECT_CALL -> push(from.endAddress());
             case RETURN -> depth = Math.max(0, depth - 1);
             default -> {
             }
         }
-        push(SIGNAL_FRAME);
+        for (int i = 0; i < frames; i++) {
+            push(SIGNAL_FRAME);
+        }
     }
 
     private boolean legalAfterSyscall(LoggedCode.Code from, long target) {

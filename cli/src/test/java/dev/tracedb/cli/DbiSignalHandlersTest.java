@@ -2,6 +2,7 @@ package dev.tracedb.cli;
 
 import static dev.tracedb.cli.CliRun.tracedb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracedb.recorder.EngineKind;
@@ -76,6 +77,25 @@ class DbiSignalHandlersTest {
         assertTrue(signos.containsAll(List.of(11, 8, 10)), "SIGSEGV, SIGFPE and SIGUSR1 deliveries: " + signos);
     }
 
+    /**
+     * Two signals delivered before either handler runs nest two frames; verify pairs each
+     * handler's return with its restorer (no stray return), and reports the siglongjmps out of
+     * the SIGSEGV and SIGFPE handlers as unwinds, not problems.
+     */
+    @Test
+    void nestedHandlersAndSiglongjmpVerifyCleanWithoutStrayReturns() throws Exception {
+        String program = Programs.path("signal-timer");
+        Programs.Result plain = Programs.plain(scratch, program, "1000", "0");
+        assertEquals(plain, record(EngineKind.DBI, program, "1000", "0"));
+        assertTrue(plain.stdout().contains("pending handlers ran in order 21\n"), plain::toString);
+        CliRun verify = tracedb(db, "verify", "r0001");
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().contains("r0001: clean"), verify::toString);
+        assertFalse(verify.out().contains("which no call on the shadow stack pushed"), verify::toString);
+        assertTrue(verify.out().contains("(longjmp-style)"), verify::toString);
+        assertEquals(List.of(11, 8, 10, 12, 10), signals("r0001").stream().map(SignalDelivered::signo).toList());
+    }
+
     /** raise() is synchronous: the DBI engine's replayed instructions are the step engine's, line for line. */
     @Test
     void raisedSignalsReplayExactlyAsTheStepEngineRecordedThem() throws Exception {
@@ -89,7 +109,9 @@ class DbiSignalHandlersTest {
         for (int i = 1; i <= 4; i += 2) {
             String step = String.format("r%04d", i);
             String dbi = String.format("r%04d", i + 1);
-            assertEquals(0, tracedb(db, "verify", dbi).status(), dbi);
+            CliRun verify = tracedb(db, "verify", dbi);
+            assertEquals(0, verify.status(), verify::toString);
+            assertTrue(verify.out().contains(", 0 notes"), verify::toString);
             assertEquals(signals(step).size(), 2);
             String stepReplay = tracedb(db, "replay", step).out();
             String dbiReplay = tracedb(db, "replay", dbi).out();
