@@ -70,6 +70,7 @@ final class BoundaryParker {
     private final MissHandler misses;
     private final Blocks blocks;
     private long steps;
+    private long cutShort;
 
     BoundaryParker(Tracee tracee, SharedRegion region, CacheMap map, Ring ring, EventSink sink, MissHandler misses,
                    Blocks blocks) {
@@ -148,6 +149,11 @@ final class BoundaryParker {
         return steps;
     }
 
+    /** Blocks whose event was taken back and replaced by the prefix that retired (or by nothing). */
+    long cutShort() {
+        return cutShort;
+    }
+
     /**
      * The tracee stands before instruction {@code p.index()} of a block whose prologue logged it
      * whole: takes that event back and logs the prefix that retired. False if the event was drained.
@@ -159,6 +165,7 @@ final class BoundaryParker {
             return false;
         }
         ring.retractLast();
+        cutShort++;
         ring.drain(sink);
         if (p.index() > 0) {
             sink.executed(new int[] {blocks.prefixId(placed, current, p.index())}, 1);

@@ -45,7 +45,7 @@ final class DbiSession implements AutoCloseable {
                   long syscalls,
                   long ringOverflows, long codeBytes, int views, long farLinks, long futexRequests, long reissues,
                   long translateNanos, long drainNanos, long prefetched, long prefetchedRan, long signalsToHandlers,
-                  long parkingSteps, long nanos) {}
+                  long parkingSteps, long blocksCutShort, long nanos) {}
 
     /**
      * Blocks translated ahead at each miss (ptrace handshake): the region reachable from the missed
@@ -162,7 +162,7 @@ final class DbiSession implements AutoCloseable {
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.indirectTargets(), misses.count(ExitStub.Kind.SYSCALL),
                     ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos,
                     ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), parker.steps(),
-                    System.nanoTime() - t0);
+                    parker.cutShort(), System.nanoTime() - t0);
         });
     }
 

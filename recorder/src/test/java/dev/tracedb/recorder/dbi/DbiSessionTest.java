@@ -387,6 +387,9 @@ class DbiSessionTest extends NoStrayProcesses {
         assertTrue(rec.sink().signals.containsAll(List.of(11, 8, 10)), "SIGSEGV, SIGFPE, SIGUSR1 logged: "
                 + rec.sink().signals);
         assertEquals(rec.sink().signals.size(), rec.result().signalsToHandlers(), rec.result().toString());
+        // Some 80 ticks land anywhere in the compute loop, whose translation is mostly engine code
+        // (the prologue) and copied instructions: both ways of parking are taken.
+        assertTrue(rec.result().parkingSteps() > 0 && rec.result().blocksCutShort() > 0, rec.result().toString());
         System.out.printf("signal-timer: %d signals to handlers, %d parking steps, %s%n",
                 rec.result().signalsToHandlers(), rec.result().parkingSteps(), rec.result());
     }
