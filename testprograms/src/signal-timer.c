@@ -1,11 +1,13 @@
 /* Signal handlers at arbitrary points: a 1 ms SIGALRM timer whose handler does some work while the
- * program computes, waits in pause() and nanosleep(); a handler that siglongjmps out of a busy
+ * program computes, waits in pause() and nanosleep(), and blocks in a read() that SA_RESTART
+ * restarts until the handler itself writes what it reads; a handler that siglongjmps out of a busy
  * loop (asynchronously) and out of faults (SIGSEGV from a NULL store, SIGFPE from a division by
  * zero: synchronous, at the faulting instruction); two signals pending at once, whose handlers
- * nest; and a raise() caught on an alternate signal stack. Everything printed is independent of timing (how many ticks came is only checked against
- * a minimum), so a recorded run prints exactly what a plain run does. The timer stays armed up to
- * the exit. Usage: signal-timer [ITERATIONS [TIMER]]; TIMER 0 leaves out the timer and what needs
- * it, so only synchronous signals remain and the run is the same every time. */
+ * nest; and a raise() caught on an alternate signal stack. Everything printed is independent of
+ * timing (how many ticks came is only checked against a minimum), so a recorded run prints exactly
+ * what a plain run does. The timer stays armed up to the exit.
+ * Usage: signal-timer [ITERATIONS [TIMER]]; TIMER 0 leaves out the timer and what needs it, so only
+ * synchronous signals remain and the run is the same every time. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,6 +23,8 @@ static volatile uint64_t handler_work;
 static volatile sig_atomic_t escape_at;
 static sigjmp_buf escape;
 static volatile sig_atomic_t on_altstack;
+static int pipe_fds[2];
+static volatile sig_atomic_t write_at;
 
 static void on_alarm(int signo) {
     (void)signo;
@@ -31,6 +35,12 @@ static void on_alarm(int signo) {
         h = h * 6364136223846793005ULL + (uint64_t)i;
     }
     handler_work = h;
+    if (write_at != 0 && ticks >= write_at) {
+        write_at = 0;
+        if (write(pipe_fds[1], "x", 1) != 1) {
+            _exit(3);
+        }
+    }
     if (escape_at != 0 && ticks >= escape_at) {
         escape_at = 0;
         siglongjmp(escape, 1);
@@ -92,6 +102,17 @@ static void wait_and_escape(void) {
     while (nanosleep(&nap, &nap) != 0) {
     }
     puts("waited");
+
+    /* A read that blocks until the handler writes: each tick interrupts it and SA_RESTART restarts
+     * it (the kernel rewinds rip onto the syscall). */
+    if (pipe(pipe_fds) != 0) {
+        perror("pipe");
+        exit(2);
+    }
+    char c = 0;
+    write_at = ticks + 5;
+    ssize_t got = read(pipe_fds[0], &c, 1);
+    printf("read %zd '%c' across restarts\n", got, c);
 
     /* An asynchronous siglongjmp out of a busy loop. */
     volatile uint64_t spins = 0;
