@@ -60,7 +60,7 @@ final class BoundaryParker {
 
     /** Signals the kernel forces on a faulting instruction: never blocked (see the class comment). */
     static final long SYNCHRONOUS = bit(Signal.SIGILL) | bit(Signal.SIGTRAP) | bit(Signal.SIGBUS) | bit(Signal.SIGFPE)
-            | bit(Signal.SIGSEGV) | bit(Signal.of(31));
+            | bit(Signal.SIGSEGV) | bit(Signal.of(31)); // 31: SIGSYS
 
     private final Tracee tracee;
     private final SharedRegion region;
@@ -100,7 +100,7 @@ final class BoundaryParker {
                 CacheMap.Point p = map.locate(regs.rip().value());
                 AppAddress parked = switch (p.kind()) {
                     case ENTRY -> p.original();
-                    case INSTRUCTION, BEFORE_SYSCALL -> retirePrefix(p, regs) ? p.original() : null;
+                    case INSTRUCTION, BEFORE_SYSCALL -> retirePrefix(p) ? p.original() : null;
                     case AFTER_SYSCALL -> {
                         ring.drain(sink);
                         misses.syscallReturned(regs.rax());
@@ -158,7 +158,7 @@ final class BoundaryParker {
      * The tracee stands before instruction {@code p.index()} of a block whose prologue logged it
      * whole: takes that event back and logs the prefix that retired. False if the event was drained.
      */
-    private boolean retirePrefix(CacheMap.Point p, Registers regs) {
+    private boolean retirePrefix(CacheMap.Point p) {
         CacheMap.Placed placed = p.placed();
         int current = region.buffer().getInt(placed.idField());
         if (!ring.lastIs(current)) {

@@ -21,8 +21,8 @@ import java.nio.file.Path;
  * catches): the signal is held (its siginfo kept), the tracee is parked at an original address by
  * the {@link BoundaryParker} (log made exact: a block cut short is logged as its prefix), the
  * delivery is logged, and the tracee is resumed with {@code PTRACE_SINGLESTEP} and the signal
- * (the held siginfo set back first when parking took steps, so the handler sees what the kernel
- * said). The kernel builds the frame itself, from the original rip and the program's mask,
+ * (the held siginfo set back first, so the handler sees what the kernel said even when parking
+ * resumed the tracee). The kernel builds the frame itself, from the original rip and the program's mask,
  * stack, {@code sigaltstack}, {@code SA_*} flags and restorer, and stops at the handler's first
  * instruction (it clears the trap flag before saving the flags, so the frame holds the program's
  * own); the handler is translated and rip pointed at its cache entry. A synchronous fault
@@ -94,15 +94,14 @@ final class SignalDelivery {
         boolean synchronous = info.code() > 0 && (BoundaryParker.SYNCHRONOUS >>> (signal.number() - 1) & 1) != 0;
         BoundaryParker.Parked parked = parker.park(!synchronous);
         long address = info.faultAddress() == null ? 0 : info.faultAddress().value();
-        boolean instructionAddress = region.contains(address);
-        if (instructionAddress) {
+        if (region.contains(address)) {
             // SIGFPE and SIGILL report the faulting instruction's address: natively the original one.
             address = parked.address().value();
             ByteBuffer.wrap(held).order(ByteOrder.LITTLE_ENDIAN).putLong(SI_ADDR, address);
         }
-        if (parked.stepped() || instructionAddress) {
-            tracee.setSignalInfo(held);
-        }
+        // Parking may have resumed the tracee (steps, or syscalls injected to map a view): the
+        // signal then goes in from another stop, where the kernel takes the siginfo given here.
+        tracee.setSignalInfo(held);
         ring.drain(sink);
         sink.signal(signal.number(), info.code(), address);
         delivered++;
