@@ -1,6 +1,6 @@
 """A hot loop interrupted by a 1 ms interval timer whose Python handler only counts, so the checksum
 does not depend on where the signals land. Usage: timer.py N [TIMER]; TIMER 0 (the default) sets no
-timer: the recorder refuses signals bound for a handler, so recordings run without one."""
+timer."""
 import signal
 import sys
 

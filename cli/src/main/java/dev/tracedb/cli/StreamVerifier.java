@@ -25,7 +25,8 @@ import java.util.OptionalLong;
  *     address; conditional to the next address or the direct target; jump and call to the direct
  *     target; indirect jumps and calls anywhere; a syscall falls through, except
  *     {@code rt_sigreturn} (anywhere) and a syscall the kernel restarts (itself again);</li>
- * <li>after a signal delivery the next block may be anything (the handler);</li>
+ * <li>after a signal delivery the next block may be anything (the handler), whatever the previous
+ *     block ends with; that block's own stack effect (a call's push, a return's pop) stands;</li>
  * <li>calls push their return address on a shadow stack and returns pop it; a return to an
  *     address deeper in the stack (a longjmp-style unwind) or to none of it is a note, not a
  *     problem, and so is a signal handler's return to its restorer;</li>
@@ -48,7 +49,8 @@ final class StreamVerifier implements EventVisitor {
     private long noteCount;
     private final Map<Integer, Boolean> definitionChecked = new HashMap<>();
     private final Map<Long, SyscallResult> syscalls = new HashMap<>();
-    private final Map<Long, SignalDelivered> signals = new HashMap<>();
+    /** Signals delivered before block event N, by N: several when handlers nest before any of them runs. */
+    private final Map<Long, Integer> signals = new HashMap<>();
     private long[] shadow = new long[1024];
     private int depth;
     private LoggedCode.Code previous;
@@ -77,7 +79,7 @@ final class StreamVerifier implements EventVisitor {
 
     @Override
     public void signal(SignalDelivered event) {
-        signals.put(event.blockEvent(), event);
+        signals.merge(event.blockEvent(), 1, Integer::sum);
     }
 
     @Override
@@ -151,6 +153,11 @@ final class StreamVerifier implements EventVisitor {
     }
 
     private void checkTransition(LoggedCode.Code from, LoggedCode.Code to) {
+        Integer delivered = signals.get(blockEvents);
+        if (delivered != null) {
+            enterHandler(from, delivered);
+            return;
+        }
         long target = to.address();
         long fallThrough = from.endAddress();
         OptionalLong direct = from.last().directTarget();
@@ -173,12 +180,6 @@ final class StreamVerifier implements EventVisitor {
             }
             case SYSCALL -> legalAfterSyscall(from, target);
         };
-        SignalDelivered signal = signals.get(blockEvents);
-        if (signal != null && !legal) {
-            // The kernel redirected execution into the handler; its return goes to a restorer.
-            push(SIGNAL_FRAME);
-            return;
-        }
         if (!legal) {
             String expected = switch (from.definition().terminator()) {
                 case CONDITIONAL -> from.where(fallThrough) + " or " + (direct.isPresent() ? code.where(direct.getAsLong()) : "?");
@@ -187,6 +188,25 @@ final class StreamVerifier implements EventVisitor {
             };
             problemAt("after " + from.where(from.address()) + " (" + from.definition().terminator() + ", '"
                     + from.last().text() + "') execution went to " + to.where(target) + ", expected " + expected);
+        }
+    }
+
+    /**
+     * A signal was delivered after {@code from}: the next block is its handler, whatever {@code from}
+     * ends with. {@code from} retired whole (or is the prefix that did), so its own stack effect
+     * stands: a call pushed its return address, a return popped one (its target is where the
+     * handler's rt_sigreturn goes, not checked). Each handler's return goes to a restorer; {@code frames}
+     * signals delivered at once nest as many frames.
+     */
+    private void enterHandler(LoggedCode.Code from, int frames) {
+        switch (from.definition().terminator()) {
+            case CALL, INDIRECT_CALL -> push(from.endAddress());
+            case RETURN -> depth = Math.max(0, depth - 1);
+            default -> {
+            }
+        }
+        for (int i = 0; i < frames; i++) {
+            push(SIGNAL_FRAME);
         }
     }
 

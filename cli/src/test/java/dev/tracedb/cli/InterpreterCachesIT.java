@@ -74,8 +74,8 @@ class InterpreterCachesIT {
                 new Workload(PYTHON, "python/loops.py", "20000", "400000"),
                 new Workload(PYTHON, "python/objects.py", "3000", "100000"),
                 new Workload(PYTHON, "python/recursion.py", "12", "21"),
-                // recorded without its timer (the recorder refuses signals bound for a handler), run with it
-                new Workload(PYTHON, "python/timer.py", "5000 0", "300000 1"));
+                // recorded and run with its 1 ms timer: the handler runs translated in the recording
+                new Workload(PYTHON, "python/timer.py", "5000 1", "300000 1"));
     }
 
     @BeforeAll

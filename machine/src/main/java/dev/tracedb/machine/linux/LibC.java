@@ -32,8 +32,13 @@ final class LibC {
     static final long PTRACE_SETOPTIONS = 0x4200;
     static final long PTRACE_GETEVENTMSG = 0x4201;
     static final long PTRACE_GETSIGINFO = 0x4202;
+    static final long PTRACE_SETSIGINFO = 0x4203;
     static final long PTRACE_SEIZE = 0x4206;
     static final long PTRACE_INTERRUPT = 0x4207;
+    static final long PTRACE_GETSIGMASK = 0x420a;
+    static final long PTRACE_SETSIGMASK = 0x420b;
+    /** The kernel's sigset_t, which PTRACE_GETSIGMASK/SETSIGMASK take (not glibc's 128 bytes). */
+    static final int KERNEL_SIGSET_SIZE = 8;
 
     // waitpid options
     static final int WNOHANG = 1;

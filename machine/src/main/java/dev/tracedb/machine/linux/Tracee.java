@@ -154,6 +154,60 @@ public final class Tracee implements AutoCloseable {
     }
 
     /**
+     * The raw 128-byte {@code siginfo_t} of the current signal-delivery-stop, to be given back
+     * later with {@link #setSignalInfo} (a signal held by the tracer and delivered at another stop
+     * keeps what the kernel said about it).
+     */
+    public byte[] rawSignalInfo() {
+        return tracer.call(() -> {
+            requireStopped("read siginfo");
+            if (LibC.ptrace(LibC.PTRACE_GETSIGINFO, pid, 0, Pointer.nativeValue(scratch)) == -1) {
+                throw LibC.failure("ptrace(PTRACE_GETSIGINFO, " + pid + ")");
+            }
+            return scratch.getByteArray(0, LibC.SIGINFO_SIZE);
+        });
+    }
+
+    /**
+     * {@code PTRACE_SETSIGINFO} at a signal-delivery-stop: resuming with the signal whose number is
+     * in {@code raw} delivers it with this siginfo (the kernel keeps it when the numbers agree).
+     */
+    public void setSignalInfo(byte[] raw) {
+        if (raw.length != LibC.SIGINFO_SIZE) {
+            throw new IllegalArgumentException("siginfo is " + LibC.SIGINFO_SIZE + " bytes, not " + raw.length);
+        }
+        tracer.run(() -> {
+            requireStopped("write siginfo");
+            scratch.write(0, raw, 0, raw.length);
+            if (LibC.ptrace(LibC.PTRACE_SETSIGINFO, pid, 0, Pointer.nativeValue(scratch)) == -1) {
+                throw LibC.failure("ptrace(PTRACE_SETSIGINFO, " + pid + ")");
+            }
+        });
+    }
+
+    /** The blocked-signal mask ({@code PTRACE_GETSIGMASK}): bit {@code n - 1} for signal {@code n}. */
+    public long signalMask() {
+        return tracer.call(() -> {
+            requireStopped("read the signal mask");
+            if (LibC.ptrace(LibC.PTRACE_GETSIGMASK, pid, LibC.KERNEL_SIGSET_SIZE, Pointer.nativeValue(scratch)) == -1) {
+                throw LibC.failure("ptrace(PTRACE_GETSIGMASK, " + pid + ")");
+            }
+            return scratch.getLong(0);
+        });
+    }
+
+    /** Sets the blocked-signal mask ({@code PTRACE_SETSIGMASK}; the kernel never blocks SIGKILL and SIGSTOP). */
+    public void setSignalMask(long mask) {
+        tracer.run(() -> {
+            requireStopped("write the signal mask");
+            scratch.setLong(0, mask);
+            if (LibC.ptrace(LibC.PTRACE_SETSIGMASK, pid, LibC.KERNEL_SIGSET_SIZE, Pointer.nativeValue(scratch)) == -1) {
+                throw LibC.failure("ptrace(PTRACE_SETSIGMASK, " + pid + ")");
+            }
+        });
+    }
+
+    /**
      * {@code PTRACE_GETEVENTMSG} at an {@link StopEvent.EventStop}: the new pid for fork, vfork
      * and clone, the exit status for exit, the former thread id for exec.
      */

@@ -24,4 +24,11 @@ interface BlockSource {
      * neither stop the recording nor change the log.
      */
     Source peek(AppAddress address);
+
+    /**
+     * The first {@code count} instructions of the block defined at {@code start}, defined now (once)
+     * as a block of its own that falls through: what the log holds for a block a signal cut short.
+     * {@code count} is less than the block's length.
+     */
+    Source prefix(AppAddress start, int count);
 }

@@ -42,9 +42,12 @@ final class BlockTranslator {
      * holds the block id (an imm32, {@code idField} bytes after the entry). A block translated
      * under a provisional (negative) id also marks {@link RegionLayout#PREFETCHED_RAN} with a
      * 7-byte store at its entry, {@code flagStore} = 0 (-1 for other blocks), replaced by a NOP
-     * when the block gets its log id.
+     * when the block gets its log id. The block's own instructions are copied, unchanged in
+     * length, from {@code bodyOffset} to {@code exitOffset} (the same offsets as in the program);
+     * what follows is the engine's code for the block's end.
      */
-    record Translation(Fragment block, List<ExitStub> stubs, int idField, int flagStore) {}
+    record Translation(Fragment block, List<ExitStub> stubs, int idField, int flagStore, int bodyOffset,
+                       int exitOffset) {}
 
     /** Bytes of the store that marks a provisional block's run ({@code mov byte [rip+d], 1}); a NOP of this length replaces it. */
     static final int FLAG_STORE_BYTES = 7;
@@ -81,6 +84,7 @@ final class BlockTranslator {
             e.buffer.emit8(1);
         }
         int idField = emitPrologue(e, id);
+        int bodyOffset = e.buffer.position();
         List<Instruction> insns = bb.instructions();
         Instruction last = insns.get(insns.size() - 1);
         boolean complete = bb.end() == BasicBlock.End.CONTROL_TRANSFER;
@@ -88,6 +92,7 @@ final class BlockTranslator {
             requireSupported(insn);
             copy(e, insn);
         }
+        int exitOffset = e.buffer.position();
         Terminator terminator;
         if (complete) {
             requireSupported(last);
@@ -107,7 +112,7 @@ final class BlockTranslator {
             pos += b.length;
         }
         return new Translation(new Fragment(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs,
-                idField, flagStore);
+                idField, flagStore, bodyOffset, exitOffset);
     }
 
     /** Emits the prologue; returns the offset of its id field from the block's entry. */

@@ -21,8 +21,9 @@ import java.util.List;
  *
  * <p>Supported now: one thread, static and dynamic programs (recorded from the dynamic loader's
  * entry; every module gets a code-cache view within rel32 reach, see {@link ViewPlacement}).
- * Refused with {@link UnsupportedProgramException}: clone/fork/exec, a signal delivered to a
- * handler, the instructions listed in {@link BlockTranslator}. Not thread-safe; {@link #record} runs on the
+ * Signal handlers run translated ({@link SignalDelivery}). Refused with
+ * {@link UnsupportedProgramException}: clone/fork/exec, the instructions listed in
+ * {@link BlockTranslator}, and the few signal placements listed in {@link BoundaryParker}. Not thread-safe; {@link #record} runs on the
  * tracer thread.
  */
 public final class DbiEngine implements Engine {
@@ -50,6 +51,12 @@ public final class DbiEngine implements Engine {
             public Source blockAt(AppAddress address) {
                 Block block = recording.blocks().blockAt(address.value());
                 return source(block.id(), block.module(), block.instructions(), block.terminator());
+            }
+
+            @Override
+            public Source prefix(AppAddress start, int count) {
+                Block prefix = recording.blocks().prefix(recording.blocks().blockAt(start.value()), count);
+                return source(prefix.id(), prefix.module(), prefix.instructions(), prefix.terminator());
             }
 
             @Override

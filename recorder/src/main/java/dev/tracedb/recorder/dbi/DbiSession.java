@@ -12,10 +12,6 @@ import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.InstructionGroup;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
@@ -29,10 +25,17 @@ import java.util.Set;
  * tracee's requests until it exits. Every event reaches the sink, including those recorded
  * before a refusal or a crash: the ring is drained at every stop and once more at the end.
  *
- * <p>Signals: a signal that would run a handler cannot happen, since installing one is refused;
- * any other signal is logged and delivered with its default action (a crash is recorded up to
- * the faulting block, whose prologue already ran). The guard-page SIGSEGV of a full ring is
- * ours and never reaches the program.
+ * <p>Signals: one the program catches is delivered by {@link SignalDelivery}: the tracee is parked
+ * at an exact original address ({@link BoundaryParker}: a block cut short is logged as its
+ * retired prefix, engine code is single-stepped through with asynchronous signals blocked), the
+ * delivery is logged, the kernel builds the frame from that original rip under
+ * {@code PTRACE_SINGLESTEP} and the handler is translated at its first instruction; its
+ * {@code rt_sigreturn} goes back into the cache through the frame's rewritten rip. Only with the
+ * ptrace miss handshake (the futex one refuses). Any other signal is logged and delivered with
+ * its default action (a crash is recorded up to the faulting block, whose prologue already ran).
+ * The guard-page SIGSEGV of a full ring is ours and never reaches the program. The syscall
+ * vetting trap leaves the ring undrained so that a signal arriving between it and the syscall can
+ * still take the block's event back; exit and exit_group are logged at the exit event.
  *
  * <p>Not thread-safe: one engine per tracee; {@link #run} does all its work on the tracer thread.
  */
@@ -41,7 +44,8 @@ final class DbiSession implements AutoCloseable {
     record Result(StopEvent end, int blocks, long events, long directMisses, long indirectMisses, long indirectTargets,
                   long syscalls,
                   long ringOverflows, long codeBytes, int views, long farLinks, long futexRequests, long reissues,
-                  long translateNanos, long drainNanos, long prefetched, long prefetchedRan, long nanos) {}
+                  long translateNanos, long drainNanos, long prefetched, long prefetchedRan, long signalsToHandlers,
+                  long parkingSteps, long blocksCutShort, long nanos) {}
 
     /**
      * Blocks translated ahead at each miss (ptrace handshake): the region reachable from the missed
@@ -74,6 +78,16 @@ final class DbiSession implements AutoCloseable {
     private long reissues;
     private final BlockSource source;
     private final Map<Long, Fragment> blocks = new HashMap<>();
+    /** Where each translated block lies in the cache, for mapping a cache point back to the program. */
+    private final CacheMap cacheMap;
+    private final BoundaryParker parker;
+    private final SignalDelivery signals;
+    /** Log ids of block prefixes (blocks cut short by a signal), by start address and then length. */
+    private final Map<Long, Map<Integer, Integer>> prefixIds = new HashMap<>();
+    /** The stop being handled is a syscall's vetting trap: the ring is not drained (see {@link BoundaryParker}). */
+    private boolean keepRing;
+    /** A stop that handling the last one ran into, to be handled next instead of resuming. */
+    private StopEvent nextStop;
     /** Time spent decoding and translating blocks (and mapping views), as opposed to ptrace round trips. */
     private long translateNanos;
 
@@ -100,6 +114,20 @@ final class DbiSession implements AutoCloseable {
         this.translator = new BlockTranslator(cache, ibl, futex);
         this.linker = new Linker(cache);
         this.misses = new MissHandler(tracee, region, linker, ibl, this::translate, sink);
+        this.cacheMap = new CacheMap(region);
+        this.parker = new BoundaryParker(tracee, region, cacheMap, ring, this.sink, misses, new BoundaryParker.Blocks() {
+            @Override
+            public int prefixId(CacheMap.Placed placed, int currentId, int count) {
+                return DbiSession.this.prefixId(placed, currentId, count);
+            }
+
+            @Override
+            public void entered(AppAddress start) {
+                DbiSession.this.entered(start);
+            }
+        });
+        this.signals = new SignalDelivery(tracee, region, parker, ring, this.sink, this::translate);
+        misses.onSigreturn(signals::sigreturn);
         if (futex != null) {
             misses.register(futex.emitRoutine(cache));
         }
@@ -133,7 +161,8 @@ final class DbiSession implements AutoCloseable {
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.indirectTargets(), misses.count(ExitStub.Kind.SYSCALL),
                     ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos,
-                    ring.drainNanos(), prefetched.translated(), prefetched.ran(), System.nanoTime() - t0);
+                    ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), parker.steps(),
+                    parker.cutShort(), System.nanoTime() - t0);
         });
     }
 
@@ -143,20 +172,32 @@ final class DbiSession implements AutoCloseable {
             if (stop.isTerminal()) {
                 return stop;
             }
-            stop = tracee.cont(onStop(stop));
+            Signal deliver = onStop(stop);
+            if (nextStop != null) {
+                stop = nextStop;
+                nextStop = null;
+            } else {
+                stop = tracee.cont(deliver);
+            }
         }
     }
 
     /** Handles a ptrace stop; returns the signal to deliver on resuming, or null. */
     private Signal onStop(StopEvent stop) {
         Signal deliver = null;
+        keepRing = false;
         if (stop instanceof StopEvent.SignalStop s) {
             deliver = onSignal(s.signal());
         } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
             throw new UnsupportedProgramException("the program exec'd: not supported by the DBI engine");
         }
         // Exit events, group-stops and the like: just go on.
-        ring.drain(sink);
+        if (!keepRing) {
+            ring.drain(sink);
+        }
+        if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXIT) {
+            misses.exited();
+        }
         return deliver;
     }
 
@@ -219,7 +260,12 @@ final class DbiSession implements AutoCloseable {
         if (signal.equals(Signal.SIGTRAP)) {
             ExitStub stub = misses.stubAt(regs.rip());
             if (stub != null) {
-                ring.drain(sink);
+                // Not before a syscall: a signal arriving between this trap and the syscall
+                // must still find the block's event in the ring (BoundaryParker).
+                keepRing = stub.kind() == ExitStub.Kind.SYSCALL;
+                if (!keepRing) {
+                    ring.drain(sink);
+                }
                 misses.handle(stub, regs);
                 return null;
             }
@@ -231,28 +277,17 @@ final class DbiSession implements AutoCloseable {
             tracee.setRegisters(regs.set(Register.RAX, ring.start().value()));
             return null;
         }
-        if (hasHandler(signal)) {
-            throw new UnsupportedProgramException("signal " + signal + " arrived for a handler; signal handlers are"
-                    + " not supported by the DBI engine yet");
+        if (signals.caught(signal)) {
+            if (futex != null) {
+                throw new UnsupportedProgramException("signal " + signal + " arrived for a handler; the DBI engine"
+                        + " runs handlers only with the ptrace miss handshake");
+            }
+            nextStop = signals.deliver(signal, info);
+            return null;
         }
         ring.drain(sink);
         sink.signal(signal.number(), info.code(), info.faultAddress() == null ? 0 : info.faultAddress().value());
         return signal;
-    }
-
-    /** Whether the tracee catches {@code signal} (SigCgt in /proc/PID/status). */
-    private boolean hasHandler(Signal signal) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + tracee.pid() + "/status"))) {
-                if (line.startsWith("SigCgt:")) {
-                    long caught = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                    return (caught >>> (signal.number() - 1) & 1) != 0;
-                }
-            }
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /**
@@ -280,6 +315,7 @@ final class DbiSession implements AutoCloseable {
         }
         BlockTranslator.Translation t = translator.translate(source.block(), source.id(), view, this::entryOf);
         blocks.put(target.value(), t.block());
+        cacheMap.add(t);
         t.stubs().forEach(misses::register);
         sink.blockDefined(t.block());
         if (traceeStopped && futex == null) {
@@ -288,6 +324,41 @@ final class DbiSession implements AutoCloseable {
         }
         translateNanos += System.nanoTime() - t0;
         return t.block().entry();
+    }
+
+    /**
+     * The log id of the first {@code count} instructions of {@code placed}'s block, defined on
+     * first use; a block translated ahead and not yet defined (its prologue appends
+     * {@code currentId} &lt; 0) is defined first, as the step engine defines a block when it enters it.
+     */
+    /**
+     * Defines the block at {@code start} in the log if it is not yet (translated ahead, or not
+     * translated): a signal found the program entering it, and the step engine defines a block as
+     * it enters it, before the signal is logged.
+     */
+    private void entered(AppAddress start) {
+        CacheMap.Placed placed = cacheMap.placedAt(start);
+        if (placed == null) {
+            translate(start, true);
+        } else if (region.buffer().getInt(placed.idField()) < 0) {
+            prefetched.define(region.buffer().getInt(placed.idField()));
+        }
+    }
+
+    private int prefixId(CacheMap.Placed placed, int currentId, int count) {
+        if (currentId < 0) {
+            prefetched.define(currentId);
+        }
+        AppAddress start = placed.block().start();
+        return prefixIds.computeIfAbsent(start.value(), a -> new HashMap<>()).computeIfAbsent(count, n -> {
+            BlockSource.Source p = source.prefix(start, n);
+            long[] addresses = p.block().instructions().stream().mapToLong(Instruction::address).toArray();
+            byte[] bytes = new byte[(int) (p.block().instructions().get(n - 1).nextAddress() - start.value())];
+            System.arraycopy(placed.block().bytes(), 0, bytes, 0, bytes.length);
+            sink.blockDefined(new Fragment(p.id(), start, bytes, addresses, dev.tracedb.store.Terminator.FALL_THROUGH,
+                    placed.block().entry()));
+            return p.id();
+        });
     }
 
     private CacheAddress entryOf(AppAddress address) {
@@ -323,6 +394,7 @@ final class DbiSession implements AutoCloseable {
             }
             prefetched.add(t.block(), t.block().entry().plus(t.idField()), t.block().entry().plus(t.flagStore()));
             blocks.put(next.value(), t.block());
+            cacheMap.add(t);
             t.stubs().forEach(misses::register);
             translated(next, t.block().entry());
             successors(s.block(), work);

@@ -41,6 +41,14 @@ final class DecodingBlockSource implements BlockSource, AutoCloseable {
     }
 
     @Override
+    public Source prefix(AppAddress start, int count) {
+        Source whole = decode(start);
+        List<dev.tracedb.machine.x86.decode.Instruction> insns = whole.block().instructions().subList(0, count);
+        return new Source(nextId++, new BasicBlock(start.value(), insns, BasicBlock.End.INSTRUCTION_LIMIT),
+                whole.module());
+    }
+
+    @Override
     public Source peek(AppAddress start) {
         if (defined.contains(start.value())) {
             return null;

@@ -24,10 +24,12 @@ import java.util.Set;
  * tracee stopped.
  *
  * <p>System calls the engine cannot follow are refused here, before they run: thread and process
- * creation (the child would run our code cache unrecorded, writing into our ring), exec and
- * rt_sigreturn. Installing a signal handler is allowed (coreutils and lua install some that
- * rarely run): the kernel would start a handler at its original address, outside the cache, so
- * {@link DbiSession} refuses at the delivery-stop of a signal that has a handler, before it runs.
+ * creation (the child would run our code cache unrecorded, writing into our ring) and exec.
+ * {@code rt_sigreturn} is handed to {@link SignalDelivery#sigreturn}, which points the frame's
+ * saved rip into the cache. exit and exit_group are logged when the process exits
+ * ({@link #exited}), not at their vetting trap, so that a signal arriving between the trap and
+ * the syscall can still take the block's event back ({@link BoundaryParker}); for the same reason
+ * the vetting trap does not drain the ring.
  *
  * <p>Not thread-safe: tracer thread only.
  */
@@ -63,6 +65,16 @@ final class MissHandler {
     interface Translate {
         CacheAddress entry(AppAddress target, boolean traceeStopped);
     }
+
+    /** Serves an {@code rt_sigreturn} at its vetting trap (see {@link SignalDelivery#sigreturn}). */
+    interface Sigreturn {
+        void serve(Registers regs, long[] args);
+    }
+
+    private Sigreturn sigreturn = (regs, args) -> {
+        throw new UnsupportedProgramException("the program makes system call " + SYS_RT_SIGRETURN
+                + ": rt_sigreturn is not supported by the DBI engine here; recording stopped before it ran");
+    };
     private final EventSink sink;
     private int pendingSyscall = -1;
     private long[] pendingArgs;
@@ -76,6 +88,11 @@ final class MissHandler {
         this.ibl = ibl;
         this.translate = translate;
         this.sink = sink;
+    }
+
+    /** Who serves rt_sigreturn; until set, it is refused. */
+    void onSigreturn(Sigreturn serve) {
+        this.sigreturn = serve;
     }
 
     void register(ExitStub stub) {
@@ -165,9 +182,9 @@ final class MissHandler {
                 pendingSyscall = number;
                 pendingArgs = new long[] {regs.get(Register.RDI), regs.get(Register.RSI), regs.get(Register.RDX),
                         regs.get(Register.R10), regs.get(Register.R8), regs.get(Register.R9)};
-                if (number == SYS_EXIT || number == SYS_EXIT_GROUP) {
-                    sink.syscall(number, pendingArgs, 0);
+                if (number == SYS_RT_SIGRETURN) {
                     pendingSyscall = -1;
+                    sigreturn.serve(regs, pendingArgs);
                 }
             }
             case REISSUE -> throw new AssertionError("handled above");
@@ -175,10 +192,34 @@ final class MissHandler {
                 if (pendingSyscall < 0) {
                     throw new IllegalStateException("syscall result without a syscall at " + stub.trap());
                 }
-                sink.syscall(pendingSyscall, pendingArgs, regs.rax());
-                pendingSyscall = -1;
+                syscallReturned(regs.rax());
             }
         }
+    }
+
+    /** The pending syscall returned {@code result} (its result trap ran, or the tracee was parked on it): logs it. */
+    void syscallReturned(long result) {
+        if (pendingSyscall < 0) {
+            throw new IllegalStateException("syscall result without a syscall");
+        }
+        sink.syscall(pendingSyscall, pendingArgs, result);
+        pendingSyscall = -1;
+    }
+
+    /** The pending syscall will not run now (a signal came between its vetting trap and it): it is vetted again later. */
+    void forgetSyscall() {
+        pendingSyscall = -1;
+    }
+
+    /**
+     * The process is exiting (its exit event, the ring drained): an exit or exit_group it made is
+     * logged now, with result 0, as it never returns.
+     */
+    void exited() {
+        if (pendingSyscall == SYS_EXIT || pendingSyscall == SYS_EXIT_GROUP) {
+            sink.syscall(pendingSyscall, pendingArgs, 0);
+        }
+        pendingSyscall = -1;
     }
 
     private static void vet(int number) {
@@ -186,7 +227,6 @@ final class MissHandler {
             case SYS_CLONE, SYS_CLONE3 -> "clone (threads and child processes)";
             case SYS_FORK, SYS_VFORK -> "fork";
             case SYS_EXECVE, SYS_EXECVEAT -> "exec";
-            case SYS_RT_SIGRETURN -> "rt_sigreturn";
             default -> null;
         };
         if (what != null) {

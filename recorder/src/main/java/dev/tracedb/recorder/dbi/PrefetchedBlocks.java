@@ -103,6 +103,14 @@ final class PrefetchedBlocks implements EventSink {
         downstream.executed(ids, count);
     }
 
+    /**
+     * Defines now the block translated ahead under {@code provisionalId} (a block entered and cut
+     * short by a signal before any drain saw it run) and returns its log id.
+     */
+    int define(int provisionalId) {
+        return logId(-1 - provisionalId);
+    }
+
     private int logId(int index) {
         int id = logIds[index];
         if (id == UNDEFINED) {

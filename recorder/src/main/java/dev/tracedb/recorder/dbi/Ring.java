@@ -70,6 +70,24 @@ final class Ring {
         drainNanos += System.nanoTime() - t0;
     }
 
+    /**
+     * Whether the last event appended since the last drain is {@code id}: then it can still be
+     * taken back ({@link #retractLast}), the log has not seen it.
+     */
+    boolean lastIs(int id) {
+        long cursor = bytes.getLong(RegionLayout.RING_CURSOR);
+        return cursor > start && slots.get((int) ((cursor - start) / 4) - 1) == id;
+    }
+
+    /** Takes back the last event appended (a block cut short by a signal, logged as its prefix instead). */
+    void retractLast() {
+        long cursor = bytes.getLong(RegionLayout.RING_CURSOR);
+        if (cursor <= start) {
+            throw new IllegalStateException("no event to take back since the last drain");
+        }
+        bytes.putLong(RegionLayout.RING_CURSOR, cursor - 4);
+    }
+
     /** Time spent draining, the sink's included: the tracee is stopped all that time. */
     long drainNanos() {
         return drainNanos;

@@ -78,14 +78,26 @@
  * <li><b>Tried, not kept.</b> Inlining the lookup at every indirect branch, so that each site's
  *     final indirect jump is predicted apart: no measurable change on the Lua workload.</li>
  * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: clone,
- *     fork, vfork, exec and rt_sigreturn are refused before they run), after (log number, six arguments, result). rcx is then set to the original next
- *     address, as the kernel would have set it natively.</li>
- * <li><b>Signals.</b> Installing a handler is allowed (coreutils and lua install handlers that
- *     normally never run); a signal that arrives for a handler is refused at its
- *     delivery-stop, before the handler could run outside the cache. Any other signal is logged and
- *     delivered with its default action. Not yet done: the framework's rule that a block
- *     interrupted by a signal be logged as its retired prefix (the prologue has already logged
- *     the whole block).</li>
+ *     fork, vfork and exec are refused before they run; rt_sigreturn is served, see Signals; the
+ *     ring is not drained there), after (log number, six arguments, result). rcx is then set to
+ *     the original next address, as the kernel would have set it natively. exit and exit_group
+ *     are logged at the exit event.</li>
+ * <li><b>Signals to handlers run translated</b> ({@link dev.tracedb.recorder.dbi.SignalDelivery}),
+ *     not natively: a native handler that longjmps out would leave the cache and the recording
+ *     would silently stop. At the delivery-stop the tracee is moved to an exact original address
+ *     by the {@link dev.tracedb.recorder.dbi.BoundaryParker} over the
+ *     {@link dev.tracedb.recorder.dbi.CacheMap} (before a copied instruction: the block's event
+ *     is taken back from the ring and its retired prefix logged, as the step engine logs it; in
+ *     engine code: single-steps to the next block entry with asynchronous signals blocked; right
+ *     after a syscall: its result logged), the delivery is logged, and a
+ *     {@code PTRACE_SINGLESTEP} with the signal lets the kernel build the frame (saved rip
+ *     original; mask, sigaltstack and SA_* flags the kernel's business) and stop at the
+ *     handler, which is translated. rt_sigreturn's frame rip is replaced by its translation
+ *     before the call, which is single-stepped with asynchronous signals blocked. Synchronous
+ *     faults in copied instructions are placed exactly; in engine code they are refused. Under
+ *     the futex handshake, handlers are refused. SIG_IGN and default actions: logged and passed
+ *     on as before. Blocks cut short by a signal <em>without</em> a handler are still logged
+ *     whole (the prologue logged them).</li>
  * <li><b>AVX-512.</b> glibc's EVEX string functions, which Capstone 4.0.2 cannot decode, are
  *     decoded by the machine decoder's fallback and copied like any instruction; a RIP-relative
  *     displacement is re-aimed only when the bytes at the reported offset hold it, otherwise the

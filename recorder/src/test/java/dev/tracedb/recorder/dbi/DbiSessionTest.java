@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracedb.machine.linux.AddressRandomization;
 import dev.tracedb.machine.linux.LaunchOptions;
+import dev.tracedb.machine.linux.Signal;
 import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.linux.Tracer;
@@ -101,7 +102,9 @@ class DbiSessionTest extends NoStrayProcesses {
             long t0 = System.nanoTime();
             StopEvent stop = t.cont();
             while (!stop.isTerminal()) {
-                stop = t.cont();
+                // Signals pass on to the program, as without ptrace.
+                stop = t.cont(stop instanceof StopEvent.SignalStop s && !s.signal().equals(Signal.SIGTRAP)
+                        ? s.signal() : null);
             }
             return new Plain(stop, Files.readString(out), System.nanoTime() - t0);
         }
@@ -349,10 +352,53 @@ class DbiSessionTest extends NoStrayProcesses {
         assertEquals("", Files.readString(tmp.resolve("forks-dbi.out")), "refused before the child could print");
     }
 
+    /** raise() twice: each handler runs translated, the deliveries are logged, the program ends as a plain run. */
     @Test
-    void aSignalForAHandlerIsRefusedAtDeliveryBeforeTheHandlerRuns() throws IOException {
+    void signalHandlersRunTranslatedAndTheirDeliveriesAreLogged() throws IOException {
+        for (String program : List.of("signal", "signal-static")) {
+            Plain plain = plain(program);
+            Recording rec = record(program, RegionLayout.DEFAULT);
+            assertEquals(new StopEvent.Exited(0), plain.end(), program);
+            assertEquals(plain.end(), rec.result().end(), program);
+            assertEquals(plain.stdout(), rec.stdout(), program);
+            assertEquals("handled 2\nEXIT-SUCCESS\n", rec.stdout(), program);
+            assertEquals(List.of(10, 10), rec.sink().signals, program + ": two SIGUSR1 deliveries logged");
+            assertEquals(2, rec.result().signalsToHandlers(), rec.result().toString());
+            assertEquals(2, java.util.Collections.frequency(rec.sink().syscalls, 15), program + ": two rt_sigreturn");
+        }
+    }
+
+    /**
+     * A 1 ms timer whose handler interrupts the program anywhere (prologues, lookups, blocking
+     * syscalls), siglongjmps out of handlers (asynchronous and after SIGSEGV/SIGFPE), and a handler
+     * on an alternate stack: output and exit as in a plain run, every delivery logged, and every
+     * block event is a block that ran whole or a prefix cut short by a signal.
+     */
+    @Test
+    void timerSignalsAndSiglongjmpOutOfHandlersKeepTheProgramCorrect() throws IOException {
+        Plain plain = plain("signal-timer");
+        Recording rec = record("signal-timer", RegionLayout.DEFAULT);
+        assertEquals(new StopEvent.Exited(0), plain.end());
+        assertEquals(plain.end(), rec.result().end());
+        assertEquals(plain.stdout(), rec.stdout());
+        assertTrue(rec.stdout().contains("ticks at least 10\n"), rec.stdout());
+        long alarms = rec.sink().signals.stream().filter(s -> s == 14).count();
+        assertTrue(alarms >= 10, "SIGALRM deliveries logged: " + rec.sink().signals);
+        assertTrue(rec.sink().signals.containsAll(List.of(11, 8, 10)), "SIGSEGV, SIGFPE, SIGUSR1 logged: "
+                + rec.sink().signals);
+        assertEquals(rec.sink().signals.size(), rec.result().signalsToHandlers(), rec.result().toString());
+        // Some 80 ticks land anywhere in the compute loop, whose translation is mostly engine code
+        // (the prologue) and copied instructions: both ways of parking are taken.
+        assertTrue(rec.result().parkingSteps() > 0 && rec.result().blocksCutShort() > 0, rec.result().toString());
+        System.out.printf("signal-timer: %d signals to handlers, %d parking steps, %s%n",
+                rec.result().signalsToHandlers(), rec.result().parkingSteps(), rec.result());
+    }
+
+    /** The futex handshake does not run handlers: a signal for one is refused at its delivery, before it runs. */
+    @Test
+    void aSignalForAHandlerIsRefusedUnderTheFutexHandshake() throws IOException {
         UnsupportedProgramException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedProgramException.class,
-                () -> record("signal", RegionLayout.DEFAULT));
+                () -> record("signal", RegionLayout.DEFAULT, MissHandshake.FUTEX));
         assertTrue(e.getMessage().contains("SIGUSR1") && e.getMessage().contains("handler"), e.getMessage());
         assertEquals("", Files.readString(tmp.resolve("signal-dbi.out")));
     }
