@@ -229,6 +229,10 @@ static char stats_dir[PATH_MAX];
 static uint32_t cache_id;        /* the cache header's CRC32C: which cache the stats belong to */
 static pid_t started_pid;        /* a forked child that exits must not write the parent's stats */
 static long long started_ms;
+/* --stats: where the counts are printed at exit. A copy of the program's stderr taken at start-up,
+ * because a program may close its own at exit (coreutils' close_stdout does) before the shim's
+ * destructor runs; the copy is close-on-exec and above the low descriptors programs use. */
+static FILE *report;
 
 static void say(const struct tdb_cache *c, const struct tdb_module *m, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -629,7 +633,7 @@ static void save_stats(void) {
     int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
     if (f == NULL) {
-        fprintf(stderr, "tracedb: cannot save trace stats in %s: %s\n", stats_dir, strerror(errno));
+        fprintf(report, "tracedb: cannot save trace stats in %s: %s\n", stats_dir, strerror(errno));
         if (fd >= 0) close(fd);
         return;
     }
@@ -657,9 +661,9 @@ static void save_stats(void) {
     ok &= fclose(f) == 0;
     unsigned id = ok ? claim_id(temporary) : 0;
     if (id == 0) {
-        fprintf(stderr, "tracedb: cannot save trace stats in %s: %s\n", stats_dir, strerror(errno));
+        fprintf(report, "tracedb: cannot save trace stats in %s: %s\n", stats_dir, strerror(errno));
     } else {
-        fprintf(stderr, "tracedb: trace stats saved as s%04u in %s\n", id, stats_dir);
+        fprintf(report, "tracedb: trace stats saved as s%04u in %s\n", id, stats_dir);
     }
     unlink(temporary);
 }
@@ -691,17 +695,17 @@ static void tracedb_exit(void) {
         completions += r->completions;
         exits += r->exits;
     }
-    fprintf(stderr, "tracedb: stats for %s: %zu traces applied, %zu entered; %llu entries, %llu completions, %llu side exits\n",
+    fprintf(report, "tracedb: stats for %s: %zu traces applied, %zu entered; %llu entries, %llu completions, %llu side exits\n",
             cache_name, applied, entered, entries, completions, exits);
     for (size_t i = 0; i < stats_row_count; i++) {
         const struct stats_row *r = &stats_rows[i];
         if (r->entries == 0) continue;
-        fprintf(stderr, "tracedb: trace %u %s+0x%lx entered %llu, completed %llu, side exits %llu\n", r->trace_id,
+        fprintf(report, "tracedb: trace %u %s+0x%lx entered %llu, completed %llu, side exits %llu\n", r->trace_id,
                 base_name(r->module), (unsigned long)r->head_offset, (unsigned long long)r->entries,
                 (unsigned long long)r->completions, (unsigned long long)r->exits);
     }
     if (stats_dir[0] != '\0') save_stats();
-    fflush(stderr);
+    fflush(report);
 }
 
 static int by_row(const void *x, const void *y) {
@@ -881,6 +885,9 @@ __attribute__((constructor)) static void tracedb_start(void) {
         return;
     }
     if (stats) {
+        int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 64);
+        report = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (report == NULL) report = stderr;
         stats_rows = calloc(cache.trace_count ? cache.trace_count : 1, sizeof *stats_rows);
         cache_id = ((const struct tdb_file_header *)cache.map)->header_crc;
     }
