@@ -97,7 +97,10 @@ final class RecordCommand implements Callable<Integer> {
             } finally {
                 stop(display, err);
             }
-            if (!quiet) {
+            if (!outcome.complete()) {
+                // Said even with --quiet: the run does not hold the program to its end.
+                err.println(steppedAsideLine(outcome));
+            } else if (!quiet) {
                 err.println(summary(outcome));
             }
             err.flush();
@@ -146,6 +149,13 @@ final class RecordCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "tracedb: recorded %s: %s instructions, %s block events, %s blocks, %s, %s (%s instructions/s)",
                 o.runId(), Formats.count(o.instructions()), Formats.count(o.blockEvents()), Formats.count(o.blocks()),
                 o.status(), Formats.duration(o.elapsed()), Formats.count((long) (o.instructions() / seconds)));
+    }
+
+    /** The one line for a recording that ended before the program did (its exec), which then went on natively. */
+    static String steppedAsideLine(RecordOutcome o) {
+        return String.format(Locale.ROOT, "tracedb: %s; run %s left incomplete with %s instructions, %s block events;"
+                        + " the program went on natively: %s",
+                o.steppedAside(), o.runId(), Formats.count(o.instructions()), Formats.count(o.blockEvents()), o.status());
     }
 
     /**

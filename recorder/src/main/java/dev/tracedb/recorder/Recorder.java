@@ -1,6 +1,7 @@
 package dev.tracedb.recorder;
 
 import dev.tracedb.machine.linux.LaunchException;
+import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.linux.Tracer;
 import dev.tracedb.store.ExitStatus;
@@ -21,7 +22,10 @@ import java.time.Instant;
  *
  * <p>If anything fails after the run was created (the engine stops on something unsupported, or
  * an error), the program is killed, what was appended is flushed and the run is left incomplete;
- * the failure is thrown as {@link RecordingFailedException} naming the run. Nothing is created
+ * the failure is thrown as {@link RecordingFailedException} naming the run. When the program execs
+ * another program ({@link ProgramExecuted}) the recorder steps aside instead: the run is left
+ * incomplete with everything before the exec, the new program runs on natively, and the outcome
+ * carries its exit status and {@link RecordOutcome#steppedAside why}. Nothing is created
  * when the program cannot be launched ({@link LaunchException}) or the engine does not exist.
  *
  * <p>Thread-safety: each call of {@link #record} is independent (its own tracer thread, tracee,
@@ -57,14 +61,18 @@ public final class Recorder {
         try (Tracee tracee = Tracee.launch(tracer, options.launchOptions())) {
             RunStarted started = new RunStarted(options.argv(), workingDirectory(options), options.environment(),
                     MachineInfo.current(), start);
+            ProgramExecuted aside = null;
+            RecordOutcome partial;
             try (RunWriter direct = database.createRun(options.runName(), started);
                  RunWriter writer = engine.writesLogInBackground() ? new BackgroundRunWriter(direct, progress) : direct) {
                 ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
                 try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer)) {
                     Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);
-                    ExitStatus status;
+                    ExitStatus status = null;
                     try {
                         status = engine.record(recording);
+                    } catch (ProgramExecuted e) {
+                        aside = e;
                     } catch (RuntimeException | Error e) {
                         // Kill first: the program must not go on unrecorded while we unwind.
                         tracee.kill();
@@ -72,12 +80,24 @@ public final class Recorder {
                                 : e.getClass().getSimpleName() + ": " + e.getMessage();
                         throw new RecordingFailedException(writer.id(), reason, e);
                     }
-                    RunEnded ended = writer.end(status);
-                    return new RecordOutcome(writer.id(), status, ended.blockEvents(), ended.instructions(),
-                            blocks.size(), modules.modules().size(), progress.stops(),
-                            Duration.between(start, Instant.now()));
+                    if (aside == null) {
+                        RunEnded ended = writer.end(status);
+                        return new RecordOutcome(writer.id(), status, ended.blockEvents(), ended.instructions(),
+                                blocks.size(), modules.modules().size(), progress.stops(),
+                                Duration.between(start, Instant.now()), null);
+                    }
+                    partial = new RecordOutcome(writer.id(), null, writer.blockEvents(), writer.instructions(),
+                            blocks.size(), modules.modules().size(), progress.stops(), null, aside.getMessage());
                 }
             }
+            // The log is closed without RunEnded (incomplete, everything before the exec in it) before the
+            // new program, no longer traced, is waited for: it is still our child, so its status is ours to report.
+            Duration recorded = Duration.between(start, Instant.now());
+            StopEvent end = tracee.detachAndAwaitExit();
+            ExitStatus status = end instanceof StopEvent.Killed k ? ExitStatus.killedBy(k.signal().number())
+                    : ExitStatus.exited(((StopEvent.Exited) end).code());
+            return new RecordOutcome(partial.runId(), status, partial.blockEvents(), partial.instructions(),
+                    partial.blocks(), partial.modules(), partial.stops(), recorded, partial.steppedAside());
         }
     }
 

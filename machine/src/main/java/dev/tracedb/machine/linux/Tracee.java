@@ -89,6 +89,21 @@ public final class Tracee implements AutoCloseable {
         return attach(tracer, pid, options);
     }
 
+    /**
+     * A child process the kernel attached to us when {@code parent} forked, vforked or cloned
+     * (options {@link TraceOption#TRACEFORK}, {@code TRACEVFORK}, {@code TRACECLONE}); {@code pid}
+     * comes from the parent's event message. Its first stop is due: call {@link #waitForStop}, which
+     * waits for this pid alone, so the parent's stops are never consumed here. Closing it detaches
+     * it, like an attached process.
+     */
+    public static Tracee autoAttached(Tracee parent, int pid) {
+        return parent.tracer.call(() -> {
+            Tracee child = new Tracee(parent.tracer, pid, Origin.ATTACHED, null);
+            child.state = State.RUNNING;
+            return child;
+        });
+    }
+
     /** A tracee already seized and stopped by {@link Launcher}. */
     static Tracee launched(Tracer tracer, int pid, StopEvent stop) {
         return new Tracee(tracer, pid, Origin.LAUNCHED, stop);
@@ -164,6 +179,16 @@ public final class Tracee implements AutoCloseable {
                 throw LibC.failure("ptrace(PTRACE_GETEVENTMSG, " + pid + ")");
             }
             return scratch.getLong(0);
+        });
+    }
+
+    /** {@code PTRACE_SETOPTIONS}: replaces the options given when the process was seized. */
+    public void setOptions(Set<TraceOption> options) {
+        tracer.run(() -> {
+            requireStopped("set ptrace options");
+            if (LibC.ptrace(LibC.PTRACE_SETOPTIONS, pid, 0, TraceOption.bits(options)) == -1) {
+                throw LibC.failure("ptrace(PTRACE_SETOPTIONS, " + pid + ")");
+            }
         });
     }
 
@@ -278,6 +303,31 @@ public final class Tracee implements AutoCloseable {
             state = State.DETACHED;
             tracer.unregister(this);
             memory.close();
+        });
+    }
+
+    /**
+     * Lets a launched process run on untraced and waits for its end: it is still this JVM's
+     * child, so its exit status reaches us even though it is no longer traced. Returns the
+     * terminal stop ({@link StopEvent.Exited} or {@link StopEvent.Killed}).
+     */
+    public StopEvent detachAndAwaitExit() {
+        return tracer.call(() -> {
+            if (origin != Origin.LAUNCHED) {
+                throw new IllegalStateException("process " + pid + " is not our child: cannot wait for its exit");
+            }
+            detach();
+            int[] status = new int[1];
+            while (LibC.waitpid(pid, status, 0) == -1) {
+                int errno = LibC.errno();
+                if (errno != LibC.EINTR) {
+                    throw new ErrnoException("waitpid(" + pid + ")", errno);
+                }
+            }
+            StopEvent end = StopEvent.decode(status[0]);
+            lastStop = end;
+            state = State.GONE;
+            return end;
         });
     }
 

@@ -12,6 +12,8 @@ import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.InstructionGroup;
+import dev.tracedb.recorder.ChildProcesses;
+import dev.tracedb.recorder.ProgramExecuted;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -121,6 +123,7 @@ final class DbiSession implements AutoCloseable {
             long t0 = System.nanoTime();
             StopEvent end;
             try {
+                ChildProcesses.follow(tracee);
                 Registers regs = tracee.registers();
                 CacheAddress entry = translate(AppAddress.of(regs.rip().value()), true);
                 tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
@@ -152,8 +155,12 @@ final class DbiSession implements AutoCloseable {
         Signal deliver = null;
         if (stop instanceof StopEvent.SignalStop s) {
             deliver = onSignal(s.signal());
+        } else if (ChildProcesses.isChildEvent(stop)) {
+            new NativeChild(misses, region).release(ChildProcesses.stoppedChild(tracee));
         } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
-            throw new UnsupportedProgramException("the program exec'd: not supported by the DBI engine");
+            ring.drain(sink);
+            String program = misses.execSucceeded();
+            throw ProgramExecuted.of(program);
         }
         // Exit events, group-stops and the like: just go on.
         ring.drain(sink);
