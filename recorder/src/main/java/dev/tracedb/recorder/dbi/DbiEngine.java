@@ -21,8 +21,9 @@ import java.util.List;
  *
  * <p>Supported now: one thread, static and dynamic programs (recorded from the dynamic loader's
  * entry; every module gets a code-cache view within rel32 reach, see {@link ViewPlacement}).
- * Refused with {@link UnsupportedProgramException}: clone/fork/exec, a signal delivered to a
- * handler, the instructions listed in {@link BlockTranslator}. Not thread-safe; {@link #record} runs on the
+ * Child processes run natively ({@link NativeChild}); an exec ends the recording
+ * ({@link dev.tracedb.recorder.ProgramExecuted}). Refused with {@link UnsupportedProgramException}:
+ * threads, a signal delivered to a handler, the instructions listed in {@link BlockTranslator}. Not thread-safe; {@link #record} runs on the
  * tracer thread.
  */
 public final class DbiEngine implements Engine {

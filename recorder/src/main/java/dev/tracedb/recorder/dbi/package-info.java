@@ -77,9 +77,21 @@
  *     only (it patches live code, which needs the tracee stopped).</li>
  * <li><b>Tried, not kept.</b> Inlining the lookup at every indirect branch, so that each site's
  *     final indirect jump is predicted apart: no measurable change on the Lua workload.</li>
- * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: clone,
- *     fork, vfork, exec and rt_sigreturn are refused before they run), after (log number, six arguments, result). rcx is then set to the original next
+ * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: threads,
+ *     CLONE_UNTRACED and rt_sigreturn are refused before they run), after (log number, six arguments, result). rcx is then set to the original next
  *     address, as the kernel would have set it natively.</li>
+ * <li><b>Child processes</b> (fork, vfork, clone without CLONE_THREAD, clone3: glibc's fork,
+ *     posix_spawn, system) are not recorded and run natively; the recorded process goes on in the
+ *     cache. The kernel attaches each child at birth; at its first stop it stands on the int3 of
+ *     the creating syscall's result stub, whose {@link dev.tracedb.recorder.dbi.ExitStub} knows
+ *     the original next address. {@link dev.tracedb.recorder.dbi.NativeChild} points rip and rcx
+ *     there, unmaps the cache views from a child with memory of its own (never from a CLONE_VM
+ *     child, which shares the parent's), and detaches it. The fork's result is logged as any
+ *     syscall's.</li>
+ * <li><b>Exec.</b> The exec runs in the cache; a failed one returns to the result stub and is
+ *     logged like any syscall. A successful one reaches its exec event (the cache is gone with
+ *     the old image): it is logged with result 0 and the recording ends there
+ *     ({@link dev.tracedb.recorder.ProgramExecuted}).</li>
  * <li><b>Signals.</b> Installing a handler is allowed (coreutils and lua install handlers that
  *     normally never run); a signal that arrives for a handler is refused at its
  *     delivery-stop, before the handler could run outside the cache. Any other signal is logged and
