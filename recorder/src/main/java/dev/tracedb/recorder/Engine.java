@@ -60,4 +60,25 @@ public interface Engine {
      * @throws RecordingStoppedException when the program does something this engine cannot record
      */
     ExitStatus record(Recording recording);
+
+    /**
+     * Records a process attached while it ran ({@link Recorder#attach}), from where it stands,
+     * until it ends or {@code stop} is requested; then lets it go on natively.
+     *
+     * @param recording the stopped tracee, attached, and the services to record it with
+     * @return how the process ended while it was recorded
+     * @throws Detached when the process was let go natively (stop requested, or something refused)
+     */
+    default ExitStatus recordAttached(Recording recording, StopRequest stop) {
+        throw new UnsupportedOperationException("this engine cannot record a running process; use the dbi engine");
+    }
+
+    /** The engine let an attached process go natively; everything up to then is in the log. */
+    final class Detached extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public Detached(String reason) {
+            super(reason);
+        }
+    }
 }

@@ -101,6 +101,60 @@ public final class Recorder {
         }
     }
 
+    /**
+     * Attaches to the running, single-threaded process {@code pid} and records it with the DBI
+     * engine from where it stands until it ends or {@code stop} is requested; then it is detached
+     * and goes on natively, and the run is left incomplete (the log holds what ran while attached).
+     * If the process ends while recorded the run is complete, with its status.
+     *
+     * @throws AttachException if there is no such process, it may not be traced, or it has threads
+     *                         (nothing is created; the process is left as it was)
+     */
+    public RecordOutcome attach(int pid, String runName, Progress progress, StopRequest stop) {
+        Engine engine = Engines.create(EngineKind.DBI);
+        AttachedProcess process = AttachedProcess.read(pid);
+        try (Tracer tracer = Tracer.start("tracedb-recorder")) {
+            return tracer.call(() -> attachOnTracerThread(tracer, engine, process, runName, progress, stop));
+        }
+    }
+
+    private RecordOutcome attachOnTracerThread(Tracer tracer, Engine engine, AttachedProcess process, String runName,
+                                               Progress progress, StopRequest stop) {
+        Instant start = Instant.now();
+        // EXITKILL as for a launched program: once it runs from our code cache, it cannot go on without us.
+        try (Tracee tracee = process.attach(tracer)) {
+            RecordOptions options = RecordOptions.builder(process.argv()).environment(process.environment())
+                    .workingDirectory(Path.of(process.workingDirectory())).engine(EngineKind.DBI).runName(runName).build();
+            RunStarted started = new RunStarted(options.argv(), process.workingDirectory(), options.environment(),
+                    MachineInfo.current(), start);
+            try (RunWriter direct = database.createRun(options.runName(), started);
+                 RunWriter writer = new BackgroundRunWriter(direct, progress)) {
+                ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
+                try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer)) {
+                    Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);
+                    try {
+                        ExitStatus status = engine.recordAttached(recording, stop);
+                        RunEnded ended = writer.end(status);
+                        return new RecordOutcome(writer.id(), status, ended.blockEvents(), ended.instructions(),
+                                blocks.size(), modules.modules().size(), progress.stops(),
+                                Duration.between(start, Instant.now()), null);
+                    } catch (Engine.Detached detached) {
+                        return new RecordOutcome(writer.id(), null, writer.blockEvents(), writer.instructions(),
+                                blocks.size(), modules.modules().size(), progress.stops(),
+                                Duration.between(start, Instant.now()),
+                                "detached from process " + process.pid() + " (" + detached.getMessage() + ")");
+                    } catch (RuntimeException | Error e) {
+                        // The engine could not let it go natively: it cannot run on from the cache without us.
+                        tracee.kill();
+                        String reason = e instanceof RecordingStoppedException ? e.getMessage()
+                                : e.getClass().getSimpleName() + ": " + e.getMessage();
+                        throw new RecordingFailedException(writer.id(), reason, e);
+                    }
+                }
+            }
+        }
+    }
+
     private static String workingDirectory(RecordOptions options) {
         Path dir = options.workingDirectory() != null ? options.workingDirectory() : Path.of("");
         return dir.toAbsolutePath().normalize().toString();

@@ -271,6 +271,13 @@ public final class Tracee implements AutoCloseable {
         });
     }
 
+    /** Sends {@code signal} with kill(2), from any thread; an error if the process is gone. */
+    public void signal(Signal signal) {
+        if (LibC.kill(pid, signal.number()) == -1) {
+            throw LibC.failure("kill(" + pid + ", " + signal + ")");
+        }
+    }
+
     /**
      * Sends SIGKILL. Any thread; does not wait (a later {@link #waitForStop} or {@link #close}
      * reaps). Ends a wait in progress on the tracer thread.
@@ -286,6 +293,14 @@ public final class Tracee implements AutoCloseable {
      * {@code PTRACE_DETACH} without a signal.
      */
     public void detach() {
+        detach(null);
+    }
+
+    /**
+     * Detaches as {@link #detach()} does, delivering {@code signal} (null: none) to the process as
+     * it goes on: meaningful at a signal-delivery-stop, where it stands for the signal being passed on.
+     */
+    public void detach(Signal signal) {
         tracer.run(() -> {
             if (!isAlive()) {
                 throw new IllegalStateException("process " + pid + " is " + state + ", cannot detach");
@@ -297,7 +312,7 @@ public final class Tracee implements AutoCloseable {
                     return;
                 }
             }
-            if (LibC.ptrace(LibC.PTRACE_DETACH, pid, 0, 0) == -1) {
+            if (LibC.ptrace(LibC.PTRACE_DETACH, pid, 0, signal == null ? 0 : signal.number()) == -1) {
                 throw LibC.failure("ptrace(PTRACE_DETACH, " + pid + ")");
             }
             state = State.DETACHED;

@@ -8,6 +8,7 @@ import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.CodeModule;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
+import dev.tracedb.recorder.StopRequest;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.Terminator;
 import dev.tracedb.store.Terminators;
@@ -45,6 +46,16 @@ public final class DbiEngine implements Engine {
 
     @Override
     public ExitStatus record(Recording recording) {
+        return record(recording, null);
+    }
+
+    @Override
+    public ExitStatus recordAttached(Recording recording, StopRequest stop) {
+        return record(recording, stop);
+    }
+
+    /** Launched ({@code stop} null) or attached. */
+    private ExitStatus record(Recording recording, StopRequest stop) {
         RunWriterSink sink = new RunWriterSink(recording.writer());
         BlockSource source = new BlockSource() {
             @Override
@@ -60,12 +71,15 @@ public final class DbiEngine implements Engine {
             }
         };
         try (DbiSession session = new DbiSession(recording.tracee(), layout, source, sink)) {
-            DbiSession.Result result = session.run();
+            DbiSession.Result result = stop == null ? session.run() : session.runAttached(stop);
             if (Boolean.getBoolean("tracedb.dbi.stats")) {
                 // A diagnostic for measuring the engine (bench/record.sh), not part of the command's output.
                 System.err.println("tracedb: dbi " + result);
             }
             StopEvent end = result.end();
+            if (end == null) {
+                throw new Detached(session.detachReason());
+            }
             if (end instanceof StopEvent.Exited e) {
                 return ExitStatus.exited(e.code());
             }

@@ -4,6 +4,7 @@ import dev.tracedb.machine.linux.PtraceEvent;
 import dev.tracedb.machine.linux.Register;
 import dev.tracedb.machine.linux.Registers;
 import dev.tracedb.machine.linux.RemoteAddress;
+import dev.tracedb.machine.linux.RemoteSyscalls;
 import dev.tracedb.machine.linux.Resume;
 import dev.tracedb.machine.linux.Signal;
 import dev.tracedb.machine.linux.SignalInfo;
@@ -14,6 +15,7 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.InstructionGroup;
 import dev.tracedb.recorder.ChildProcesses;
 import dev.tracedb.recorder.ProgramExecuted;
+import dev.tracedb.recorder.StopRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -78,6 +80,10 @@ final class DbiSession implements AutoCloseable {
     private final Map<Long, Fragment> blocks = new HashMap<>();
     /** Time spent decoding and translating blocks (and mapping views), as opposed to ptrace round trips. */
     private long translateNanos;
+    /** For an attached process: the request to let it go; null for a launched one. */
+    private StopRequest stopRequest;
+    /** Why the session let the (attached) process go natively, or null while it records it. */
+    private String detachReason;
 
     /**
      * Sets up the region in the stopped {@code tracee}, its first view near the module it is
@@ -117,6 +123,34 @@ final class DbiSession implements AutoCloseable {
         return region;
     }
 
+    /**
+     * Records a process attached while it ran, from where it stands, until it ends ({@link Result#end}
+     * says how) or until {@code stop} is requested: then it is stepped to an exact place of the
+     * original program, put there, the cache unmapped and the process detached, going on natively
+     * ({@link Result#end} null, {@link #detachReason} says why). Something the engine refuses also
+     * lets it go natively rather than kill it: it was running natively before we came.
+     */
+    Result runAttached(StopRequest stop) {
+        if (futex != null) {
+            throw new IllegalStateException("an attached process is recorded with the ptrace handshake");
+        }
+        this.stopRequest = stop;
+        // SIGSTOP cannot be caught or blocked, so it always reaches us as a signal-delivery-stop, which
+        // is then suppressed: the process never sees it. (PTRACE_INTERRUPT would need the tracer thread,
+        // which sits in waitpid.)
+        stop.arm(() -> tracee.signal(Signal.SIGSTOP));
+        try {
+            return run();
+        } finally {
+            stop.disarm();
+        }
+    }
+
+    /** Why an attached process was let go natively, or null if it was recorded to its end. */
+    String detachReason() {
+        return detachReason;
+    }
+
     /** Runs the program to its end (or to a refusal, which is thrown after the ring is drained). */
     Result run() {
         return tracee.tracer().call(() -> {
@@ -124,7 +158,7 @@ final class DbiSession implements AutoCloseable {
             StopEvent end;
             try {
                 ChildProcesses.follow(tracee);
-                Registers regs = tracee.registers();
+                Registers regs = restarted(tracee.registers());
                 CacheAddress entry = translate(AppAddress.of(regs.rip().value()), true);
                 tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
                 end = futex == null ? loop() : futexLoop();
@@ -146,8 +180,79 @@ final class DbiSession implements AutoCloseable {
             if (stop.isTerminal()) {
                 return stop;
             }
-            stop = tracee.cont(onStop(stop));
+            Signal deliver;
+            try {
+                deliver = onStop(stop);
+            } catch (UnsupportedProgramException refused) {
+                if (stopRequest == null || !tracee.isStopped()) {
+                    throw refused;
+                }
+                deliver = null;
+                detachNatively(null, null, "recording stopped: " + refused.getMessage());
+            }
+            if (detachReason != null) {
+                return detachedEnd;
+            }
+            stop = tracee.cont(deliver);
         }
+    }
+
+    /** The end seen while stepping to a detach point, if the process ended there; null when detached. */
+    private StopEvent detachedEnd;
+
+    /**
+     * A process attached inside a syscall stands after it with rax = -ERESTART*; the kernel would
+     * rewind it on its way back to user mode, but then rip is a cache address. So rewind it here
+     * first: rip on the syscall, rax the number to issue again, orig_rax -1 (no second rewind).
+     * A launched process, at its first instruction, is returned unchanged.
+     */
+    private Registers restarted(Registers regs) {
+        long rax = regs.rax();
+        long number = regs.get(Register.ORIG_RAX);
+        if (number < 0 || rax > -512 || rax < -516 || rax == -515) {
+            return regs;
+        }
+        Registers rewound = regs.copy().setRip(regs.rip().minus(2))
+                .set(Register.RAX, rax == -516 ? 219 : number).set(Register.ORIG_RAX, -1);
+        tracee.setRegisters(rewound);
+        return rewound;
+    }
+
+    /**
+     * Lets the attached process go natively: steps it to an exact place of the original program
+     * (see {@link OriginalPoint}), drains the ring, logs a signal still to be delivered, puts the
+     * registers in place, unmaps the cache views and detaches, delivering that signal.
+     */
+    private void detachNatively(Signal pending, SignalInfo pendingInfo, String reason) {
+        stopRequest.disarm();
+        OriginalPoint.Place place = new OriginalPoint(tracee, region, misses, ring, sink, blocks.values())
+                .reach(pending, pendingInfo);
+        detachReason = reason;
+        if (place.registers() == null) {
+            detachedEnd = place.end();
+            return;
+        }
+        ring.drain(sink);
+        if (place.pendingSignal() != null) {
+            SignalInfo info = place.pendingInfo();
+            sink.signal(place.pendingSignal().number(), info.code(),
+                    info.faultAddress() == null ? 0 : info.faultAddress().value());
+        }
+        if (place.pendingSignal() == null) {
+            tracee.setRegisters(place.registers().set(Register.ORIG_RAX, -1));
+            try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
+                for (CacheView view : region.views()) {
+                    remote.munmap(RemoteAddress.of(view.base()), view.size());
+                }
+            }
+            tracee.detach();
+            return;
+        }
+        // Detached from the signal-delivery-stop it stands at (a single-step's SIGTRAP is one), the kernel
+        // delivers the signal by its own rules (handler, syscall restart or EINTR). Injected munmaps would
+        // leave it at a syscall stop, where a detach cannot deliver a signal: the unused views stay mapped.
+        tracee.setRegisters(place.registers());
+        tracee.detach(place.pendingSignal());
     }
 
     /** Handles a ptrace stop; returns the signal to deliver on resuming, or null. */
@@ -222,6 +327,10 @@ final class DbiSession implements AutoCloseable {
 
     /** Handles a signal stop; returns the signal to deliver, or null if it was ours. */
     private Signal onSignal(Signal signal) {
+        if (stopRequest != null && signal.equals(Signal.SIGSTOP) && stopRequest.requested()) {
+            detachNatively(null, null, "stopped on request");
+            return null;
+        }
         Registers regs = tracee.registers();
         if (signal.equals(Signal.SIGTRAP)) {
             ExitStub stub = misses.stubAt(regs.rip());
@@ -236,6 +345,11 @@ final class DbiSession implements AutoCloseable {
                 && info.faultAddress().value() == ring.guard().value() && region.contains(regs.rip().value())) {
             ring.onOverflow(sink);
             tracee.setRegisters(regs.set(Register.RAX, ring.start().value()));
+            return null;
+        }
+        if (hasHandler(signal) && stopRequest != null) {
+            // The handler runs natively, from an exact place, with the signal delivered there.
+            detachNatively(signal, info, "signal " + signal + " arrived for a handler, which runs natively");
             return null;
         }
         if (hasHandler(signal)) {

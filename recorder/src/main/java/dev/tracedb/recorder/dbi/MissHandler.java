@@ -97,6 +97,32 @@ final class MissHandler {
         return region.contains(trap) ? stubsByTrap.get(region.offsetOf(CacheAddress.of(trap))) : null;
     }
 
+    /** The pending syscall returned {@code result} to its result stub: logs it. */
+    void syscallReturned(ExitStub stub, long result) {
+        if (pendingSyscall < 0) {
+            throw new IllegalStateException("syscall result without a syscall at " + stub.trap());
+        }
+        sink.syscall(pendingSyscall, pendingArgs, result);
+        pendingSyscall = -1;
+    }
+
+    /** The pending syscall was interrupted and will be issued again (natively, after a detach): nothing to log. */
+    void syscallAbandoned() {
+        pendingSyscall = -1;
+    }
+
+    /**
+     * The app's registers at an indirect-miss stub, before its int3: the lookup routine spilled
+     * rax, rcx and rdx, and rax holds the original target.
+     */
+    Registers beforeIndirectMiss(Registers regs) {
+        long target = regs.rax();
+        return regs.copy().set(Register.RAX, control.getLong(RegionLayout.SPILL_IBL_RAX))
+                .set(Register.RCX, control.getLong(RegionLayout.SPILL_IBL_RCX))
+                .set(Register.RDX, control.getLong(RegionLayout.SPILL_IBL_RDX))
+                .setRip(RemoteAddress.of(target));
+    }
+
     /** The stub whose int3 is at {@code rip}, not executed yet (a new child stands there), or null. */
     ExitStub stubBefore(RemoteAddress rip) {
         return region.contains(rip.value()) ? stubsByTrap.get(region.offsetOf(CacheAddress.of(rip.value()))) : null;
@@ -198,13 +224,7 @@ final class MissHandler {
                 }
             }
             case REISSUE -> throw new AssertionError("handled above");
-            case SYSCALL_RESULT -> {
-                if (pendingSyscall < 0) {
-                    throw new IllegalStateException("syscall result without a syscall at " + stub.trap());
-                }
-                sink.syscall(pendingSyscall, pendingArgs, regs.rax());
-                pendingSyscall = -1;
-            }
+            case SYSCALL_RESULT -> syscallReturned(stub, regs.rax());
         }
     }
 
