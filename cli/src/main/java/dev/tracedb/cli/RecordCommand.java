@@ -75,7 +75,7 @@ final class RecordCommand implements Callable<Integer> {
     Integer pid;
 
     @Option(names = "--duration", paramLabel = "SECONDS",
-            description = "With --pid: stop recording after SECONDS.")
+            description = "With --pid: stop recording SECONDS after it started.")
     Double duration;
 
     @Parameters(paramLabel = "PROGRAM", arity = "0..*",
@@ -179,6 +179,7 @@ final class RecordCommand implements Callable<Integer> {
     private static Thread startTimer(StopRequest stop, double seconds) {
         Thread timer = new Thread(() -> {
             try {
+                stop.awaitArmed();
                 Thread.sleep((long) (seconds * 1000));
                 stop.request();
             } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ package dev.tracedb.recorder;
  * <p>Thread-safe: {@link #request} is called from any thread (a signal handler's, a timer's).
  */
 public final class StopRequest {
+    private final java.util.concurrent.CountDownLatch armed = new java.util.concurrent.CountDownLatch(1);
     private boolean requested;
     private boolean fired;
     private boolean disarmed;
@@ -27,7 +28,13 @@ public final class StopRequest {
     /** The engine is ready: {@code wake} makes its tracer thread see the request. Runs it now if one is waiting. */
     public synchronized void arm(Runnable wake) {
         this.wake = wake;
+        armed.countDown();
         fire();
+    }
+
+    /** Waits until the engine records (a duration counts from there, not from the attach's set-up). */
+    public void awaitArmed() throws InterruptedException {
+        armed.await();
     }
 
     /** The engine no longer takes requests (it is letting the process go, or it ended). */

@@ -70,7 +70,18 @@ public final class DbiEngine implements Engine {
                         Terminators.of(d.instructions().get(d.instructions().size() - 1), d.complete()))).orElse(null);
             }
         };
-        try (DbiSession session = new DbiSession(recording.tracee(), layout, source, sink)) {
+        DbiSession created;
+        try {
+            created = new DbiSession(recording.tracee(), layout, source, sink);
+        } catch (UnsupportedProgramException refused) {
+            if (stop == null) {
+                throw refused;
+            }
+            // An attached process has not run any code of ours yet: it goes on as it was.
+            recording.tracee().detach();
+            throw new Detached("recording stopped before it began: " + refused.getMessage());
+        }
+        try (DbiSession session = created) {
             DbiSession.Result result = stop == null ? session.run() : session.runAttached(stop);
             if (Boolean.getBoolean("tracedb.dbi.stats")) {
                 // A diagnostic for measuring the engine (bench/record.sh), not part of the command's output.

@@ -14,6 +14,7 @@ import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.InstructionGroup;
 import dev.tracedb.recorder.ChildProcesses;
+import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.ProgramExecuted;
 import dev.tracedb.recorder.StopRequest;
 import java.io.IOException;
@@ -80,6 +81,8 @@ final class DbiSession implements AutoCloseable {
     private final Map<Long, Fragment> blocks = new HashMap<>();
     /** Time spent decoding and translating blocks (and mapping views), as opposed to ptrace round trips. */
     private long translateNanos;
+    /** Whether the tracee was pointed into the cache (before that, it stands in the original program). */
+    private boolean entered;
     /** For an attached process: the request to let it go; null for a launched one. */
     private StopRequest stopRequest;
     /** Why the session let the (attached) process go natively, or null while it records it. */
@@ -141,6 +144,13 @@ final class DbiSession implements AutoCloseable {
         stop.arm(() -> tracee.signal(Signal.SIGSTOP));
         try {
             return run();
+        } catch (UnsupportedProgramException refused) {
+            if (entered || !tracee.isStopped()) {
+                throw refused;
+            }
+            // It never ran code of the cache: it goes on as it was.
+            tracee.detach();
+            throw new Engine.Detached("recording stopped before it began: " + refused.getMessage());
         } finally {
             stop.disarm();
         }
@@ -161,6 +171,7 @@ final class DbiSession implements AutoCloseable {
                 Registers regs = restarted(tracee.registers());
                 CacheAddress entry = translate(AppAddress.of(regs.rip().value()), true);
                 tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
+                entered = true;
                 end = futex == null ? loop() : futexLoop();
             } finally {
                 if (tracee.isAlive()) {
@@ -188,6 +199,11 @@ final class DbiSession implements AutoCloseable {
                     throw refused;
                 }
                 deliver = null;
+                // Refused while serving a stub's int3: back onto the int3, a place with an exact original address.
+                Registers regs = tracee.registers();
+                if (misses.stubAt(regs.rip()) != null) {
+                    tracee.setRegisters(regs.setRip(regs.rip().minus(1)));
+                }
                 detachNatively(null, null, "recording stopped: " + refused.getMessage());
             }
             if (detachReason != null) {
