@@ -47,6 +47,28 @@ class RecordPidTest {
         assertTrue(info.out().matches("(?s).*syscalls\\s+[1-9].*"), "its nanosleeps: " + info);
     }
 
+    /**
+     * Stopped in the middle of computing (not in a syscall, as the counter mostly is): stepped through
+     * the code cache to an exact original address, it finishes natively with the plain run's result.
+     */
+    @Test
+    void aComputingInterpreterIsDetachedMidLoopAndComputesTheSameResult() throws Exception {
+        String script = "io.write('started\\n') io.stdout:flush() "
+                + "local s = 0 for i = 1, 4e8 do s = (s * 31 + i) % 1000003 end print(s)";
+        Programs.Result plain = Programs.plain(tmp, "/usr/bin/lua5.4", "-e", script);
+        assertEquals(0, plain.status());
+        RunningProgram program = RunningProgram.start(tmp, "/usr/bin/lua5.4", "-e", script);
+        program.awaitOutput("started\n");
+        CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", Integer.toString(program.pid()), "--duration", "1");
+        assertEquals(0, run.status(), run::toString);
+        assertTrue(run.err().contains("(stopped on request), which goes on natively"), run::toString);
+        assertTrue(!Files.exists(program.status()), "detached while it computed: " + run);
+        assertEquals(0, program.awaitExit());
+        assertEquals(plain.stdout(), Files.readString(program.stdout()));
+        CliRun verify = tracedb(tmp.resolve("db"), "verify", "r0001");
+        assertEquals(0, verify.status(), verify::toString);
+    }
+
     @Test
     void aMissingProcessIsOneLine() {
         CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", "999999999");
@@ -58,14 +80,14 @@ class RecordPidTest {
     @Test
     void aMultiThreadedProcessIsOneLineAndLeftAsItWas() throws Exception {
         String counter = Programs.path("counter");
-        RunningProgram program = RunningProgram.start(tmp, counter, "100", "thread");
+        RunningProgram program = RunningProgram.start(tmp, counter, "300", "thread");
         program.awaitOutput("count 5\n");
         CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", Integer.toString(program.pid()), "--duration", "1");
         assertEquals(1, run.status(), run::toString);
         assertEquals("tracedb: process " + program.pid() + " has 2 threads: only single-threaded processes can be recorded"
                 + " (one run records one thread); left as it was\n", run.err());
         assertEquals(3, program.awaitExit());
-        assertEquals(Programs.plain(tmp, counter, "100", "thread").stdout(), Files.readString(program.stdout()));
+        assertEquals(Programs.plain(tmp, counter, "300", "thread").stdout(), Files.readString(program.stdout()));
     }
 
     @Test
