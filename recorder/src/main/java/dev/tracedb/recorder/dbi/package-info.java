@@ -75,6 +75,12 @@
  *     two cross-process wake-ups under load, as much as a ptrace stop. It pays only where both
  *     sides can spin on their own cores. Translation ahead is done with the ptrace handshake
  *     only (it patches live code, which needs the tracee stopped).</li>
+ * <li><b>Attached processes</b> ({@code record --pid}, {@code DbiSession.runAttached}): a
+ *     syscall interrupted by the attach is rewound before rip moves into the cache; a stop request
+ *     arrives as a SIGSTOP whose delivery is suppressed; {@link dev.tracedb.recorder.dbi.OriginalPoint}
+ *     steps the tracee to a place with an exact original address (a block entry or a stub) and
+ *     gives the native registers there; the views are unmapped and the process detached. A
+ *     refusal or a signal for a handler also detaches it there instead of killing it.</li>
  * <li><b>Tried, not kept.</b> Inlining the lookup at every indirect branch, so that each site's
  *     final indirect jump is predicted apart: no measurable change on the Lua workload.</li>
  * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: threads,
