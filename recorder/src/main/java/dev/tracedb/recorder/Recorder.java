@@ -143,6 +143,13 @@ public final class Recorder {
                                 blocks.size(), modules.modules().size(), progress.stops(),
                                 Duration.between(start, Instant.now()),
                                 "detached from process " + process.pid() + " (" + detached.getMessage() + ")");
+                    } catch (ProgramExecuted executed) {
+                        // At its exec event the old image, and our cache with it, is gone: the new program runs natively.
+                        tracee.detach();
+                        return new RecordOutcome(writer.id(), null, writer.blockEvents(), writer.instructions(),
+                                blocks.size(), modules.modules().size(), progress.stops(),
+                                Duration.between(start, Instant.now()),
+                                "detached from process " + process.pid() + " (" + executed.getMessage() + ")");
                     } catch (RuntimeException | Error e) {
                         // The engine could not let it go natively: it cannot run on from the cache without us.
                         tracee.kill();
