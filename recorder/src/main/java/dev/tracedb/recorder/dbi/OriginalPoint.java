@@ -79,6 +79,10 @@ final class OriginalPoint {
             if (stop.isTerminal()) {
                 return new Place(null, null, null, stop);
             }
+            if (stop instanceof StopEvent.EventStop) {
+                // Its exit event (killed from outside meanwhile): the ring is still readable, and last read here.
+                ring.drain(sink);
+            }
             if (stop instanceof StopEvent.SignalStop s && !s.signal().equals(Signal.SIGTRAP)) {
                 SignalInfo info = tracee.signalInfo();
                 Registers now = tracee.registers();
