@@ -8,6 +8,8 @@ import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.RecordOptions;
 import dev.tracedb.recorder.RecordOutcome;
 import dev.tracedb.recorder.Recorder;
+import dev.tracedb.recorder.StopRequest;
+import dev.tracedb.recorder.AttachException;
 import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -68,13 +70,27 @@ final class RecordCommand implements Callable<Integer> {
                 "keeps glibc off AVX-512 string functions whose instructions the decoder does not know yet."})
     List<String> env = new ArrayList<>();
 
-    @Parameters(paramLabel = "PROGRAM", arity = "1..*",
+    @Option(names = "--pid", paramLabel = "PID",
+            description = "Record a running single-threaded process instead, from where it stands, until Ctrl-C or --duration; it is then detached and goes on natively (dbi engine).")
+    Integer pid;
+
+    @Option(names = "--duration", paramLabel = "SECONDS",
+            description = "With --pid: stop recording SECONDS after it started.")
+    Double duration;
+
+    @Parameters(paramLabel = "PROGRAM", arity = "0..*",
             description = "The program and its arguments; put them after -- so that their options are not tracedb's.")
-    List<String> command;
+    List<String> command = new ArrayList<>();
 
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        if (pid != null || duration != null) {
+            return attach(err);
+        }
+        if (command.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "Missing PROGRAM: a program to record, or --pid PID");
+        }
         EngineKind kind = engine;
         // Fails before anything is created if the engine does not exist yet.
         Engines.create(kind);
@@ -97,11 +113,99 @@ final class RecordCommand implements Callable<Integer> {
             } finally {
                 stop(display, err);
             }
-            if (!quiet) {
+            if (!outcome.complete()) {
+                // Said even with --quiet: the run does not hold the program to its end.
+                err.println(steppedAsideLine(outcome));
+            } else if (!quiet) {
                 err.println(summary(outcome));
             }
             err.flush();
             return outcome.shellStatus();
+        }
+    }
+
+    /** {@code --pid}: records a running process until Ctrl-C, --duration or its end, then lets it go. */
+    private int attach(PrintWriter err) {
+        if (pid == null) {
+            throw new ParameterException(spec.commandLine(), "--duration needs --pid (a launched program is recorded to its end)");
+        }
+        if (!command.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--pid records a running process: give no PROGRAM");
+        }
+        if (engine != EngineKind.DBI) {
+            throw new ParameterException(spec.commandLine(), "--pid needs the dbi engine");
+        }
+        if (duration != null && !(duration > 0)) {
+            throw new ParameterException(spec.commandLine(), "--duration needs a positive number of seconds");
+        }
+        StopRequest stop = new StopRequest();
+        Path directory = root.databaseDirectory();
+        try (TraceDatabase db = TraceDatabase.open(directory);
+             StopOnInterrupt interrupt = new StopOnInterrupt(stop)) {
+            Thread timer = duration == null ? null : startTimer(stop, duration);
+            Progress progress = new Progress();
+            Thread display = !quiet && Terminals.stderrIsTerminal() ? startProgressLine(progress, err) : null;
+            RecordOutcome outcome;
+            try {
+                outcome = new Recorder(db).attach(pid, name, progress, stop);
+            } catch (AttachException e) {
+                err.println("tracedb: " + e.getMessage());
+                return 1;
+            } finally {
+                stop(display, err);
+                if (timer != null) {
+                    timer.interrupt();
+                }
+            }
+            if (!outcome.complete()) {
+                err.println(detachedLine(outcome));
+            } else if (!quiet) {
+                err.println(summary(outcome));
+            }
+            err.flush();
+            // A process that goes on is not ours to wait for; one that ended while recorded gives its status.
+            return outcome.status() == null ? 0 : outcome.shellStatus();
+        }
+    }
+
+    /** The one line for an attached process that was recorded for a while, then let go. */
+    static String detachedLine(RecordOutcome o) {
+        return String.format(Locale.ROOT, "tracedb: recorded %s for %s: %s instructions, %s block events, %s blocks; %s,"
+                        + " which goes on natively (run left incomplete)",
+                o.runId(), Formats.duration(o.elapsed()), Formats.count(o.instructions()), Formats.count(o.blockEvents()),
+                Formats.count(o.blocks()), o.steppedAside());
+    }
+
+    private static Thread startTimer(StopRequest stop, double seconds) {
+        Thread timer = new Thread(() -> {
+            try {
+                stop.awaitArmed();
+                Thread.sleep((long) (seconds * 1000));
+                stop.request();
+            } catch (InterruptedException e) {
+                // recording ended first
+            }
+        }, "tracedb-duration");
+        timer.setDaemon(true);
+        timer.start();
+        return timer;
+    }
+
+    /**
+     * Ctrl-C (SIGINT) requests the stop instead of ending the JVM, while recording an attached
+     * process: the process must be detached before we go, or it dies with us (it runs from our code cache).
+     */
+    private static final class StopOnInterrupt implements AutoCloseable {
+        private static final sun.misc.Signal INT = new sun.misc.Signal("INT");
+        private final sun.misc.SignalHandler previous;
+
+        StopOnInterrupt(StopRequest stop) {
+            previous = sun.misc.Signal.handle(INT, signal -> stop.request());
+        }
+
+        @Override
+        public void close() {
+            sun.misc.Signal.handle(INT, previous);
         }
     }
 
@@ -146,6 +250,13 @@ final class RecordCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "tracedb: recorded %s: %s instructions, %s block events, %s blocks, %s, %s (%s instructions/s)",
                 o.runId(), Formats.count(o.instructions()), Formats.count(o.blockEvents()), Formats.count(o.blocks()),
                 o.status(), Formats.duration(o.elapsed()), Formats.count((long) (o.instructions() / seconds)));
+    }
+
+    /** The one line for a recording that ended before the program did (its exec), which then went on natively. */
+    static String steppedAsideLine(RecordOutcome o) {
+        return String.format(Locale.ROOT, "tracedb: %s; run %s left incomplete with %s instructions, %s block events;"
+                        + " the program went on natively: %s",
+                o.steppedAside(), o.runId(), Formats.count(o.instructions()), Formats.count(o.blockEvents()), o.status());
     }
 
     /**

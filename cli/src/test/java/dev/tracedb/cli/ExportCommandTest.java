@@ -252,12 +252,12 @@ class ExportCommandTest {
 
     @Test
     void anIncompleteRunIsSaidAndStillExported() throws IOException {
-        Path file = out.resolve("forks.csv");
-        CliRun run = tracedb(db, "export", "forks", "--table", "exec", "--format", "csv", "-o", file.toString());
+        Path file = out.resolve("threads.csv");
+        CliRun run = tracedb(db, "export", "threads", "--table", "exec", "--format", "csv", "-o", file.toString());
         assertEquals(0, run.status(), run::toString);
         assertTrue(run.err().startsWith("tracedb: note: r") && run.err().contains(" is incomplete (its recording never ended)"),
                 run::toString);
-        assertTrue(Files.readAllLines(file).size() > 1, "the events before the fork are exported");
+        assertTrue(Files.readAllLines(file).size() > 1, "the events before the thread are exported");
     }
 
     @Test

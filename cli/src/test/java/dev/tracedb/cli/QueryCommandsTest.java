@@ -180,18 +180,18 @@ class QueryCommandsTest {
         assertEquals(0, runs.status(), runs::toString);
         assertTrue(runs.out().lines().anyMatch(l -> l.matches("r\\d+\\s+lua\\s+complete\\s+exit 0\\s+\\S+ \\S+\\s+[\\d.]+ m?s\\s+/usr/bin/lua5.4")),
                 runs::toString);
-        assertTrue(runs.out().lines().anyMatch(l -> l.matches("r\\d+\\s+forks\\s+incomplete\\s+-\\s+\\S+ \\S+\\s+-\\s+.*forks-static")),
+        assertTrue(runs.out().lines().anyMatch(l -> l.matches("r\\d+\\s+threads\\s+incomplete\\s+-\\s+\\S+ \\S+\\s+-\\s+.*threads-static")),
                 runs::toString);
-        CliRun info = tracedb(db, "info", "forks");
+        CliRun info = tracedb(db, "info", "threads");
         assertTrue(info.out().contains("INCOMPLETE: the recording never ended"), info::toString);
     }
 
     @Test
     void anIncompleteRunIsSaidAndStillAnswered() {
-        CliRun top = tracedb(db, "top", "forks", "--by", "module");
+        CliRun top = tracedb(db, "top", "threads", "--by", "module");
         assertEquals(0, top.status(), top::toString);
         assertTrue(top.err().contains(" is incomplete (its recording never ended)"), top::toString);
-        assertTrue(top.out().contains("forks-static"), top::toString);
+        assertTrue(top.out().contains("threads-static"), top::toString);
     }
 
     @Test

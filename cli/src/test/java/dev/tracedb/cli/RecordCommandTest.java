@@ -121,14 +121,14 @@ class RecordCommandTest {
     }
 
     @Test
-    void forkStopsTheRecordingCleanlyAndLeavesTheRunIncomplete() {
-        CliRun run = record(db, Programs.path("forks-static"));
+    void aThreadStopsTheRecordingCleanlyAndLeavesTheRunIncomplete() {
+        CliRun run = record(db, Programs.path("threads-static"));
         assertEquals(1, run.status(), run::toString);
-        assertTrue(run.err().startsWith("tracedb: recording stopped: the program creates a process or thread (syscall "),
+        assertTrue(run.err().startsWith("tracedb: recording stopped: the program creates a thread (clone3 with CLONE_THREAD)"),
                 run::toString);
         assertTrue(run.err().contains("(run r0001 left incomplete, program killed)"), run::toString);
         CliRun runs = tracedb(db, "runs");
-        assertTrue(runs.out().matches("(?s).*r0001\\s+forks-static\\s+incomplete.*"), runs::toString);
+        assertTrue(runs.out().matches("(?s).*r0001\\s+threads-static\\s+incomplete.*"), runs::toString);
         CliRun verify = tracedb(db, "verify", "r0001");
         assertEquals(0, verify.status(), verify::toString);
         assertTrue(verify.out().contains("the run is incomplete"), verify::toString);
@@ -137,9 +137,9 @@ class RecordCommandTest {
     /** The DBI engine writes its log on a thread of its own: a refusal still leaves a readable, verifiable run. */
     @Test
     void dbiRefusalLeavesAnIncompleteRunWithEverythingBeforeIt() {
-        CliRun run = tracedb(db, "record", "--engine", "dbi", "--env", Programs.TUNABLES, "--", Programs.path("forks-static"));
+        CliRun run = tracedb(db, "record", "--engine", "dbi", "--env", Programs.TUNABLES, "--", Programs.path("threads-static"));
         assertEquals(1, run.status(), run::toString);
-        assertTrue(run.err().contains("fork") || run.err().contains("clone"), run::toString);
+        assertTrue(run.err().contains("CLONE_THREAD"), run::toString);
         assertTrue(run.err().contains("(run r0001 left incomplete, program killed)"), run::toString);
         CliRun verify = tracedb(db, "verify", "r0001");
         assertEquals(0, verify.status(), verify::toString);

@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * Real recordings the query and export tests share, made once per test JVM with {@code tracedb record
  * --engine dbi}: the loops test program (twice with the same argument, once with another), lua5.4
- * running a loop that calls a function, python3 summing squares, and forks-static, whose recording stops at its fork and is
+ * running a loop that calls a function, python3 summing squares, and threads-static, whose recording stops at its thread and is
  * left incomplete.
  */
 final class RecordedRuns {
@@ -25,7 +25,7 @@ final class RecordedRuns {
 
     private RecordedRuns() {}
 
-    /** The database holding runs named loops, loops-again, loops-other, lua, python and forks. */
+    /** The database holding runs named loops, loops-again, loops-other, lua, python and threads. */
     static synchronized Path database() {
         if (database == null) {
             try {
@@ -36,10 +36,10 @@ final class RecordedRuns {
                 record(dir, "loops-other", Programs.path("loops"), "31");
                 record(dir, "lua", "/usr/bin/lua5.4", "-e", LUA_SCRIPT);
                 record(dir, "python", "/usr/bin/python3", "-c", PYTHON_SCRIPT);
-                CliRun forks = tracedb(dir, "record", "--engine", "dbi", "--quiet", "--name", "forks", "--",
-                        Programs.path("forks-static"));
-                if (forks.status() != 1 || !forks.err().contains("left incomplete")) {
-                    throw new IllegalStateException("forks-static should stop at its fork: " + forks);
+                CliRun threads = tracedb(dir, "record", "--engine", "dbi", "--quiet", "--name", "threads", "--",
+                        Programs.path("threads-static"));
+                if (threads.status() != 1 || !threads.err().contains("left incomplete")) {
+                    throw new IllegalStateException("threads-static should stop at its thread: " + threads);
                 }
                 database = dir;
             } catch (IOException e) {

@@ -23,10 +23,15 @@ import dev.tracedb.store.ExitStatus;
  *     passed on to the program. Its handler is then recorded like any other code.</li>
  * </ul>
  *
- * <p>What an engine does not support yet (fork, threads, exec, JIT code, an instruction the
- * decoder does not know) ends the recording by throwing {@link RecordingStoppedException} with a
- * message for the user; the {@link Recorder} then kills the program and leaves the run incomplete.
- * An engine never lets the program run on unrecorded.
+ * <p>Processes ({@link ChildProcesses}): the recorded process is followed; a child process it
+ * creates is detached before its first instruction and runs natively. A successful exec ends the
+ * recording: the engine logs it and throws {@link ProgramExecuted} with the tracee stopped at its
+ * exec event, and the {@link Recorder} lets the new program go on natively.
+ *
+ * <p>What an engine does not support yet (threads, JIT code, an instruction the decoder does not
+ * know) ends the recording by throwing {@link RecordingStoppedException} with a message for the
+ * user; the {@link Recorder} then kills the program and leaves the run incomplete. An engine never
+ * lets the recorded program run on unrecorded, except as a new program after its exec.
  *
  * <p>Threading: {@link #record} is called once, on the tracee's tracer thread, so ptrace calls
  * run inline. The run's writer, the module tracker and the block table are used from that thread
@@ -55,4 +60,25 @@ public interface Engine {
      * @throws RecordingStoppedException when the program does something this engine cannot record
      */
     ExitStatus record(Recording recording);
+
+    /**
+     * Records a process attached while it ran ({@link Recorder#attach}), from where it stands,
+     * until it ends or {@code stop} is requested; then lets it go on natively.
+     *
+     * @param recording the stopped tracee, attached, and the services to record it with
+     * @return how the process ended while it was recorded
+     * @throws Detached when the process was let go natively (stop requested, or something refused)
+     */
+    default ExitStatus recordAttached(Recording recording, StopRequest stop) {
+        throw new UnsupportedOperationException("this engine cannot record a running process; use the dbi engine");
+    }
+
+    /** The engine let an attached process go natively; everything up to then is in the log. */
+    final class Detached extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public Detached(String reason) {
+            super(reason);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.tracedb.recorder;
 
 import dev.tracedb.machine.linux.LaunchException;
+import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.linux.Tracer;
 import dev.tracedb.store.ExitStatus;
@@ -21,7 +22,10 @@ import java.time.Instant;
  *
  * <p>If anything fails after the run was created (the engine stops on something unsupported, or
  * an error), the program is killed, what was appended is flushed and the run is left incomplete;
- * the failure is thrown as {@link RecordingFailedException} naming the run. Nothing is created
+ * the failure is thrown as {@link RecordingFailedException} naming the run. When the program execs
+ * another program ({@link ProgramExecuted}) the recorder steps aside instead: the run is left
+ * incomplete with everything before the exec, the new program runs on natively, and the outcome
+ * carries its exit status and {@link RecordOutcome#steppedAside why}. Nothing is created
  * when the program cannot be launched ({@link LaunchException}) or the engine does not exist.
  *
  * <p>Thread-safety: each call of {@link #record} is independent (its own tracer thread, tracee,
@@ -57,14 +61,18 @@ public final class Recorder {
         try (Tracee tracee = Tracee.launch(tracer, options.launchOptions())) {
             RunStarted started = new RunStarted(options.argv(), workingDirectory(options), options.environment(),
                     MachineInfo.current(), start);
+            ProgramExecuted aside = null;
+            RecordOutcome partial;
             try (RunWriter direct = database.createRun(options.runName(), started);
                  RunWriter writer = engine.writesLogInBackground() ? new BackgroundRunWriter(direct, progress) : direct) {
                 ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
                 try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer)) {
                     Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);
-                    ExitStatus status;
+                    ExitStatus status = null;
                     try {
                         status = engine.record(recording);
+                    } catch (ProgramExecuted e) {
+                        aside = e;
                     } catch (RuntimeException | Error e) {
                         // Kill first: the program must not go on unrecorded while we unwind.
                         tracee.kill();
@@ -72,10 +80,83 @@ public final class Recorder {
                                 : e.getClass().getSimpleName() + ": " + e.getMessage();
                         throw new RecordingFailedException(writer.id(), reason, e);
                     }
-                    RunEnded ended = writer.end(status);
-                    return new RecordOutcome(writer.id(), status, ended.blockEvents(), ended.instructions(),
-                            blocks.size(), modules.modules().size(), progress.stops(),
-                            Duration.between(start, Instant.now()));
+                    if (aside == null) {
+                        RunEnded ended = writer.end(status);
+                        return new RecordOutcome(writer.id(), status, ended.blockEvents(), ended.instructions(),
+                                blocks.size(), modules.modules().size(), progress.stops(),
+                                Duration.between(start, Instant.now()), null);
+                    }
+                    partial = new RecordOutcome(writer.id(), null, writer.blockEvents(), writer.instructions(),
+                            blocks.size(), modules.modules().size(), progress.stops(), null, aside.getMessage());
+                }
+            }
+            // The log is closed without RunEnded (incomplete, everything before the exec in it) before the
+            // new program, no longer traced, is waited for: it is still our child, so its status is ours to report.
+            Duration recorded = Duration.between(start, Instant.now());
+            StopEvent end = tracee.detachAndAwaitExit();
+            ExitStatus status = end instanceof StopEvent.Killed k ? ExitStatus.killedBy(k.signal().number())
+                    : ExitStatus.exited(((StopEvent.Exited) end).code());
+            return new RecordOutcome(partial.runId(), status, partial.blockEvents(), partial.instructions(),
+                    partial.blocks(), partial.modules(), partial.stops(), recorded, partial.steppedAside());
+        }
+    }
+
+    /**
+     * Attaches to the running, single-threaded process {@code pid} and records it with the DBI
+     * engine from where it stands until it ends or {@code stop} is requested; then it is detached
+     * and goes on natively, and the run is left incomplete (the log holds what ran while attached).
+     * If the process ends while recorded the run is complete, with its status.
+     *
+     * @throws AttachException if there is no such process, it may not be traced, or it has threads
+     *                         (nothing is created; the process is left as it was)
+     */
+    public RecordOutcome attach(int pid, String runName, Progress progress, StopRequest stop) {
+        Engine engine = Engines.create(EngineKind.DBI);
+        AttachedProcess process = AttachedProcess.read(pid);
+        try (Tracer tracer = Tracer.start("tracedb-recorder")) {
+            return tracer.call(() -> attachOnTracerThread(tracer, engine, process, runName, progress, stop));
+        }
+    }
+
+    private RecordOutcome attachOnTracerThread(Tracer tracer, Engine engine, AttachedProcess process, String runName,
+                                               Progress progress, StopRequest stop) {
+        Instant start = Instant.now();
+        // EXITKILL as for a launched program: once it runs from our code cache, it cannot go on without us.
+        try (Tracee tracee = process.attach(tracer)) {
+            RecordOptions options = RecordOptions.builder(process.argv()).environment(process.environment())
+                    .workingDirectory(Path.of(process.workingDirectory())).engine(EngineKind.DBI).runName(runName).build();
+            RunStarted started = new RunStarted(options.argv(), process.workingDirectory(), options.environment(),
+                    MachineInfo.current(), start);
+            try (RunWriter direct = database.createRun(options.runName(), started);
+                 RunWriter writer = new BackgroundRunWriter(direct, progress)) {
+                ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
+                try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer)) {
+                    Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);
+                    try {
+                        ExitStatus status = engine.recordAttached(recording, stop);
+                        RunEnded ended = writer.end(status);
+                        return new RecordOutcome(writer.id(), status, ended.blockEvents(), ended.instructions(),
+                                blocks.size(), modules.modules().size(), progress.stops(),
+                                Duration.between(start, Instant.now()), null);
+                    } catch (Engine.Detached detached) {
+                        return new RecordOutcome(writer.id(), null, writer.blockEvents(), writer.instructions(),
+                                blocks.size(), modules.modules().size(), progress.stops(),
+                                Duration.between(start, Instant.now()),
+                                "detached from process " + process.pid() + " (" + detached.getMessage() + ")");
+                    } catch (ProgramExecuted executed) {
+                        // At its exec event the old image, and our cache with it, is gone: the new program runs natively.
+                        tracee.detach();
+                        return new RecordOutcome(writer.id(), null, writer.blockEvents(), writer.instructions(),
+                                blocks.size(), modules.modules().size(), progress.stops(),
+                                Duration.between(start, Instant.now()),
+                                "detached from process " + process.pid() + " (" + executed.getMessage() + ")");
+                    } catch (RuntimeException | Error e) {
+                        // The engine could not let it go natively: it cannot run on from the cache without us.
+                        tracee.kill();
+                        String reason = e instanceof RecordingStoppedException ? e.getMessage()
+                                : e.getClass().getSimpleName() + ": " + e.getMessage();
+                        throw new RecordingFailedException(writer.id(), reason, e);
+                    }
                 }
             }
         }

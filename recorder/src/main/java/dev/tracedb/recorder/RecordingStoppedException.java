@@ -1,8 +1,7 @@
 package dev.tracedb.recorder;
 
 /**
- * The program did something the engine cannot record (yet): a fork, a thread, an exec, code in
- * anonymous memory, an instruction the decoder does not know. The message says what and where, for
+ * The program did something the engine cannot record (yet): a thread, code in anonymous memory, an instruction the decoder does not know. The message says what and where, for
  * the user. The {@link Recorder} kills the program and leaves the run incomplete: recording stops
  * cleanly rather than let the program run on unrecorded or record it wrongly.
  */

@@ -87,8 +87,8 @@ class RecorderTest {
     void anUnsupportedSyscallKillsTheProgramAndLeavesTheRunIncomplete() {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             RecordingFailedException e = assertThrows(RecordingFailedException.class,
-                    () -> record(db, TestPrograms.ENV, TestPrograms.program("forks-static")));
-            assertTrue(e.getMessage().contains("fork and threads are not supported by the step engine yet"), e.getMessage());
+                    () -> record(db, TestPrograms.ENV, TestPrograms.program("threads-static")));
+            assertTrue(e.getMessage().contains("threads are not supported, a run records one thread"), e.getMessage());
             assertEquals(RunState.INCOMPLETE, db.find(e.runId()).orElseThrow().state());
         }
     }

@@ -29,8 +29,9 @@ public enum TraceOption {
 
     /**
      * EXITKILL, TRACEEXEC, TRACEEXIT and TRACESYSGOOD. Following forks and threads is not in the
-     * default set: auto-attached children stop at birth and stay stopped until someone waits for
-     * them, which needs a wait loop over all tracees that {@link Tracee} does not have yet.
+     * default set: auto-attached children stop at birth and stay stopped until someone takes them
+     * over ({@link Tracee#autoAttached}) and waits for them, as the recorder does; a user of the
+     * defaults need not.
      */
     public static Set<TraceOption> defaults() {
         return EnumSet.of(EXITKILL, TRACEEXEC, TRACEEXIT, TRACESYSGOOD);

@@ -89,6 +89,21 @@ public final class Tracee implements AutoCloseable {
         return attach(tracer, pid, options);
     }
 
+    /**
+     * A child process the kernel attached to us when {@code parent} forked, vforked or cloned
+     * (options {@link TraceOption#TRACEFORK}, {@code TRACEVFORK}, {@code TRACECLONE}); {@code pid}
+     * comes from the parent's event message. Its first stop is due: call {@link #waitForStop}, which
+     * waits for this pid alone, so the parent's stops are never consumed here. Closing it detaches
+     * it, like an attached process.
+     */
+    public static Tracee autoAttached(Tracee parent, int pid) {
+        return parent.tracer.call(() -> {
+            Tracee child = new Tracee(parent.tracer, pid, Origin.ATTACHED, null);
+            child.state = State.RUNNING;
+            return child;
+        });
+    }
+
     /** A tracee already seized and stopped by {@link Launcher}. */
     static Tracee launched(Tracer tracer, int pid, StopEvent stop) {
         return new Tracee(tracer, pid, Origin.LAUNCHED, stop);
@@ -221,6 +236,16 @@ public final class Tracee implements AutoCloseable {
         });
     }
 
+    /** {@code PTRACE_SETOPTIONS}: replaces the options given when the process was seized. */
+    public void setOptions(Set<TraceOption> options) {
+        tracer.run(() -> {
+            requireStopped("set ptrace options");
+            if (LibC.ptrace(LibC.PTRACE_SETOPTIONS, pid, 0, TraceOption.bits(options)) == -1) {
+                throw LibC.failure("ptrace(PTRACE_SETOPTIONS, " + pid + ")");
+            }
+        });
+    }
+
     /** Executes one instruction and waits; normally returns {@code SignalStop(SIGTRAP)}. */
     public StopEvent step() {
         return resumeAndWait(Resume.SINGLESTEP, null);
@@ -300,6 +325,13 @@ public final class Tracee implements AutoCloseable {
         });
     }
 
+    /** Sends {@code signal} with kill(2), from any thread; an error if the process is gone. */
+    public void signal(Signal signal) {
+        if (LibC.kill(pid, signal.number()) == -1) {
+            throw LibC.failure("kill(" + pid + ", " + signal + ")");
+        }
+    }
+
     /**
      * Sends SIGKILL. Any thread; does not wait (a later {@link #waitForStop} or {@link #close}
      * reaps). Ends a wait in progress on the tracer thread.
@@ -315,6 +347,14 @@ public final class Tracee implements AutoCloseable {
      * {@code PTRACE_DETACH} without a signal.
      */
     public void detach() {
+        detach(null);
+    }
+
+    /**
+     * Detaches as {@link #detach()} does, delivering {@code signal} (null: none) to the process as
+     * it goes on: meaningful at a signal-delivery-stop, where it stands for the signal being passed on.
+     */
+    public void detach(Signal signal) {
         tracer.run(() -> {
             if (!isAlive()) {
                 throw new IllegalStateException("process " + pid + " is " + state + ", cannot detach");
@@ -326,12 +366,37 @@ public final class Tracee implements AutoCloseable {
                     return;
                 }
             }
-            if (LibC.ptrace(LibC.PTRACE_DETACH, pid, 0, 0) == -1) {
+            if (LibC.ptrace(LibC.PTRACE_DETACH, pid, 0, signal == null ? 0 : signal.number()) == -1) {
                 throw LibC.failure("ptrace(PTRACE_DETACH, " + pid + ")");
             }
             state = State.DETACHED;
             tracer.unregister(this);
             memory.close();
+        });
+    }
+
+    /**
+     * Lets a launched process run on untraced and waits for its end: it is still this JVM's
+     * child, so its exit status reaches us even though it is no longer traced. Returns the
+     * terminal stop ({@link StopEvent.Exited} or {@link StopEvent.Killed}).
+     */
+    public StopEvent detachAndAwaitExit() {
+        return tracer.call(() -> {
+            if (origin != Origin.LAUNCHED) {
+                throw new IllegalStateException("process " + pid + " is not our child: cannot wait for its exit");
+            }
+            detach();
+            int[] status = new int[1];
+            while (LibC.waitpid(pid, status, 0) == -1) {
+                int errno = LibC.errno();
+                if (errno != LibC.EINTR) {
+                    throw new ErrnoException("waitpid(" + pid + ")", errno);
+                }
+            }
+            StopEvent end = StopEvent.decode(status[0]);
+            lastStop = end;
+            state = State.GONE;
+            return end;
         });
     }
 

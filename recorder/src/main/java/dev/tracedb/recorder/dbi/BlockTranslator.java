@@ -178,7 +178,7 @@ final class BlockTranslator {
             }
             e.trap(ExitStub.syscall(CacheAddress.of(e.buffer.address())));
             copy(e, insn);
-            e.trap(ExitStub.syscallResult(CacheAddress.of(e.buffer.address())));
+            e.trap(ExitStub.syscallResult(CacheAddress.of(e.buffer.address()), next));
             e.a.movabs(Gpr.RCX, next.value());
             e.jmpExit(next);
             return Terminator.SYSCALL;

@@ -8,6 +8,7 @@ import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.CodeModule;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
+import dev.tracedb.recorder.StopRequest;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.Terminator;
 import dev.tracedb.store.Terminators;
@@ -21,8 +22,9 @@ import java.util.List;
  *
  * <p>Supported now: one thread, static and dynamic programs (recorded from the dynamic loader's
  * entry; every module gets a code-cache view within rel32 reach, see {@link ViewPlacement}).
- * Signal handlers run translated ({@link SignalDelivery}). Refused with
- * {@link UnsupportedProgramException}: clone/fork/exec, the instructions listed in
+ * Signal handlers run translated ({@link SignalDelivery}). Child processes run natively
+ * ({@link NativeChild}); an exec ends the recording ({@link dev.tracedb.recorder.ProgramExecuted}).
+ * Refused with {@link UnsupportedProgramException}: threads, the instructions listed in
  * {@link BlockTranslator}, and the few signal placements listed in {@link BoundaryParker}. Not thread-safe; {@link #record} runs on the
  * tracer thread.
  */
@@ -45,6 +47,16 @@ public final class DbiEngine implements Engine {
 
     @Override
     public ExitStatus record(Recording recording) {
+        return record(recording, null);
+    }
+
+    @Override
+    public ExitStatus recordAttached(Recording recording, StopRequest stop) {
+        return record(recording, stop);
+    }
+
+    /** Launched ({@code stop} null) or attached. */
+    private ExitStatus record(Recording recording, StopRequest stop) {
         RunWriterSink sink = new RunWriterSink(recording.writer());
         BlockSource source = new BlockSource() {
             @Override
@@ -65,13 +77,27 @@ public final class DbiEngine implements Engine {
                         Terminators.of(d.instructions().get(d.instructions().size() - 1), d.complete()))).orElse(null);
             }
         };
-        try (DbiSession session = new DbiSession(recording.tracee(), layout, source, sink)) {
-            DbiSession.Result result = session.run();
+        DbiSession created;
+        try {
+            created = new DbiSession(recording.tracee(), layout, source, sink);
+        } catch (UnsupportedProgramException refused) {
+            if (stop == null) {
+                throw refused;
+            }
+            // An attached process has not run any code of ours yet: it goes on as it was.
+            recording.tracee().detach();
+            throw new Detached("recording stopped before it began: " + refused.getMessage());
+        }
+        try (DbiSession session = created) {
+            DbiSession.Result result = stop == null ? session.run() : session.runAttached(stop);
             if (Boolean.getBoolean("tracedb.dbi.stats")) {
                 // A diagnostic for measuring the engine (bench/record.sh), not part of the command's output.
                 System.err.println("tracedb: dbi " + result);
             }
             StopEvent end = result.end();
+            if (end == null) {
+                throw new Detached(session.detachReason());
+            }
             if (end instanceof StopEvent.Exited e) {
                 return ExitStatus.exited(e.code());
             }

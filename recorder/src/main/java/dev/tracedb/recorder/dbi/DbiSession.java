@@ -4,6 +4,7 @@ import dev.tracedb.machine.linux.PtraceEvent;
 import dev.tracedb.machine.linux.Register;
 import dev.tracedb.machine.linux.Registers;
 import dev.tracedb.machine.linux.RemoteAddress;
+import dev.tracedb.machine.linux.RemoteSyscalls;
 import dev.tracedb.machine.linux.Resume;
 import dev.tracedb.machine.linux.Signal;
 import dev.tracedb.machine.linux.SignalInfo;
@@ -12,6 +13,10 @@ import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.InstructionGroup;
+import dev.tracedb.recorder.ChildProcesses;
+import dev.tracedb.recorder.Engine;
+import dev.tracedb.recorder.ProgramExecuted;
+import dev.tracedb.recorder.StopRequest;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
@@ -90,6 +95,12 @@ final class DbiSession implements AutoCloseable {
     private StopEvent nextStop;
     /** Time spent decoding and translating blocks (and mapping views), as opposed to ptrace round trips. */
     private long translateNanos;
+    /** Whether the tracee was pointed into the cache (before that, it stands in the original program). */
+    private boolean entered;
+    /** For an attached process: the request to let it go; null for a launched one. */
+    private StopRequest stopRequest;
+    /** Why the session let the (attached) process go natively, or null while it records it. */
+    private String detachReason;
 
     /**
      * Sets up the region in the stopped {@code tracee}, its first view near the module it is
@@ -143,15 +154,52 @@ final class DbiSession implements AutoCloseable {
         return region;
     }
 
+    /**
+     * Records a process attached while it ran, from where it stands, until it ends ({@link Result#end}
+     * says how) or until {@code stop} is requested: then it is stepped to an exact place of the
+     * original program, put there, the cache unmapped and the process detached, going on natively
+     * ({@link Result#end} null, {@link #detachReason} says why). Something the engine refuses also
+     * lets it go natively rather than kill it: it was running natively before we came.
+     */
+    Result runAttached(StopRequest stop) {
+        if (futex != null) {
+            throw new IllegalStateException("an attached process is recorded with the ptrace handshake");
+        }
+        this.stopRequest = stop;
+        // SIGSTOP cannot be caught or blocked, so it always reaches us as a signal-delivery-stop, which
+        // is then suppressed: the process never sees it. (PTRACE_INTERRUPT would need the tracer thread,
+        // which sits in waitpid.)
+        stop.arm(() -> tracee.signal(Signal.SIGSTOP));
+        try {
+            return run();
+        } catch (UnsupportedProgramException refused) {
+            if (entered || !tracee.isStopped()) {
+                throw refused;
+            }
+            // It never ran code of the cache: it goes on as it was.
+            tracee.detach();
+            throw new Engine.Detached("recording stopped before it began: " + refused.getMessage());
+        } finally {
+            stop.disarm();
+        }
+    }
+
+    /** Why an attached process was let go natively, or null if it was recorded to its end. */
+    String detachReason() {
+        return detachReason;
+    }
+
     /** Runs the program to its end (or to a refusal, which is thrown after the ring is drained). */
     Result run() {
         return tracee.tracer().call(() -> {
             long t0 = System.nanoTime();
             StopEvent end;
             try {
-                Registers regs = tracee.registers();
+                ChildProcesses.follow(tracee);
+                Registers regs = restarted(tracee.registers());
                 CacheAddress entry = translate(AppAddress.of(regs.rip().value()), true);
                 tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
+                entered = true;
                 end = futex == null ? loop() : futexLoop();
             } finally {
                 if (tracee.isAlive()) {
@@ -172,7 +220,24 @@ final class DbiSession implements AutoCloseable {
             if (stop.isTerminal()) {
                 return stop;
             }
-            Signal deliver = onStop(stop);
+            Signal deliver;
+            try {
+                deliver = onStop(stop);
+            } catch (UnsupportedProgramException refused) {
+                if (stopRequest == null || !tracee.isStopped()) {
+                    throw refused;
+                }
+                deliver = null;
+                // Refused while serving a stub's int3: back onto the int3, a place with an exact original address.
+                Registers regs = tracee.registers();
+                if (misses.stubAt(regs.rip()) != null) {
+                    tracee.setRegisters(regs.setRip(regs.rip().minus(1)));
+                }
+                detachNatively(null, null, "recording stopped: " + refused.getMessage());
+            }
+            if (detachReason != null) {
+                return detachedEnd;
+            }
             if (nextStop != null) {
                 stop = nextStop;
                 nextStop = null;
@@ -182,14 +247,76 @@ final class DbiSession implements AutoCloseable {
         }
     }
 
+    /** The end seen while stepping to a detach point, if the process ended there; null when detached. */
+    private StopEvent detachedEnd;
+
+    /**
+     * A process attached inside a syscall stands after it with rax = -ERESTART*; the kernel would
+     * rewind it on its way back to user mode, but then rip is a cache address. So rewind it here
+     * first: rip on the syscall, rax the number to issue again, orig_rax -1 (no second rewind).
+     * A launched process, at its first instruction, is returned unchanged.
+     */
+    private Registers restarted(Registers regs) {
+        long rax = regs.rax();
+        long number = regs.get(Register.ORIG_RAX);
+        if (number < 0 || rax > -512 || rax < -516 || rax == -515) {
+            return regs;
+        }
+        Registers rewound = regs.copy().setRip(regs.rip().minus(2))
+                .set(Register.RAX, rax == -516 ? 219 : number).set(Register.ORIG_RAX, -1);
+        tracee.setRegisters(rewound);
+        return rewound;
+    }
+
+    /**
+     * Lets the attached process go natively: steps it to an exact place of the original program
+     * (see {@link OriginalPoint}), drains the ring, logs a signal still to be delivered, puts the
+     * registers in place, unmaps the cache views and detaches, delivering that signal.
+     */
+    private void detachNatively(Signal pending, SignalInfo pendingInfo, String reason) {
+        stopRequest.disarm();
+        OriginalPoint.Place place = new OriginalPoint(tracee, region, misses, ring, sink, blocks.values())
+                .reach(pending, pendingInfo);
+        detachReason = reason;
+        if (place.registers() == null) {
+            detachedEnd = place.end();
+            return;
+        }
+        ring.drain(sink);
+        if (place.pendingSignal() != null) {
+            SignalInfo info = place.pendingInfo();
+            sink.signal(place.pendingSignal().number(), info.code(),
+                    info.faultAddress() == null ? 0 : info.faultAddress().value());
+        }
+        if (place.pendingSignal() == null) {
+            tracee.setRegisters(place.registers().set(Register.ORIG_RAX, -1));
+            try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
+                for (CacheView view : region.views()) {
+                    remote.munmap(RemoteAddress.of(view.base()), view.size());
+                }
+            }
+            tracee.detach();
+            return;
+        }
+        // Detached from the signal-delivery-stop it stands at (a single-step's SIGTRAP is one), the kernel
+        // delivers the signal by its own rules (handler, syscall restart or EINTR). Injected munmaps would
+        // leave it at a syscall stop, where a detach cannot deliver a signal: the unused views stay mapped.
+        tracee.setRegisters(place.registers());
+        tracee.detach(place.pendingSignal());
+    }
+
     /** Handles a ptrace stop; returns the signal to deliver on resuming, or null. */
     private Signal onStop(StopEvent stop) {
         Signal deliver = null;
         keepRing = false;
         if (stop instanceof StopEvent.SignalStop s) {
             deliver = onSignal(s.signal());
+        } else if (ChildProcesses.isChildEvent(stop)) {
+            new NativeChild(misses, region).release(ChildProcesses.stoppedChild(tracee));
         } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
-            throw new UnsupportedProgramException("the program exec'd: not supported by the DBI engine");
+            ring.drain(sink);
+            String program = misses.execSucceeded();
+            throw ProgramExecuted.of(program);
         }
         // Exit events, group-stops and the like: just go on.
         if (!keepRing) {
@@ -256,6 +383,10 @@ final class DbiSession implements AutoCloseable {
 
     /** Handles a signal stop; returns the signal to deliver, or null if it was ours. */
     private Signal onSignal(Signal signal) {
+        if (stopRequest != null && signal.equals(Signal.SIGSTOP) && stopRequest.requested()) {
+            detachNatively(null, null, "stopped on request");
+            return null;
+        }
         Registers regs = tracee.registers();
         if (signal.equals(Signal.SIGTRAP)) {
             ExitStub stub = misses.stubAt(regs.rip());

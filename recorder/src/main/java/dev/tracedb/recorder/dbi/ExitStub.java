@@ -14,7 +14,8 @@ package dev.tracedb.recorder.dbi;
  *
  * @param kind   what the tracee wants
  * @param trap   the address of the {@code int3}
- * @param target for {@link Kind#DIRECT}: the original branch target
+ * @param target for {@link Kind#DIRECT}: the original branch target; for {@link Kind#SYSCALL_RESULT}: the
+ *               original address after the syscall, where a child process created by that syscall goes natively
  * @param branchField for {@link Kind#DIRECT}: the rel32 field of the branch that jumps to this
  *                    stub, which {@link Linker} re-points at the translated target
  */
@@ -57,8 +58,8 @@ record ExitStub(Kind kind, CacheAddress trap, AppAddress target, CacheAddress br
         return new ExitStub(Kind.SYSCALL, trap, null, null);
     }
 
-    static ExitStub syscallResult(CacheAddress trap) {
-        return new ExitStub(Kind.SYSCALL_RESULT, trap, null, null);
+    static ExitStub syscallResult(CacheAddress trap, AppAddress next) {
+        return new ExitStub(Kind.SYSCALL_RESULT, trap, next, null);
     }
 
     static ExitStub reissue(CacheAddress trap) {

@@ -4,6 +4,7 @@ import dev.tracedb.machine.linux.Register;
 import dev.tracedb.machine.linux.Registers;
 import dev.tracedb.machine.linux.RemoteAddress;
 import dev.tracedb.machine.linux.Tracee;
+import dev.tracedb.recorder.ChildProcesses;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,26 +24,21 @@ import java.util.Set;
  * falls back to a ptrace stop (the {@link ExitStub.Kind#REISSUE} trap) when serving needs the
  * tracee stopped.
  *
- * <p>System calls the engine cannot follow are refused here, before they run: thread and process
- * creation (the child would run our code cache unrecorded, writing into our ring) and exec.
- * {@code rt_sigreturn} is handed to {@link SignalDelivery#sigreturn}, which points the frame's
- * saved rip into the cache. exit and exit_group are logged when the process exits
- * ({@link #exited}), not at their vetting trap, so that a signal arriving between the trap and
- * the syscall can still take the block's event back ({@link BoundaryParker}); for the same reason
- * the vetting trap does not drain the ring.
+ * <p>System calls the engine cannot follow are refused here, before they run: threads
+ * ({@code CLONE_THREAD}: the thread would run our code cache unrecorded, writing into our ring; see
+ * {@link ChildProcesses}). A child process is let go natively by {@link DbiSession} at its birth
+ * stop; exec runs and, if it succeeds, ends the recording there. {@code rt_sigreturn} is handed to
+ * {@link SignalDelivery#sigreturn}, which points the frame's saved rip into the cache. exit and
+ * exit_group are logged when the process exits ({@link #exited}), not at their vetting trap, so
+ * that a signal arriving between the trap and the syscall can still take the block's event back
+ * ({@link BoundaryParker}); for the same reason the vetting trap does not drain the ring.
  *
  * <p>Not thread-safe: tracer thread only.
  */
 final class MissHandler {
     private static final int SYS_RT_SIGRETURN = 15;
-    private static final int SYS_CLONE = 56;
-    private static final int SYS_FORK = 57;
-    private static final int SYS_VFORK = 58;
-    private static final int SYS_EXECVE = 59;
     private static final int SYS_EXIT = 60;
     private static final int SYS_EXIT_GROUP = 231;
-    private static final int SYS_EXECVEAT = 322;
-    private static final int SYS_CLONE3 = 435;
 
     /** Counts of requests by kind, for the engine's statistics. */
     private final long[] counts = new long[ExitStub.Kind.values().length];
@@ -78,6 +74,10 @@ final class MissHandler {
     private final EventSink sink;
     private int pendingSyscall = -1;
     private long[] pendingArgs;
+    /** The clone flags of the pending syscall if it creates a process (see {@link ChildProcesses#cloneFlags}). */
+    private long pendingCloneFlags;
+    /** The program the pending exec names, read before it runs (its memory is gone after). */
+    private String pendingExecPath;
 
     MissHandler(Tracee tracee, SharedRegion region, Linker linker, IndirectBranchTable ibl,
                 Translate translate, EventSink sink) {
@@ -112,6 +112,42 @@ final class MissHandler {
     ExitStub stubAt(RemoteAddress rip) {
         long trap = rip.value() - 1;
         return region.contains(trap) ? stubsByTrap.get(region.offsetOf(CacheAddress.of(trap))) : null;
+    }
+
+    /**
+     * The app's registers at an indirect-miss stub, before its int3: the lookup routine spilled
+     * rax, rcx and rdx, and rax holds the original target.
+     */
+    Registers beforeIndirectMiss(Registers regs) {
+        long target = regs.rax();
+        return regs.copy().set(Register.RAX, control.getLong(RegionLayout.SPILL_IBL_RAX))
+                .set(Register.RCX, control.getLong(RegionLayout.SPILL_IBL_RCX))
+                .set(Register.RDX, control.getLong(RegionLayout.SPILL_IBL_RDX))
+                .setRip(RemoteAddress.of(target));
+    }
+
+    /** The stub whose int3 is at {@code rip}, not executed yet (a new child stands there), or null. */
+    ExitStub stubBefore(RemoteAddress rip) {
+        return region.contains(rip.value()) ? stubsByTrap.get(region.offsetOf(CacheAddress.of(rip.value()))) : null;
+    }
+
+    /** The clone flags of the process-creating syscall being run. */
+    long pendingCloneFlags() {
+        return pendingCloneFlags;
+    }
+
+    /**
+     * The pending exec succeeded (the tracee is at its exec event; the result stub will never
+     * run): logs it with result 0, as the kernel's result for a successful exec, and returns the
+     * program it named.
+     */
+    String execSucceeded() {
+        if (!ChildProcesses.isExec(pendingSyscall)) {
+            throw new IllegalStateException("an exec event without a pending exec (syscall " + pendingSyscall + ")");
+        }
+        sink.syscall(pendingSyscall, pendingArgs, 0);
+        pendingSyscall = -1;
+        return pendingExecPath;
     }
 
     /** The stub whose request starts at region offset {@code offset}. */
@@ -178,10 +214,13 @@ final class MissHandler {
             case SYSCALL -> {
                 // rip is already on the syscall instruction after the int3: nothing to change.
                 int number = (int) regs.rax();
-                vet(number);
+                vet(number, regs);
                 pendingSyscall = number;
                 pendingArgs = new long[] {regs.get(Register.RDI), regs.get(Register.RSI), regs.get(Register.RDX),
                         regs.get(Register.R10), regs.get(Register.R8), regs.get(Register.R9)};
+                if (ChildProcesses.isExec(number)) {
+                    pendingExecPath = ChildProcesses.execPath(tracee, regs);
+                }
                 if (number == SYS_RT_SIGRETURN) {
                     pendingSyscall = -1;
                     sigreturn.serve(regs, pendingArgs);
@@ -222,16 +261,13 @@ final class MissHandler {
         pendingSyscall = -1;
     }
 
-    private static void vet(int number) {
-        String what = switch (number) {
-            case SYS_CLONE, SYS_CLONE3 -> "clone (threads and child processes)";
-            case SYS_FORK, SYS_VFORK -> "fork";
-            case SYS_EXECVE, SYS_EXECVEAT -> "exec";
-            default -> null;
-        };
-        if (what != null) {
-            throw new UnsupportedProgramException("the program makes system call " + number + ": " + what
-                    + " is not supported by the DBI engine yet; recording stopped before it ran");
+    private void vet(int number, Registers regs) {
+        if (ChildProcesses.createsChild(number)) {
+            pendingCloneFlags = ChildProcesses.cloneFlags(tracee, regs);
+            String refusal = ChildProcesses.refusal(number, pendingCloneFlags);
+            if (refusal != null) {
+                throw new UnsupportedProgramException(refusal);
+            }
         }
     }
 

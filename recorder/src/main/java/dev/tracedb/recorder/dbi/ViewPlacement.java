@@ -136,10 +136,13 @@ final class ViewPlacement {
     static List<Extent> forbidden(int pid) {
         List<Extent> out = new ArrayList<>();
         List<MemoryMapping> maps = ProcMaps.read(pid);
+        // Once the heap exists it grows from where it is: with ASLR it starts up to 1 GiB above the
+        // executable (a process attached while it runs), and the gap below it stays free for a view.
+        boolean heapPlaced = maps.stream().anyMatch(m -> m.path().filter("[heap]"::equals).isPresent());
         try {
             Path exe = Path.of("/proc/" + pid + "/exe").toRealPath();
             for (LoadedModule m : LoadedModule.group(maps)) {
-                if (Path.of(m.path()).equals(exe)) {
+                if (!heapPlaced && Path.of(m.path()).equals(exe)) {
                     out.add(new Extent(m.end(), m.end() + HEAP_ROOM));
                 }
             }

@@ -75,13 +75,31 @@
  *     two cross-process wake-ups under load, as much as a ptrace stop. It pays only where both
  *     sides can spin on their own cores. Translation ahead is done with the ptrace handshake
  *     only (it patches live code, which needs the tracee stopped).</li>
+ * <li><b>Attached processes</b> ({@code record --pid}, {@code DbiSession.runAttached}): a
+ *     syscall interrupted by the attach is rewound before rip moves into the cache; a stop request
+ *     arrives as a SIGSTOP whose delivery is suppressed; {@link dev.tracedb.recorder.dbi.OriginalPoint}
+ *     steps the tracee to a place with an exact original address (a block entry or a stub) and
+ *     gives the native registers there; the views are unmapped and the process detached. A
+ *     refusal or a signal for a handler also detaches it there instead of killing it.</li>
  * <li><b>Tried, not kept.</b> Inlining the lookup at every indirect branch, so that each site's
  *     final indirect jump is predicted apart: no measurable change on the Lua workload.</li>
- * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: clone,
- *     fork, vfork and exec are refused before they run; rt_sigreturn is served, see Signals; the
+ * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: threads
+ *     and CLONE_UNTRACED are refused before they run; rt_sigreturn is served, see Signals; the
  *     ring is not drained there), after (log number, six arguments, result). rcx is then set to
  *     the original next address, as the kernel would have set it natively. exit and exit_group
  *     are logged at the exit event.</li>
+ * <li><b>Child processes</b> (fork, vfork, clone without CLONE_THREAD, clone3: glibc's fork,
+ *     posix_spawn, system) are not recorded and run natively; the recorded process goes on in the
+ *     cache. The kernel attaches each child at birth; at its first stop it stands on the int3 of
+ *     the creating syscall's result stub, whose {@link dev.tracedb.recorder.dbi.ExitStub} knows
+ *     the original next address. {@link dev.tracedb.recorder.dbi.NativeChild} points rip and rcx
+ *     there, unmaps the cache views from a child with memory of its own (never from a CLONE_VM
+ *     child, which shares the parent's), and detaches it. The fork's result is logged as any
+ *     syscall's.</li>
+ * <li><b>Exec.</b> The exec runs in the cache; a failed one returns to the result stub and is
+ *     logged like any syscall. A successful one reaches its exec event (the cache is gone with
+ *     the old image): it is logged with result 0 and the recording ends there
+ *     ({@link dev.tracedb.recorder.ProgramExecuted}).</li>
  * <li><b>Signals to handlers run translated</b> ({@link dev.tracedb.recorder.dbi.SignalDelivery}),
  *     not natively: a native handler that longjmps out would leave the cache and the recording
  *     would silently stop. At the delivery-stop the tracee is moved to an exact original address

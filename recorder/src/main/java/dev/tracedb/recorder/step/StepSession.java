@@ -12,7 +12,9 @@ import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.recorder.Block;
 import dev.tracedb.recorder.BlockTable;
+import dev.tracedb.recorder.ChildProcesses;
 import dev.tracedb.recorder.Progress;
+import dev.tracedb.recorder.ProgramExecuted;
 import dev.tracedb.recorder.Recording;
 import dev.tracedb.recorder.RecordingStoppedException;
 import dev.tracedb.store.ExitStatus;
@@ -40,9 +42,13 @@ import java.util.OptionalLong;
  *
  * <p><b>Syscalls.</b> Before stepping a {@code syscall} the number ({@code rax}, which the kernel
  * copies to {@code orig_rax}) and the six argument registers are read, after it the result
- * ({@code rax}). fork, vfork, clone, clone3, execve and execveat are refused before they run
- * ({@link RecordingStoppedException}): the step engine follows one process and one thread.
- * {@code exit}/{@code exit_group} retire with result 0 at the exit event.
+ * ({@code rax}). {@code exit}/{@code exit_group} retire with result 0 at the exit event.
+ *
+ * <p><b>Processes</b> ({@link ChildProcesses}): a child process is detached at its birth stop and
+ * runs natively; the parent's single-step over the creating syscall then goes on. A thread
+ * ({@code CLONE_THREAD}) is refused before it exists ({@link RecordingStoppedException}). A
+ * successful exec retires its syscall with result 0 and ends the recording ({@link ProgramExecuted}):
+ * the new program runs on natively.
  *
  * <p><b>Signals.</b> A stop for any signal but the step's SIGTRAP ends the current block early (its
  * retired prefix is appended), logs the signal, and passes it on. A signal the program catches
@@ -82,11 +88,13 @@ final class StepSession {
     }
 
     ExitStatus run() {
+        ChildProcesses.follow(tracee);
         regs = tracee.registers();
         while (true) {
             Instruction insn = null;
             long number = -1;
             long[] args = null;
+            String execPath = null;
             StopEvent stop;
             if (toHandler != null) {
                 stop = step(toHandler);
@@ -103,17 +111,26 @@ final class StepSession {
                 }
                 if (isLast() && block.terminator() == Terminator.SYSCALL) {
                     number = regs.rax();
-                    String refusal = Syscalls.refusal(number);
-                    if (refusal != null) {
-                        throw new RecordingStoppedException(refusal);
+                    if (ChildProcesses.createsChild(number)) {
+                        String refusal = ChildProcesses.refusal(number, ChildProcesses.cloneFlags(tracee, regs));
+                        if (refusal != null) {
+                            throw new RecordingStoppedException(refusal);
+                        }
                     }
                     args = Syscalls.arguments(regs);
+                    if (ChildProcesses.isExec(number)) {
+                        execPath = ChildProcesses.execPath(tracee, regs);
+                    }
                 }
                 stop = isEmulated(insn) ? stepWithBreakpoint(insn, passOn) : step(passOn);
                 passOn = null;
             }
             if (stop.isTerminal() || stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXIT) {
                 return finish(stop, number, args);
+            }
+            if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
+                retire(number, args, 0);
+                throw ProgramExecuted.of(execPath);
             }
             if (!(stop instanceof StopEvent.SignalStop signalStop)) {
                 throw new RecordingStoppedException("the program stopped in a way the step engine does not support: "
@@ -134,7 +151,14 @@ final class StepSession {
 
     private StopEvent step(Signal signal) {
         stops++;
-        return tracee.resumeAndWait(Resume.SINGLESTEP, signal);
+        StopEvent stop = tracee.resumeAndWait(Resume.SINGLESTEP, signal);
+        while (ChildProcesses.isChildEvent(stop)) {
+            // The child stands after the syscall, where a native child starts: let it go as it is. The
+            // parent is still inside the syscall; the step goes on to its end.
+            ChildProcesses.stoppedChild(tracee).detach();
+            stop = tracee.resumeAndWait(Resume.SINGLESTEP, null);
+        }
+        return stop;
     }
 
     /**

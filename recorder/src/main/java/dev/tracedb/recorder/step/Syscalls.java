@@ -9,14 +9,8 @@ final class Syscalls {
     static final int MPROTECT = 10;
     static final int MUNMAP = 11;
     static final int MREMAP = 25;
-    static final int CLONE = 56;
-    static final int FORK = 57;
-    static final int VFORK = 58;
-    static final int EXECVE = 59;
     static final int EXIT = 60;
     static final int EXIT_GROUP = 231;
-    static final int EXECVEAT = 322;
-    static final int CLONE3 = 435;
 
     /** Kernel-internal results of a syscall interrupted by a signal, which the kernel may restart. */
     static final long ERESTARTSYS = -512;
@@ -47,27 +41,4 @@ final class Syscalls {
                 || result == ERESTART_RESTARTBLOCK;
     }
 
-    /** Why the step engine refuses to execute syscall {@code number}, or null if it does not. */
-    static String refusal(long number) {
-        if (number == FORK || number == VFORK || number == CLONE || number == CLONE3) {
-            return "the program creates a process or thread (syscall " + name(number)
-                    + "): fork and threads are not supported by the step engine yet";
-        }
-        if (number == EXECVE || number == EXECVEAT) {
-            return "the program calls " + name(number) + ": exec is not supported by the step engine yet";
-        }
-        return null;
-    }
-
-    private static String name(long number) {
-        return switch ((int) number) {
-            case CLONE -> "clone";
-            case FORK -> "fork";
-            case VFORK -> "vfork";
-            case CLONE3 -> "clone3";
-            case EXECVE -> "execve";
-            case EXECVEAT -> "execveat";
-            default -> Long.toString(number);
-        };
-    }
 }

@@ -345,11 +345,53 @@ class DbiSessionTest extends NoStrayProcesses {
     }
 
     @Test
-    void forkIsRefusedBeforeItRunsAndTheTraceeIsGone() throws IOException {
+    void aThreadIsRefusedBeforeItExists() throws IOException {
         UnsupportedProgramException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedProgramException.class,
-                () -> record("forks", RegionLayout.DEFAULT));
-        assertTrue(e.getMessage().contains("clone") || e.getMessage().contains("fork"), e.getMessage());
-        assertEquals("", Files.readString(tmp.resolve("forks-dbi.out")), "refused before the child could print");
+                () -> record("threads", RegionLayout.DEFAULT));
+        assertTrue(e.getMessage().startsWith("the program creates a thread (clone3 with CLONE_THREAD)"), e.getMessage());
+        assertEquals("", Files.readString(tmp.resolve("threads-dbi.out")), "refused before the thread could run");
+    }
+
+    /**
+     * fork, posix_spawn, system() and vfork: every child is moved out of the cache at its birth
+     * stop and runs natively (a forked child without the cache's mappings: it prints how many
+     * /dev/shm mappings it has), the parent is recorded to its end; the same with the futex handshake.
+     */
+    @Test
+    void childProcessesRunNativelyAndTheParentIsRecordedToItsEnd() throws IOException {
+        Plain plain = plain("forks");
+        assertTrue(plain.stdout().startsWith("child: 0 mappings from /dev/shm\n"), plain.stdout());
+        Recording int3 = record("forks", RegionLayout.DEFAULT, MissHandshake.PTRACE);
+        Recording futex = record("forks", RegionLayout.DEFAULT, MissHandshake.FUTEX);
+        for (Recording rec : List.of(int3, futex)) {
+            assertEquals(new StopEvent.Exited(0), rec.result().end());
+            assertEquals(plain.stdout(), rec.stdout());
+            // fork (clone) twice, posix_spawn and system (clone3), vfork
+            assertEquals(List.of(56, 56, 435, 435, 58), rec.sink().syscalls.stream()
+                    .filter(n -> n == 56 || n == 57 || n == 58 || n == 435).toList());
+        }
+        assertTrue(Arrays.equals(int3.sink().instructionStream(), futex.sink().instructionStream()));
+    }
+
+    /**
+     * A failing exec is logged like any syscall and the program goes on; the successful one ends the
+     * session at its exec event, logged with result 0; detached, the new program runs to its own end.
+     */
+    @Test
+    void aSuccessfulExecEndsTheSessionAndTheNewProgramRunsNatively() throws IOException {
+        Path out = tmp.resolve("execs.out");
+        CollectingSink sink = new CollectingSink();
+        try (Tracee t = Tracee.launch(tracer, options(environment, "execs", out));
+             DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
+             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, source, sink)) {
+            dev.tracedb.recorder.ProgramExecuted e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.tracedb.recorder.ProgramExecuted.class, session::run);
+            assertEquals("recording ended at the program's exec of /bin/sh (one program per run)", e.getMessage());
+            assertEquals(List.of(59, 59), sink.syscalls.stream().filter(n -> n == 59).toList());
+            assertEquals(59, sink.syscalls.get(sink.syscalls.size() - 1));
+            assertEquals(new StopEvent.Exited(7), t.detachAndAwaitExit());
+        }
+        assertEquals("before exec\nafter exec\n", Files.readString(out));
     }
 
     /** raise() twice: each handler runs translated, the deliveries are logged, the program ends as a plain run. */

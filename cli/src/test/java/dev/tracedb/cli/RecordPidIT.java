@@ -1,0 +1,52 @@
+package dev.tracedb.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Ctrl-C ends {@code tracedb record --pid}: SIGINT to the packaged command (its own JVM, as a
+ * user runs it) detaches the process, which finishes natively; the command exits 0.
+ */
+class RecordPidIT {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sigintDetachesTheProcessWhichFinishesNatively() throws Exception {
+        String counter = Programs.path("counter");
+        Programs.Result plain = Programs.plain(tmp, counter, "400");
+        RunningProgram program = RunningProgram.start(tmp, counter, "400");
+        program.awaitOutput("count 10\n");
+
+        Path db = tmp.resolve("db");
+        Path err = tmp.resolve("tracedb.err");
+        Process tracedb = new ProcessBuilder("java", "-jar", System.getProperty("tracedb.jar"), "--db", db.toString(),
+                "record", "--pid", Integer.toString(program.pid()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+        // The run exists once the process is attached; the SIGINT handler was installed before.
+        Path run = db.resolve("runs").resolve("r0001");
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!Files.exists(run) && tracedb.isAlive() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(run), "attached: " + Files.readString(err));
+        Thread.sleep(500);
+        assertEquals(0, new ProcessBuilder(List.of("kill", "-INT", Long.toString(tracedb.pid()))).start().waitFor());
+        assertTrue(tracedb.waitFor(60, TimeUnit.SECONDS), "tracedb ends after SIGINT");
+        String said = Files.readString(err);
+        assertEquals(0, tracedb.exitValue(), said);
+        assertTrue(said.matches("tracedb: recorded r0001 for [\\d.]+ m?s: [\\d,]+ instructions, [\\d,]+ block events,"
+                + " [\\d,]+ blocks; detached from process " + program.pid() + " \\(stopped on request\\), which goes on"
+                + " natively \\(run left incomplete\\)\\n"), said);
+
+        assertEquals(3, program.awaitExit());
+        assertEquals(plain.stdout(), Files.readString(program.stdout()));
+    }
+}
