@@ -94,11 +94,9 @@ final class OriginalPoint {
     /** Blocks whose event was taken back and replaced by the prefix that retired. */
     private long cutShort;
 
-    /** Set while {@link #reach} runs: one arrived while stepping towards a detach, to be delivered by it. */
+    /** The first signal that arrived while stepping towards a detach, to be delivered by it; null if none. */
     private Signal held;
     private SignalInfo heldInfo;
-    /** Set by {@link #step} when the process ended while stepped. */
-    private StopEvent end;
 
     OriginalPoint(Tracee tracee, SharedRegion region, CacheMap map, Ring ring, EventSink sink, MissHandler misses,
                   Blocks blocks) {
@@ -114,7 +112,7 @@ final class OriginalPoint {
     /**
      * Brings the tracee, at the delivery-stop of a signal the program catches, to the original
      * point the kernel is to build the frame from, and returns that address (rip too), or null if
-     * the process ended on the way (then {@link #ended} says how).
+     * the process ended on the way (then {@link Tracee#lastStop} says how).
      *
      * <p>The log must be exact at that point, as the step engine's: the block the program stands
      * at is defined before the signal is logged. Stepping is done with every asynchronous signal
@@ -127,10 +125,7 @@ final class OriginalPoint {
      * the call), and any signal but the ring's own overflow while stepping.
      */
     AppAddress forSignal(boolean synchronous) {
-        AppAddress address = reach(synchronous ? Purpose.SYNCHRONOUS_SIGNAL : Purpose.ASYNCHRONOUS_SIGNAL);
-        held = null;
-        heldInfo = null;
-        return address;
+        return reach(synchronous ? Purpose.SYNCHRONOUS_SIGNAL : Purpose.ASYNCHRONOUS_SIGNAL);
     }
 
     /**
@@ -141,16 +136,10 @@ final class OriginalPoint {
      * signal handed back for the detach to deliver natively, by the kernel's own rules.
      */
     Detach forDetach() {
-        AppAddress address = reach(Purpose.DETACH);
-        Detach detach = address == null ? new Detach(null, null, end) : new Detach(held, heldInfo, null);
         held = null;
         heldInfo = null;
-        return detach;
-    }
-
-    /** The end the process met while stepped, after {@link #forSignal} returned null. */
-    StopEvent ended() {
-        return end;
+        AppAddress address = reach(Purpose.DETACH);
+        return address == null ? new Detach(null, null, tracee.lastStop()) : new Detach(held, heldInfo, null);
     }
 
     /** Single-steps taken so far (each a ptrace round trip). */
@@ -305,13 +294,12 @@ final class OriginalPoint {
 
     /**
      * One single-step; drains a ring that filled, holds (detach) or refuses (delivery) any other
-     * signal. False if the process ended (its end in {@link #end}).
+     * signal. False if the process ended.
      */
     private boolean step(Purpose purpose) {
         steps++;
         StopEvent stop = tracee.resumeAndWait(Resume.SINGLESTEP, null);
         if (stop.isTerminal()) {
-            end = stop;
             return false;
         }
         if (stop instanceof StopEvent.EventStop) {

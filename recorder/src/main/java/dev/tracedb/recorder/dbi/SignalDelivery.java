@@ -94,7 +94,7 @@ final class SignalDelivery {
         boolean synchronous = info.code() > 0 && (OriginalPoint.SYNCHRONOUS >>> (signal.number() - 1) & 1) != 0;
         AppAddress original = originalPoint.forSignal(synchronous);
         if (original == null) {
-            return originalPoint.ended();
+            return tracee.lastStop();
         }
         long address = info.faultAddress() == null ? 0 : info.faultAddress().value();
         if (region.contains(address)) {
