@@ -129,8 +129,7 @@ class TraceCodeGeneratorTest {
                 "nop",
                 "jmp m+0x6000",
                 "ret",                                        // out of line: mismatch, return as the original does
-                "push qword ptr [rip -> slot m+0x4004]",     // mismatch: the call as the original makes it
-                "jmp qword ptr [rsp + 0x10]"), Listing.of(out.code().get(0), 3));
+                "jmp m+0x4000"), Listing.of(out.code().get(0), 3)); // mismatch: the original call makes it
     }
 
     @Test
@@ -301,9 +300,41 @@ class TraceCodeGeneratorTest {
                 "push qword ptr [rip -> slot m+0x3003]",
                 "ret",                                        // the loop's last return runs natively, back
                                                               // to the head's patch: the CPU's return stack stays in step
-                "push qword ptr [rip -> slot m+0x3003]",      // mismatch: the call, original return address
-                "jmp r11"),
+                "jmp m+0x3000"),                              // mismatch: the original call makes it
                 Listing.of(out.code().get(0), 0));
+    }
+
+    @Test
+    void anIndirectCallThatEndsTheTraceRunsAsTheOriginalCall() {
+        // the call is the path's last transfer: the trace jumps to it, so the CPU sees the call
+        // whose return it will predict (a push and a jump would leave that return unpredicted)
+        List<PathBlock> blocks = List.of(
+                block(0x2000, 2, Terminator.FALL_THROUGH, a -> {
+                    a.mov(Gpr.RAX, Mem.of(Gpr.RDI, 8));
+                    a.mov(Gpr.RSI, Gpr.RDX);
+                }),
+                block(0x2007, 2, Terminator.INDIRECT_CALL, a -> {
+                    a.mov(Gpr.RDI, Gpr.RBX);
+                    a.call(Mem.of(Gpr.RAX, 0x38));
+                }));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x9000), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdi + 8]",
+                "mov rsi, rdx",
+                "mov rdi, rbx",
+                "jmp m+0x200a"), Listing.of(out.code().get(0), 0));
+        // a call inside the trace's own patched head bytes cannot be jumped to: pushed and jumped
+        GeneratedCode inPatch = generate(new TracePath(0, List.of(
+                block(0x2000, 2, Terminator.INDIRECT_CALL, a -> {
+                    a.mov(Gpr.RDI, Gpr.RBX);
+                    a.call(Mem.of(Gpr.RAX, 0x38));
+                })), at(0x9000), 10));
+        assertEquals(List.of(), inPatch.refusals());
+        assertEquals(List.of(
+                "mov rdi, rbx",
+                "push qword ptr [rip + 7]",                  // the slot holding m+0x2006 follows the jump
+                "jmp qword ptr [rax + 0x38]"), Listing.of(inPatch.code().get(0), 0));
     }
 
     @Test
