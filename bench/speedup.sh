@@ -26,6 +26,7 @@ work="${keep:-$(mktemp -d -t tracedb-speedup.XXXXXX)}"
 mkdir -p "$work"
 [[ -n "$keep" ]] || trap 'rm -rf "$work"' EXIT
 db="$work/db"
+rm -rf "$db"   # a kept directory from an earlier run: its recordings would make the run names ambiguous
 tracedb=("$root/tracedb" --db "$db")
 "$root/tracedb" --version >/dev/null   # build once, outside the timings
 

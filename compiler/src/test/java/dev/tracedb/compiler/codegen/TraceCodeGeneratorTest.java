@@ -231,6 +231,42 @@ class TraceCodeGeneratorTest {
                 "jmp rdx"), Listing.of(out.code().get(0), 0));
     }
 
+    /**
+     * CPython's dispatch shape: the flags at {@code jmp rax} come from {@code or esi, eax}, whose
+     * source eax is overwritten before the jump; its result in esi gives them back.
+     */
+    @Test
+    void flagsOfALogicInstructionWhoseSourceChangedAreRecomputedFromItsResult() {
+        HexFormat hex = HexFormat.of();
+        List<PathBlock> blocks = List.of(
+                // or esi, eax; movzx eax, sil; mov rax, [rax*8 + 0x737e40]; jmp rax
+                new PathBlock(at(0x2000), hex.parseHex("09c6400fb6c6488b04c5407e7300ffe0"), 4,
+                        Terminator.INDIRECT_JUMP),
+                // or r9, rax; mov rax, r9; jmp rax (r9: a REX.W and REX.B test)
+                new PathBlock(at(0x3000), hex.parseHex("4909c14c89c8ffe0"), 3, Terminator.INDIRECT_JUMP),
+                block(0x4000, 1, Terminator.CONDITIONAL, a -> a.jcc(Condition.E, 0x4100L)),
+                block(0x4006, 1, Terminator.RETURN, a -> a.ret()));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x5000), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "or esi, eax",
+                "movzx eax, sil",
+                "mov rax, qword ptr [rax*8 + 0x737e40]",
+                "cmp rax, qword ptr [rip -> slot m+0x3000]",
+                "jne @12",                                    // match: flags dead (the next or writes them)
+                "or r9, rax",
+                "mov rax, r9",
+                "cmp rax, qword ptr [rip -> slot m+0x4000]",
+                "jne @14",
+                "test r9, r9",                                // the je below reads the or's flags
+                "je m+0x4100",
+                "ret",
+                "test esi, esi",                              // @12, out of line: the flags of or esi, eax
+                "jmp rax",
+                "test r9, r9",
+                "jmp rax"), Listing.of(out.code().get(0), 0));
+    }
+
     @Test
     void jumpsThroughMemoryCompareInAScratchRegister() {
         // a PLT stub reached by a call: flags and red zone are dead at a function's entry
