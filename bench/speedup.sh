@@ -8,6 +8,8 @@
 #   bench/speedup.sh [--runs N] [--only NAME] [--keep DIR]
 #
 # Ratios > 1 mean the cached run is faster. The machine is shared and noisy: read medians and ratios.
+# CPU_SPEEDUP is the same ratio in CPU time (user+sys of the whole command and its children, from
+# bash's `times`), which a loaded machine disturbs much less than wall time.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 workloads="$root/bench/workloads"
@@ -26,6 +28,7 @@ work="${keep:-$(mktemp -d -t tracedb-speedup.XXXXXX)}"
 mkdir -p "$work"
 [[ -n "$keep" ]] || trap 'rm -rf "$work"' EXIT
 db="$work/db"
+rm -rf "$db"   # a kept directory from an earlier run: its recordings would make the run names ambiguous
 tracedb=("$root/tracedb" --db "$db")
 "$root/tracedb" --version >/dev/null   # build once, outside the timings
 
@@ -42,6 +45,13 @@ table=(
 )
 
 now_ns() { date +%s%N; }
+# CPU time: `times >FILE` (a builtin: no fork, so its second line is the user and sys time of every
+# child this shell has waited for) right around each timed command, read afterwards by cpu_us so
+# that nothing else runs between the two snapshots.
+cpu_us() {
+  awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+                 printf "%d\n", t * 1e6 }' "$1"
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Start-up cost of applying a cache: a Lua cache applied to lua5.4 running an empty chunk.
@@ -55,18 +65,18 @@ startup() {
   printf '%s\n' "${plain[@]}" | median; printf '%s\n' "${cached[@]}" | median
 }
 
-printf '%-14s %10s %10s %8s %9s  %s\n' WORKLOAD PLAIN_MS CACHED_MS SPEEDUP COVERAGE NOTE
-status=0 logsum=0 counted=0 lualogsum=0 luacounted=0 first_cache=""
+printf '%-14s %10s %10s %8s %11s %9s  %s\n' WORKLOAD PLAIN_MS CACHED_MS SPEEDUP CPU_SPEEDUP COVERAGE NOTE
+status=0 logsum=0 counted=0 lualogsum=0 luacounted=0 cpulualogsum=0 cpulogsum=0 first_cache=""
 for row in "${table[@]}"; do
   IFS='|' read -r name recorded measured <<<"$row"
   [[ -z "$only" || "$only" == "$name" ]] || continue
   cache="$work/$name.tcache"
   if ! "${tracedb[@]}" record --engine dbi --quiet --name "$name" -- $recorded >/dev/null 2>"$work/$name.record.err"; then
-    printf '%-14s %10s %10s %8s %9s  %s\n' "$name" - - - - "record failed: $(tail -1 "$work/$name.record.err")"
+    printf '%-14s %10s %10s %8s %11s %9s  %s\n' "$name" - - - - - "record failed: $(tail -1 "$work/$name.record.err")"
     status=1; continue
   fi
   if ! "${tracedb[@]}" compile "$name" -o "$cache" >"$work/$name.compile.out" 2>&1; then
-    printf '%-14s %10s %10s %8s %9s  %s\n' "$name" - - - - "compile failed: $(tail -1 "$work/$name.compile.out")"
+    printf '%-14s %10s %10s %8s %11s %9s  %s\n' "$name" - - - - - "compile failed: $(tail -1 "$work/$name.compile.out")"
     status=1; continue
   fi
   [[ "$name" != lua-* ]] || first_cache="${first_cache:-$cache}"
@@ -75,11 +85,16 @@ for row in "${table[@]}"; do
   # The program's stdout, stderr and exit status must be the plain run's; the loader's own
   # "tracedb: …" lines on stderr are not the program's output (the first one is shown as a note).
   expected="$($measured 2>"$work/expected.err")" && expected_rc=0 || expected_rc=$?
-  plain=() cached=() note=""
+  plain=() cached=() plain_cpu=() cached_cpu=() note=""
   for ((i = 0; i < runs; i++)); do
-    t0=$(now_ns); out="$($measured 2>"$work/plain.err")" && rc=0 || rc=$?; plain+=($(( $(now_ns) - t0 )))
-    t0=$(now_ns); out2="$("$root/tracedb" run --cache "$cache" -- $measured 2>"$work/cached.err")" && rc2=0 || rc2=$?
-    cached+=($(( $(now_ns) - t0 )))
+    t0=$(now_ns); times >"$work/cpu0"
+    out="$($measured 2>"$work/plain.err")" && rc=0 || rc=$?
+    times >"$work/cpu1"; plain+=($(( $(now_ns) - t0 )))
+    t0=$(now_ns); times >"$work/cpu2"
+    out2="$("$root/tracedb" run --cache "$cache" -- $measured 2>"$work/cached.err")" && rc2=0 || rc2=$?
+    times >"$work/cpu3"; cached+=($(( $(now_ns) - t0 )))
+    plain_cpu+=($(( $(cpu_us "$work/cpu1") - $(cpu_us "$work/cpu0") )))
+    cached_cpu+=($(( $(cpu_us "$work/cpu3") - $(cpu_us "$work/cpu2") )))
     grep -v '^tracedb: ' "$work/cached.err" >"$work/cached.program.err" || true
     if [[ "$out" != "$expected" || "$out2" != "$expected" || $rc != "$expected_rc" || $rc2 != "$expected_rc" ]] \
         || ! cmp -s "$work/plain.err" "$work/expected.err" || ! cmp -s "$work/cached.program.err" "$work/expected.err"; then
@@ -90,18 +105,24 @@ for row in "${table[@]}"; do
   done
   p=$(printf '%s\n' "${plain[@]}" | median); c=$(printf '%s\n' "${cached[@]}" | median)
   ratio=$(awk -v p="$p" -v c="$c" 'BEGIN {printf "%.3f", p / c}')
+  pc=$(printf '%s\n' "${plain_cpu[@]}" | median); cc=$(printf '%s\n' "${cached_cpu[@]}" | median)
+  cpu_ratio=$(awk -v p="$pc" -v c="$cc" 'BEGIN {printf "%.3f", (c > 0 ? p / c : 0)}')
   logsum=$(awk -v s="$logsum" -v r="$ratio" 'BEGIN {print s + log(r)}'); counted=$((counted + 1))
+  cpulogsum=$(awk -v s="$cpulogsum" -v r="$cpu_ratio" 'BEGIN {print s + log(r)}')
   if [[ "$name" == lua-* ]]; then
     lualogsum=$(awk -v s="$lualogsum" -v r="$ratio" 'BEGIN {print s + log(r)}'); luacounted=$((luacounted + 1))
+    cpulualogsum=$(awk -v s="$cpulualogsum" -v r="$cpu_ratio" 'BEGIN {print s + log(r)}')
   fi
-  printf '%-14s %10.1f %10.1f %7sx %9s  %s\n' "$name" "$(awk -v n="$p" 'BEGIN{print n/1e6}')" \
-    "$(awk -v n="$c" 'BEGIN{print n/1e6}')" "$ratio" "${coverage:--}" "$note"
+  printf '%-14s %10.1f %10.1f %7sx %10sx %9s  %s\n' "$name" "$(awk -v n="$p" 'BEGIN{print n/1e6}')" \
+    "$(awk -v n="$c" 'BEGIN{print n/1e6}')" "$ratio" "$cpu_ratio" "${coverage:--}" "$note"
 done
 if ((luacounted)); then
-  awk -v s="$lualogsum" -v n="$luacounted" 'BEGIN {printf "geometric mean speed-up over the %d Lua workloads: %.3fx\n", n, exp(s / n)}'
+  awk -v s="$lualogsum" -v c="$cpulualogsum" -v n="$luacounted" \
+    'BEGIN {printf "geometric mean speed-up over the %d Lua workloads: %.3fx (CPU time: %.3fx)\n", n, exp(s / n), exp(c / n)}'
 fi
 if ((counted)); then
-  awk -v s="$logsum" -v n="$counted" 'BEGIN {printf "geometric mean speed-up over %d workloads: %.3fx\n", n, exp(s / n)}'
+  awk -v s="$logsum" -v c="$cpulogsum" -v n="$counted" \
+    'BEGIN {printf "geometric mean speed-up over %d workloads: %.3fx (CPU time: %.3fx)\n", n, exp(s / n), exp(c / n)}'
 fi
 if [[ -n "$first_cache" ]]; then
   read -r -d '' p c < <(startup "$first_cache"; printf '\0') || true

@@ -10,6 +10,7 @@ import dev.tracedb.store.SignalDelivered;
 import dev.tracedb.store.SyscallResult;
 import dev.tracedb.store.Terminator;
 import dev.tracedb.store.Terminators;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +27,10 @@ import java.util.OptionalLong;
  *     target; indirect jumps and calls anywhere; a syscall falls through, except
  *     {@code rt_sigreturn} (anywhere) and a syscall the kernel restarts (itself again);</li>
  * <li>after a signal delivery the next block may be anything (the handler), whatever the previous
- *     block ends with; that block's own stack effect (a call's push, a return's pop) stands;</li>
+ *     block ends with; that block's own stack effect (a call's push, a return's pop) stands. When
+ *     the next block is one the previous block could go to anyway, no handler is assumed (an
+ *     ignored signal such as SIGCHLD is logged too), but a return that later goes where no call
+ *     pushed, at that depth, is taken as a handler's return to its restorer;</li>
  * <li>calls push their return address on a shadow stack and returns pop it; a return to an
  *     address deeper in the stack (a longjmp-style unwind) or to none of it is a note, not a
  *     problem, and so is a signal handler's return to its restorer;</li>
@@ -52,6 +56,8 @@ final class StreamVerifier implements EventVisitor {
     /** Signals delivered before block event N, by N: several when handlers nest before any of them runs. */
     private final Map<Long, Integer> signals = new HashMap<>();
     private long[] shadow = new long[1024];
+    /** Shadow-stack depths at which a signal may have started a handler without a visible frame. */
+    private final ArrayDeque<Integer> unframedSignals = new ArrayDeque<>();
     private int depth;
     private LoggedCode.Code previous;
     private long blockEvents;
@@ -154,41 +160,50 @@ final class StreamVerifier implements EventVisitor {
 
     private void checkTransition(LoggedCode.Code from, LoggedCode.Code to) {
         Integer delivered = signals.get(blockEvents);
-        if (delivered != null) {
+        boolean legal = legal(from, to.address());
+        boolean returnsAsCalled = depth > 0 && shadow[depth - 1] == to.address();
+        if (delivered != null && (!legal || from.definition().terminator() == Terminator.RETURN && !returnsAsCalled)) {
             enterHandler(from, delivered);
             return;
         }
-        long target = to.address();
-        long fallThrough = from.endAddress();
-        OptionalLong direct = from.last().directTarget();
-        boolean legal = switch (from.definition().terminator()) {
-            case FALL_THROUGH -> target == fallThrough;
-            case CONDITIONAL -> target == fallThrough || direct.isPresent() && target == direct.getAsLong();
-            case JUMP -> direct.isPresent() && target == direct.getAsLong();
-            case CALL -> {
-                push(fallThrough);
-                yield direct.isPresent() && target == direct.getAsLong();
+        switch (from.definition().terminator()) {
+            case CALL, INDIRECT_CALL -> push(from.endAddress());
+            case RETURN -> checkReturn(to);
+            default -> {
             }
-            case INDIRECT_CALL -> {
-                push(fallThrough);
-                yield true;
-            }
-            case INDIRECT_JUMP, OTHER -> true;
-            case RETURN -> {
-                checkReturn(to);
-                yield true;
-            }
-            case SYSCALL -> legalAfterSyscall(from, target);
-        };
+        }
+        if (delivered != null) {
+            // The program went on where it would have: no handler ran (an ignored signal, like
+            // SIGCHLD by default), or one ran after an indirect jump or call, which any target
+            // satisfies. If a return at this depth later goes where no call pushed, it is that
+            // handler's return to its restorer, not a note.
+            unframedSignals.add(depth);
+        }
         if (!legal) {
+            long fallThrough = from.endAddress();
+            OptionalLong direct = from.last().directTarget();
             String expected = switch (from.definition().terminator()) {
                 case CONDITIONAL -> from.where(fallThrough) + " or " + (direct.isPresent() ? code.where(direct.getAsLong()) : "?");
                 case JUMP, CALL -> direct.isPresent() ? code.where(direct.getAsLong()) : "?";
                 default -> from.where(fallThrough);
             };
             problemAt("after " + from.where(from.address()) + " (" + from.definition().terminator() + ", '"
-                    + from.last().text() + "') execution went to " + to.where(target) + ", expected " + expected);
+                    + from.last().text() + "') execution went to " + to.where(to.address()) + ", expected " + expected);
         }
+    }
+
+    /** Whether {@code from}'s terminator can lead to {@code target}. */
+    private boolean legal(LoggedCode.Code from, long target) {
+        long fallThrough = from.endAddress();
+        OptionalLong direct = from.last().directTarget();
+        return switch (from.definition().terminator()) {
+            case FALL_THROUGH -> target == fallThrough;
+            case CONDITIONAL -> target == fallThrough || direct.isPresent() && target == direct.getAsLong();
+            case JUMP, CALL -> direct.isPresent() && target == direct.getAsLong();
+            case INDIRECT_CALL, INDIRECT_JUMP, OTHER -> true;
+            case RETURN -> true;
+            case SYSCALL -> legalAfterSyscall(from, target);
+        };
     }
 
     /**
@@ -226,6 +241,9 @@ final class StreamVerifier implements EventVisitor {
         long target = to.address();
         if (depth > 0 && (shadow[depth - 1] == target || shadow[depth - 1] == SIGNAL_FRAME)) {
             depth--;
+            while (!unframedSignals.isEmpty() && unframedSignals.peekLast() > depth) {
+                unframedSignals.removeLast();
+            }
             return;
         }
         for (int i = depth - 2; i >= 0; i--) {
@@ -234,6 +252,10 @@ final class StreamVerifier implements EventVisitor {
                 depth = i;
                 return;
             }
+        }
+        if (!unframedSignals.isEmpty() && unframedSignals.peekLast() == depth) {
+            unframedSignals.removeLast(); // a handler's return to its restorer
+            return;
         }
         noteAt("return to " + to.where(target) + ", which no call on the shadow stack pushed");
     }

@@ -31,6 +31,11 @@ import java.util.Set;
  * <li>{@code add d, s} and {@code sub d, s} (s an immediate or another register): the inverse
  *     first ({@code sub}/{@code add}, which gives back d's old value), then the instruction;</li>
  * <li>{@code xor d, s} (s not d): twice (the first undoes it).</li>
+ * <li>{@code and}/{@code or}/{@code xor} into a 32- or 64-bit register {@code d} whose source was
+ *     overwritten since (or was memory): {@code test d, d}. A logic instruction's flags are a
+ *     function of its result alone (OF = CF = 0; SF, ZF, PF from the result; AF undefined, as
+ *     after {@code test}), and the result is still in d. CPython's dispatch is this shape:
+ *     {@code or esi, eax; movzx eax, sil; mov rax, [table + rax*8]; jmp rax}.</li>
  * </ul>
  * Immutable.
  */
@@ -93,7 +98,14 @@ final class FlagsRestore {
     }
 
     private static FlagsRestore recompute(Instruction writer, Set<Register> writtenSince, boolean vectorWritten) {
-        if (!FlagsLiveness.overwritesAll(writer) || writer.ripRelativeOperand().isPresent()) {
+        if (!FlagsLiveness.overwritesAll(writer)) {
+            return null;
+        }
+        FlagsRestore fromResult = fromResult(writer, writtenSince);
+        if (fromResult != null) {
+            return fromResult;
+        }
+        if (writer.ripRelativeOperand().isPresent()) {
             return null;
         }
         List<Operand> operands = writer.operands();
@@ -140,6 +152,42 @@ final class FlagsRestore {
         }
         return null;
     }
+
+    /**
+     * {@code test d, d} after {@code and}/{@code or}/{@code xor} into a 32- or 64-bit general
+     * register d that nothing wrote since, when re-executing the writer is not possible (its
+     * source changed, or is memory); null otherwise.
+     */
+    private static FlagsRestore fromResult(Instruction writer, Set<Register> writtenSince) {
+        String mnemonic = writer.mnemonic();
+        if (!LOGIC.contains(mnemonic) || writer.operands().size() != 2
+                || !(writer.operands().get(0) instanceof RegisterOperand d)) {
+            return null;
+        }
+        Register r = d.register();
+        int size = r.sizeBytes();
+        if (r.kind() != Register.Kind.GENERAL_PURPOSE || size != 4 && size != 8 || writtenSince.contains(r.full())) {
+            return null;
+        }
+        int encoding = ENCODING_ORDER.indexOf(r.full());
+        if (encoding < 0) {
+            return null;
+        }
+        int rex = (size == 8 ? 0x48 : 0) | (encoding >= 8 ? 0x45 : 0);
+        int low = encoding & 7;
+        byte[] test = rex != 0
+                ? new byte[] {(byte) (rex | 0x40), (byte) 0x85, (byte) (0xc0 | low << 3 | low)}
+                : new byte[] {(byte) 0x85, (byte) (0xc0 | low << 3 | low)};
+        return new FlagsRestore(List.of(test));
+    }
+
+    private static final Set<String> LOGIC = Set.of("and", "or", "xor");
+
+    /** The 64-bit general registers by their 4-bit encoding (rax = 0 … r15 = 15). */
+    private static final List<Register> ENCODING_ORDER = List.of(
+            Register.RAX, Register.RCX, Register.RDX, Register.RBX, Register.RSP, Register.RBP, Register.RSI,
+            Register.RDI, Register.R8, Register.R9, Register.R10, Register.R11, Register.R12, Register.R13,
+            Register.R14, Register.R15);
 
     /**
      * {@code sub} for an {@code add} and the reverse, same operands: the opcode moves by 0x28 in

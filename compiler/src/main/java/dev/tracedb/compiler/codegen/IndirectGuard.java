@@ -117,7 +117,8 @@ final class IndirectGuard {
     /**
      * An indirect call with a {@code cmp}: the flags are dead at a function's entry (ABI), and
      * so is the red zone at a call (the call's own push overwrites it), which holds rcx when the
-     * target is in memory. A mismatch makes the call as the original does (out of line).
+     * target is in memory. A mismatch leaves by the original call (out of line, see
+     * {@link TraceEmitter#leaveByCall}).
      */
     void compareCall(Instruction call, long expected, Label loopStart) {
         Gpr register = compareRegister(call);
@@ -131,7 +132,7 @@ final class IndirectGuard {
         }
         a.jcc(Condition.NE, emitter.outOfLine(() -> {
             emitter.countGuardExit();
-            callNatively(call);
+            emitter.leaveByCall(call);
         }));
         emitter.pushOriginal(call.nextAddress());
         if (loopStart != null) {

@@ -35,8 +35,10 @@
  *     have no role across a call or a return, and nothing below rsp survives them, so rcx can be
  *     kept at {@code [rsp-8]} (inside the red zone, where no signal frame goes) while the
  *     target is loaded and compared with its constant-pool slot; rsp never moves. A mismatch
- *     (out of line, after the trace's last block) performs the original transfer. A return
- *     that is the path's last transfer runs natively.</li>
+ *     (out of line, after the trace's last block) performs the original transfer; an indirect
+ *     call does so by jumping to the original {@code call}, as does an indirect call that is
+ *     the path's last transfer, so the return-stack predictor stays in step. A return that is
+ *     the path's last transfer runs natively.</li>
  * <li><b>Indirect jumps</b> are guarded with {@code cmp} where the flags it overwrites are dead
  *     or can be recomputed on each side: {@link dev.tracedb.compiler.codegen.FlagsLiveness} scans
  *     the trace after the jump (live at a reader, a {@code loop}/{@code jrcxz} exit, an indirect

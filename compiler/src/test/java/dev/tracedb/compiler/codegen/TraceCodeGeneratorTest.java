@@ -162,8 +162,7 @@ class TraceCodeGeneratorTest {
                 "nop",
                 "jmp m+0x6000",
                 "ret",                                        // out of line: mismatch, return as the original does
-                "push qword ptr [rip -> slot m+0x4004]",     // mismatch: the call as the original makes it
-                "jmp qword ptr [rsp + 0x10]"), Listing.of(out.code().get(0), 3));
+                "jmp m+0x4000"), Listing.of(out.code().get(0), 3)); // mismatch: the original call makes it
     }
 
     @Test
@@ -265,6 +264,42 @@ class TraceCodeGeneratorTest {
                 "jmp rdx"), Listing.of(out.code().get(0), 0));
     }
 
+    /**
+     * CPython's dispatch shape: the flags at {@code jmp rax} come from {@code or esi, eax}, whose
+     * source eax is overwritten before the jump; its result in esi gives them back.
+     */
+    @Test
+    void flagsOfALogicInstructionWhoseSourceChangedAreRecomputedFromItsResult() {
+        HexFormat hex = HexFormat.of();
+        List<PathBlock> blocks = List.of(
+                // or esi, eax; movzx eax, sil; mov rax, [rax*8 + 0x737e40]; jmp rax
+                new PathBlock(at(0x2000), hex.parseHex("09c6400fb6c6488b04c5407e7300ffe0"), 4,
+                        Terminator.INDIRECT_JUMP),
+                // or r9, rax; mov rax, r9; jmp rax (r9: a REX.W and REX.B test)
+                new PathBlock(at(0x3000), hex.parseHex("4909c14c89c8ffe0"), 3, Terminator.INDIRECT_JUMP),
+                block(0x4000, 1, Terminator.CONDITIONAL, a -> a.jcc(Condition.E, 0x4100L)),
+                block(0x4006, 1, Terminator.RETURN, a -> a.ret()));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x5000), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "or esi, eax",
+                "movzx eax, sil",
+                "mov rax, qword ptr [rax*8 + 0x737e40]",
+                "cmp rax, qword ptr [rip -> slot m+0x3000]",
+                "jne @12",                                    // match: flags dead (the next or writes them)
+                "or r9, rax",
+                "mov rax, r9",
+                "cmp rax, qword ptr [rip -> slot m+0x4000]",
+                "jne @14",
+                "test r9, r9",                                // the je below reads the or's flags
+                "je m+0x4100",
+                "ret",
+                "test esi, esi",                              // @12, out of line: the flags of or esi, eax
+                "jmp rax",
+                "test r9, r9",
+                "jmp rax"), Listing.of(out.code().get(0), 0));
+    }
+
     @Test
     void jumpsThroughMemoryCompareInAScratchRegister() {
         // a PLT stub reached by a call: flags and red zone are dead at a function's entry
@@ -334,9 +369,41 @@ class TraceCodeGeneratorTest {
                 "push qword ptr [rip -> slot m+0x3003]",
                 "ret",                                        // the loop's last return runs natively, back
                                                               // to the head's patch: the CPU's return stack stays in step
-                "push qword ptr [rip -> slot m+0x3003]",      // mismatch: the call, original return address
-                "jmp r11"),
+                "jmp m+0x3000"),                              // mismatch: the original call makes it
                 Listing.of(out.code().get(0), 0));
+    }
+
+    @Test
+    void anIndirectCallThatEndsTheTraceRunsAsTheOriginalCall() {
+        // the call is the path's last transfer: the trace jumps to it, so the CPU sees the call
+        // whose return it will predict (a push and a jump would leave that return unpredicted)
+        List<PathBlock> blocks = List.of(
+                block(0x2000, 2, Terminator.FALL_THROUGH, a -> {
+                    a.mov(Gpr.RAX, Mem.of(Gpr.RDI, 8));
+                    a.mov(Gpr.RSI, Gpr.RDX);
+                }),
+                block(0x2007, 2, Terminator.INDIRECT_CALL, a -> {
+                    a.mov(Gpr.RDI, Gpr.RBX);
+                    a.call(Mem.of(Gpr.RAX, 0x38));
+                }));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x9000), 10));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "mov rax, qword ptr [rdi + 8]",
+                "mov rsi, rdx",
+                "mov rdi, rbx",
+                "jmp m+0x200a"), Listing.of(out.code().get(0), 0));
+        // a call inside the trace's own patched head bytes cannot be jumped to: pushed and jumped
+        GeneratedCode inPatch = generate(new TracePath(0, List.of(
+                block(0x2000, 2, Terminator.INDIRECT_CALL, a -> {
+                    a.mov(Gpr.RDI, Gpr.RBX);
+                    a.call(Mem.of(Gpr.RAX, 0x38));
+                })), at(0x9000), 10));
+        assertEquals(List.of(), inPatch.refusals());
+        assertEquals(List.of(
+                "mov rdi, rbx",
+                "push qword ptr [rip + 7]",                  // the slot holding m+0x2006 follows the jump
+                "jmp qword ptr [rax + 0x38]"), Listing.of(inPatch.code().get(0), 0));
     }
 
     @Test
