@@ -450,8 +450,6 @@ class DbiSessionTest extends NoStrayProcesses {
         String program = TestPrograms.path("hotloops").toString();
         Plain plain = plain(program, "rep", "20000000");
         assertEquals(new StopEvent.Exited(0), plain.end());
-        long steps = 0;
-        long cutShort = 0;
         for (int round = 0; round < 3; round++) {
             Path out = tmp.resolve("rep-" + round + ".out");
             Path pidFile = tmp.resolve("rep-" + round + ".pid");
@@ -459,43 +457,52 @@ class DbiSessionTest extends NoStrayProcesses {
             Process shell = new ProcessBuilder("/bin/sh", "-c", "\"$0\" \"$@\" > '" + out + "' & echo $! > '"
                     + pidFile + ".tmp'; mv '" + pidFile + ".tmp' '" + pidFile + "'; wait $!", program, "rep", "20000000")
                     .redirectErrorStream(true).start();
-            while (!Files.exists(pidFile)) {
-                Thread.sleep(10);
+            try {
+                detachOnce(shell, pidFile, out, plain.stdout(), round);
+            } finally {
+                shell.destroyForcibly();
             }
-            int pid = Integer.parseInt(Files.readString(pidFile).trim());
-            Thread.sleep(100);
-            CollectingSink sink = new CollectingSink();
-            dev.tracedb.recorder.StopRequest stop = new dev.tracedb.recorder.StopRequest();
-            Thread timer = new Thread(() -> {
-                try {
-                    stop.awaitArmed();
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                stop.request();
-            });
-            timer.start();
-            DbiSession.Result result;
-            String reason;
-            try (Tracee t = Tracee.attach(tracer, pid, dev.tracedb.recorder.ChildProcesses.OPTIONS);
-                 DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
-                 DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, source, sink)) {
-                result = session.runAttached(stop);
-                reason = session.detachReason();
-            }
-            timer.join();
-            assertEquals(null, result.end(), result.toString());
-            assertEquals("stopped on request", reason);
-            assertTrue(sink.eventCount() > 0, result.toString());
-            assertTrue(result.parkingSteps() <= 6, "a prologue's 6 instructions at most: " + result);
-            steps += result.parkingSteps();
-            cutShort += result.blocksCutShort();
-            assertTrue(shell.waitFor(60, TimeUnit.SECONDS), "the detached process ends");
-            assertEquals(0, shell.exitValue());
-            assertEquals(plain.stdout(), Files.readString(out), "the checksum of a plain run");
         }
-        System.out.printf("detach of hotloops rep, 3 rounds: %d single-steps, %d blocks cut short%n", steps, cutShort);
+    }
+
+    /** Attaches to the program {@code shell} started, records it for 300 ms, detaches it and checks how. */
+    private void detachOnce(Process shell, Path pidFile, Path out, String expectedStdout, int round) throws Exception {
+        while (!Files.exists(pidFile)) {
+            Thread.sleep(10);
+        }
+        int pid = Integer.parseInt(Files.readString(pidFile).trim());
+        Thread.sleep(100);
+        CollectingSink sink = new CollectingSink();
+        dev.tracedb.recorder.StopRequest stop = new dev.tracedb.recorder.StopRequest();
+        Thread timer = new Thread(() -> {
+            try {
+                stop.awaitArmed();
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stop.request();
+        });
+        timer.start();
+        DbiSession.Result result;
+        String reason;
+        try (Tracee t = Tracee.attach(tracer, pid, dev.tracedb.recorder.ChildProcesses.OPTIONS);
+             DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
+             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, source, sink)) {
+            result = session.runAttached(stop);
+            reason = session.detachReason();
+        }
+        timer.join();
+        assertEquals(null, result.end(), result.toString());
+        assertEquals("stopped on request", reason);
+        assertTrue(sink.eventCount() > 0, result.toString());
+        // Inside a block translated ahead's entry code (flag store and prologue, 7 instructions) at most 6 steps; end code takes 1.
+        assertTrue(result.parkingSteps() <= 6, "the steps through a block's entry code at most: " + result);
+        assertTrue(shell.waitFor(60, TimeUnit.SECONDS), "the detached process ends");
+        assertEquals(0, shell.exitValue());
+        assertEquals(expectedStdout, Files.readString(out), "the checksum of a plain run");
+        System.out.printf("detach of hotloops rep, round %d: %d single-steps, %d blocks cut short%n", round,
+                result.parkingSteps(), result.blocksCutShort());
     }
 
     /** The futex handshake does not run handlers: a signal for one is refused at its delivery, before it runs. */
