@@ -218,6 +218,8 @@ final class OriginalPoint {
         if (exact == null) {
             return null;
         }
+        // At a block's start (an entry, after a syscall, a stub's target) the step engine has defined
+        // that block before it logs the signal (retirePrefix does it for a block cut short to nothing).
         if (signal && p.kind() != CacheMap.Kind.INSTRUCTION && p.kind() != CacheMap.Kind.BEFORE_SYSCALL
                 && p.kind() != CacheMap.Kind.OUTSIDE) {
             blocks.entered(exact);
