@@ -69,6 +69,29 @@ class RecordPidTest {
         assertEquals(0, verify.status(), verify::toString);
     }
 
+    /**
+     * Stopped inside a tight loop of {@code rep} string instructions: placed where it stands (a
+     * block cut short is logged as its retired prefix, as at a signal's delivery), it finishes
+     * natively with the plain run's checksum, and the partial log verifies clean.
+     */
+    @Test
+    void aRepStringLoopIsDetachedWhereItStandsAndItsLogVerifiesClean() throws Exception {
+        String hotloops = Programs.path("hotloops");
+        Programs.Result plain = Programs.plain(tmp, hotloops, "rep", "60000000");
+        assertEquals(0, plain.status());
+        RunningProgram program = RunningProgram.start(tmp, hotloops, "rep", "60000000");
+        Thread.sleep(100);
+        CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", Integer.toString(program.pid()), "--duration", "1");
+        assertEquals(0, run.status(), run::toString);
+        // Detached while it computed (had it ended first, the line would say so); it may finish before this returns.
+        assertTrue(run.err().contains("(stopped on request), which goes on natively"), run::toString);
+        assertEquals(0, program.awaitExit());
+        assertEquals(plain.stdout(), Files.readString(program.stdout()));
+        CliRun verify = tracedb(tmp.resolve("db"), "verify", "r0001");
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().startsWith("r0001: clean: "), verify::toString);
+    }
+
     @Test
     void aMissingProcessIsOneLine() {
         CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", "999999999");

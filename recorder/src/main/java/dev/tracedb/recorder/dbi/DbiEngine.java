@@ -25,7 +25,7 @@ import java.util.List;
  * Signal handlers run translated ({@link SignalDelivery}). Child processes run natively
  * ({@link NativeChild}); an exec ends the recording ({@link dev.tracedb.recorder.ProgramExecuted}).
  * Refused with {@link UnsupportedProgramException}: threads, the instructions listed in
- * {@link BlockTranslator}, and the few signal placements listed in {@link BoundaryParker}. Not thread-safe; {@link #record} runs on the
+ * {@link BlockTranslator}, and the few signal placements listed in {@link OriginalPoint}. Not thread-safe; {@link #record} runs on the
  * tracer thread.
  */
 public final class DbiEngine implements Engine {

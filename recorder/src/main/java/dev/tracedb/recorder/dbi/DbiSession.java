@@ -30,8 +30,8 @@ import java.util.Set;
  * tracee's requests until it exits. Every event reaches the sink, including those recorded
  * before a refusal or a crash: the ring is drained at every stop and once more at the end.
  *
- * <p>Signals: one the program catches is delivered by {@link SignalDelivery}: the tracee is parked
- * at an exact original address ({@link BoundaryParker}: a block cut short is logged as its
+ * <p>Signals: one the program catches is delivered by {@link SignalDelivery}: the tracee is brought
+ * to an exact original address ({@link OriginalPoint}: a block cut short is logged as its
  * retired prefix, engine code is single-stepped through with asynchronous signals blocked), the
  * delivery is logged, the kernel builds the frame from that original rip under
  * {@code PTRACE_SINGLESTEP} and the handler is translated at its first instruction; its
@@ -85,11 +85,12 @@ final class DbiSession implements AutoCloseable {
     private final Map<Long, Fragment> blocks = new HashMap<>();
     /** Where each translated block lies in the cache, for mapping a cache point back to the program. */
     private final CacheMap cacheMap;
-    private final BoundaryParker parker;
+    /** Brings the tracee to an original address, for a signal's delivery and for a detach. */
+    private final OriginalPoint originalPoint;
     private final SignalDelivery signals;
     /** Log ids of block prefixes (blocks cut short by a signal), by start address and then length. */
     private final Map<Long, Map<Integer, Integer>> prefixIds = new HashMap<>();
-    /** The stop being handled is a syscall's vetting trap: the ring is not drained (see {@link BoundaryParker}). */
+    /** The stop being handled is a syscall's vetting trap: the ring is not drained (see {@link OriginalPoint}). */
     private boolean keepRing;
     /** A stop that handling the last one ran into, to be handled next instead of resuming. */
     private StopEvent nextStop;
@@ -126,7 +127,7 @@ final class DbiSession implements AutoCloseable {
         this.linker = new Linker(cache);
         this.misses = new MissHandler(tracee, region, linker, ibl, this::translate, sink);
         this.cacheMap = new CacheMap(region);
-        this.parker = new BoundaryParker(tracee, region, cacheMap, ring, this.sink, misses, new BoundaryParker.Blocks() {
+        this.originalPoint = new OriginalPoint(tracee, region, cacheMap, ring, this.sink, misses, new OriginalPoint.Blocks() {
             @Override
             public int prefixId(CacheMap.Placed placed, int currentId, int count) {
                 return DbiSession.this.prefixId(placed, currentId, count);
@@ -137,7 +138,7 @@ final class DbiSession implements AutoCloseable {
                 DbiSession.this.entered(start);
             }
         });
-        this.signals = new SignalDelivery(tracee, region, parker, ring, this.sink, this::translate);
+        this.signals = new SignalDelivery(tracee, region, originalPoint, ring, this.sink, this::translate);
         misses.onSigreturn(signals::sigreturn);
         if (futex != null) {
             misses.register(futex.emitRoutine(cache));
@@ -209,8 +210,8 @@ final class DbiSession implements AutoCloseable {
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.indirectTargets(), misses.count(ExitStub.Kind.SYSCALL),
                     ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos,
-                    ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), parker.steps(),
-                    parker.cutShort(), System.nanoTime() - t0);
+                    ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), originalPoint.steps(),
+                    originalPoint.cutShort(), System.nanoTime() - t0);
         });
     }
 
@@ -233,7 +234,7 @@ final class DbiSession implements AutoCloseable {
                 if (misses.stubAt(regs.rip()) != null) {
                     tracee.setRegisters(regs.setRip(regs.rip().minus(1)));
                 }
-                detachNatively(null, null, "recording stopped: " + refused.getMessage());
+                detachNatively("recording stopped: " + refused.getMessage());
             }
             if (detachReason != null) {
                 return detachedEnd;
@@ -269,27 +270,27 @@ final class DbiSession implements AutoCloseable {
     }
 
     /**
-     * Lets the attached process go natively: steps it to an exact place of the original program
-     * (see {@link OriginalPoint}), drains the ring, logs a signal still to be delivered, puts the
-     * registers in place, unmaps the cache views and detaches, delivering that signal.
+     * Lets the attached process go natively: brings it to an exact place of the original program
+     * ({@link OriginalPoint#forDetach}: registers in place, a block cut short logged as its prefix),
+     * drains the ring, logs a signal still to be delivered, unmaps the cache views and detaches,
+     * delivering that signal.
      */
-    private void detachNatively(Signal pending, SignalInfo pendingInfo, String reason) {
+    private void detachNatively(String reason) {
         stopRequest.disarm();
-        OriginalPoint.Place place = new OriginalPoint(tracee, region, misses, ring, sink, blocks.values())
-                .reach(pending, pendingInfo);
+        OriginalPoint.Detach place = originalPoint.forDetach();
         detachReason = reason;
-        if (place.registers() == null) {
+        if (place.end() != null) {
             detachedEnd = place.end();
             return;
         }
         ring.drain(sink);
-        if (place.pendingSignal() != null) {
-            SignalInfo info = place.pendingInfo();
-            sink.signal(place.pendingSignal().number(), info.code(),
+        if (place.heldSignal() != null) {
+            SignalInfo info = place.heldInfo();
+            sink.signal(place.heldSignal().number(), info.code(),
                     info.faultAddress() == null ? 0 : info.faultAddress().value());
         }
-        if (place.pendingSignal() == null) {
-            tracee.setRegisters(place.registers().set(Register.ORIG_RAX, -1));
+        if (place.heldSignal() == null) {
+            tracee.setRegisters(tracee.registers().set(Register.ORIG_RAX, -1));
             try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
                 for (CacheView view : region.views()) {
                     remote.munmap(RemoteAddress.of(view.base()), view.size());
@@ -301,8 +302,7 @@ final class DbiSession implements AutoCloseable {
         // Detached from the signal-delivery-stop it stands at (a single-step's SIGTRAP is one), the kernel
         // delivers the signal by its own rules (handler, syscall restart or EINTR). Injected munmaps would
         // leave it at a syscall stop, where a detach cannot deliver a signal: the unused views stay mapped.
-        tracee.setRegisters(place.registers());
-        tracee.detach(place.pendingSignal());
+        tracee.detach(place.heldSignal());
     }
 
     /** Handles a ptrace stop; returns the signal to deliver on resuming, or null. */
@@ -384,7 +384,7 @@ final class DbiSession implements AutoCloseable {
     /** Handles a signal stop; returns the signal to deliver, or null if it was ours. */
     private Signal onSignal(Signal signal) {
         if (stopRequest != null && signal.equals(Signal.SIGSTOP) && stopRequest.requested()) {
-            detachNatively(null, null, "stopped on request");
+            detachNatively("stopped on request");
             return null;
         }
         Registers regs = tracee.registers();
@@ -392,7 +392,7 @@ final class DbiSession implements AutoCloseable {
             ExitStub stub = misses.stubAt(regs.rip());
             if (stub != null) {
                 // Not before a syscall: a signal arriving between this trap and the syscall
-                // must still find the block's event in the ring (BoundaryParker).
+                // must still find the block's event in the ring (OriginalPoint).
                 keepRing = stub.kind() == ExitStub.Kind.SYSCALL;
                 if (!keepRing) {
                     ring.drain(sink);

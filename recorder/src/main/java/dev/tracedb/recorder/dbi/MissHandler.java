@@ -31,7 +31,7 @@ import java.util.Set;
  * {@link SignalDelivery#sigreturn}, which points the frame's saved rip into the cache. exit and
  * exit_group are logged when the process exits ({@link #exited}), not at their vetting trap, so
  * that a signal arriving between the trap and the syscall can still take the block's event back
- * ({@link BoundaryParker}); for the same reason the vetting trap does not drain the ring.
+ * ({@link OriginalPoint}); for the same reason the vetting trap does not drain the ring.
  *
  * <p>Not thread-safe: tracer thread only.
  */

@@ -18,11 +18,11 @@ import java.nio.file.Path;
  * Runs signal handlers translated, like any other code of the program, and logs each delivery.
  *
  * <p><b>Delivery</b> ({@link #deliver}, at the signal-delivery-stop of a signal the program
- * catches): the signal is held (its siginfo kept), the tracee is parked at an original address by
- * the {@link BoundaryParker} (log made exact: a block cut short is logged as its prefix), the
+ * catches): the signal is held (its siginfo kept), the tracee is brought to an original address by
+ * {@link OriginalPoint#forSignal} (log made exact: a block cut short is logged as its prefix), the
  * delivery is logged, and the tracee is resumed with {@code PTRACE_SINGLESTEP} and the signal
- * (the held siginfo set back first, so the handler sees what the kernel said even when parking
- * resumed the tracee). The kernel builds the frame itself, from the original rip and the program's mask,
+ * (the held siginfo set back first, so the handler sees what the kernel said even when getting
+ * there resumed the tracee). The kernel builds the frame itself, from the original rip and the program's mask,
  * stack, {@code sigaltstack}, {@code SA_*} flags and restorer, and stops at the handler's first
  * instruction (it clears the trap flag before saving the flags, so the frame holds the program's
  * own); the handler is translated and rip pointed at its cache entry. A synchronous fault
@@ -52,17 +52,17 @@ final class SignalDelivery {
 
     private final Tracee tracee;
     private final SharedRegion region;
-    private final BoundaryParker parker;
+    private final OriginalPoint originalPoint;
     private final Ring ring;
     private final EventSink sink;
     private final MissHandler.Translate translate;
     private long delivered;
 
-    SignalDelivery(Tracee tracee, SharedRegion region, BoundaryParker parker, Ring ring, EventSink sink,
+    SignalDelivery(Tracee tracee, SharedRegion region, OriginalPoint originalPoint, Ring ring, EventSink sink,
                    MissHandler.Translate translate) {
         this.tracee = tracee;
         this.region = region;
-        this.parker = parker;
+        this.originalPoint = originalPoint;
         this.ring = ring;
         this.sink = sink;
         this.translate = translate;
@@ -86,20 +86,23 @@ final class SignalDelivery {
     /**
      * Delivers {@code signal}, caught by the program, from its delivery-stop: the handler's first
      * block is translated and the tracee stands at its cache entry when this returns null. Anything
-     * else the kernel did instead (the frame could not be written: a forced SIGSEGV) is returned
-     * as the stop to handle next.
+     * else the kernel did instead (the frame could not be written: a forced SIGSEGV), or the end
+     * the process met while stepped to an original point, is returned as the stop to handle next.
      */
     StopEvent deliver(Signal signal, SignalInfo info) {
         byte[] held = tracee.rawSignalInfo();
-        boolean synchronous = info.code() > 0 && (BoundaryParker.SYNCHRONOUS >>> (signal.number() - 1) & 1) != 0;
-        BoundaryParker.Parked parked = parker.park(!synchronous);
+        boolean synchronous = info.code() > 0 && (OriginalPoint.SYNCHRONOUS >>> (signal.number() - 1) & 1) != 0;
+        AppAddress original = originalPoint.forSignal(synchronous);
+        if (original == null) {
+            return tracee.lastStop();
+        }
         long address = info.faultAddress() == null ? 0 : info.faultAddress().value();
         if (region.contains(address)) {
             // SIGFPE and SIGILL report the faulting instruction's address: natively the original one.
-            address = parked.address().value();
+            address = original.value();
             ByteBuffer.wrap(held).order(ByteOrder.LITTLE_ENDIAN).putLong(SI_ADDR, address);
         }
-        // Parking may have resumed the tracee (steps, or syscalls injected to map a view): the
+        // Getting there may have resumed the tracee (steps, or syscalls injected to map a view): the
         // signal then goes in from another stop, where the kernel takes the siginfo given here.
         tracee.setSignalInfo(held);
         ring.drain(sink);
@@ -136,7 +139,7 @@ final class SignalDelivery {
         tracee.memory().writeLong(savedRipSlot, resume.value());
         ring.drain(sink);
         sink.syscall(SYS_RT_SIGRETURN, args, savedRax);
-        tracee.setSignalMask(tracee.signalMask() | ~BoundaryParker.SYNCHRONOUS);
+        tracee.setSignalMask(tracee.signalMask() | ~OriginalPoint.SYNCHRONOUS);
         StopEvent stop = tracee.resumeAndWait(Resume.SINGLESTEP, null);
         if (!(stop instanceof StopEvent.SignalStop s) || !s.signal().equals(Signal.SIGTRAP)
                 || tracee.registers().rip().value() != resume.value()) {

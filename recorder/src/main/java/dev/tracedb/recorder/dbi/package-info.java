@@ -78,9 +78,11 @@
  * <li><b>Attached processes</b> ({@code record --pid}, {@code DbiSession.runAttached}): a
  *     syscall interrupted by the attach is rewound before rip moves into the cache; a stop request
  *     arrives as a SIGSTOP whose delivery is suppressed; {@link dev.tracedb.recorder.dbi.OriginalPoint}
- *     steps the tracee to a place with an exact original address (a block entry or a stub) and
- *     gives the native registers there; the views are unmapped and the process detached. A
- *     refusal or a signal for a handler also detaches it there instead of killing it.</li>
+ *     puts the tracee at an exact original address with its native registers, as for a signal's
+ *     delivery (see Signals: mid-block, the block cut short is logged as its prefix; a stub is its
+ *     target; an interrupted syscall is rewound to be issued again natively); the views are
+ *     unmapped and the process detached. A refusal also detaches it there instead of killing
+ *     it.</li>
  * <li><b>Tried, not kept.</b> Inlining the lookup at every indirect branch, so that each site's
  *     final indirect jump is predicted apart: no measurable change on the Lua workload.</li>
  * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: threads
@@ -103,11 +105,12 @@
  * <li><b>Signals to handlers run translated</b> ({@link dev.tracedb.recorder.dbi.SignalDelivery}),
  *     not natively: a native handler that longjmps out would leave the cache and the recording
  *     would silently stop. At the delivery-stop the tracee is moved to an exact original address
- *     by the {@link dev.tracedb.recorder.dbi.BoundaryParker} over the
- *     {@link dev.tracedb.recorder.dbi.CacheMap} (before a copied instruction: the block's event
- *     is taken back from the ring and its retired prefix logged, as the step engine logs it; in
- *     engine code: single-steps to the next block entry with asynchronous signals blocked; right
- *     after a syscall: its result logged), the delivery is logged, and a
+ *     by {@link dev.tracedb.recorder.dbi.OriginalPoint} (the one primitive for deliveries and
+ *     detaches) over the {@link dev.tracedb.recorder.dbi.CacheMap} and the exit stubs (before a
+ *     copied instruction: the block's event is taken back from the ring and its retired prefix
+ *     logged, as the step engine logs it; right after a syscall: its result logged; a direct or
+ *     indirect-miss stub: its target; in other engine code: single-steps to one of those, with
+ *     asynchronous signals blocked), the delivery is logged, and a
  *     {@code PTRACE_SINGLESTEP} with the signal lets the kernel build the frame (saved rip
  *     original; mask, sigaltstack and SA_* flags the kernel's business) and stop at the
  *     handler, which is translated. rt_sigreturn's frame rip is replaced by its translation

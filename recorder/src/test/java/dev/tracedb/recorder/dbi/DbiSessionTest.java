@@ -436,6 +436,75 @@ class DbiSessionTest extends NoStrayProcesses {
                 rec.result().signalsToHandlers(), rec.result().parkingSteps(), rec.result());
     }
 
+    /**
+     * A process attached while it runs {@code rep} string instructions in a tight loop and then
+     * detached on request is placed where it stands: before the copied instruction it was stopped
+     * at (inside a {@code rep}, with its registers as they are), the block's event taken back and
+     * its retired prefix logged; only a stop inside a prologue or a block's end code takes steps,
+     * a handful. Stepping to the next block entry instead, as detaching once did, steps a
+     * {@code rep} once per iteration, up to 575 here. The process then computes natively the
+     * same checksum and status as a plain run.
+     */
+    @Test
+    void aDetachPlacesTheProcessWhereItStandsWithAFewStepsAtMost() throws Exception {
+        String program = TestPrograms.path("hotloops").toString();
+        Plain plain = plain(program, "rep", "20000000");
+        assertEquals(new StopEvent.Exited(0), plain.end());
+        for (int round = 0; round < 3; round++) {
+            Path out = tmp.resolve("rep-" + round + ".out");
+            Path pidFile = tmp.resolve("rep-" + round + ".pid");
+            // Not a child of this JVM, whose process reaper would take the ptrace stops: a shell's.
+            Process shell = new ProcessBuilder("/bin/sh", "-c", "\"$0\" \"$@\" > '" + out + "' & echo $! > '"
+                    + pidFile + ".tmp'; mv '" + pidFile + ".tmp' '" + pidFile + "'; wait $!", program, "rep", "20000000")
+                    .redirectErrorStream(true).start();
+            try {
+                detachOnce(shell, pidFile, out, plain.stdout(), round);
+            } finally {
+                shell.destroyForcibly();
+            }
+        }
+    }
+
+    /** Attaches to the program {@code shell} started, records it for 300 ms, detaches it and checks how. */
+    private void detachOnce(Process shell, Path pidFile, Path out, String expectedStdout, int round) throws Exception {
+        while (!Files.exists(pidFile)) {
+            Thread.sleep(10);
+        }
+        int pid = Integer.parseInt(Files.readString(pidFile).trim());
+        Thread.sleep(100);
+        CollectingSink sink = new CollectingSink();
+        dev.tracedb.recorder.StopRequest stop = new dev.tracedb.recorder.StopRequest();
+        Thread timer = new Thread(() -> {
+            try {
+                stop.awaitArmed();
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stop.request();
+        });
+        timer.start();
+        DbiSession.Result result;
+        String reason;
+        try (Tracee t = Tracee.attach(tracer, pid, dev.tracedb.recorder.ChildProcesses.OPTIONS);
+             DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
+             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, source, sink)) {
+            result = session.runAttached(stop);
+            reason = session.detachReason();
+        }
+        timer.join();
+        assertEquals(null, result.end(), result.toString());
+        assertEquals("stopped on request", reason);
+        assertTrue(sink.eventCount() > 0, result.toString());
+        // Inside a block translated ahead's entry code (flag store and prologue, 7 instructions) at most 6 steps; end code takes 1.
+        assertTrue(result.parkingSteps() <= 6, "the steps through a block's entry code at most: " + result);
+        assertTrue(shell.waitFor(60, TimeUnit.SECONDS), "the detached process ends");
+        assertEquals(0, shell.exitValue());
+        assertEquals(expectedStdout, Files.readString(out), "the checksum of a plain run");
+        System.out.printf("detach of hotloops rep, round %d: %d single-steps, %d blocks cut short%n", round,
+                result.parkingSteps(), result.blocksCutShort());
+    }
+
     /** The futex handshake does not run handlers: a signal for one is refused at its delivery, before it runs. */
     @Test
     void aSignalForAHandlerIsRefusedUnderTheFutexHandshake() throws IOException {
