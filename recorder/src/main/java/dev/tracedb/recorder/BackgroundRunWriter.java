@@ -6,6 +6,7 @@ import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunWriter;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -54,6 +55,8 @@ public final class BackgroundRunWriter implements RunWriter {
     static final int CHUNK_EVENTS = 1 << 20;
     /** Chunks in existence, filling, queued or being written: 24 MiB at most. */
     static final int CHUNKS = 6;
+    /** Events a shared view is read in at a time on the writer thread (1 MiB). */
+    static final int SCRATCH_EVENTS = 1 << 18;
     /** Commands gathered before they are handed over as one batch. */
     static final int MAX_BATCH = 4096;
     /** How long a gathered command waits for more before the next call hands its batch over. */
@@ -77,6 +80,8 @@ public final class BackgroundRunWriter implements RunWriter {
     /** The writer thread's first failure; set once, read by the caller. */
     private volatile Throwable failure;
     private int[] chunk;
+    /** The writer thread's: where {@link SharedExec} reads the caller's events into, a piece at a time. */
+    private final int[] scratch = new int[SCRATCH_EVENTS];
     /** Events in {@link #chunk}: {@code [0, sent)} are sent, {@code [sent, filled)} gathered. */
     private int sent;
     private int filled;
@@ -131,6 +136,33 @@ public final class BackgroundRunWriter implements RunWriter {
         } finally {
             if (command instanceof Exec exec && exec.release) {
                 freeChunks.add(exec.ids);
+            } else if (command instanceof SharedExec shared) {
+                shared.written.run();
+            }
+        }
+    }
+
+    /** Block events read where the caller keeps them; {@code written} runs once they are read. */
+    private final class SharedExec implements Command {
+        private final IntBuffer ids;
+        private final Runnable written;
+
+        SharedExec(IntBuffer ids, Runnable written) {
+            this.ids = ids;
+            this.written = written;
+        }
+
+        @Override
+        public void apply(RunWriter log) {
+            int[] into = scratch;
+            for (int done = 0, total = ids.remaining(); done < total; ) {
+                int n = Math.min(into.length, total - done);
+                ids.get(ids.position() + done, into, 0, n);
+                log.appendExec(into, 0, n);
+                done += n;
+            }
+            if (progress != null) {
+                progress.publish(log.blockEvents(), log.instructions(), 0);
             }
         }
     }
@@ -215,6 +247,27 @@ public final class BackgroundRunWriter implements RunWriter {
             len -= n;
             if (filled == chunk.length) {
                 sendFullChunk();
+            }
+        }
+    }
+
+    /**
+     * Block events {@code ids} (all its remaining ones), read on the writer thread where they are
+     * instead of copied here: the caller must leave them as they are until {@code written} has run.
+     * It runs exactly once, on the writer thread when they have been given to the underlying writer
+     * (or skipped after a failure), or here if this call throws. The view is handed over at once,
+     * so the caller may wait for {@code written}.
+     */
+    public void appendExec(IntBuffer ids, Runnable written) {
+        boolean sent = false;
+        try {
+            sendGathered();
+            gathered.add(new SharedExec(ids.duplicate(), written));
+            sent = true;
+            handOver();
+        } finally {
+            if (!sent) {
+                written.run();
             }
         }
     }

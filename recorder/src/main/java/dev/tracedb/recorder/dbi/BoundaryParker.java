@@ -198,9 +198,9 @@ final class BoundaryParker {
             return regs;
         }
         if (s.signal().equals(Signal.SIGSEGV) && info.faultAddress() != null
-                && info.faultAddress().value() == ring.guard().value() && region.contains(regs.rip().value())) {
-            ring.onOverflow(sink);
-            regs.set(Register.RAX, ring.start().value());
+                && ring.isGuard(info.faultAddress().value()) && region.contains(regs.rip().value())) {
+            CacheAddress next = ring.onOverflow(sink, info.faultAddress().value());
+            regs.set(Register.RAX, next.value());
             tracee.setRegisters(regs);
             return regs;
         }

@@ -69,7 +69,7 @@ public final class DbiEngine implements Engine {
             DbiSession.Result result = session.run();
             if (Boolean.getBoolean("tracedb.dbi.stats")) {
                 // A diagnostic for measuring the engine (bench/record.sh), not part of the command's output.
-                System.err.println("tracedb: dbi " + result);
+                System.err.println("tracedb: dbi " + result + ", ringWaitNanos=" + session.ringWaitNanos());
             }
             StopEvent end = result.end();
             if (end instanceof StopEvent.Exited e) {

@@ -1,5 +1,7 @@
 package dev.tracedb.recorder.dbi;
 
+import java.nio.IntBuffer;
+
 /**
  * Where the engine delivers what it records, in execution order: a block is always defined before
  * any batch that executes it. Called on the tracer thread only; implementations need not be
@@ -10,6 +12,26 @@ interface EventSink {
 
     /** {@code ids[0 .. count)} executed in this order; the array is reused after the call returns. */
     void executed(int[] ids, int count);
+
+    /**
+     * {@code ids} (all its remaining ids) executed in this order: a view of the event ring, valid
+     * until {@code written} is run, which the sink must do exactly once, from any thread, when it no
+     * longer reads the view (then the ring may reuse that memory). The sink may rewrite ids in place
+     * before it returns. This default copies the view out and releases it at once.
+     */
+    default void executed(IntBuffer ids, Runnable written) {
+        try {
+            int[] copy = new int[Math.min(ids.remaining(), 1 << 16)];
+            for (int done = 0, total = ids.remaining(); done < total; ) {
+                int n = Math.min(copy.length, total - done);
+                ids.get(ids.position() + done, copy, 0, n);
+                executed(copy, n);
+                done += n;
+            }
+        } finally {
+            written.run();
+        }
+    }
 
     /**
      * System call {@code number} with its six argument registers returned {@code result} (the

@@ -1,6 +1,7 @@
 package dev.tracedb.recorder.dbi;
 
 import java.nio.ByteBuffer;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -101,6 +102,25 @@ final class PrefetchedBlocks implements EventSink {
             }
         }
         downstream.executed(ids, count);
+    }
+
+    /** As above, on a view of the ring: provisional ids are rewritten in the ring itself. */
+    @Override
+    public void executed(IntBuffer ids, Runnable written) {
+        if (control.get(RegionLayout.PREFETCHED_RAN) != 0) {
+            try {
+                for (int i = ids.position(), end = ids.limit(); i < end; i++) {
+                    int id = ids.get(i);
+                    if (id < 0) {
+                        ids.put(i, logId(-1 - id));
+                    }
+                }
+            } catch (RuntimeException | Error e) {
+                written.run();
+                throw e;
+            }
+        }
+        downstream.executed(ids, written);
     }
 
     /**
