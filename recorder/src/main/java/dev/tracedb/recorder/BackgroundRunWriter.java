@@ -6,7 +6,7 @@ import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunWriter;
-import java.nio.IntBuffer;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -55,8 +55,6 @@ public final class BackgroundRunWriter implements RunWriter {
     static final int CHUNK_EVENTS = 1 << 20;
     /** Chunks in existence, filling, queued or being written: 24 MiB at most. */
     static final int CHUNKS = 6;
-    /** Events a shared view is read in at a time on the writer thread (1 MiB). */
-    static final int SCRATCH_EVENTS = 1 << 18;
     /** Commands gathered before they are handed over as one batch. */
     static final int MAX_BATCH = 4096;
     /** How long a gathered command waits for more before the next call hands its batch over. */
@@ -80,8 +78,6 @@ public final class BackgroundRunWriter implements RunWriter {
     /** The writer thread's first failure; set once, read by the caller. */
     private volatile Throwable failure;
     private int[] chunk;
-    /** The writer thread's: where {@link SharedExec} reads the caller's events into, a piece at a time. */
-    private final int[] scratch = new int[SCRATCH_EVENTS];
     /** Events in {@link #chunk}: {@code [0, sent)} are sent, {@code [sent, filled)} gathered. */
     private int sent;
     private int filled;
@@ -137,30 +133,33 @@ public final class BackgroundRunWriter implements RunWriter {
             if (command instanceof Exec exec && exec.release) {
                 freeChunks.add(exec.ids);
             } else if (command instanceof SharedExec shared) {
-                shared.written.run();
+                try {
+                    shared.written.run();
+                } catch (Throwable t) {
+                    // Kept like the writer's own failures: this thread must live on to answer the caller.
+                    if (failure == null) {
+                        failure = t;
+                    }
+                }
             }
         }
     }
 
     /** Block events read where the caller keeps them; {@code written} runs once they are read. */
-    private final class SharedExec implements Command {
-        private final IntBuffer ids;
+    private static final class SharedExec implements Command {
+        private final ByteBuffer ids;
         private final Runnable written;
+        private final Progress progress;
 
-        SharedExec(IntBuffer ids, Runnable written) {
+        SharedExec(ByteBuffer ids, Runnable written, Progress progress) {
             this.ids = ids;
             this.written = written;
+            this.progress = progress;
         }
 
         @Override
         public void apply(RunWriter log) {
-            int[] into = scratch;
-            for (int done = 0, total = ids.remaining(); done < total; ) {
-                int n = Math.min(into.length, total - done);
-                ids.get(ids.position() + done, into, 0, n);
-                log.appendExec(into, 0, n);
-                done += n;
-            }
+            log.appendExec(ids);
             if (progress != null) {
                 progress.publish(log.blockEvents(), log.instructions(), 0);
             }
@@ -252,17 +251,18 @@ public final class BackgroundRunWriter implements RunWriter {
     }
 
     /**
-     * Block events {@code ids} (all its remaining ones), read on the writer thread where they are
-     * instead of copied here: the caller must leave them as they are until {@code written} has run.
+     * Block events {@code ids} (its remaining bytes, 4 little-endian bytes each: see
+     * {@link RunWriter#appendExec(ByteBuffer)}), read on the writer thread where they are instead of
+     * copied here: the caller must leave them as they are until {@code written} has run.
      * It runs exactly once, on the writer thread when they have been given to the underlying writer
      * (or skipped after a failure), or here if this call throws. The view is handed over at once,
      * so the caller may wait for {@code written}.
      */
-    public void appendExec(IntBuffer ids, Runnable written) {
+    public void appendExec(ByteBuffer ids, Runnable written) {
         boolean sent = false;
         try {
             sendGathered();
-            gathered.add(new SharedExec(ids.duplicate(), written));
+            gathered.add(new SharedExec(ids.duplicate(), written, progress));
             sent = true;
             handOver();
         } finally {

@@ -18,7 +18,8 @@ import dev.tracedb.store.RunWriter;
 import dev.tracedb.store.SyscallResult;
 import dev.tracedb.store.Terminator;
 import dev.tracedb.store.TraceDatabase;
-import java.nio.IntBuffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ class BackgroundRunWriterTest {
         writeRun(w, null);
     }
 
-    /** As above; with {@code released}, every other array goes as a view ({@link BackgroundRunWriter#appendExec(IntBuffer, Runnable)}). */
+    /** As above; with {@code released}, every other array goes as a view ({@link BackgroundRunWriter#appendExec(ByteBuffer, Runnable)}). */
     private static void writeRun(RunWriter w, AtomicInteger released) {
         w.moduleMapped(new ModuleMapped(0, "/bin/example", 0x400000, 0x1000, new byte[0], new byte[32]));
         int defined = 0;
@@ -61,9 +62,13 @@ class BackgroundRunWriterTest {
             }
             if (released != null && round % 2 == 0) {
                 // A view of a copy that is scribbled over once released: the log must not see that.
-                int[] shared = Arrays.copyOfRange(ids, 5, ids.length);
-                ((BackgroundRunWriter) w).appendExec(IntBuffer.wrap(shared), () -> {
-                    Arrays.fill(shared, -7);
+                ByteBuffer shared = ByteBuffer.allocateDirect(4 * ids.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+                shared.putInt(-5).asIntBuffer().put(ids, 5, ids.length - 5);
+                shared.position(4).limit(4 + 4 * (ids.length - 5));
+                ((BackgroundRunWriter) w).appendExec(shared, () -> {
+                    for (int i = 0; i + 4 <= shared.limit(); i += 4) {
+                        shared.putInt(i, -7);
+                    }
                     released.incrementAndGet();
                 });
             } else {
@@ -158,17 +163,23 @@ class BackgroundRunWriterTest {
         }
     }
 
+    private static ByteBuffer ints(int... ids) {
+        ByteBuffer b = ByteBuffer.allocate(4 * ids.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(ids);
+        return b;
+    }
+
     @Test
     void aViewGivenAfterAFailureIsReleasedAtOnce() {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             try (RunWriter d = db.createRun("bad", started()); BackgroundRunWriter w = new BackgroundRunWriter(d, null)) {
                 w.moduleMapped(new ModuleMapped(0, "/bin/example", 0x400000, 0x1000, new byte[0], new byte[32]));
                 AtomicInteger released = new AtomicInteger();
-                w.appendExec(IntBuffer.wrap(new int[] {7}), released::incrementAndGet); // block 7 is undefined
+                w.appendExec(ints(7), released::incrementAndGet); // block 7 is undefined
                 assertThrows(IllegalArgumentException.class, w::blockEvents);
                 assertEquals(1, released.get(), "released by the writer thread although it failed");
                 assertThrows(IllegalArgumentException.class,
-                        () -> w.appendExec(IntBuffer.wrap(new int[] {0}), released::incrementAndGet));
+                        () -> w.appendExec(ints(0), released::incrementAndGet));
                 assertEquals(2, released.get(), "released here: the writer had failed");
             }
         }

@@ -1,5 +1,7 @@
 package dev.tracedb.recorder.dbi;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 
 /**
@@ -14,17 +16,19 @@ interface EventSink {
     void executed(int[] ids, int count);
 
     /**
-     * {@code ids} (all its remaining ids) executed in this order: a view of the event ring, valid
-     * until {@code written} is run, which the sink must do exactly once, from any thread, when it no
-     * longer reads the view (then the ring may reuse that memory). The sink may rewrite ids in place
-     * before it returns. This default copies the view out and releases it at once.
+     * The block ids in {@code ids}' remaining bytes (4 little-endian bytes each) executed in this
+     * order: a view of the event ring, valid until {@code written} is run, which the sink must do
+     * exactly once, from any thread, when it no longer reads the view (then the ring may reuse that
+     * memory). The sink may rewrite ids in place before it returns. This default copies the view
+     * out and releases it at once.
      */
-    default void executed(IntBuffer ids, Runnable written) {
+    default void executed(ByteBuffer ids, Runnable written) {
         try {
-            int[] copy = new int[Math.min(ids.remaining(), 1 << 16)];
-            for (int done = 0, total = ids.remaining(); done < total; ) {
+            IntBuffer ints = ids.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+            int[] copy = new int[Math.min(ints.remaining(), 1 << 16)];
+            for (int done = 0, total = ints.remaining(); done < total; ) {
                 int n = Math.min(copy.length, total - done);
-                ids.get(ids.position() + done, copy, 0, n);
+                ints.get(done, copy, 0, n);
                 executed(copy, n);
                 done += n;
             }

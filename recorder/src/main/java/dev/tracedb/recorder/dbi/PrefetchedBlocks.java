@@ -1,7 +1,7 @@
 package dev.tracedb.recorder.dbi;
 
 import java.nio.ByteBuffer;
-import java.nio.IntBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -106,13 +106,14 @@ final class PrefetchedBlocks implements EventSink {
 
     /** As above, on a view of the ring: provisional ids are rewritten in the ring itself. */
     @Override
-    public void executed(IntBuffer ids, Runnable written) {
+    public void executed(ByteBuffer ids, Runnable written) {
         if (control.get(RegionLayout.PREFETCHED_RAN) != 0) {
             try {
-                for (int i = ids.position(), end = ids.limit(); i < end; i++) {
-                    int id = ids.get(i);
+                ByteBuffer le = ids.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = le.position(), end = le.limit(); i < end; i += 4) {
+                    int id = le.getInt(i);
                     if (id < 0) {
-                        ids.put(i, logId(-1 - id));
+                        le.putInt(i, logId(-1 - id));
                     }
                 }
             } catch (RuntimeException | Error e) {

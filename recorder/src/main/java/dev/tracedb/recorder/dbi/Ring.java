@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * (backpressure, never a lost event). Why: copying the 16 MiB ring out on every overflow, with
  * the program stopped, was ~2–4 ms per overflow, seconds per recording.
  *
- * <p>Views handed to {@link EventSink#executed(IntBuffer, Runnable)} stay valid until their
+ * <p>Views handed to {@link EventSink#executed(ByteBuffer, Runnable)} stay valid until their
  * {@code written} callback has run (on any thread); a half is reused only when every view of it
  * has been released, and {@link #awaitWritten} waits for all of them (before the region is
  * unmapped).
@@ -38,6 +38,8 @@ final class Ring {
     private final ByteBuffer bytes;
     /** The ring's slots (the guard page between the halves included, never read). */
     private final IntBuffer slots;
+    /** The same memory as bytes, which the views handed to the sink are slices of. */
+    private final ByteBuffer ringBytes;
     private final long ringStart;
     /** Per half: its first slot's address and its guard page's (one past its last slot). */
     private final long[] halfStart = new long[2];
@@ -64,7 +66,8 @@ final class Ring {
         halfGuard[1] = region.at(layout.guardOffset()).value();
         ByteBuffer ring = bytes.duplicate();
         ring.position(layout.ringOffset()).limit(layout.ringEnd());
-        this.slots = ring.slice().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        this.ringBytes = ring.slice().order(ByteOrder.LITTLE_ENDIAN);
+        this.slots = ringBytes.asIntBuffer();
         this.half = 0;
         this.handedUpTo = halfStart[0];
         bytes.putLong(RegionLayout.RING_CURSOR, handedUpTo);
@@ -85,7 +88,7 @@ final class Ring {
         }
         int events = (int) ((cursor - handedUpTo) / 4);
         if (events > 0) {
-            IntBuffer view = slots.slice((int) ((handedUpTo - ringStart) / 4), events);
+            ByteBuffer view = ringBytes.slice((int) (handedUpTo - ringStart), 4 * events).order(ByteOrder.LITTLE_ENDIAN);
             int h = half;
             handed[h] += events;
             handedUpTo = cursor;

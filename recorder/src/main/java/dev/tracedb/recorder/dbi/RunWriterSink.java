@@ -2,7 +2,7 @@ package dev.tracedb.recorder.dbi;
 
 import dev.tracedb.recorder.BackgroundRunWriter;
 import dev.tracedb.store.RunWriter;
-import java.nio.IntBuffer;
+import java.nio.ByteBuffer;
 
 /**
  * Delivers the engine's events to the run's log. Blocks are defined in the log by the
@@ -35,8 +35,8 @@ final class RunWriterSink implements EventSink {
     }
 
     @Override
-    public void executed(IntBuffer ids, Runnable written) {
-        if (writer instanceof BackgroundRunWriter background && ids.remaining() >= SHARED_MIN_EVENTS) {
+    public void executed(ByteBuffer ids, Runnable written) {
+        if (writer instanceof BackgroundRunWriter background && ids.remaining() >= 4 * SHARED_MIN_EVENTS) {
             background.appendExec(ids, written);
         } else {
             EventSink.super.executed(ids, written);
