@@ -30,7 +30,9 @@ public final class DbiEngine implements Engine {
     private final RegionLayout layout;
 
     public DbiEngine() {
-        this(RegionLayout.DEFAULT);
+        // A knob for measuring the ring's size (bench/record.sh), not an option of the command.
+        this(Integer.getInteger("tracedb.dbi.ringMiB") == null ? RegionLayout.DEFAULT
+                : new RegionLayout(Integer.getInteger("tracedb.dbi.ringMiB") << 20, RegionLayout.DEFAULT.codeBytes()));
     }
 
     DbiEngine(RegionLayout layout) {
