@@ -36,6 +36,9 @@ import java.util.function.Function;
  *
  * <p>Memory is bounded: at most {@link #CHUNKS} chunks exist; when the writer thread falls that
  * far behind, the caller waits for a free one (backpressure on the program, never a lost event).
+ * Events can also be handed over where the caller keeps them ({@link #appendExec(ByteBuffer,
+ * Runnable)}: the DBI engine's ring), read in place on the writer thread and released by a
+ * callback; then the caller bounds that memory and waits for its release.
  *
  * <p>Errors: a failure of the underlying writer (say, the disk is full, or an event names an
  * undefined block) is kept and thrown, as it was, by the caller's next call; later commands are
