@@ -6,6 +6,7 @@ import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunWriter;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,6 +36,9 @@ import java.util.function.Function;
  *
  * <p>Memory is bounded: at most {@link #CHUNKS} chunks exist; when the writer thread falls that
  * far behind, the caller waits for a free one (backpressure on the program, never a lost event).
+ * Events can also be handed over where the caller keeps them ({@link #appendExec(ByteBuffer,
+ * Runnable)}: the DBI engine's ring), read in place on the writer thread and released by a
+ * callback; then the caller bounds that memory and waits for its release.
  *
  * <p>Errors: a failure of the underlying writer (say, the disk is full, or an event names an
  * undefined block) is kept and thrown, as it was, by the caller's next call; later commands are
@@ -131,6 +135,36 @@ public final class BackgroundRunWriter implements RunWriter {
         } finally {
             if (command instanceof Exec exec && exec.release) {
                 freeChunks.add(exec.ids);
+            } else if (command instanceof SharedExec shared) {
+                try {
+                    shared.written.run();
+                } catch (Throwable t) {
+                    // Kept like the writer's own failures: this thread must live on to answer the caller.
+                    if (failure == null) {
+                        failure = t;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Block events read where the caller keeps them; {@code written} runs once they are read. */
+    private static final class SharedExec implements Command {
+        private final ByteBuffer ids;
+        private final Runnable written;
+        private final Progress progress;
+
+        SharedExec(ByteBuffer ids, Runnable written, Progress progress) {
+            this.ids = ids;
+            this.written = written;
+            this.progress = progress;
+        }
+
+        @Override
+        public void apply(RunWriter log) {
+            log.appendExec(ids);
+            if (progress != null) {
+                progress.publish(log.blockEvents(), log.instructions(), 0);
             }
         }
     }
@@ -215,6 +249,28 @@ public final class BackgroundRunWriter implements RunWriter {
             len -= n;
             if (filled == chunk.length) {
                 sendFullChunk();
+            }
+        }
+    }
+
+    /**
+     * Block events {@code ids} (its remaining bytes, 4 little-endian bytes each: see
+     * {@link RunWriter#appendExec(ByteBuffer)}), read on the writer thread where they are instead of
+     * copied here: the caller must leave them as they are until {@code written} has run.
+     * It runs exactly once, on the writer thread when they have been given to the underlying writer
+     * (or skipped after a failure), or here if this call throws. The view is handed over at once,
+     * so the caller may wait for {@code written}.
+     */
+    public void appendExec(ByteBuffer ids, Runnable written) {
+        boolean sent = false;
+        try {
+            sendGathered();
+            gathered.add(new SharedExec(ids.duplicate(), written, progress));
+            sent = true;
+            handOver();
+        } finally {
+            if (!sent) {
+                written.run();
             }
         }
     }

@@ -18,11 +18,14 @@ import dev.tracedb.store.RunWriter;
 import dev.tracedb.store.SyscallResult;
 import dev.tracedb.store.Terminator;
 import dev.tracedb.store.TraceDatabase;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +43,11 @@ class BackgroundRunWriterTest {
      * and in arrays that cross chunk boundaries, syscalls and a signal between them.
      */
     private static void writeRun(RunWriter w) {
+        writeRun(w, null);
+    }
+
+    /** As above; with {@code released}, every other array goes as a view ({@link BackgroundRunWriter#appendExec(ByteBuffer, Runnable)}). */
+    private static void writeRun(RunWriter w, AtomicInteger released) {
         w.moduleMapped(new ModuleMapped(0, "/bin/example", 0x400000, 0x1000, new byte[0], new byte[32]));
         int defined = 0;
         int[] ids = new int[BackgroundRunWriter.CHUNK_EVENTS / 3 + 17];
@@ -52,7 +60,20 @@ class BackgroundRunWriterTest {
                 x = x * 6364136223846793005L + 1442695040888963407L;
                 ids[i] = (int) ((x >>> 33) % defined);
             }
-            w.appendExec(ids, 5, ids.length - 5);
+            if (released != null && round % 2 == 0) {
+                // A view of a copy that is scribbled over once released: the log must not see that.
+                ByteBuffer shared = ByteBuffer.allocateDirect(4 * ids.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+                shared.putInt(-5).asIntBuffer().put(ids, 5, ids.length - 5);
+                shared.position(4).limit(4 + 4 * (ids.length - 5));
+                ((BackgroundRunWriter) w).appendExec(shared, () -> {
+                    for (int i = 0; i + 4 <= shared.limit(); i += 4) {
+                        shared.putInt(i, -7);
+                    }
+                    released.incrementAndGet();
+                });
+            } else {
+                w.appendExec(ids, 5, ids.length - 5);
+            }
             w.appendExec(defined - 1);
             if (round % 3 == 1) {
                 w.syscall(round, new long[] {1, 2, 3, 4, 5, 6}, -round);
@@ -118,6 +139,49 @@ class BackgroundRunWriterTest {
             List<String> expected = dump(db, direct);
             assertEquals(expected, dump(db, background));
             assertTrue(expected.stream().anyMatch(l -> l.contains("syscall")));
+        }
+    }
+
+    @Test
+    void eventsReadWhereTheCallerKeepsThemGiveTheSameLogAndAreReleasedOnce() {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RunId direct;
+            try (RunWriter w = db.createRun("direct", started())) {
+                writeRun(w);
+                w.end(ExitStatus.exited(0));
+                direct = w.id();
+            }
+            AtomicInteger released = new AtomicInteger();
+            RunId shared;
+            try (RunWriter d = db.createRun("shared", started()); RunWriter w = new BackgroundRunWriter(d, null)) {
+                writeRun(w, released);
+                w.end(ExitStatus.exited(0));
+                shared = w.id();
+            }
+            assertEquals(4, released.get(), "each view released once");
+            assertEquals(dump(db, direct), dump(db, shared));
+        }
+    }
+
+    private static ByteBuffer ints(int... ids) {
+        ByteBuffer b = ByteBuffer.allocate(4 * ids.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(ids);
+        return b;
+    }
+
+    @Test
+    void aViewGivenAfterAFailureIsReleasedAtOnce() {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            try (RunWriter d = db.createRun("bad", started()); BackgroundRunWriter w = new BackgroundRunWriter(d, null)) {
+                w.moduleMapped(new ModuleMapped(0, "/bin/example", 0x400000, 0x1000, new byte[0], new byte[32]));
+                AtomicInteger released = new AtomicInteger();
+                w.appendExec(ints(7), released::incrementAndGet); // block 7 is undefined
+                assertThrows(IllegalArgumentException.class, w::blockEvents);
+                assertEquals(1, released.get(), "released by the writer thread although it failed");
+                assertThrows(IllegalArgumentException.class,
+                        () -> w.appendExec(ints(0), released::incrementAndGet));
+                assertEquals(2, released.get(), "released here: the writer had failed");
+            }
         }
     }
 

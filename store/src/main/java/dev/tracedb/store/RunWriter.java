@@ -48,6 +48,26 @@ public interface RunWriter extends AutoCloseable {
      */
     void appendExec(int[] ids, int off, int len);
 
+    /**
+     * Appends the block ids in {@code ids}' remaining bytes, 4 little-endian bytes each (its
+     * position and limit are left as they are). Writers may encode whole batches straight from
+     * that memory (a direct buffer: no copy); on an undefined id the batches before it may be
+     * written, unlike {@link #appendExec(int[], int, int)}. This default copies the ids out.
+     */
+    default void appendExec(java.nio.ByteBuffer ids) {
+        java.nio.IntBuffer ints = ids.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        if (ids.remaining() % 4 != 0) {
+            throw new IllegalArgumentException("block ids are 4 bytes each: " + ids.remaining() + " bytes");
+        }
+        int[] copy = new int[Math.min(ints.remaining(), 1 << 16)];
+        for (int done = 0, total = ints.remaining(); done < total; ) {
+            int n = Math.min(copy.length, total - done);
+            ints.get(done, copy, 0, n);
+            appendExec(copy, 0, n);
+            done += n;
+        }
+    }
+
     /** Records a syscall at the current position of the execution stream. */
     void syscall(int number, long[] args, long result);
 

@@ -5,6 +5,8 @@ import dev.tracedb.store.internal.ChronicleTraceDatabase;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The bulk append path ({@link RunWriter#appendExec(int[], int, int)}) against the one-event path
+ * The bulk append paths ({@link RunWriter#appendExec(int[], int, int)}, and
+ * {@link RunWriter#appendExec(ByteBuffer)} from a direct buffer as the recorder's ring) against the one-event path
  * ({@link RunWriter#appendExec(int)}) as the reference: same calls, same log, byte for byte; and a
  * chunk with an undefined id, wherever it sits relative to a batch boundary, appends nothing.
  */
@@ -42,13 +45,18 @@ class ExecAppendTest extends StoreTestSupport {
                 RunId single = write(db, encoding, (w, ids, off, len) -> {
                     for (int i = off; i < off + len; i++) w.appendExec(ids[i]);
                 });
+                RunId memory = write(db, encoding, (w, ids, off, len) -> w.appendExec(direct(ids, off, len)));
                 List<String> bulkEvents = replay(db, bulk);
                 assertEquals(replay(db, single), bulkEvents, encoding.toString());
+                assertEquals(bulkEvents, replay(db, memory), encoding.toString());
+                byte[] m = Files.readAllBytes(LogFiles.onlyCq4(tmp.resolve("db"), memory));
                 byte[] a = Files.readAllBytes(LogFiles.onlyCq4(tmp.resolve("db"), bulk));
                 byte[] b = Files.readAllBytes(LogFiles.onlyCq4(tmp.resolve("db"), single));
                 int end = LogFiles.endOfData(a);
                 assertEquals(end, LogFiles.endOfData(b), encoding + ": log lengths differ");
                 assertArrayEquals(Arrays.copyOf(b, end), Arrays.copyOf(a, end), encoding + ": logs differ");
+                assertEquals(end, LogFiles.endOfData(m), encoding + ": log lengths differ");
+                assertArrayEquals(Arrays.copyOf(b, end), Arrays.copyOf(m, end), encoding + ": logs differ");
 
                 long events = 0;
                 long instructions = 0;
@@ -113,6 +121,33 @@ class ExecAppendTest extends StoreTestSupport {
                 assertEquals(want.toString(), all.toString(), Arrays.toString(c));
             }
         }
+    }
+
+    @Test
+    void undefinedIdInMemoryIsRefusedAndTheBatchesBeforeItAreTheOnlyOnesWritten() {
+        try (ChronicleTraceDatabase db = openDb();
+             RunWriter w = db.createRun(null, started("/bin/true"), BATCH, BatchEncoding.DEFAULT)) {
+            defineBlocks(w, BLOCKS);
+            int[] ids = stream();
+            w.appendExec(ids, 0, 900);
+            int[] chunk = Arrays.copyOfRange(ids, 900, 900 + 2500);
+            chunk[1500] = BLOCKS; // in the second whole batch after the pending one is topped up
+            var e = assertThrows(IllegalArgumentException.class, () -> w.appendExec(direct(chunk, 0, chunk.length)));
+            assertTrue(e.getMessage().startsWith("block " + BLOCKS + " is used before it is defined (run "), e.getMessage());
+            assertEquals(2000, w.blockEvents(), "the pending batch topped up and written, the bad batch not");
+            long instructions = 0;
+            for (int i = 0; i < 2000; i++) instructions += instructionsOf(ids[i]);
+            assertEquals(instructions, w.instructions());
+        }
+    }
+
+    /** {@code ids[off .. off+len)} as 4 little-endian bytes each in a direct buffer, after 3 bytes of other data. */
+    private static ByteBuffer direct(int[] ids, int off, int len) {
+        ByteBuffer b = ByteBuffer.allocateDirect(3 + 4 * len + 5).order(ByteOrder.LITTLE_ENDIAN);
+        b.position(3);
+        for (int i = 0; i < len; i++) b.putInt(ids[off + i]);
+        b.position(3).limit(3 + 4 * len);
+        return b.order(ByteOrder.BIG_ENDIAN); // the writer must not depend on the buffer's own order
     }
 
     private static int[] stream() {

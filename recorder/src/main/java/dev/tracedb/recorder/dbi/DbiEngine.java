@@ -32,7 +32,9 @@ public final class DbiEngine implements Engine {
     private final RegionLayout layout;
 
     public DbiEngine() {
-        this(RegionLayout.DEFAULT);
+        // A knob for measuring the ring's size (bench/record.sh), not an option of the command.
+        this(Integer.getInteger("tracedb.dbi.ringMiB") == null ? RegionLayout.DEFAULT
+                : new RegionLayout(Integer.getInteger("tracedb.dbi.ringMiB") << 20, RegionLayout.DEFAULT.codeBytes()));
     }
 
     DbiEngine(RegionLayout layout) {
@@ -92,7 +94,7 @@ public final class DbiEngine implements Engine {
             DbiSession.Result result = stop == null ? session.run() : session.runAttached(stop);
             if (Boolean.getBoolean("tracedb.dbi.stats")) {
                 // A diagnostic for measuring the engine (bench/record.sh), not part of the command's output.
-                System.err.println("tracedb: dbi " + result);
+                System.err.println("tracedb: dbi " + result + ", ringWaitNanos=" + session.ringWaitNanos());
             }
             StopEvent end = result.end();
             if (end == null) {

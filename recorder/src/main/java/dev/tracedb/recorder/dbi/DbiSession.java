@@ -403,9 +403,9 @@ final class DbiSession implements AutoCloseable {
         }
         SignalInfo info = tracee.signalInfo();
         if (signal.equals(Signal.SIGSEGV) && info.faultAddress() != null
-                && info.faultAddress().value() == ring.guard().value() && region.contains(regs.rip().value())) {
-            ring.onOverflow(sink);
-            tracee.setRegisters(regs.set(Register.RAX, ring.start().value()));
+                && ring.isGuard(info.faultAddress().value()) && region.contains(regs.rip().value())) {
+            CacheAddress next = ring.onOverflow(sink, info.faultAddress().value());
+            tracee.setRegisters(regs.set(Register.RAX, next.value()));
             return null;
         }
         if (signals.caught(signal)) {
@@ -567,8 +567,14 @@ final class DbiSession implements AutoCloseable {
         }
     }
 
+    /** Of the result's drainNanos, the time the program waited for the log writer to free a half of the ring. */
+    long ringWaitNanos() {
+        return ring.waitNanos();
+    }
+
     @Override
     public void close() {
+        ring.awaitWritten(); // the log writer may still be reading the ring's memory
         region.close();
     }
 }

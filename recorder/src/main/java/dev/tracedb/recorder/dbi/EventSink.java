@@ -1,5 +1,9 @@
 package dev.tracedb.recorder.dbi;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+
 /**
  * Where the engine delivers what it records, in execution order: a block is always defined before
  * any batch that executes it. Called on the tracer thread only; implementations need not be
@@ -10,6 +14,28 @@ interface EventSink {
 
     /** {@code ids[0 .. count)} executed in this order; the array is reused after the call returns. */
     void executed(int[] ids, int count);
+
+    /**
+     * The block ids in {@code ids}' remaining bytes (4 little-endian bytes each) executed in this
+     * order: a view of the event ring, valid until {@code written} is run, which the sink must do
+     * exactly once, from any thread, when it no longer reads the view (then the ring may reuse that
+     * memory). The sink may rewrite ids in place before it returns. This default copies the view
+     * out and releases it at once.
+     */
+    default void executed(ByteBuffer ids, Runnable written) {
+        try {
+            IntBuffer ints = ids.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+            int[] copy = new int[Math.min(ints.remaining(), 1 << 16)];
+            for (int done = 0, total = ints.remaining(); done < total; ) {
+                int n = Math.min(copy.length, total - done);
+                ints.get(done, copy, 0, n);
+                executed(copy, n);
+                done += n;
+            }
+        } finally {
+            written.run();
+        }
+    }
 
     /**
      * System call {@code number} with its six argument registers returned {@code result} (the

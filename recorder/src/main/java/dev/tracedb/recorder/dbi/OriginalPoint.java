@@ -319,9 +319,9 @@ final class OriginalPoint {
         Registers regs = tracee.registers();
         SignalInfo info = tracee.signalInfo();
         if (s.signal().equals(Signal.SIGSEGV) && info.faultAddress() != null
-                && info.faultAddress().value() == ring.guard().value() && region.contains(regs.rip().value())) {
-            ring.onOverflow(sink);
-            tracee.setRegisters(regs.set(Register.RAX, ring.start().value()));
+                && ring.isGuard(info.faultAddress().value()) && region.contains(regs.rip().value())) {
+            CacheAddress next = ring.onOverflow(sink, info.faultAddress().value());
+            tracee.setRegisters(regs.set(Register.RAX, next.value()));
             return true;
         }
         if (purpose != Purpose.DETACH) {

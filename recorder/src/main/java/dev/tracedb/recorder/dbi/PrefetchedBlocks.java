@@ -1,6 +1,7 @@
 package dev.tracedb.recorder.dbi;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -101,6 +102,26 @@ final class PrefetchedBlocks implements EventSink {
             }
         }
         downstream.executed(ids, count);
+    }
+
+    /** As above, on a view of the ring: provisional ids are rewritten in the ring itself. */
+    @Override
+    public void executed(ByteBuffer ids, Runnable written) {
+        if (control.get(RegionLayout.PREFETCHED_RAN) != 0) {
+            try {
+                ByteBuffer le = ids.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = le.position(), end = le.limit(); i < end; i += 4) {
+                    int id = le.getInt(i);
+                    if (id < 0) {
+                        le.putInt(i, logId(-1 - id));
+                    }
+                }
+            } catch (RuntimeException | Error e) {
+                written.run();
+                throw e;
+            }
+        }
+        downstream.executed(ids, written);
     }
 
     /**

@@ -6,7 +6,8 @@ package dev.tracedb.recorder.dbi;
  *   0x0000            control page: spill slots, ring cursor, indirect-branch target slot,
  *                     futex-handshake mailbox and the miss routine's private stack
  *   0x1000            indirect-branch table: {@link #IBL_ENTRIES} entries of 16 bytes
- *   ringOffset        the event ring: 4-byte block ids
+ *   ringOffset        the event ring: 4-byte block ids, in two halves (see {@link Ring})
+ *   midGuardOffset    a guard page between the halves, PROT_NONE in the tracee: "half full" faults
  *   ringEnd           one guard page, PROT_NONE in the tracee: "ring full" becomes a SIGSEGV
  *   codeOffset        the code cache: translated blocks and exit stubs
  * </pre>
@@ -64,8 +65,9 @@ public record RegionLayout(int ringBytes, int codeBytes) {
     public static final RegionLayout DEFAULT = new RegionLayout(16 << 20, 32 << 20);
 
     public RegionLayout {
-        if (ringBytes <= 0 || ringBytes % PAGE != 0) {
-            throw new IllegalArgumentException("ring size must be a positive multiple of a page: " + ringBytes);
+        if (ringBytes < 3 * PAGE || ringBytes % PAGE != 0) {
+            throw new IllegalArgumentException("ring size must be a multiple of a page, at least 3 (two halves and"
+                    + " the guard page between them): " + ringBytes);
         }
         if (codeBytes <= 0 || codeBytes % PAGE != 0) {
             throw new IllegalArgumentException("code size must be a positive multiple of a page: " + codeBytes);
@@ -78,6 +80,14 @@ public record RegionLayout(int ringBytes, int codeBytes) {
 
     public int ringEnd() {
         return ringOffset() + ringBytes;
+    }
+
+    /**
+     * The guard page between the ring's two halves: the first half is {@code [ringOffset,
+     * midGuardOffset)}, the second {@code [midGuardOffset + PAGE, ringEnd)}.
+     */
+    public int midGuardOffset() {
+        return ringOffset() + ringBytes / 2 / PAGE * PAGE;
     }
 
     public int guardOffset() {

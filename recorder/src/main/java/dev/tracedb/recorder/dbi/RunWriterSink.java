@@ -1,6 +1,8 @@
 package dev.tracedb.recorder.dbi;
 
+import dev.tracedb.recorder.BackgroundRunWriter;
 import dev.tracedb.store.RunWriter;
+import java.nio.ByteBuffer;
 
 /**
  * Delivers the engine's events to the run's log. Blocks are defined in the log by the
@@ -10,6 +12,13 @@ import dev.tracedb.store.RunWriter;
  * thread only.
  */
 final class RunWriterSink implements EventSink {
+    /**
+     * Views of the ring at least this long go to a background writer as they are, read on its
+     * thread; shorter ones (the drains at misses and syscalls) are copied into its chunk, which
+     * costs less than a hand-over and releases the ring at once.
+     */
+    static final int SHARED_MIN_EVENTS = 1 << 16;
+
     private final RunWriter writer;
 
     RunWriterSink(RunWriter writer) {
@@ -23,6 +32,15 @@ final class RunWriterSink implements EventSink {
     @Override
     public void executed(int[] ids, int count) {
         writer.appendExec(ids, 0, count);
+    }
+
+    @Override
+    public void executed(ByteBuffer ids, Runnable written) {
+        if (writer instanceof BackgroundRunWriter background && ids.remaining() >= 4 * SHARED_MIN_EVENTS) {
+            background.appendExec(ids, written);
+        } else {
+            EventSink.super.executed(ids, written);
+        }
     }
 
     @Override

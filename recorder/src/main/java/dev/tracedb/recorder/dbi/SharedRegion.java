@@ -91,8 +91,7 @@ public final class SharedRegion implements AutoCloseable {
                 } finally {
                     remote.closeFd(fd);
                 }
-                remote.check("mprotect(ring guard page)", SyscallNumber.MPROTECT,
-                        at + layout.guardOffset(), RegionLayout.PAGE, PROT_NONE);
+                protectGuards(remote, layout, at);
             }
             return new SharedRegion(layout, at, file.getFileName().toString(), local);
         } catch (IOException e) {
@@ -159,9 +158,17 @@ public final class SharedRegion implements AutoCloseable {
         return List.copyOf(views);
     }
 
+    /** Makes the ring's two guard pages (after each half) PROT_NONE in the view at {@code at}. */
+    private static void protectGuards(RemoteSyscalls remote, RegionLayout layout, long at) {
+        remote.check("mprotect(ring guard page)", SyscallNumber.MPROTECT, at + layout.midGuardOffset(),
+                RegionLayout.PAGE, PROT_NONE);
+        remote.check("mprotect(ring guard page)", SyscallNumber.MPROTECT, at + layout.guardOffset(),
+                RegionLayout.PAGE, PROT_NONE);
+    }
+
     /**
      * Maps one more view at {@code at} in the stopped {@code tracee} (see the class comment); the
-     * range must be free. The ring's guard page is PROT_NONE in every view.
+     * range must be free. The ring's guard pages are PROT_NONE in every view.
      */
     CacheView addView(Tracee tracee, long at) {
         long size = layout.totalBytes();
@@ -177,8 +184,7 @@ public final class SharedRegion implements AutoCloseable {
             }
             remote.check("mremap(duplicate the shared region)", SYS_MREMAP, views.get(0).base(), 0, size,
                     MREMAP_MAYMOVE | MREMAP_FIXED, at);
-            remote.check("mprotect(ring guard page)", SyscallNumber.MPROTECT, at + layout.guardOffset(),
-                    RegionLayout.PAGE, PROT_NONE);
+            protectGuards(remote, layout, at);
         }
         CacheView view = new CacheView(views.size(), at, size);
         views.add(view);

@@ -40,13 +40,16 @@
  * <li><b>Red zone.</b> Inserted code never stores below rsp: scratch registers go to spill
  *     slots in the region's control page, one slot per user. The only stack writes are the call's
  *     own push of the <em>original</em> return address, exactly as natively.</li>
- * <li><b>Events.</b> 4 bytes (the block id) per executed block, in the ring. The page after the
- *     ring is PROT_NONE: the store that would overflow faults at the guard address, Java drains
- *     the full ring and restarts the store with rax at the ring's start. The ring is also drained
- *     at every stop, so syscalls and signals land at their place in the stream. The ring is
- *     copied out in bulk; compressing and appending (a few ns per event, seconds per billion)
- *     runs on the recorder's {@link dev.tracedb.recorder.BackgroundRunWriter} thread, beside
- *     the program rather than while it is stopped.</li>
+ * <li><b>Events.</b> 4 bytes (the block id) per executed block, in the ring, which has two
+ *     halves, each followed by a PROT_NONE guard page: the store that would overflow a half
+ *     faults at its guard address; Java hands the full half to the log writer as it is (a view of
+ *     the shared memory, no copy) and restarts the store with rax at the other half's start,
+ *     waiting only if the writer still reads that one. The ring is also drained at every stop, so
+ *     syscalls and signals land at their place in the stream: the events since the last drain go
+ *     as a view (long ones) or a copy (short ones), and the cursor stays. Compressing and
+ *     appending (a few ns per event, seconds per billion) runs on the recorder's
+ *     {@link dev.tracedb.recorder.BackgroundRunWriter} thread, beside the program rather than
+ *     while it is stopped; the session waits for it to release the ring before unmapping it.</li>
  * <li><b>Translation ahead.</b> At each ptrace miss, after translating the missed block, up to
  *     {@code DbiSession.PREFETCH_BLOCKS} (32) more are translated: the region reachable from it by
  *     direct branches, calls and call return sites, breadth first, in modules already seen;

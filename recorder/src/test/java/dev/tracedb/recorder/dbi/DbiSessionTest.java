@@ -204,7 +204,7 @@ class DbiSessionTest extends NoStrayProcesses {
 
     @Test
     void aTinyRingOverflowsIntoTheGuardPageWithoutLosingEvents() throws IOException {
-        RegionLayout tiny = new RegionLayout(RegionLayout.PAGE, 4 << 20);
+        RegionLayout tiny = new RegionLayout(3 * RegionLayout.PAGE, 4 << 20);
         Recording small = record("dbi-simple-static", tiny, "3000");
         Recording big = record("dbi-simple-static", RegionLayout.DEFAULT, "3000");
         assertTrue(small.result().ringOverflows() > 10, small.result().toString());

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SharedRegionTest extends NoStrayProcesses {
-    private static final RegionLayout SMALL = new RegionLayout(RegionLayout.PAGE, 16 * RegionLayout.PAGE);
+    private static final RegionLayout SMALL = new RegionLayout(3 * RegionLayout.PAGE, 16 * RegionLayout.PAGE);
     private static Tracer tracer;
 
     @TempDir
@@ -76,6 +76,9 @@ class SharedRegionTest extends NoStrayProcesses {
                 assertEquals("rwxs", first.permissions());
                 assertTrue(first.path().orElseThrow().endsWith(region.fileName() + " (deleted)"), first.toString());
                 assertEquals("---s", mappingAt(maps, base + SMALL.guardOffset()).permissions());
+                assertEquals("---s", mappingAt(maps, base + SMALL.midGuardOffset()).permissions());
+                assertEquals("rwxs", mappingAt(maps, base + SMALL.midGuardOffset() - RegionLayout.PAGE).permissions());
+                assertEquals("rwxs", mappingAt(maps, base + SMALL.midGuardOffset() + RegionLayout.PAGE).permissions());
 
                 int code = SMALL.codeOffset();
                 region.buffer().putLong(code, 0x1122334455667788L);
@@ -105,6 +108,7 @@ class SharedRegionTest extends NoStrayProcesses {
                 List<MemoryMapping> maps = ProcMaps.read(t.pid());
                 assertEquals("rwxs", mappingAt(maps, second.base()).permissions());
                 assertEquals("---s", mappingAt(maps, second.base() + SMALL.guardOffset()).permissions());
+                assertEquals("---s", mappingAt(maps, second.base() + SMALL.midGuardOffset()).permissions());
                 int code = SMALL.codeOffset();
                 region.buffer().putLong(code, 0x0102030405060708L);
                 assertEquals(0x0102030405060708L, t.memory().readLong(RemoteAddress.of(second.base() + code)));

@@ -102,6 +102,22 @@ public final class EventCodec {
         return end();
     }
 
+    /**
+     * As above, for {@code count} ids read as 4 little-endian bytes each from {@code ids} at byte
+     * {@code at} (LZ4 compresses them from there, without a copy).
+     */
+    public ByteSink encodeBatch(int sequence, long firstBlockEvent, long firstInstruction, java.nio.ByteBuffer ids,
+                                int at, int count, long instructionCount) {
+        begin(EventType.EXEC_BATCH);
+        sink.i32(sequence);
+        sink.i64(firstBlockEvent);
+        sink.i64(firstInstruction);
+        sink.i32(count);
+        sink.i64(instructionCount);
+        batchCodec.encode(ids, at, count, sink);
+        return end();
+    }
+
     public ByteSink encode(SyscallResult e) {
         begin(EventType.SYSCALL_RESULT);
         sink.i64(e.blockEvent());

@@ -65,6 +65,30 @@ public final class ExecBatchCodec {
         return encodedLength;
     }
 
+    /**
+     * Appends the encoded ids read as 4 little-endian bytes each from {@code ids[at ..]}, {@code
+     * count} of them. {@link BatchEncoding#LZ4_INT32}'s plain bytes are exactly those, so LZ4 reads
+     * them where they are; other encodings copy them out first.
+     */
+    public int encode(ByteBuffer ids, int at, int count, ByteSink sink) {
+        if (encoding != BatchEncoding.LZ4_INT32) {
+            int[] copy = new int[count];
+            ids.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(at).asIntBuffer().get(copy);
+            return encode(copy, 0, count, sink);
+        }
+        sink.u8(encoding.code());
+        int lengthsAt = sink.reserve(8);
+        sink.advance(8);
+        int plainLength = 4 * count;
+        int start = sink.reserve(compressor.maxCompressedLength(plainLength));
+        byte[] out = sink.array();
+        int encodedLength = compressor.compress(ids, at, plainLength, ByteBuffer.wrap(out), start, out.length - start);
+        sink.advance(encodedLength);
+        sink.i32At(lengthsAt, plainLength);
+        sink.i32At(lengthsAt + 4, encodedLength);
+        return encodedLength;
+    }
+
     /** Reads the encoded length from the batch's codec header without decoding (for the seek index). */
     public static int encodedLength(ByteSource in) throws FormatException {
         in.u8();

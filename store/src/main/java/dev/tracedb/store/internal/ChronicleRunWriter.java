@@ -16,6 +16,9 @@ import dev.tracedb.store.format.EventCodec;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -47,6 +50,8 @@ final class ChronicleRunWriter implements RunWriter {
     private final int batchEvents;
     /** Scratch: instruction counts of the batches a staged chunk will fill. */
     private long[] stagedInstructions = new long[4];
+    /** {@link #appendExec(ByteBuffer)}'s: one batch of ids read out to be checked, allocated on first use. */
+    private int[] scratch;
     private int pending;
     private long pendingInstructions;
     private int batchSequence;
@@ -170,6 +175,48 @@ final class ChronicleRunWriter implements RunWriter {
     }
 
     /**
+     * Tops up the pending batch by copying, then encodes each whole batch straight from {@code ids}'
+     * memory (LZ4 reads it there: no copy for the recorder's ring), then copies the tail to pending.
+     * Each whole batch is checked (and its instructions summed) just before it is written, through
+     * {@link #scratch}, a batch-sized array that stays in cache for the compressor's read after it.
+     */
+    @Override
+    public void appendExec(ByteBuffer ids) {
+        checkWritable();
+        if (ids.remaining() % 4 != 0) {
+            throw new IllegalArgumentException("block ids are 4 bytes each: " + ids.remaining() + " bytes");
+        }
+        ByteBuffer bytes = ids.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        IntBuffer ints = bytes.asIntBuffer();
+        int at = bytes.position();
+        int count = ints.remaining();
+        if (scratch == null) scratch = new int[batchEvents];
+        int done = pending == 0 ? 0 : copyIn(ints, 0, Math.min(count, batchEvents - pending));
+        while (count - done >= batchEvents) {
+            ints.get(done, scratch, 0, batchEvents);
+            long insns = sumDefined(scratch, batchEvents);
+            write(codec.encodeBatch(batchSequence, flushedEvents, flushedInstructions, bytes, at + 4 * done,
+                    batchEvents, insns));
+            batchSequence++;
+            flushedEvents += batchEvents;
+            flushedInstructions += insns;
+            done += batchEvents;
+        }
+        copyIn(ints, done, count - done);
+    }
+
+    /** Appends {@code ints[from .. from+len)} through {@link #scratch}; returns {@code from + len}. */
+    private int copyIn(IntBuffer ints, int from, int len) {
+        for (int done = 0; done < len; ) {
+            int n = Math.min(len - done, scratch.length);
+            ints.get(from + done, scratch, 0, n);
+            appendExec(scratch, 0, n);
+            done += n;
+        }
+        return from + len;
+    }
+
+    /**
      * Copies {@code ids[off .. off+len)} to {@code dst[at ..]} and returns their instruction count.
      * Validation rides on the sum: a defined block has at least one instruction and an undefined one
      * reads as 0, so OR-ing {@code n - 1} leaves the sign bit set iff some id was undefined, and an id
@@ -192,6 +239,24 @@ final class ChronicleRunWriter implements RunWriter {
             bad = -1;
         }
         if (bad < 0) checkDefined(ids, off, len);
+        return insns;
+    }
+
+    /** The instruction count of {@code ids[0 .. len)}, checked as in {@link #copyAndSum}. */
+    private long sumDefined(int[] ids, int len) {
+        int[] table = instructionsOf;
+        long insns = 0;
+        int bad = 0;
+        try {
+            for (int i = 0; i < len; i++) {
+                int n = table[ids[i]];
+                bad |= n - 1;
+                insns += n;
+            }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            bad = -1;
+        }
+        if (bad < 0) checkDefined(ids, 0, len);
         return insns;
     }
 
