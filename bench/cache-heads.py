@@ -6,7 +6,7 @@
 Rewrites the flat image's entry tables (docs/formats/trace-cache.md) so that only the kept traces'
 heads are patched, and the image and header CRC32Cs to match; code, relocations and the Kryo model
 stay as they are. A trace whose head is not patched still runs when another trace links to it.
-For bisecting which traces cost more than the code they replace (README, Trace code generation);
+For bisecting which traces cost more than the code they replace (docs/compiling.md, Trace code generation);
 not for use as a cache (its model still lists every trace)."""
 import struct
 import sys

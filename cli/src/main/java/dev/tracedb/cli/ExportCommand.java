@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
  * Arrow IPC file or CSV. The file appears only when complete (written beside it, then renamed).
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Export one table of a run as an Apache Arrow IPC file or CSV (schema in the README).",
+        description = {"Export one table of a run as an Apache Arrow IPC file or CSV (schema in docs/querying.md).",
             "Tables: modules, blocks (with executions and function names), edges, exec (the block stream), syscalls;",
             "traces comes from a trace cache instead of a run: --table traces --cache FILE.tcache [--stats sNNNN]",
             "(the forecast per trace, and the entries tracedb run --stats measured with that cache: by default its latest stats).",

@@ -7,7 +7,7 @@ import java.util.Objects;
  *
  * @param name    the column name in Arrow and in the CSV header
  * @param type    its value type
- * @param meaning one line for the README's schema table
+ * @param meaning one line for the schema table in docs/querying.md
  */
 public record Column(String name, ColumnType type, String meaning) {
     public Column {

@@ -1,7 +1,7 @@
 /**
  * Exports a run's tables — modules, blocks, edges, the execution stream, syscalls — as Apache Arrow
  * IPC files or CSV, for pandas, polars, DuckDB and spreadsheets. {@link dev.tracedb.store.export.ExportTable}
- * is the schema (the README documents the same columns); {@link dev.tracedb.store.export.Exporter}
+ * is the schema (docs/querying.md documents the same columns); {@link dev.tracedb.store.export.Exporter}
  * runs one export.
  *
  * <p><b>Contract.</b> An export writes a temporary file beside the target and renames it over the
