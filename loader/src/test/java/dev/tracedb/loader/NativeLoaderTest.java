@@ -150,16 +150,9 @@ class NativeLoaderTest {
         Path cache = write(traces.transparent());
         ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(cache)).order(ByteOrder.LITTLE_ENDIAN);
         int image = (int) file.getLong(32);
-        int imageLength = (int) file.getLong(40);
         // module 0's relocation count (image header 16 bytes, then the module record; count at +44)
         file.putInt(image + 16 + 44, 1 << 30);
-        CRC32C crc = new CRC32C();
-        crc.update(file.array(), image, imageLength);
-        file.putInt(52, (int) crc.getValue());
-        crc.reset();
-        crc.update(file.array(), 0, 56);
-        file.putInt(56, (int) crc.getValue());
-        Files.write(cache, file.array());
+        Files.write(cache, resealed(file, true));
         Result r = run(loader.command(cache, false, false, List.of(traces.program.toString(), "3")), null);
         assertEquals(1, r.exit, r.stderr);
         assertEquals("", r.stdout);
@@ -171,10 +164,7 @@ class NativeLoaderTest {
         Path cache = write(traces.transparent());
         ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(cache)).order(ByteOrder.LITTLE_ENDIAN);
         file.putInt(8, 1); // version 1: no counting code, 64-byte module records
-        CRC32C crc = new CRC32C();
-        crc.update(file.array(), 0, 56);
-        file.putInt(56, (int) crc.getValue());
-        Files.write(cache, file.array());
+        Files.write(cache, resealed(file, false));
         for (boolean stats : new boolean[] {false, true}) {
             Result r = run(loader.command(cache, stats, false, List.of(traces.program.toString(), "3")), null);
             assertEquals(1, r.exit, r.stderr);
@@ -189,21 +179,30 @@ class NativeLoaderTest {
         Path cache = write(traces.transparent());
         ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(cache)).order(ByteOrder.LITTLE_ENDIAN);
         int image = (int) file.getLong(32);
-        int imageLength = (int) file.getLong(40);
         // module 0's counter count (image header 16 bytes, then the module record; count at +92)
         assertEquals(2, file.getInt(image + 16 + 92), "the transparent trace counts entries and completions");
         file.putInt(image + 16 + 92, 1);
-        CRC32C crc = new CRC32C();
-        crc.update(file.array(), image, imageLength);
-        file.putInt(52, (int) crc.getValue());
-        crc.reset();
-        crc.update(file.array(), 0, 56);
-        file.putInt(56, (int) crc.getValue());
-        Files.write(cache, file.array());
+        Files.write(cache, resealed(file, true));
         Result r = run(loader.command(cache, true, false, List.of(traces.program.toString(), "3")), null);
         assertEquals(1, r.exit, r.stderr);
         assertEquals("", r.stdout);
         assertTrue(r.stderr.endsWith(": the image is malformed (a module's tables are out of bounds)\n"), r.stderr);
+    }
+
+    /**
+     * The cache file's bytes with its checksums made right again after an edit: the image's CRC32C
+     * (when the image was edited) and the header's, so that only the edit itself can be refused.
+     */
+    private static byte[] resealed(ByteBuffer file, boolean imageEdited) {
+        CRC32C crc = new CRC32C();
+        if (imageEdited) {
+            crc.update(file.array(), (int) file.getLong(32), (int) file.getLong(40));
+            file.putInt(52, (int) crc.getValue());
+            crc.reset();
+        }
+        crc.update(file.array(), 0, 56);
+        file.putInt(56, (int) crc.getValue());
+        return file.array();
     }
 
     @Test
