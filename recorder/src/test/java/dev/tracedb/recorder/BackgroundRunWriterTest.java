@@ -84,6 +84,15 @@ class BackgroundRunWriterTest {
         }
     }
 
+    /** The run {@link #writeRun} gives through the store's own writer: what a background writer must match. */
+    private static RunId writeDirectly(TraceDatabase db) {
+        try (RunWriter w = db.createRun("direct", started())) {
+            writeRun(w);
+            w.end(ExitStatus.exited(0));
+            return w.id();
+        }
+    }
+
     private static List<String> dump(TraceDatabase db, RunId run) {
         List<String> lines = new ArrayList<>();
         try (RunReader reader = db.openRun(run)) {
@@ -117,12 +126,7 @@ class BackgroundRunWriterTest {
     @Test
     void theLogIsTheOneTheWriterItselfWouldWrite() {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RunId direct;
-            try (RunWriter w = db.createRun("direct", started())) {
-                writeRun(w);
-                w.end(ExitStatus.exited(0));
-                direct = w.id();
-            }
+            RunId direct = writeDirectly(db);
             Progress progress = new Progress();
             RunId background;
             long events;
@@ -145,12 +149,7 @@ class BackgroundRunWriterTest {
     @Test
     void eventsReadWhereTheCallerKeepsThemGiveTheSameLogAndAreReleasedOnce() {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RunId direct;
-            try (RunWriter w = db.createRun("direct", started())) {
-                writeRun(w);
-                w.end(ExitStatus.exited(0));
-                direct = w.id();
-            }
+            RunId direct = writeDirectly(db);
             AtomicInteger released = new AtomicInteger();
             RunId shared;
             try (RunWriter d = db.createRun("shared", started()); RunWriter w = new BackgroundRunWriter(d, null)) {

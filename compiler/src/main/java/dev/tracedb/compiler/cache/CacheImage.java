@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * The flat image of a cache: what the native loader shim applies without a JVM and without a
@@ -184,46 +185,37 @@ public final class CacheImage {
         }
 
         int addRanges(List<CachedModule.ByteRange> ranges) {
-            int at = align(8);
-            ByteBuffer b = ByteBuffer.allocate(RANGE_SIZE * ranges.size()).order(ByteOrder.LITTLE_ENDIAN);
-            for (CachedModule.ByteRange r : ranges) {
-                b.putLong(r.offset()).putInt(r.length()).putInt(0);
-            }
-            out.writeBytes(b.array());
-            return at;
+            return addTable(ranges, RANGE_SIZE, (b, r) -> b.putLong(r.offset()).putInt(r.length()).putInt(0));
         }
 
         int addRelocations(List<ModuleCode.Relocation> relocations) {
-            int at = align(8);
-            ByteBuffer b = ByteBuffer.allocate(RELOCATION_SIZE * relocations.size()).order(ByteOrder.LITTLE_ENDIAN);
-            for (ModuleCode.Relocation r : relocations) {
+            return addTable(relocations, RELOCATION_SIZE, (b, r) -> {
                 int kind = switch (r.kind()) {
                     case REL32 -> REL32;
                     case ABS64 -> ABS64;
                     case COUNTER -> COUNTER;
                 };
                 b.putInt(r.codeOffset()).putInt(kind).putLong(r.moduleOffset());
-            }
-            out.writeBytes(b.array());
-            return at;
+            });
         }
 
         int addEntries(List<ModuleCode.TraceEntry> entries) {
-            int at = align(8);
-            ByteBuffer b = ByteBuffer.allocate(ENTRY_SIZE * entries.size()).order(ByteOrder.LITTLE_ENDIAN);
-            for (ModuleCode.TraceEntry e : entries) {
-                b.putLong(e.headOffset()).putInt(e.codeOffset()).putInt(e.patchLength()).putInt(e.traceId()).putInt(0);
-            }
-            out.writeBytes(b.array());
-            return at;
+            return addTable(entries, ENTRY_SIZE, (b, e) ->
+                    b.putLong(e.headOffset()).putInt(e.codeOffset()).putInt(e.patchLength()).putInt(e.traceId()).putInt(0));
         }
 
         /** 16 bytes each: {@code u32} trace id, {@code u32} kind (1 + {@code CounterKind} ordinal), {@code u64} target. */
         int addCounters(List<ModuleCode.Counter> counters) {
+            return addTable(counters, COUNTER_SIZE,
+                    (b, c) -> b.putInt(c.traceId()).putInt(1 + c.kind().ordinal()).putLong(c.target()));
+        }
+
+        /** One fixed-size little-endian table, 8-aligned: {@code row} writes each element's {@code rowSize} bytes. */
+        private <T> int addTable(List<T> rows, int rowSize, BiConsumer<ByteBuffer, T> row) {
             int at = align(8);
-            ByteBuffer b = ByteBuffer.allocate(COUNTER_SIZE * counters.size()).order(ByteOrder.LITTLE_ENDIAN);
-            for (ModuleCode.Counter c : counters) {
-                b.putInt(c.traceId()).putInt(1 + c.kind().ordinal()).putLong(c.target());
+            ByteBuffer b = ByteBuffer.allocate(rowSize * rows.size()).order(ByteOrder.LITTLE_ENDIAN);
+            for (T r : rows) {
+                row.accept(b, r);
             }
             out.writeBytes(b.array());
             return at;
