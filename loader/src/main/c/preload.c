@@ -801,14 +801,16 @@ static void apply_loaded_later(void) {
     pthread_mutex_lock(&late_lock);
     struct objects all = {0};
     struct maps maps = {0};
-    size_t threads = thread_count();
-    if (waiting_count > 0 && dl_iterate_phdr(collect, &all) == 0 && read_maps(&maps) == 0) {
+    size_t threads = 0; /* counted, and the maps read, only once a waiting module has arrived */
+    if (waiting_count > 0 && dl_iterate_phdr(collect, &all) == 0) {
         for (uint32_t i = 0; i < cache.module_count; i++) {
             if (!waiting[i]) continue;
             const struct tdb_module *m = &cache.modules[i];
             const struct object *o = NULL;
             enum lookup where = find_object(&cache, m, &all, &o);
             if (where == ABSENT) continue;
+            if (where == FOUND && threads == 0) threads = thread_count();
+            if (where == FOUND && threads == 1 && maps.v == NULL && read_maps(&maps) != 0) break; /* it waits on */
             waiting[i] = 0;
             waiting_count--;
             if (where == OTHER_BUILD) {
