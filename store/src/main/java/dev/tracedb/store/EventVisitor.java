@@ -33,6 +33,18 @@ public interface EventVisitor {
     default void signal(SignalDelivered event) {
     }
 
+    /** Inputs-only runs: bytes the kernel wrote, after their syscall (or before the first one). */
+    default void memoryWritten(MemoryWritten event) {
+    }
+
+    /** Inputs-only runs: the file behind the mmap just before. */
+    default void fileMapped(FileMapped event) {
+    }
+
+    /** Inputs-only runs: an rdtsc or rdtscp, in execution order. */
+    default void timestampRead(TimestampRead event) {
+    }
+
     default void runEnded(RunEnded event) {
     }
 }

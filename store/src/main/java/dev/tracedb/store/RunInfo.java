@@ -18,11 +18,14 @@ import java.util.Optional;
  * @param encodedBytes  bytes of block-id payload on disk (after compression)
  * @param syscalls      number of {@link SyscallResult} events
  * @param signals       number of {@link SignalDelivered} events
+ * @param inputsOnly    the run logs the program's inputs only (syscalls with the bytes they wrote,
+ *                      rdtsc values, signals), no blocks: it must be expanded, by re-executing it,
+ *                      before anything that reads blocks can use it
  * @param ended         the {@link RunEnded} event; {@code null} if the run is incomplete
  */
 public record RunInfo(RunId id, RunStarted started, List<ModuleMapped> modules, long blocksDefined,
                       long blockEvents, long instructions, long batches, long encodedBytes, long syscalls,
-                      long signals, RunEnded ended) {
+                      long signals, boolean inputsOnly, RunEnded ended) {
     public RunInfo {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(started, "started");

@@ -74,6 +74,30 @@ public interface RunWriter extends AutoCloseable {
     /** Records a signal delivery at the current position of the execution stream. */
     void signal(int signo, int code, long address);
 
+    /**
+     * Marks the run as holding the program's inputs only ({@link RunInfo#inputsOnly()}): no blocks, but
+     * every syscall with the bytes it wrote, rdtsc values and signals, enough to re-execute it. Call it
+     * once, before any other event.
+     */
+    default void inputsOnly() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
+    }
+
+    /** Records bytes the kernel wrote into the program's memory ({@link MemoryWritten}). */
+    default void memoryWritten(long address, byte[] bytes) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
+    }
+
+    /** Records the file behind the file-backed mmap just recorded ({@link FileMapped}). */
+    default void fileMapped(String path, long size, long modifiedNanos, long inode) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
+    }
+
+    /** Records an rdtsc ({@code withAux} false) or rdtscp and what it read ({@link TimestampRead}). */
+    default void timestampRead(long value, long aux, boolean withAux) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
+    }
+
     /** Writes the pending execution batch, if any. Batches then stay smaller than the maximum. */
     void flush();
 

@@ -28,7 +28,61 @@ class TraceDatabaseTest extends StoreTestSupport {
         }
         @Override public void syscall(SyscallResult e) { events.add(e); }
         @Override public void signal(SignalDelivered e) { events.add(e); }
+        @Override public void memoryWritten(MemoryWritten e) { events.add(e); }
+        @Override public void fileMapped(FileMapped e) { events.add(e); }
+        @Override public void timestampRead(TimestampRead e) { events.add(e); }
         @Override public void runEnded(RunEnded e) { events.add(e); }
+    }
+
+    @Test
+    void anInputsOnlyRunKeepsItsInputsInOrderAndSaysSo() {
+        try (ChronicleTraceDatabase db = openDb()) {
+            RunId id;
+            byte[] random = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+            try (RunWriter w = db.createRun("inputs", started("/usr/bin/lua5.4"))) {
+                id = w.id();
+                w.inputsOnly();
+                w.memoryWritten(0x7fff_ffff_e123L, random);
+                w.syscall(0, new long[] {3, 0x5555_0000L, 832, 0, 0, 0}, 5);
+                w.memoryWritten(0x5555_0000L, "hello".getBytes());
+                w.syscall(9, new long[] {0, 4096, 1, 2, 3, 0}, 0x7fff_f7d0_0000L);
+                w.fileMapped("/usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_136, 1_700_000_000_123_456_789L, 4242);
+                w.timestampRead(0x1234_5678_9abcL, 0, false);
+                w.timestampRead(0x1234_5678_9abdL, 3, true);
+                w.end(ExitStatus.exited(0));
+            }
+            Recording rec = new Recording();
+            try (RunReader r = db.openRun(id)) {
+                r.replay(rec);
+                assertTrue(r.info().inputsOnly());
+                assertEquals(2, r.info().syscalls());
+                assertEquals(0, r.blockEventCount());
+            }
+            assertEquals(List.of(started("/usr/bin/lua5.4"),
+                    new MemoryWritten(0, 0x7fff_ffff_e123L, random),
+                    new SyscallResult(0, 0, new long[] {3, 0x5555_0000L, 832, 0, 0, 0}, 5),
+                    new MemoryWritten(0, 0x5555_0000L, "hello".getBytes()),
+                    new SyscallResult(0, 9, new long[] {0, 4096, 1, 2, 3, 0}, 0x7fff_f7d0_0000L),
+                    new FileMapped(0, "/usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_136, 1_700_000_000_123_456_789L, 4242),
+                    new TimestampRead(0, 0x1234_5678_9abcL, 0, false),
+                    new TimestampRead(0, 0x1234_5678_9abdL, 3, true),
+                    new RunEnded(ExitStatus.exited(0), 0, 0, CLOCK.instant())), rec.events);
+        }
+    }
+
+    @Test
+    void aRunWithBlocksIsNotInputsOnly() {
+        try (ChronicleTraceDatabase db = openDb()) {
+            RunId id;
+            try (RunWriter w = db.createRun(null, started("/bin/true"))) {
+                id = w.id();
+                defineBlocks(w, 1);
+                w.appendExec(0);
+            }
+            try (RunReader r = db.openRun(id)) {
+                assertFalse(r.info().inputsOnly());
+            }
+        }
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.Set;
  * <p>Defaults: argv[0] is the program as given; the environment is the JVM's own, in its original
  * order (read from {@code /proc/self/environ}, since {@link System#getenv()} loses the order and
  * the order shapes the program's initial stack); the JVM's working directory; the system's ASLR
- * setting; {@link TraceOption#defaults()}; stdio inherited from the JVM.
+ * setting; {@link TraceOption#defaults()}; stdio inherited from the JVM; the vDSO offered.
  */
 public final class LaunchOptions {
     private final String program;
@@ -28,6 +28,7 @@ public final class LaunchOptions {
     private final AddressRandomization randomization;
     private final Set<TraceOption> traceOptions;
     private final Spawner.Stdio stdio;
+    private final boolean hideVdso;
 
     private LaunchOptions(Builder b) {
         program = b.program;
@@ -40,6 +41,7 @@ public final class LaunchOptions {
         randomization = b.randomization;
         traceOptions = Set.copyOf(b.traceOptions);
         stdio = new Spawner.Stdio(b.stdin, b.stdout, b.stderr);
+        hideVdso = b.hideVdso;
     }
 
     public static Builder builder(String program) {
@@ -78,6 +80,11 @@ public final class LaunchOptions {
         return stdio;
     }
 
+    /** Whether the program is started without the vDSO ({@link AuxiliaryVector#hideVdso}). */
+    public boolean hideVdso() {
+        return hideVdso;
+    }
+
     /** The JVM's environment in its original order. */
     static List<String> jvmEnvironment() {
         try {
@@ -107,6 +114,7 @@ public final class LaunchOptions {
         private Path stdin;
         private Path stdout;
         private Path stderr;
+        private boolean hideVdso;
 
         private Builder(String program) {
             if (program.isEmpty()) {
@@ -180,6 +188,15 @@ public final class LaunchOptions {
         /** Redirect stderr to a file (created or truncated). */
         public Builder stderr(Path file) {
             this.stderr = file;
+            return this;
+        }
+
+        /**
+         * Starts the program without the vDSO, so that reading the clock is a syscall (an input a
+         * recording can log) rather than a read of kernel-updated memory. Off by default.
+         */
+        public Builder hideVdso(boolean hide) {
+            this.hideVdso = hide;
             return this;
         }
 

@@ -19,7 +19,8 @@ import java.util.List;
  *     {@link RemoteSyscalls}, make the stand-in call chdir, personality and finally
  *     {@code execve} of the real program with the exact argv and environment.
  * <li>The tracee is left at the syscall-exit-stop of that execve: at the ELF entry (static) or
- *     the dynamic loader's entry, nothing of the program has run.
+ *     the dynamic loader's entry, nothing of the program has run. With
+ *     {@link LaunchOptions#hideVdso()}, its auxiliary vector no longer offers the vDSO.
  * </ol>
  *
  * <p>Why execve is injected rather than left to the shell ({@code exec "$0" "$@"}): dash sorts
@@ -69,6 +70,9 @@ final class Launcher {
                 throw new LaunchException("the stand-in shell ended before exec: " + stop);
             }
             exec(tracee, program, options);
+            if (options.hideVdso()) {
+                AuxiliaryVector.atExec(tracee).hideVdso();
+            }
             ok = true;
             return tracee;
         } finally {

@@ -3,7 +3,9 @@ package dev.tracedb.store.format;
 import dev.tracedb.store.BlockDefined;
 import dev.tracedb.store.ExecBatchHeader;
 import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.FileMapped;
 import dev.tracedb.store.MachineInfo;
+import dev.tracedb.store.MemoryWritten;
 import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
@@ -11,6 +13,7 @@ import dev.tracedb.store.RunStarted;
 import dev.tracedb.store.SignalDelivered;
 import dev.tracedb.store.SyscallResult;
 import dev.tracedb.store.Terminator;
+import dev.tracedb.store.TimestampRead;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -136,6 +139,39 @@ public final class EventCodec {
         return end();
     }
 
+    public ByteSink encode(MemoryWritten e) {
+        begin(EventType.MEMORY_WRITTEN);
+        sink.i64(e.blockEvent());
+        sink.i64(e.address());
+        sink.bytes(e.bytes());
+        return end();
+    }
+
+    public ByteSink encode(FileMapped e) {
+        begin(EventType.FILE_MAPPED);
+        sink.i64(e.blockEvent());
+        sink.string(e.path());
+        sink.i64(e.size());
+        sink.i64(e.modifiedNanos());
+        sink.i64(e.inode());
+        return end();
+    }
+
+    public ByteSink encode(TimestampRead e) {
+        begin(EventType.TIMESTAMP_READ);
+        sink.i64(e.blockEvent());
+        sink.i64(e.value());
+        sink.i64(e.aux());
+        sink.u8(e.withAux() ? 1 : 0);
+        return end();
+    }
+
+    /** The marker of an inputs-only run; it has no payload. */
+    public ByteSink encodeInputsOnly() {
+        begin(EventType.INPUTS_ONLY);
+        return end();
+    }
+
     public ByteSink encode(RunEnded e) {
         begin(EventType.RUN_ENDED);
         exit(e.status());
@@ -229,6 +265,10 @@ public final class EventCodec {
             case SYSCALL_RESULT -> syscall(in);
             case SIGNAL_DELIVERED -> new SignalDelivered(in.i64(), in.i32(), in.i32(), in.i64());
             case RUN_ENDED -> new RunEnded(exit(in), in.i64(), in.i64(), instant(in));
+            case MEMORY_WRITTEN -> new MemoryWritten(in.i64(), in.i64(), in.bytes());
+            case FILE_MAPPED -> new FileMapped(in.i64(), in.string(), in.i64(), in.i64(), in.i64());
+            case TIMESTAMP_READ -> new TimestampRead(in.i64(), in.i64(), in.i64(), in.u8() != 0);
+            case INPUTS_ONLY -> EventType.INPUTS_ONLY;
             case RUN_CREATED -> new CatalogRecord.RunCreated(runId(in), in.string(), in.string(), instant(in));
             case RUN_CLOSED -> new CatalogRecord.RunClosed(runId(in), exit(in), instant(in));
             case EXEC_BATCH -> throw new IllegalArgumentException("use batchHeader/batchIds for execution batches");

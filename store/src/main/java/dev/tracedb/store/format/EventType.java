@@ -9,6 +9,14 @@ public enum EventType {
     SYSCALL_RESULT(5),
     SIGNAL_DELIVERED(6),
     RUN_ENDED(7),
+    /** Inputs-only runs: bytes the kernel wrote into the program's memory. */
+    MEMORY_WRITTEN(8),
+    /** Inputs-only runs: the file behind a file-backed mmap. */
+    FILE_MAPPED(9),
+    /** Inputs-only runs: an rdtsc or rdtscp and the value it read. */
+    TIMESTAMP_READ(10),
+    /** Marks a run that logs the program's inputs only, without blocks (right after RUN_STARTED). */
+    INPUTS_ONLY(11),
     /** Catalog: a run was created. */
     RUN_CREATED(16),
     /** Catalog: a run ended normally. */

@@ -12,6 +12,9 @@ import dev.tracedb.store.RunReader;
 import dev.tracedb.store.RunStarted;
 import dev.tracedb.store.SignalDelivered;
 import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.FileMapped;
+import dev.tracedb.store.MemoryWritten;
+import dev.tracedb.store.TimestampRead;
 import dev.tracedb.store.format.EventCodec;
 import dev.tracedb.store.format.EventType;
 import dev.tracedb.store.format.FormatException;
@@ -191,6 +194,18 @@ final class ChronicleRunReader implements RunReader {
             case SIGNAL_DELIVERED -> {
                 if (!skipping) v.signal((SignalDelivered) codec.decode(type, buf, len));
             }
+            case MEMORY_WRITTEN -> {
+                if (!skipping) v.memoryWritten((MemoryWritten) codec.decode(type, buf, len));
+            }
+            case FILE_MAPPED -> {
+                if (!skipping) v.fileMapped((FileMapped) codec.decode(type, buf, len));
+            }
+            case TIMESTAMP_READ -> {
+                if (!skipping) v.timestampRead((TimestampRead) codec.decode(type, buf, len));
+            }
+            case INPUTS_ONLY -> {
+                // a marker: RunInfo.inputsOnly() says it
+            }
             case RUN_ENDED -> v.runEnded((RunEnded) codec.decode(type, buf, len));
             default -> throw docs.corrupt("a run log cannot hold a " + type + " event");
         }
@@ -199,7 +214,7 @@ final class ChronicleRunReader implements RunReader {
     @Override
     public RunInfo info() {
         return new RunInfo(id, index.started, index.modules, index.blocksDefined, index.blockEvents, index.instructions,
-                index.batches.size(), index.encodedBytes, index.syscalls, index.signals, index.ended);
+                index.batches.size(), index.encodedBytes, index.syscalls, index.signals, index.inputsOnly, index.ended);
     }
 
     @Override

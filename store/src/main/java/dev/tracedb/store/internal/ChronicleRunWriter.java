@@ -10,6 +10,9 @@ import dev.tracedb.store.RunWriter;
 import dev.tracedb.store.SignalDelivered;
 import dev.tracedb.store.StoreException;
 import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.FileMapped;
+import dev.tracedb.store.MemoryWritten;
+import dev.tracedb.store.TimestampRead;
 import dev.tracedb.store.format.BatchEncoding;
 import dev.tracedb.store.format.ByteSink;
 import dev.tracedb.store.format.EventCodec;
@@ -281,6 +284,33 @@ final class ChronicleRunWriter implements RunWriter {
         checkWritable();
         flush();
         write(codec.encode(new SignalDelivered(flushedEvents, signo, code, address)));
+    }
+
+    @Override
+    public void inputsOnly() {
+        checkWritable();
+        write(codec.encodeInputsOnly());
+    }
+
+    @Override
+    public void memoryWritten(long address, byte[] bytes) {
+        checkWritable();
+        flush();
+        write(codec.encode(new MemoryWritten(flushedEvents, address, bytes)));
+    }
+
+    @Override
+    public void fileMapped(String path, long size, long modifiedNanos, long inode) {
+        checkWritable();
+        flush();
+        write(codec.encode(new FileMapped(flushedEvents, path, size, modifiedNanos, inode)));
+    }
+
+    @Override
+    public void timestampRead(long value, long aux, boolean withAux) {
+        checkWritable();
+        flush();
+        write(codec.encode(new TimestampRead(flushedEvents, value, aux, withAux)));
     }
 
     @Override

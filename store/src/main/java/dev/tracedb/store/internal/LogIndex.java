@@ -25,6 +25,7 @@ final class LogIndex {
     long blocksDefined;
     long syscalls;
     long signals;
+    boolean inputsOnly;
     long blockEvents;
     long instructions;
     long encodedBytes;
@@ -60,6 +61,13 @@ final class LogIndex {
             case BLOCK_DEFINED -> blocksDefined++;
             case SYSCALL_RESULT -> syscalls++;
             case SIGNAL_DELIVERED -> signals++;
+            case INPUTS_ONLY -> {
+                if (blocksDefined > 0 || blockEvents > 0 || syscalls > 0) throw docs.corrupt("INPUTS_ONLY after the run's first events");
+                inputsOnly = true;
+            }
+            case MEMORY_WRITTEN, FILE_MAPPED, TIMESTAMP_READ -> {
+                if (!inputsOnly) throw docs.corrupt("a run with blocks cannot hold a " + type + " event");
+            }
             case EXEC_BATCH -> addBatch(codec.batchHeader(buf, len, docs.index()), docs);
             case RUN_ENDED -> {
                 RunEnded end = (RunEnded) codec.decode(type, buf, len);
