@@ -30,6 +30,10 @@ import java.util.List;
  */
 public final class DbiEngine implements Engine {
     private final RegionLayout layout;
+    /** For an expansion: the inputs run's inputs; null when recording. */
+    private final RecordedInputs inputs;
+    /** For an expansion: what the recorded program mapped, kept free of views. */
+    private final List<ViewPlacement.Extent> reserved;
 
     public DbiEngine() {
         // A knob for measuring the ring's size (bench/record.sh), not an option of the command.
@@ -38,7 +42,25 @@ public final class DbiEngine implements Engine {
     }
 
     DbiEngine(RegionLayout layout) {
+        this(layout, null, List.of());
+    }
+
+    private DbiEngine(RegionLayout layout, RecordedInputs inputs, List<ViewPlacement.Extent> reserved) {
         this.layout = layout;
+        this.inputs = inputs;
+        this.reserved = reserved;
+    }
+
+    /**
+     * The engine in replay mode, for {@code tracedb expand}: the launched program is run from the
+     * code cache as in a recording, but its syscalls, timestamp reads and signals are matched
+     * against {@code inputs} and fed from them ({@link ReplayedSyscalls}); no view is placed in
+     * {@code reserved} (every range the recorded program mapped). The tracee must have been
+     * launched as the inputs run's program was (see the expand package).
+     */
+    public static Engine expanding(RecordedInputs inputs, List<AddressRange> reserved) {
+        return new DbiEngine(RegionLayout.DEFAULT, inputs,
+                reserved.stream().map(r -> new ViewPlacement.Extent(r.start(), r.end())).toList());
     }
 
     /** The drain (ring to compressed log) costs seconds per billion events: it runs beside the program. */
@@ -59,7 +81,9 @@ public final class DbiEngine implements Engine {
 
     /** Launched ({@code stop} null) or attached. */
     private ExitStatus record(Recording recording, StopRequest stop) {
-        RunWriterSink sink = new RunWriterSink(recording.writer());
+        RunWriterSink log = new RunWriterSink(recording.writer());
+        ExpansionSink expansion = inputs == null ? null : new ExpansionSink(log);
+        EventSink sink = expansion == null ? log : expansion;
         BlockSource source = new BlockSource() {
             @Override
             public Source blockAt(AppAddress address) {
@@ -81,7 +105,7 @@ public final class DbiEngine implements Engine {
         };
         DbiSession created;
         try {
-            created = new DbiSession(recording.tracee(), layout, source, sink);
+            created = new DbiSession(recording.tracee(), layout, MissHandshake.PTRACE, source, sink, reserved);
         } catch (UnsupportedProgramException refused) {
             if (stop == null) {
                 throw refused;
@@ -91,6 +115,11 @@ public final class DbiEngine implements Engine {
             throw new Detached("recording stopped before it began: " + refused.getMessage());
         }
         try (DbiSession session = created) {
+            if (expansion != null) {
+                ReplayedSyscalls replayed = new ReplayedSyscalls(recording.tracee(), session.region(), inputs);
+                expansion.matchAgainst(replayed);
+                session.boundary(replayed);
+            }
             DbiSession.Result result = stop == null ? session.run() : session.runAttached(stop);
             if (Boolean.getBoolean("tracedb.dbi.stats")) {
                 // A diagnostic for measuring the engine (bench/record.sh), not part of the command's output.

@@ -21,6 +21,7 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -102,6 +103,7 @@ final class DbiSession implements AutoCloseable {
     private StopRequest stopRequest;
     /** Why the session let the (attached) process go natively, or null while it records it. */
     private String detachReason;
+    private SyscallBoundary boundary = SyscallBoundary.NATIVE;
 
     /**
      * Sets up the region in the stopped {@code tracee}, its first view near the module it is
@@ -112,11 +114,20 @@ final class DbiSession implements AutoCloseable {
     }
 
     DbiSession(Tracee tracee, RegionLayout layout, MissHandshake handshake, BlockSource source, EventSink sink) {
+        this(tracee, layout, handshake, source, sink, List.of());
+    }
+
+    /**
+     * A session whose views keep out of {@code reserved}; its syscalls meet the kernel through
+     * {@link #boundary} (recording: {@link SyscallBoundary#NATIVE}).
+     */
+    DbiSession(Tracee tracee, RegionLayout layout, MissHandshake handshake, BlockSource source, EventSink sink,
+               List<ViewPlacement.Extent> reserved) {
         this.tracee = tracee;
         this.source = source;
         this.region = ViewPlacement.createNear(tracee, tracee.tracer().call(() -> tracee.registers().rip().value()),
-                layout);
-        this.views = new ViewPlacement(tracee, region);
+                layout, reserved);
+        this.views = new ViewPlacement(tracee, region, reserved);
         this.cache = new CodeCache(region);
         this.prefetched = new PrefetchedBlocks(sink, source, cache, region);
         this.sink = prefetched;
@@ -144,6 +155,12 @@ final class DbiSession implements AutoCloseable {
             misses.register(futex.emitRoutine(cache));
         }
         misses.register(ibl.emitRoutine(cache, futex));
+    }
+
+    /** Where syscalls get their results (recording: the kernel); call before {@link #run}. */
+    void boundary(SyscallBoundary boundary) {
+        this.boundary = boundary;
+        misses.boundary(boundary);
     }
 
     /** Sets how many blocks to translate ahead per miss (0: none); call before {@link #run}. */
@@ -406,6 +423,9 @@ final class DbiSession implements AutoCloseable {
                 && ring.isGuard(info.faultAddress().value()) && region.contains(regs.rip().value())) {
             CacheAddress next = ring.onOverflow(sink, info.faultAddress().value());
             tracee.setRegisters(regs.set(Register.RAX, next.value()));
+            return null;
+        }
+        if (boundary.fault(signal, info, regs)) {
             return null;
         }
         if (signals.caught(signal)) {

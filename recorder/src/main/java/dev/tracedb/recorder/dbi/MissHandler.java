@@ -72,6 +72,7 @@ final class MissHandler {
                 + ": rt_sigreturn is not supported by the DBI engine here; recording stopped before it ran");
     };
     private final EventSink sink;
+    private SyscallBoundary boundary = SyscallBoundary.NATIVE;
     private int pendingSyscall = -1;
     private long[] pendingArgs;
     /** The clone flags of the pending syscall if it creates a process (see {@link ChildProcesses#cloneFlags}). */
@@ -88,6 +89,11 @@ final class MissHandler {
         this.ibl = ibl;
         this.translate = translate;
         this.sink = sink;
+    }
+
+    /** Where syscalls get their results (default: the kernel, {@link SyscallBoundary#NATIVE}). */
+    void boundary(SyscallBoundary boundary) {
+        this.boundary = boundary;
     }
 
     /** Who serves rt_sigreturn; until set, it is refused. */
@@ -221,6 +227,7 @@ final class MissHandler {
                 if (ChildProcesses.isExec(number)) {
                     pendingExecPath = ChildProcesses.execPath(tracee, regs);
                 }
+                boundary.entering(number, pendingArgs, regs);
                 if (number == SYS_RT_SIGRETURN) {
                     pendingSyscall = -1;
                     sigreturn.serve(regs, pendingArgs);
@@ -231,7 +238,7 @@ final class MissHandler {
                 if (pendingSyscall < 0) {
                     throw new IllegalStateException("syscall result without a syscall at " + stub.trap());
                 }
-                syscallReturned(regs.rax());
+                syscallReturned(boundary.returned(pendingSyscall, pendingArgs, regs));
             }
         }
     }

@@ -47,20 +47,34 @@ final class ViewPlacement {
 
     private final Tracee tracee;
     private final SharedRegion region;
+    /** Ranges no view may take besides the forbidden ones (an expansion: every range the recorded program mapped). */
+    private final List<Extent> reserved;
 
-    ViewPlacement(Tracee tracee, SharedRegion region) {
+    ViewPlacement(Tracee tracee, SharedRegion region, List<Extent> reserved) {
         this.tracee = tracee;
         this.region = region;
+        this.reserved = List.copyOf(reserved);
     }
 
     /**
      * Creates the shared region with its first view placed for the module around
-     * {@code address} in the stopped {@code tracee}.
+     * {@code address} in the stopped {@code tracee}, outside {@code reserved}.
      */
-    static SharedRegion createNear(Tracee tracee, long address, RegionLayout layout) {
+    static SharedRegion createNear(Tracee tracee, long address, RegionLayout layout, List<Extent> reserved) {
         int pid = tracee.pid();
-        long hint = placement(ProcMaps.read(pid), forbidden(pid), extentAt(pid, address), layout.totalBytes());
+        long hint = placement(ProcMaps.read(pid), with(forbidden(pid), reserved), extentAt(pid, address),
+                layout.totalBytes());
         return SharedRegion.create(tracee, hint, layout);
+    }
+
+    static SharedRegion createNear(Tracee tracee, long address, RegionLayout layout) {
+        return createNear(tracee, address, layout, List.of());
+    }
+
+    private static List<Extent> with(List<Extent> a, List<Extent> b) {
+        List<Extent> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** A view that reaches all of {@code module}, or null. */
@@ -80,7 +94,7 @@ final class ViewPlacement {
             return existing;
         }
         long size = region.layout().totalBytes();
-        long at = placement(ProcMaps.read(tracee.pid()), forbidden(tracee.pid()), module, size);
+        long at = placement(ProcMaps.read(tracee.pid()), with(forbidden(tracee.pid()), reserved), module, size);
         if (at == 0) {
             throw new UnsupportedProgramException(String.format("no free address range within rel32 reach of the"
                     + " code at [0x%x, 0x%x) for a %d MiB code-cache view", module.start(), module.end(), size >> 20));

@@ -1,0 +1,45 @@
+package dev.tracedb.recorder.dbi;
+
+import dev.tracedb.machine.linux.Registers;
+import dev.tracedb.machine.linux.Signal;
+import dev.tracedb.machine.linux.SignalInfo;
+
+/**
+ * Where the program's system calls and timestamp reads get their results: from the kernel (a
+ * recording, {@link #NATIVE}) or from a recorded run ({@link ReplayedSyscalls}, an expansion).
+ * The session consults it at three places only: a syscall's vetting trap, its result trap, and a
+ * signal stop the engine does not own.
+ *
+ * <p>Called on the tracer thread with the tracee stopped; implementations need not be thread-safe.
+ */
+interface SyscallBoundary {
+    /** Recording: every syscall runs in the kernel, rdtsc is never trapped. */
+    SyscallBoundary NATIVE = new SyscallBoundary() {
+        @Override
+        public void entering(int number, long[] args, Registers regs) {
+        }
+
+        @Override
+        public long returned(int number, long[] args, Registers regs) {
+            return regs.rax();
+        }
+
+        @Override
+        public boolean fault(Signal signal, SignalInfo info, Registers regs) {
+            return false;
+        }
+    };
+
+    /**
+     * At the vetting trap of syscall {@code number} (rip on the {@code syscall} instruction in the
+     * cache, {@code args} the six argument registers): may set the tracee's registers, e.g. to skip
+     * the call (rip onto the result trap right after it) or to force an address.
+     */
+    void entering(int number, long[] args, Registers regs);
+
+    /** At the result trap of the call vetted last ({@code regs.rax()} its result): the result the program sees, set in rax if it differs. */
+    long returned(int number, long[] args, Registers regs);
+
+    /** A signal stop in the cache that this boundary serves itself (the tracee set to go on, nothing delivered): true if so. */
+    boolean fault(Signal signal, SignalInfo info, Registers regs);
+}

@@ -1,0 +1,215 @@
+package dev.tracedb.recorder.expand;
+
+import dev.tracedb.machine.linux.AddressRandomization;
+import dev.tracedb.machine.linux.AuxiliaryVector;
+import dev.tracedb.machine.linux.LaunchOptions;
+import dev.tracedb.machine.linux.MemoryMapping;
+import dev.tracedb.machine.linux.ProcMaps;
+import dev.tracedb.machine.linux.RemoteAddress;
+import dev.tracedb.machine.linux.RemoteSyscalls;
+import dev.tracedb.machine.linux.Tracee;
+import dev.tracedb.machine.linux.Tracer;
+import dev.tracedb.recorder.BackgroundRunWriter;
+import dev.tracedb.recorder.BlockTable;
+import dev.tracedb.recorder.EngineKind;
+import dev.tracedb.recorder.ModuleTracker;
+import dev.tracedb.recorder.Progress;
+import dev.tracedb.recorder.RecordOptions;
+import dev.tracedb.recorder.RecordOutcome;
+import dev.tracedb.recorder.Recording;
+import dev.tracedb.recorder.RecordingStoppedException;
+import dev.tracedb.recorder.dbi.DbiEngine;
+import dev.tracedb.recorder.dbi.ExpansionDivergedException;
+import dev.tracedb.recorder.dbi.RecordedFiles;
+import dev.tracedb.recorder.dbi.RecordedInputs;
+import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.FileMapped;
+import dev.tracedb.store.MachineInfo;
+import dev.tracedb.store.MemoryWritten;
+import dev.tracedb.store.RunEnded;
+import dev.tracedb.store.RunId;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.TraceDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code tracedb expand}: turns an inputs-only run into an ordinary one by re-executing its program
+ * under the DBI engine in replay mode ({@link DbiEngine#expanding}), launched exactly as the
+ * recording launched it: same argv, environment (in order), working directory, ASLR off, vDSO
+ * hidden, {@code PR_TSC_SIGSEGV} set, AT_RANDOM's recorded bytes in place. Its stdin, stdout and
+ * stderr are /dev/null: every read and write is emulated anyway, so nothing reaches them.
+ *
+ * <p>Refused before anything is created (one line, {@link IllegalArgumentException}): a run that is
+ * not inputs-only, one recorded on another machine, a mapped file that changed since. A failure
+ * once the new run exists (a divergence, something the engine refuses, the inputs ending early)
+ * kills the program and leaves the new run incomplete ({@link ExpansionFailedException}); the
+ * inputs run is only read.
+ *
+ * <p>Thread-safety: each {@link #expand} is independent (own tracer thread, reader thread, writer).
+ */
+public final class Expander {
+    private static final int PRCTL = 157;
+    private static final int PR_SET_TSC = 26;
+    private static final int PR_TSC_SIGSEGV = 2;
+    private static final Path NOWHERE = Path.of("/dev/null");
+
+    private final TraceDatabase database;
+
+    public Expander(TraceDatabase database) {
+        this.database = database;
+    }
+
+    /**
+     * Expands {@code inputsRun} into a new run named {@code runName} ({@code null}: the program's
+     * file name) whose RunStarted is the inputs run's.
+     *
+     * @throws IllegalArgumentException if the run cannot be expanded here (nothing is created)
+     * @throws ExpansionFailedException if the expansion stopped (the new run is left incomplete)
+     */
+    public RecordOutcome expand(RunId inputsRun, String runName, Progress progress) {
+        RunStarted started;
+        Optional<RunEnded> recordedEnd;
+        InputsScan scan;
+        try (RunReader reader = database.openRun(inputsRun)) {
+            if (!reader.info().inputsOnly()) {
+                throw new IllegalArgumentException("run " + inputsRun + " is not an inputs-only run (it holds its blocks"
+                        + " already): there is nothing to expand");
+            }
+            started = reader.started();
+            recordedEnd = reader.ended();
+            scan = InputsScan.of(reader);
+        }
+        MachineInfo here = MachineInfo.current();
+        if (!started.machine().equals(here)) {
+            throw new IllegalArgumentException("run " + inputsRun + " was recorded on another machine (" + describe(started.machine())
+                    + "; this is " + describe(here) + "): it can only be expanded where it was recorded");
+        }
+        Set<String> checked = new HashSet<>();
+        for (FileMapped file : scan.files()) {
+            if (checked.add(file.path())) {
+                refuseIfChanged(() -> RecordedFiles.requireUnchanged(file));
+            }
+        }
+        try (Tracer tracer = Tracer.start("tracedb-expander")) {
+            return tracer.call(() -> expandOnTracerThread(tracer, inputsRun, runName, started, recordedEnd, scan, progress));
+        }
+    }
+
+    private RecordOutcome expandOnTracerThread(Tracer tracer, RunId inputsRun, String runName, RunStarted started,
+                                               Optional<RunEnded> recordedEnd, InputsScan scan, Progress progress) {
+        Instant start = Instant.now();
+        RecordOptions options = RecordOptions.builder(started.argv()).environment(started.environment())
+                .workingDirectory(Path.of(started.cwd())).randomization(AddressRandomization.DISABLED)
+                .engine(EngineKind.DBI).runName(runName).stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE).build();
+        LaunchOptions launch = LaunchOptions.builder(started.argv().get(0)).args(started.argv().subList(1, started.argv().size()))
+                .environment(started.environment()).workingDirectory(Path.of(started.cwd()))
+                .randomization(AddressRandomization.DISABLED).hideVdso(true)
+                .stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE).build();
+        try (Tracee tracee = Tracee.launch(tracer, launch)) {
+            try {
+                refuseChangedProgram(tracee, started);
+                prepare(tracee, scan);
+            } catch (RuntimeException e) {
+                tracee.kill();
+                throw e;
+            }
+            try (RunWriter direct = database.createRun(runName, started);
+                 RunWriter writer = new BackgroundRunWriter(direct, progress)) {
+                ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
+                try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer);
+                     InputsStream inputs = InputsStream.open(database, inputsRun)) {
+                    Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);
+                    ExitStatus status;
+                    try {
+                        status = DbiEngine.expanding(inputs, scan.mappedRanges()).record(recording);
+                        requireSameEnd(inputs, status, recordedEnd);
+                    } catch (RuntimeException | Error e) {
+                        tracee.kill();
+                        String reason = e instanceof RecordingStoppedException ? e.getMessage()
+                                : e.getClass().getSimpleName() + ": " + e.getMessage();
+                        throw new ExpansionFailedException(writer.id(), reason, e);
+                    }
+                    RunEnded ended = writer.end(status);
+                    return new RecordOutcome(writer.id(), status, ended.blockEvents(), ended.instructions(),
+                            blocks.size(), modules.modules().size(), progress.stops(),
+                            Duration.between(start, Instant.now()), null);
+                }
+            }
+        }
+    }
+
+    /** PR_TSC_SIGSEGV (as the recording had it), and the bytes the kernel put on the stack that a new exec does not repeat. */
+    private static void prepare(Tracee tracee, InputsScan scan) {
+        try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
+            remote.check("prctl(PR_SET_TSC, PR_TSC_SIGSEGV)", PRCTL, PR_SET_TSC, PR_TSC_SIGSEGV);
+        }
+        RemoteAddress random = AuxiliaryVector.atExec(tracee).randomBytesAddress();
+        for (MemoryWritten w : scan.initialWrites()) {
+            if (w.address() != random.value()) {
+                throw new IllegalArgumentException(String.format("the inputs run wrote %d bytes at 0x%x before the first"
+                        + " syscall, but AT_RANDOM is at %s here: the program does not start as it was recorded",
+                        w.bytes().length, w.address(), random));
+            }
+            tracee.memory().write(RemoteAddress.of(w.address()), w.bytes());
+        }
+    }
+
+    /**
+     * The files the kernel mapped at exec (the program, its dynamic loader) are not in the log:
+     * refuse one changed since the recording started (its status-change time is later).
+     */
+    private static void refuseChangedProgram(Tracee tracee, RunStarted started) {
+        Set<String> seen = new HashSet<>();
+        for (MemoryMapping m : ProcMaps.read(tracee.pid())) {
+            Optional<String> path = m.path().filter(p -> p.startsWith("/"));
+            if (path.isEmpty() || !seen.add(path.get())) {
+                continue;
+            }
+            try {
+                FileTime changed = (FileTime) Files.getAttribute(Path.of(path.get()), "unix:ctime");
+                if (changed.toInstant().isAfter(started.startTime())) {
+                    throw new IllegalArgumentException("the file " + path.get() + " changed since the inputs were recorded"
+                            + " (changed " + changed.toInstant() + ", recorded " + started.startTime()
+                            + "); the run cannot be expanded");
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + path.get() + ", which the program maps: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The program ended: the inputs must be used up, and the end be the recorded one. */
+    private static void requireSameEnd(RecordedInputs inputs, ExitStatus status, Optional<RunEnded> recordedEnd) {
+        RecordedInputs.Input left = inputs.next();
+        if (left != null) {
+            throw new ExpansionDivergedException("expansion diverged at the end: the program ended (" + status
+                    + ") while the inputs run goes on with " + left);
+        }
+        if (recordedEnd.isPresent() && !recordedEnd.get().status().equals(status)) {
+            throw new ExpansionDivergedException("expansion diverged at the end: recorded " + recordedEnd.get().status()
+                    + ", the program ended " + status);
+        }
+    }
+
+    private static void refuseIfChanged(Runnable check) {
+        try {
+            check.run();
+        } catch (RecordingStoppedException changed) {
+            throw new IllegalArgumentException(changed.getMessage(), changed);
+        }
+    }
+
+    private static String describe(MachineInfo m) {
+        return m.hostname() + ", " + m.cpuModel() + ", " + m.kernel();
+    }
+}
