@@ -95,7 +95,7 @@ final class CompileCommand implements Callable<Integer> {
         List<RunReader> readers = new ArrayList<>();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             for (String run : runs) {
-                readers.add(db.openRun(db.resolve(run).id()));
+                readers.add(OpenedRun.openWithBlocks(db, db.resolve(run).id()));
             }
             SelectionResult selected = TraceSelector.select(readers, options, progress);
             GeneratedCode generated = new TraceCodeGenerator().generate(selected.selection());

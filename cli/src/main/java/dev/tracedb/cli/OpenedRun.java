@@ -1,5 +1,6 @@
 package dev.tracedb.cli;
 
+import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.RunSummary;
 import dev.tracedb.store.TraceDatabase;
@@ -41,11 +42,35 @@ final class OpenedRun implements AutoCloseable {
 
     /** Refuses a run whose log holds no block event: there is no execution to ask about. */
     OpenedRun requireEvents() {
+        requireBlocks(reader);
         if (reader.blockEventCount() == 0) {
             throw new IllegalStateException("run " + summary.id() + " has no block events: nothing was executed "
                     + "while it was recording" + (reader.isComplete() ? "" : " (and it is incomplete)"));
         }
         return this;
+    }
+
+    /**
+     * Opens run {@code id} for a command that reads its blocks (replay, verify, compile, ...),
+     * refusing an inputs-only run ({@link #requireBlocks}).
+     */
+    static RunReader openWithBlocks(TraceDatabase db, RunId id) {
+        RunReader reader = db.openRun(id);
+        try {
+            requireBlocks(reader);
+            return reader;
+        } catch (RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    /** The one refusal of an inputs-only run by every command that needs blocks: it must be expanded first. */
+    static void requireBlocks(RunReader reader) {
+        if (reader.info().inputsOnly()) {
+            throw new IllegalStateException("run " + reader.id() + " holds its inputs only; expand it first: tracedb expand "
+                    + reader.id());
+        }
     }
 
     @Override

@@ -271,7 +271,7 @@ final class RecordCommand implements Callable<Integer> {
     }
 
     /** A daemon thread that rewrites one line on the terminal until interrupted. */
-    private static Thread startProgressLine(Progress progress, PrintWriter err) {
+    static Thread startProgressLine(Progress progress, PrintWriter err) {
         long start = System.nanoTime();
         Thread thread = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
@@ -292,7 +292,7 @@ final class RecordCommand implements Callable<Integer> {
         return thread;
     }
 
-    private static void stop(Thread display, PrintWriter err) {
+    static void stop(Thread display, PrintWriter err) {
         if (display == null) {
             return;
         }

@@ -65,7 +65,7 @@ final class ReplayCommand implements Callable<Integer> {
         long end = count < 0 ? Long.MAX_VALUE : from + count;
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             RunSummary summary = db.resolve(run);
-            try (RunReader reader = db.openRun(summary.id()); LoggedCode code = new LoggedCode()) {
+            try (RunReader reader = OpenedRun.openWithBlocks(db, summary.id()); LoggedCode code = new LoggedCode()) {
                 if (from >= reader.instructionCount() || count == 0) {
                     if (from > 0 && from >= reader.instructionCount()) {
                         throw new IllegalArgumentException("run " + summary.id() + " has "

@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
             "Exit status: 0 ok, 1 the operation failed, 2 bad usage. Errors are one line; --debug adds the stack trace.",
             "The database is --db, else $TRACEDB_HOME, else ./tracedb-data.",
         },
-        subcommands = {RecordCommand.class, ReplayCommand.class, VerifyCommand.class, RunsCommand.class,
+        subcommands = {RecordCommand.class, ExpandCommand.class, ReplayCommand.class, VerifyCommand.class, RunsCommand.class,
             InfoCommand.class,
             TopCommand.class, ShowCommand.class, LoopsCommand.class, DiffCommand.class, ExportCommand.class,
             CompileCommand.class, TracesCommand.class, RunCommand.class,

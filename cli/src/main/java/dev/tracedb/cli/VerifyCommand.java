@@ -36,7 +36,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             RunSummary summary = db.resolve(run);
-            try (RunReader reader = db.openRun(summary.id()); LoggedCode code = new LoggedCode()) {
+            try (RunReader reader = OpenedRun.openWithBlocks(db, summary.id()); LoggedCode code = new LoggedCode()) {
                 StreamVerifier verifier = new StreamVerifier(code);
                 reader.replay(verifier);
                 verifier.finish(reader.blockEventCount(), reader.instructionCount());
