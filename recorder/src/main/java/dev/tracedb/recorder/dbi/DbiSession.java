@@ -425,7 +425,8 @@ final class DbiSession implements AutoCloseable {
             tracee.setRegisters(regs.set(Register.RAX, next.value()));
             return null;
         }
-        if (boundary.fault(signal, info, regs)) {
+        info = boundary.arriving(signal, info, regs);
+        if (info == null) {
             return null;
         }
         if (signals.caught(signal)) {

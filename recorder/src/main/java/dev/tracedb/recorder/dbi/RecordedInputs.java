@@ -39,4 +39,7 @@ public interface RecordedInputs {
 
     /** The next input, or null after the last one the run holds. */
     Input next();
+
+    /** The input {@link #next} will return, without taking it; null at the end. */
+    Input peek();
 }

@@ -13,6 +13,8 @@ import dev.tracedb.store.MemoryWritten;
 import dev.tracedb.store.SignalDelivered;
 import dev.tracedb.store.SyscallResult;
 import dev.tracedb.store.TimestampRead;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,6 +40,12 @@ import java.util.Set;
  *     written into the program. Nothing reaches the outside again.</li>
  * <li><b>rdtsc/rdtscp</b>: with PR_TSC_SIGSEGV set, the copied instruction faults in the cache
  *     (SIGSEGV, SI_KERNEL); rax, rdx (and rcx) take the next recorded value, rip goes past it.</li>
+ * <li><b>Signals</b>: a synchronous fault happens again by itself and is delivered by the engine
+ *     as in a recording. Any other recorded signal (raise, kill, an interrupted call, one ignored
+ *     or fatal) follows an input in the log: it is sent (tgkill) once that input is served, with
+ *     the recorded si_code, and the kernel delivers it at that point. A fatal one that arrived
+ *     between syscalls natively thus ends the expansion at the syscall before (known limit).</li>
+ * <li><b>exec</b>: a successful exec ended the inputs run, and the expansion ends there too.</li>
  * </ul>
  *
  * <p>Any mismatch (number, arguments, result of an executed call, an input of another kind)
@@ -52,6 +60,10 @@ final class ReplayedSyscalls implements SyscallBoundary {
     private static final int SET_TID_ADDRESS = 218;
     private static final int RT_SIGRETURN = 15;
     private static final int EXIT = 60;
+    private static final int EXECVE = 59;
+    private static final int EXECVEAT = 322;
+    /** Offset of si_code in siginfo_t. */
+    private static final int SI_CODE = 8;
     private static final int EXIT_GROUP = 231;
     private static final int OPEN = 2;
     private static final int PR_SET_TSC = 26;
@@ -78,6 +90,8 @@ final class ReplayedSyscalls implements SyscallBoundary {
     private long signals;
     private long emulated;
     private SyscallResult current;
+    /** A recorded signal sent to the tracee and not yet at its delivery-stop, or null. */
+    private SignalDelivered injected;
     /** The current call runs in the kernel (its result is then checked at the result trap). */
     private boolean executing;
 
@@ -105,6 +119,10 @@ final class ReplayedSyscalls implements SyscallBoundary {
         }
         current = call;
         long result = call.result();
+        if ((number == EXECVE || number == EXECVEAT) && result == 0) {
+            throw new RecordingStoppedException("the recorded program executed another program at syscall " + syscalls
+                    + " (" + issued + "): its inputs run ends there, and so does the expansion");
+        }
         executing = executed(number, args) && (!failed(result) || number == EXIT || number == EXIT_GROUP);
         if (executing) {
             force(number, args, regs, s);
@@ -122,6 +140,7 @@ final class ReplayedSyscalls implements SyscallBoundary {
     @Override
     public long returned(int number, long[] args, Registers regs) {
         if (!executing) {
+            injectRecordedSignal();
             return regs.rax();
         }
         executing = false;
@@ -139,19 +158,28 @@ final class ReplayedSyscalls implements SyscallBoundary {
             throw new ExpansionDivergedException(String.format("expansion diverged at syscall %d: recorded %s returning"
                     + " %s, it returned %s when run", syscalls, describe(number, args), hex(want), hex(got)));
         }
+        injectRecordedSignal();
         return got;
     }
 
     @Override
-    public boolean fault(Signal signal, SignalInfo info, Registers regs) {
+    public SignalInfo arriving(Signal signal, SignalInfo info, Registers regs) {
+        if (injected != null && signal.number() == injected.signo()) {
+            // Ours (tgkill from the tracer): it goes in as the recorded one, with its si_code.
+            byte[] raw = tracee.rawSignalInfo();
+            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).putInt(SI_CODE, injected.code());
+            tracee.setSignalInfo(raw);
+            injected = null;
+            return tracee.signalInfo();
+        }
         if (!signal.equals(Signal.SIGSEGV) || info.code() != SI_KERNEL || !region.contains(regs.rip().value())) {
-            return false;
+            return info;
         }
         byte[] insn = tracee.memory().read(regs.rip(), 3);
         boolean rdtsc = insn[0] == 0x0f && insn[1] == 0x31;
         boolean rdtscp = insn[0] == 0x0f && insn[1] == 0x01 && (insn[2] & 0xff) == 0xf9;
         if (!rdtsc && !rdtscp) {
-            return false;
+            return info;
         }
         timestamps++;
         RecordedInputs.Input next = inputs.next();
@@ -165,7 +193,25 @@ final class ReplayedSyscalls implements SyscallBoundary {
             regs.set(Register.RCX, read.aux());
         }
         tracee.setRegisters(regs.setRip(regs.rip().plus(rdtsc ? 2 : 3)));
-        return true;
+        injectRecordedSignal();
+        return null;
+    }
+
+    /**
+     * A signal the recording saw arrive from outside the program's instructions (raise, kill,
+     * an interrupted call, one ignored or fatal) is logged right after the input it followed:
+     * it is sent now, so the kernel delivers it when the tracee resumes, at the same point (the
+     * end of that syscall). A synchronous fault is not sent: the instruction raises it again.
+     */
+    private void injectRecordedSignal() {
+        if (injected == null && inputs.peek() instanceof RecordedInputs.Delivery d && !synchronousFault(d.signal())) {
+            injected = d.signal();
+            tracee.signal(Signal.of(injected.signo()));
+        }
+    }
+
+    private static boolean synchronousFault(SignalDelivered s) {
+        return s.code() > 0 && (s.signo() == 4 || s.signo() == 5 || s.signo() == 7 || s.signo() == 8 || s.signo() == 11);
     }
 
     /** A signal is being delivered to the program (logged now): it must be the next recorded input. */

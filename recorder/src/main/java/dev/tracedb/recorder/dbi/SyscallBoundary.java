@@ -25,8 +25,8 @@ interface SyscallBoundary {
         }
 
         @Override
-        public boolean fault(Signal signal, SignalInfo info, Registers regs) {
-            return false;
+        public SignalInfo arriving(Signal signal, SignalInfo info, Registers regs) {
+            return info;
         }
     };
 
@@ -40,6 +40,9 @@ interface SyscallBoundary {
     /** At the result trap of the call vetted last ({@code regs.rax()} its result): the result the program sees, set in rax if it differs. */
     long returned(int number, long[] args, Registers regs);
 
-    /** A signal stop in the cache that this boundary serves itself (the tracee set to go on, nothing delivered): true if so. */
-    boolean fault(Signal signal, SignalInfo info, Registers regs);
+    /**
+     * A signal stop the engine does not own: null if this boundary served it itself (the tracee
+     * set to go on, nothing delivered), else the siginfo to deliver it with (possibly rewritten).
+     */
+    SignalInfo arriving(Signal signal, SignalInfo info, Registers regs);
 }

@@ -32,6 +32,8 @@ final class InputsStream implements RecordedInputs, AutoCloseable {
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(AHEAD);
     private final Thread reader;
     private boolean ended;
+    /** The input taken from the queue by {@link #peek} and not yet by {@link #next}. */
+    private Input peeked;
 
     private InputsStream(TraceDatabase database, RunId run) {
         reader = new Thread(() -> read(database, run), "tracedb-expand-inputs");
@@ -45,7 +47,21 @@ final class InputsStream implements RecordedInputs, AutoCloseable {
     }
 
     @Override
+    public Input peek() {
+        if (peeked == null) {
+            peeked = take();
+        }
+        return peeked;
+    }
+
+    @Override
     public Input next() {
+        Input next = peek();
+        peeked = null;
+        return next;
+    }
+
+    private Input take() {
         if (ended) {
             return null;
         }
