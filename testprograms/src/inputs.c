@@ -1,9 +1,13 @@
 /* Reads the file named by argv[1] as a program's inputs arrive: open, fstat, read in small chunks
  * (so several reads, the last one short), stat of the same path, then a clock and getrandom, whose
  * values change from run to run but only feed a check that cannot fail. Prints the file's size
- * and a checksum: an input replayed wrongly shows up as a different line. Usage: inputs FILE */
+ * and a checksum: an input replayed wrongly shows up as a different line. "inputs FILE unsupported"
+ * first makes a system call the inputs recorder does not know (io_uring_setup with bad arguments,
+ * which fails harmlessly), then reads the file the same way. Usage: inputs FILE [unsupported] */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -11,6 +15,10 @@
 
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
+    if (argc > 2 && strcmp(argv[2], "unsupported") == 0) {
+        long r = syscall(SYS_io_uring_setup, 0, NULL);
+        printf("io_uring_setup(0, NULL) %s\n", r < 0 ? "failed" : "succeeded");
+    }
     int fd = open(argv[1], O_RDONLY);
     if (fd < 0) return 3;
     struct stat st;

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -96,12 +97,15 @@ class InputsEngineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/bin/true", "loops", "loops-static", "interp", "control"})
-    void theSyscallsAndResultsAreThoseOfADbiRecording(String program) throws Exception {
+    @ValueSource(strings = {"/bin/true", "loops", "loops-static", "interp", "control", "inputs /etc/passwd", "rdtsc 20",
+        "forks", "signal"})
+    void theSyscallsAndResultsAreThoseOfADbiRecording(String command) throws Exception {
+        String program = command.split(" ")[0];
+        String[] args = Arrays.copyOfRange(command.split(" "), 1, command.split(" ").length);
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            Ran inputs = inputsRun(db, program);
+            Ran inputs = inputsRun(db, program, args);
             assertTrue(inputs.outcome().complete(), inputs.outcome().steppedAside());
-            Ran dbi = recorded(db, EngineKind.DBI, program);
+            Ran dbi = recorded(db, EngineKind.DBI, program, args);
             assertEquals(dbi.stdout(), inputs.stdout());
             assertTrue(dbi.log().syscalls.size() > 5, "a real syscall list: " + dbi.log().syscallResults());
             assertEquals(dbi.log().syscallResults(), inputs.log().syscallResults(), program);
@@ -209,6 +213,45 @@ class InputsEngineTest {
             int at = Integer.parseInt(outcome.steppedAside().replaceAll("^inputs recording ends at syscall (\\d+):.*", "$1"));
             assertEquals(at, inputs.log().syscalls.size(), "the log holds every syscall before the thread's clone");
             assertEquals(RunState.INCOMPLETE, db.find(outcome.runId()).orElseThrow().state());
+        }
+    }
+
+    @Test
+    void anUnknownSyscallEndsTheInputsRecordingThereAndTheProgramGoesOn() throws Exception {
+        Path file = tmp.resolve("input.txt");
+        Files.writeString(file, "read after the inputs recording ended\n");
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "inputs", file.toString(), "unsupported");
+            assertTrue(inputs.stdout().contains(": 38 bytes (fstat 38)"), inputs.stdout());
+            RecordOutcome outcome = inputs.outcome();
+            assertFalse(outcome.complete());
+            assertTrue(outcome.steppedAside().matches("inputs recording ends at syscall \\d+: unsupported syscall 'io_uring_setup'"),
+                    outcome.steppedAside());
+            int at = Integer.parseInt(outcome.steppedAside().replaceAll("^inputs recording ends at syscall (\\d+):.*", "$1"));
+            assertEquals(at, inputs.log().syscalls.size(), "everything before it is in the log, nothing after");
+            assertEquals(RunState.INCOMPLETE, db.find(outcome.runId()).orElseThrow().state());
+        }
+    }
+
+    @Test
+    void aProgramHandedOverReadsTheTimeStampCounterNativelyAgain() throws Exception {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "rdtsc", "20", "thread");
+            assertEquals("rdtsc: 20 reads, increasing\nafter a thread:\nrdtsc: 20 reads, increasing\n", inputs.stdout());
+            assertFalse(inputs.outcome().complete());
+            assertTrue(inputs.outcome().steppedAside().contains("creates a thread"), inputs.outcome().steppedAside());
+            assertTrue(inputs.log().timestamps.size() >= 20, "the reads before the thread are logged");
+        }
+    }
+
+    @Test
+    void anAsynchronousSignalToAHandlerEndsTheInputsRecordingAndTheProgramGoesOn() throws Exception {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            // a 1 ms SIGALRM timer whose handler runs while the program computes
+            Ran inputs = inputsRun(db, "signal-timer", "3");
+            assertFalse(inputs.outcome().complete());
+            assertTrue(inputs.outcome().steppedAside().matches("inputs recording ends at syscall \\d+: asynchronous SIGALRM"
+                    + " to a handler, between system calls .*"), inputs.outcome().steppedAside());
         }
     }
 
