@@ -110,7 +110,7 @@ public final class Expander {
         Instant start = Instant.now();
         RecordOptions options = RecordOptions.builder(started.argv()).environment(started.environment())
                 .workingDirectory(Path.of(started.cwd())).randomization(AddressRandomization.DISABLED)
-                .engine(EngineKind.DBI).runName(runName).stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE).build();
+                .engine(EngineKind.DBI).runName(runName).hideVdso(true).stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE).build();
         LaunchOptions launch = LaunchOptions.builder(started.argv().get(0)).args(started.argv().subList(1, started.argv().size()))
                 .environment(started.environment()).workingDirectory(Path.of(started.cwd()))
                 .randomization(AddressRandomization.DISABLED).hideVdso(true)

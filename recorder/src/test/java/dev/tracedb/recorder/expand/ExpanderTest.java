@@ -1,0 +1,201 @@
+package dev.tracedb.recorder.expand;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.recorder.EngineKind;
+import dev.tracedb.recorder.Progress;
+import dev.tracedb.recorder.RecordOptions;
+import dev.tracedb.recorder.RecordOutcome;
+import dev.tracedb.recorder.Recorder;
+import dev.tracedb.recorder.TestPrograms;
+import dev.tracedb.store.RunId;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.TraceDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Expansion on real programs: an inputs-only recording, re-executed under the DBI engine, gives the
+ * run a DBI recording of the same program gives (launched the same way: ASLR off, no vDSO): the
+ * same blocks in the same order, hence the same instructions; its syscalls are the inputs run's,
+ * results included; nothing is printed again; a changed program file is refused in one line.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class ExpanderTest {
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void noProgramLeftBehind() {
+        assertEquals(List.of(), ProcessHandle.current().children().map(p -> p.pid() + " " + p.info().command())
+                .toList());
+    }
+
+    private static List<String> argv(String program, String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(program.startsWith("/") ? program : TestPrograms.program(program));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    private RecordOutcome record(TraceDatabase db, EngineKind engine, List<String> argv, Path stdout) {
+        RecordOptions options = RecordOptions.builder(argv).environment(TestPrograms.ENV).engine(engine)
+                .hideVdso(true).stdout(stdout).stderr(tmp.resolve("stderr-" + engine)).build();
+        RecordOutcome outcome = new Recorder(db).record(options, new Progress());
+        assertTrue(outcome.complete(), argv + " recorded to its end with " + engine + ": " + outcome.steppedAside());
+        return outcome;
+    }
+
+    private RecordOutcome expand(TraceDatabase db, RunId inputs) {
+        RecordOutcome expanded = new Expander(db).expand(inputs, null, new Progress());
+        assertTrue(expanded.complete());
+        return expanded;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/bin/true", "loops", "loops-static", "interp", "control", "inputs /etc/passwd", "signal",
+        "forks", "dbi-simple 20", "counter"})
+    void theExpandedRunIsTheDbiRecordingOfTheSameProgram(String command) throws IOException {
+        String[] words = command.split(" ");
+        List<String> argv = argv(words[0], Arrays.copyOfRange(words, 1, words.length));
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOutcome inputs = record(db, EngineKind.INPUTS, argv, tmp.resolve("inputs.out"));
+            RecordOutcome dbi = record(db, EngineKind.DBI, argv, tmp.resolve("dbi.out"));
+            RecordOutcome expanded = expand(db, inputs.runId());
+
+            assertEquals(inputs.status(), expanded.status(), "the recorded exit status");
+            BlockStream direct = BlockStream.of(db, dbi.runId());
+            BlockStream replayed = BlockStream.of(db, expanded.runId());
+            assertTrue(direct.events() > 100, "a real stream: " + direct.events() + " block events");
+            assertEquals(direct.firstDifference(replayed), replayed.firstDifference(direct));
+            assertEquals(direct.head(), replayed.head(), command + ": the first block events");
+            assertEquals(direct.events(), replayed.events(), command + ": block events");
+            assertEquals(direct.instructions(), replayed.instructions(), command + ": instructions");
+            assertEquals(direct.digest(), replayed.digest(), command + ": the whole block stream");
+
+            BlockStream recordedInputs = BlockStream.of(db, inputs.runId());
+            assertEquals(0, recordedInputs.events(), "the inputs run has no blocks");
+            assertEquals(recordedInputs.syscalls(), replayed.syscalls(), command + ": the inputs run's syscalls");
+            assertEquals(Files.readString(tmp.resolve("inputs.out")), Files.readString(tmp.resolve("dbi.out")));
+            try (RunReader in = db.openRun(inputs.runId()); RunReader out = db.openRun(expanded.runId())) {
+                RunStarted started = in.started();
+                assertEquals(started, out.started(), "the expanded run starts as the inputs run");
+                assertFalse(out.info().inputsOnly());
+                assertTrue(in.info().inputsOnly(), "the inputs run is left as it was");
+            }
+        }
+    }
+
+    /**
+     * The expansion's own stdout and stderr are /dev/null, and every write is emulated: the
+     * test's captured output gets nothing from the re-executed program.
+     */
+    @Test
+    void theProgramsOutputIsNotProducedAgain() throws IOException {
+        Path file = tmp.resolve("written.txt");
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            // sh -c writes a file through a redirection: an open (O_CREAT|O_TRUNC) and a write.
+            RecordOutcome inputs = record(db, EngineKind.INPUTS, List.of("/bin/sh", "-c", "echo once >> " + file),
+                    tmp.resolve("sh.out"));
+            assertEquals("once\n", Files.readString(file));
+            expand(db, inputs.runId());
+            assertEquals("once\n", Files.readString(file), "the expansion neither truncated nor appended");
+        }
+    }
+
+    /** A program binary changed between the recording and the expansion: one line, nothing created. */
+    @Test
+    void aChangedProgramIsRefused() throws IOException {
+        Path copy = tmp.resolve("loops-copy");
+        Files.copy(Path.of(TestPrograms.program("loops")), copy, StandardCopyOption.COPY_ATTRIBUTES);
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOutcome inputs = record(db, EngineKind.INPUTS, List.of(copy.toString()), tmp.resolve("out"));
+            byte[] bytes = Files.readAllBytes(copy);
+            bytes[bytes.length - 1] ^= 1; // the end of the section headers' table's last entry: still runs
+            Files.write(copy, bytes);
+            int runs = db.runs().size();
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
+            assertTrue(refused.getMessage().startsWith("the file " + copy + " changed since the inputs were recorded"),
+                    refused.getMessage());
+            assertFalse(refused.getMessage().contains("\n"));
+            assertEquals(runs, db.runs().size(), "no run created");
+        }
+    }
+
+    /** A library the program maps (a FileMapped event) replaced since: refused with both states. */
+    @Test
+    void aChangedMappedLibraryIsRefused() throws IOException {
+        Path lib = tmp.resolve("lib");
+        Files.createDirectories(lib);
+        Path libc = lib.resolve("libc.so.6");
+        Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc);
+        List<String> env = new ArrayList<>(TestPrograms.ENV);
+        env.add("LD_LIBRARY_PATH=" + lib);
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOptions options = RecordOptions.builder(argv("loops")).environment(env).engine(EngineKind.INPUTS)
+                    .stdout(tmp.resolve("out")).build();
+            RecordOutcome inputs = new Recorder(db).record(options, new Progress());
+            assertTrue(inputs.complete());
+            Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc, StandardCopyOption.REPLACE_EXISTING);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
+            assertTrue(refused.getMessage().startsWith("the file " + libc.toRealPath() + " changed since the inputs were"
+                    + " recorded ("), refused.getMessage());
+        }
+    }
+
+    /** Not an inputs-only run: nothing to expand. */
+    @Test
+    void anOrdinaryRunIsRefused() throws IOException {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOutcome dbi = record(db, EngineKind.DBI, argv("loops"), tmp.resolve("out"));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> new Expander(db).expand(dbi.runId(), null, new Progress()));
+            assertEquals("run " + dbi.runId() + " is not an inputs-only run (it holds its blocks already): there is"
+                    + " nothing to expand", refused.getMessage());
+        }
+    }
+
+    /**
+     * CPython seeds its string hashes from getrandom, which the expansion replays: two expansions
+     * of one inputs run are the same execution, block for block, and their syscalls the inputs run's.
+     */
+    @Test
+    void pythonExpandsTwiceToTheSameStream() throws IOException {
+        Path script = tmp.resolve("work.py");
+        Files.writeString(script, String.join("\n",
+                "words = {}",
+                "for i in range(20000):",
+                "    w = 'w%d' % (i * 7919 % 1000)",
+                "    words[w] = words.get(w, 0) + 1",
+                "print(len(words), sorted(words.items())[:3], hash('tracedb') != 0)", ""));
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOutcome inputs = record(db, EngineKind.INPUTS, List.of("/usr/bin/python3", script.toString()),
+                    tmp.resolve("out"));
+            BlockStream first = BlockStream.of(db, expand(db, inputs.runId()).runId());
+            BlockStream second = BlockStream.of(db, expand(db, inputs.runId()).runId());
+            assertTrue(first.instructions() > 10_000_000, first.instructions() + " instructions");
+            assertEquals(first.firstDifference(second), second.firstDifference(first));
+            assertEquals(first.digest(), second.digest());
+            assertEquals(first.instructions(), second.instructions());
+            assertEquals(BlockStream.of(db, inputs.runId()).syscalls(), first.syscalls());
+        }
+    }
+}
