@@ -70,7 +70,7 @@ class ExpanderTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/bin/true", "loops", "loops-static", "interp", "control", "inputs /etc/passwd", "signal",
-        "forks", "dbi-simple 20", "counter"})
+        "forks", "dbi-simple 20", "counter", "rdtsc 20", "crash", "syscall-loop"})
     void theExpandedRunIsTheDbiRecordingOfTheSameProgram(String command) throws IOException {
         String[] words = command.split(" ");
         List<String> argv = argv(words[0], Arrays.copyOfRange(words, 1, words.length));
