@@ -128,6 +128,16 @@
  *     block is refused. Tests run most programs with the AVX-512 hwcaps masked by
  *     GLIBC_TUNABLES (so both engines follow the same paths as in the step reference) and
  *     echo, sort and lua without it.</li>
+ * <li><b>Replay mode</b> ({@link dev.tracedb.recorder.dbi.DbiEngine#expanding}, for
+ *     {@code tracedb expand}): the same session re-executes an inputs-only run's program, its
+ *     syscalls, rdtsc and signals fed from the log by {@link dev.tracedb.recorder.dbi.ReplayedSyscalls}
+ *     instead of the kernel. The session knows it only as a
+ *     {@link dev.tracedb.recorder.dbi.SyscallBoundary} consulted at the vetting trap, the result
+ *     trap and a fault ({@code NATIVE} when recording): address-space calls run for real, forced to
+ *     their recorded addresses, the rest are skipped with the recorded result and bytes; the views
+ *     keep out of every range the recorded program mapped ({@link dev.tracedb.recorder.dbi.AddressRange});
+ *     signal deliveries are matched by {@link dev.tracedb.recorder.dbi.ExpansionSink}. A mismatch is
+ *     an {@link dev.tracedb.recorder.dbi.ExpansionDivergedException}.</li>
  * <li><b>Refusals</b> ({@link dev.tracedb.recorder.dbi.UnsupportedProgramException}, a
  *     {@code RecordingStoppedException}): RIP-relative data out of rel32 reach of its module's
  *     view (more than ~1.9 GiB outside the module), no free range for a view, undecodable
