@@ -98,7 +98,7 @@ class InputsEngineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/bin/true", "loops", "loops-static", "interp", "control", "inputs /etc/passwd", "rdtsc 20",
-        "forks", "signal"})
+        "forks", "signal", "syscalls /etc/passwd"})
     void theSyscallsAndResultsAreThoseOfADbiRecording(String command) throws Exception {
         String program = command.split(" ")[0];
         String[] args = Arrays.copyOfRange(command.split(" "), 1, command.split(" ").length);
@@ -159,6 +159,61 @@ class InputsEngineTest {
     /** st_ino of a logged {@code struct stat}; -1 if it is not one. */
     private static long inodeOf(byte[] stat) {
         return stat.length == 144 ? java.nio.ByteBuffer.wrap(stat).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(8) : -1;
+    }
+
+    @Test
+    void eachCallLogsTheBytesItWrote() throws Exception {
+        Path file = tmp.resolve("sixteen.txt");
+        byte[] content = "0123456789abcdefghijklmnop".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Files.write(file, content);
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "syscalls", file.toString());
+            assertTrue(inputs.outcome().complete(), inputs.outcome().steppedAside());
+            assertTrue(inputs.stdout().endsWith("child exited 5\n"), inputs.stdout());
+            InputsLog log = inputs.log();
+            assertArrayEquals(Arrays.copyOfRange(content, 0, 12), log.writtenAfter(last(log, 19)), "readv: 4 + 8 bytes");
+            assertArrayEquals(Arrays.copyOfRange(content, 4, 12), log.writtenAfter(last(log, 295)), "preadv at 4: 4 + 4");
+            assertArrayEquals(Arrays.copyOfRange(content, 0, 3), log.writtenAfter(last(log, 17)), "pread64: 3 bytes");
+            java.nio.ByteBuffer pipe = java.nio.ByteBuffer.wrap(log.writtenAfter(last(log, 293)))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertEquals(8, pipe.capacity(), "pipe2: two descriptors");
+            int readEnd = pipe.getInt(0);
+            SyscallResult piped = log.syscalls.stream().filter(x -> x.number() == 0 && x.args()[0] == readEnd)
+                    .findFirst().orElseThrow();
+            assertEquals("piped", new String(log.writtenAfter(piped), java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] poll = log.writtenAfter(last(log, 7));
+            assertEquals(8, poll.length, "poll: the pollfd array");
+            assertEquals(1, poll[6] & 1, "POLLIN in revents");
+            String cwd = Path.of("").toAbsolutePath().toString();
+            assertEquals(cwd + "\0", new String(log.writtenAfter(last(log, 79)), java.nio.charset.StandardCharsets.UTF_8));
+            byte[] uname = log.writtenAfter(last(log, 63));
+            assertEquals(390, uname.length);
+            assertEquals("Linux\0", new String(uname, 0, 6, java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(TestPrograms.program("syscalls"),
+                    new String(log.writtenAfter(last(log, 89)), java.nio.charset.StandardCharsets.UTF_8));
+            byte[] statx = log.writtenAfter(last(log, 332));
+            assertEquals(content.length, java.nio.ByteBuffer.wrap(statx).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(40),
+                    "statx: stx_size");
+            SyscallResult ioctl = last(log, 16);
+            assertTrue(ioctl.result() < 0, "TIOCGWINSZ on a pipe fails");
+            assertEquals(0, log.writtenAfter(ioctl).length, "a failed call wrote nothing");
+            byte[] status = log.writtenAfter(last(log, 61));
+            assertEquals(5 << 8, java.nio.ByteBuffer.wrap(status, 0, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(),
+                    "wait4: the child's status");
+            SyscallResult dents = last(log, 217);
+            assertEquals(dents.result(), log.writtenAfter(dents).length, "getdents64: the bytes it returned");
+        }
+    }
+
+    private static SyscallResult last(InputsLog log, int number) {
+        SyscallResult found = null;
+        for (SyscallResult s : log.syscalls) {
+            if (s.number() == number) {
+                found = s;
+            }
+        }
+        assertNotNull(found, "syscall " + number + " in the log");
+        return found;
     }
 
     @Test
