@@ -246,6 +246,18 @@ class InputsEngineTest {
     }
 
     @Test
+    void aSignalWhoseDefaultKillsIsLoggedAndTheRunEndsWithIt() throws Exception {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "/bin/sh", "-c", "echo before; kill -TERM $$; echo after");
+            assertEquals("before\n", inputs.stdout());
+            assertEquals(ExitStatus.killedBy(15), inputs.outcome().status());
+            assertTrue(inputs.outcome().complete());
+            assertEquals(List.of(15), inputs.log().signals.stream().map(SignalDelivered::signo).toList());
+            assertEquals(62, inputs.log().syscalls.get(inputs.log().syscalls.size() - 1).number(), "kill is the last syscall");
+        }
+    }
+
+    @Test
     void aCaughtSignalRaisedAtASyscallIsLoggedAndItsHandlerRuns() throws Exception {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             Ran inputs = inputsRun(db, "signal");
