@@ -301,6 +301,34 @@ class InputsEngineTest {
     }
 
     @Test
+    void aWritableSharedFileMappingEndsTheInputsRecordingBeforeItExists() throws Exception {
+        Path file = tmp.resolve("shared.txt");
+        Files.writeString(file, "one\ntwo\nthree\n");
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "inputs", file.toString(), "shared");
+            assertTrue(inputs.stdout().startsWith("mapped shared: 3 lines\n"), inputs.stdout());
+            assertFalse(inputs.outcome().complete());
+            assertTrue(inputs.outcome().steppedAside().matches("inputs recording ends at syscall \\d+: a writable shared"
+                    + " mapping of " + file + " \\(other processes may change it\\)"), inputs.outcome().steppedAside());
+            assertTrue(inputs.log().syscalls.stream().anyMatch(s -> s.number() == 9 && s.result() > 0),
+                    "the loader's mmaps before it are logged");
+            assertTrue(inputs.log().syscalls.stream().noneMatch(s -> s.number() == 9 && (s.args()[3] & 1) != 0),
+                    "the shared mapping is not");
+        }
+    }
+
+    @Test
+    void unknownIoctlsPrctlsAndArchPrctlsAreRefusedByName() {
+        assertEquals(null, SyscallEffects.refusal(16, new long[] {1, 0x5401, 0, 0, 0, 0}), "TCGETS is in the table");
+        assertEquals("unsupported ioctl request 0x5409", SyscallEffects.refusal(16, new long[] {1, 0x5409, 0, 0, 0, 0}));
+        assertEquals("unsupported prctl option 26", SyscallEffects.refusal(157, new long[] {26, 1, 0, 0, 0, 0}),
+                "PR_SET_TSC belongs to the recorder");
+        assertEquals("unsupported arch_prctl code 0x2001", SyscallEffects.refusal(158, new long[] {0x2001, 0, 0, 0, 0, 0}));
+        assertEquals("unsupported syscall 'io_uring_setup'", SyscallEffects.refusal(425, new long[6]));
+        assertEquals("unsupported syscall 999", SyscallEffects.refusal(999, new long[6]));
+    }
+
+    @Test
     void aProgramHandedOverReadsTheTimeStampCounterNativelyAgain() throws Exception {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             Ran inputs = inputsRun(db, "rdtsc", "20", "thread");
