@@ -362,6 +362,36 @@ class InputsEngineTest {
         }
     }
 
+    /**
+     * Every workload of {@code bench/workloads}: each prints what a plain run prints and exits as it
+     * does; recorded to its end, except where it goes on natively after a documented end: Python's
+     * process pool maps a POSIX semaphore (a writable shared mapping), and its timer's SIGALRM lands
+     * while the program computes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"lua/closures.lua", "lua/numeric.lua", "lua/protected.lua", "lua/recursion.lua",
+        "lua/strings.lua", "lua/tables.lua", "python/children.py", "python/loops.py", "python/objects.py",
+        "python/recursion.py", "python/timer.py", "python/timer.py 300000 1", "python/workers.py"})
+    void benchWorkloadsRunAsPlainlyAndEndEarlyOnlyWhereDocumented(String workload) throws Exception {
+        Path root = Path.of(TestPrograms.program("loops")).getParent().resolve("../../..").normalize();
+        String[] words = workload.split(" ");
+        List<String> args = new ArrayList<>(List.of(root.resolve("bench/workloads").resolve(words[0]).toString()));
+        args.addAll(Arrays.asList(words).subList(1, words.length));
+        String interpreter = workload.endsWith(".lua") || workload.contains(".lua ") ? "lua5.4" : "/usr/bin/python3";
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, interpreter, args.toArray(String[]::new));
+            String aside = inputs.outcome().steppedAside();
+            if (workload.equals("python/workers.py")) {
+                assertTrue(aside.matches("inputs recording ends at syscall \\d+: a writable shared mapping of /dev/shm/sem\\..*"),
+                        aside);
+            } else if (workload.equals("python/timer.py 300000 1")) {
+                assertTrue(aside.contains(": asynchronous SIGALRM to a handler, between system calls"), aside);
+            } else {
+                assertTrue(inputs.outcome().complete(), aside);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"lua5.4", "/usr/bin/python3"})
     void interpretersRunTheirBenchWorkloadsAsPlainlyAndAreRecordedToTheEnd(String interpreter) throws Exception {
