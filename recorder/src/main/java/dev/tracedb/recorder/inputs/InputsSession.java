@@ -95,7 +95,7 @@ final class InputsSession {
                 if (pending == null) {
                     enter();
                 } else {
-                    exit();
+                    leave();
                 }
             } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
                 writer.syscall(pending.number(), pending.args(), 0);
@@ -142,7 +142,7 @@ final class InputsSession {
         pending = new Call(number, args, file, execPath, leaves);
     }
 
-    private void exit() {
+    private void leave() {
         Call call = pending;
         pending = null;
         Registers regs = tracee.registers();
