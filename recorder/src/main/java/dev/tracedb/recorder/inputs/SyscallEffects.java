@@ -33,6 +33,7 @@ final class SyscallEffects {
 
     static final int READ = 0;
     static final int MMAP = 9;
+    static final int RT_SIGACTION = 13;
     static final int CLONE = 56;
     static final int EXECVE = 59;
     static final int EXIT = 60;

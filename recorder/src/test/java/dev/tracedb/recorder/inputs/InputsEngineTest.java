@@ -98,7 +98,7 @@ class InputsEngineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/bin/true", "loops", "loops-static", "interp", "control", "inputs /etc/passwd", "rdtsc 20",
-        "forks", "signal", "syscalls /etc/passwd"})
+        "forks", "signal", "syscalls /etc/passwd", "signal-timer 3 0", "rdtsc 20 fork"})
     void theSyscallsAndResultsAreThoseOfADbiRecording(String command) throws Exception {
         String program = command.split(" ")[0];
         String[] args = Arrays.copyOfRange(command.split(" "), 1, command.split(" ").length);
@@ -109,6 +109,8 @@ class InputsEngineTest {
             assertEquals(dbi.stdout(), inputs.stdout());
             assertTrue(dbi.log().syscalls.size() > 5, "a real syscall list: " + dbi.log().syscallResults());
             assertEquals(dbi.log().syscallResults(), inputs.log().syscallResults(), program);
+            assertEquals(dbi.log().signals.stream().map(g -> g.signo() + "/" + g.code()).toList(),
+                    inputs.log().signals.stream().map(g -> g.signo() + "/" + g.code()).toList(), program + ": signals");
             SyscallResult last = inputs.log().syscalls.get(inputs.log().syscalls.size() - 1);
             assertEquals(231, last.number(), "exit_group ends the log");
         }
@@ -336,6 +338,17 @@ class InputsEngineTest {
             assertFalse(inputs.outcome().complete());
             assertTrue(inputs.outcome().steppedAside().contains("creates a thread"), inputs.outcome().steppedAside());
             assertTrue(inputs.log().timestamps.size() >= 20, "the reads before the thread are logged");
+        }
+    }
+
+    @Test
+    void aChildProcessReadsTheTimeStampCounterNatively() throws Exception {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "rdtsc", "20", "fork");
+            assertEquals("rdtsc: 20 reads, increasing\nin a child: rdtsc: 20 reads, increasing\nchild ok\n", inputs.stdout());
+            assertTrue(inputs.outcome().complete(), inputs.outcome().steppedAside());
+            assertTrue(inputs.log().timestamps.size() < 40, "the child's reads are not the parent's: "
+                    + inputs.log().timestamps.size());
         }
     }
 
