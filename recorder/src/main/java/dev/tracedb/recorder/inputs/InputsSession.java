@@ -130,10 +130,14 @@ final class InputsSession {
             args[i] = regs.get(ARGUMENTS[i]);
         }
         String refusal = SyscallEffects.refusal(number, args);
-        if (refusal == null && ChildProcesses.createsChild(number)
-                && (ChildProcesses.cloneFlags(tracee, regs.copy().set(Register.RAX, number)) & ChildProcesses.CLONE_THREAD) != 0) {
+        long cloneFlags = refusal == null && ChildProcesses.createsChild(number)
+                ? ChildProcesses.cloneFlags(tracee, regs.copy().set(Register.RAX, number)) : 0;
+        if ((cloneFlags & ChildProcesses.CLONE_THREAD) != 0) {
             refusal = "the program creates a thread (" + SyscallNames.of(number) + " with CLONE_THREAD):"
                     + " an inputs-only run records one thread";
+        } else if ((cloneFlags & ChildProcesses.CLONE_UNTRACED) != 0) {
+            refusal = "the program creates a process with CLONE_UNTRACED (" + SyscallNames.of(number) + "): it could"
+                    + " not be caught at birth to switch off the rdtsc trap it inherits";
         }
         MappedFile file = null;
         if (refusal == null && number == SyscallEffects.MMAP && (args[3] & MAP_ANONYMOUS) == 0 && (int) args[4] >= 0) {
