@@ -106,7 +106,9 @@ final class RecordCommand implements Callable<Integer> {
         Path directory = root.databaseDirectory();
         try (TraceDatabase db = TraceDatabase.open(directory)) {
             Progress progress = new Progress();
-            Thread display = !quiet && Terminals.stderrIsTerminal() ? startProgressLine(progress, err) : null;
+            // No progress line for the inputs engine: it counts no instructions, and the program runs at native speed.
+            Thread display = !quiet && kind != EngineKind.INPUTS && Terminals.stderrIsTerminal()
+                    ? startProgressLine(progress, err) : null;
             RecordOutcome outcome;
             try {
                 outcome = new Recorder(db).record(options, progress);

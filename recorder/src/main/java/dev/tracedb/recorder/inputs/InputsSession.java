@@ -35,9 +35,11 @@ import java.util.List;
  * {@code exit}/{@code exit_group} are logged with result 0 at the exit event. An exec is logged
  * with result 0 and ends the recording ({@link ProgramExecuted}), as in the other engines.
  *
- * <p>Processes: children are not traced (no fork options are set), so they run natively from
- * birth. rdtsc is made to fault in this process only: around a fork, vfork, clone or exec it is
- * switched back on, so that no other program inherits the trap ({@link TimestampEmulation}).
+ * <p>Processes: a child is not recorded. The kernel attaches it to us at birth
+ * ({@link ChildProcesses#follow}) only so that the rdtsc trap it inherited can be switched off in
+ * it before its first instruction; then it is detached and runs natively. The trap is switched
+ * off at an exec's entry too (the new program runs natively), and on again if the exec failed
+ * ({@link TimestampEmulation}).
  *
  * <p>Ending early ({@link Handover}): the reason goes into {@link ProgramExecuted}'s message; the
  * recorder then leaves the run incomplete, detaches the program, which goes on natively, and
@@ -58,6 +60,7 @@ final class InputsSession {
     private final RunWriter writer;
     private final Progress progress;
     private final TimestampEmulation timestamps = new TimestampEmulation();
+    private final SignalHandlers handlers = new SignalHandlers();
 
     /** The system call entered and not yet ended, or null between calls. */
     private Call pending;
@@ -65,11 +68,16 @@ final class InputsSession {
     private Registers atSyscallEnd;
     /** The signal to deliver when the tracee resumes. */
     private Signal deliver;
+    /**
+     * A caught signal just delivered at a system call's end (0: none): if the next stop is another
+     * signal, with that handler's frame just built, it is at the same point.
+     */
+    private int enteringHandlerOf;
     private long syscalls;
     private long stops;
 
     /** A call at its entry: what the exit needs to log it. */
-    private record Call(int number, long[] args, MappedFile file, String execPath, boolean tscAllowed) {}
+    private record Call(int number, long[] args, MappedFile file, String execPath) {}
 
     InputsSession(Recording recording) {
         this.tracee = recording.tracee();
@@ -83,6 +91,7 @@ final class InputsSession {
         RemoteAddress random = auxv.randomBytesAddress();
         writer.memoryWritten(random.value(), tracee.memory().read(random, AuxiliaryVector.RANDOM_BYTES));
         TimestampEmulation.trap(tracee);
+        ChildProcesses.follow(tracee);
         while (true) {
             StopEvent stop = tracee.resumeAndWait(Resume.SYSCALL, deliver);
             deliver = null;
@@ -95,8 +104,10 @@ final class InputsSession {
                 if (pending == null) {
                     enter();
                 } else {
-                    exit();
+                    leave();
                 }
+            } else if (ChildProcesses.isChildEvent(stop)) {
+                releaseChild();
             } else if (stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXEC) {
                 writer.syscall(pending.number(), pending.args(), 0);
                 throw ProgramExecuted.of(pending.execPath());
@@ -112,16 +123,21 @@ final class InputsSession {
     private void enter() {
         Registers regs = tracee.registers();
         atSyscallEnd = null;
+        enteringHandlerOf = 0;
         int number = (int) regs.get(Register.ORIG_RAX);
         long[] args = new long[ARGUMENTS.length];
         for (int i = 0; i < args.length; i++) {
             args[i] = regs.get(ARGUMENTS[i]);
         }
         String refusal = SyscallEffects.refusal(number, args);
-        if (refusal == null && ChildProcesses.createsChild(number)
-                && (ChildProcesses.cloneFlags(tracee, regs.copy().set(Register.RAX, number)) & ChildProcesses.CLONE_THREAD) != 0) {
+        long cloneFlags = refusal == null && ChildProcesses.createsChild(number)
+                ? ChildProcesses.cloneFlags(tracee, regs.copy().set(Register.RAX, number)) : 0;
+        if ((cloneFlags & ChildProcesses.CLONE_THREAD) != 0) {
             refusal = "the program creates a thread (" + SyscallNames.of(number) + " with CLONE_THREAD):"
                     + " an inputs-only run records one thread";
+        } else if ((cloneFlags & ChildProcesses.CLONE_UNTRACED) != 0) {
+            refusal = "the program creates a process with CLONE_UNTRACED (" + SyscallNames.of(number) + "): it could"
+                    + " not be caught at birth to switch off the rdtsc trap it inherits";
         }
         MappedFile file = null;
         if (refusal == null && number == SyscallEffects.MMAP && (args[3] & MAP_ANONYMOUS) == 0 && (int) args[4] >= 0) {
@@ -133,16 +149,17 @@ final class InputsSession {
         if (refusal != null) {
             throw Handover.end(tracee, timestamps, syscalls, refusal, null);
         }
-        boolean leaves = ChildProcesses.createsChild(number) || ChildProcesses.isExec(number);
-        if (leaves) {
+        String execPath = null;
+        if (ChildProcesses.isExec(number)) {
+            execPath = ChildProcesses.execPath(tracee, regs.copy().set(Register.RAX, number));
+            // The new program would keep the rdtsc trap (it survives exec), and it runs natively. (Not at the
+            // exec event: the old address space, through which the trap would be switched, is gone by then.)
             TimestampEmulation.allow(tracee);
         }
-        String execPath = ChildProcesses.isExec(number)
-                ? ChildProcesses.execPath(tracee, regs.copy().set(Register.RAX, number)) : null;
-        pending = new Call(number, args, file, execPath, leaves);
+        pending = new Call(number, args, file, execPath);
     }
 
-    private void exit() {
+    private void leave() {
         Call call = pending;
         pending = null;
         Registers regs = tracee.registers();
@@ -156,9 +173,11 @@ final class InputsSession {
             MappedFile f = call.file();
             writer.fileMapped(f.path(), f.size(), f.modifiedNanos(), f.inode());
         }
-        if (call.tscAllowed()) {
-            // The child was born (or the exec failed): this process traps rdtsc again.
-            TimestampEmulation.trap(tracee);
+        if (ChildProcesses.isExec(call.number())) {
+            TimestampEmulation.trap(tracee); // the exec failed: the program goes on, recorded
+        }
+        if (call.number() == SyscallEffects.RT_SIGACTION && result == 0) {
+            handlers.installed(call.args(), tracee.memory());
         }
         atSyscallEnd = regs;
     }
@@ -187,15 +206,30 @@ final class InputsSession {
         }
     }
 
+    /**
+     * A fork, vfork or clone (not a thread: refused at its entry) made a child, stopped at its birth
+     * (the kernel attached it to us, {@link ChildProcesses#follow}): it inherited the rdtsc trap,
+     * which is switched off in it, and it is let go to run natively. The parent is not touched, so
+     * no signal meant for it can arrive during an injected call.
+     */
+    private void releaseChild() {
+        Tracee child = ChildProcesses.stoppedChild(tracee);
+        TimestampEmulation.allow(child);
+        child.detach();
+    }
+
     private void signal(Signal signal) {
         SignalInfo info = tracee.signalInfo();
         TimestampEmulation.Read read = timestamps.emulate(tracee, info);
         if (read != null) {
             writer.timestampRead(read.value(), read.aux(), read.withAux());
             atSyscallEnd = null;
+            enteringHandlerOf = 0;
             return;
         }
-        boolean rightAfterSyscall = atSyscallEnd != null && atSyscallEnd.equals(tracee.registers());
+        Registers regs = tracee.registers();
+        boolean rightAfterSyscall = atSyscallEnd != null && atSyscallEnd.equals(regs)
+                || enteringHandlerOf != 0 && handlers.justEntered(enteringHandlerOf, regs, tracee.memory());
         SignalPolicy.Decision decision = SignalPolicy.decide(tracee.pid(), info, rightAfterSyscall);
         if (decision.action() == SignalPolicy.Action.END) {
             throw Handover.end(tracee, timestamps, syscalls, decision.reason(), signal);
@@ -203,6 +237,7 @@ final class InputsSession {
         writer.signal(signal.number(), info.code(), info.faultAddress() == null ? 0 : info.faultAddress().value());
         deliver = signal;
         atSyscallEnd = null;
+        enteringHandlerOf = rightAfterSyscall ? signal.number() : 0;
     }
 
     /** The program is ending (exit event, or gone): logs its exit call, reaps it, says how it ended. */

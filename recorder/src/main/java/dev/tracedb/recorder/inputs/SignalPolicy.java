@@ -19,7 +19,9 @@ import java.nio.file.Path;
  * <li>a signal that kills the program (its default action terminates): {@link Action#DELIVER},
  *     the run ends with it.</li>
  * <li>a signal the program catches, right at a system call's end (raise, kill of itself, a
- *     blocking call interrupted): its position is that system call; {@link Action#DELIVER}.</li>
+ *     blocking call interrupted), or right after another such signal's handler frame was built
+ *     (two pending at once; {@link SignalHandlers}): its position is that system call;
+ *     {@link Action#DELIVER}.</li>
  * <li>a caught signal anywhere else, at an instruction no system call marks: {@link Action#END};
  *     so does a job-control stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU by default).</li>
  * </ul>

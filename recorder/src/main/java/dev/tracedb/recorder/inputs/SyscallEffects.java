@@ -33,6 +33,7 @@ final class SyscallEffects {
 
     static final int READ = 0;
     static final int MMAP = 9;
+    static final int RT_SIGACTION = 13;
     static final int CLONE = 56;
     static final int EXECVE = 59;
     static final int EXIT = 60;
@@ -191,7 +192,8 @@ final class SyscallEffects {
      */
     static String refusal(long number, long[] args) {
         if (number < 0 || number > Integer.MAX_VALUE || !TABLE.containsKey((int) number)) {
-            return "unsupported syscall '" + SyscallNames.of(number) + "'";
+            String name = SyscallNames.of(number);
+            return name.startsWith("syscall ") ? "unsupported " + name : "unsupported syscall '" + name + "'";
         }
         return switch ((int) number) {
             case 16 -> IOCTLS.containsKey(args[1]) ? null : "unsupported ioctl request 0x" + Long.toHexString(args[1]);

@@ -20,8 +20,9 @@ import dev.tracedb.machine.linux.Tracee;
  * number) is 0.
  *
  * <p>The setting belongs to the thread and is inherited by its children and kept across exec: a
- * program that leaves the recording (a child process, an exec, the program going on natively)
- * must have it switched back, or its first rdtsc would kill it ({@link #allow}).
+ * program that leaves the recording (a child process at its birth, the program after an exec or
+ * handed over to run natively) must have it switched back, or its first rdtsc would kill it
+ * ({@link #allow}).
  *
  * <p>Not thread-safe: one per recording, on the tracer thread.
  */

@@ -14,7 +14,8 @@
  *
  * <p>Supported: one thread; the system calls of {@code SyscallEffects}; synchronous faults, signals
  * that are ignored or kill the program, caught signals raised at a system call (raise, kill of
- * itself, an interrupted call); child processes, which run natively and untraced. Ending the
+ * itself, an interrupted call, and a second one pending with it); child processes, which are
+ * detached at birth (once the rdtsc trap they inherit is switched off) and run natively. Ending the
  * inputs recording early, with the log kept and the program going on natively (its exit status
  * still reported; {@link dev.tracedb.recorder.inputs.Handover}): any other system call, ioctl or
  * prctl; a thread; a writable shared file mapping; a caught signal arriving between system calls;

@@ -98,7 +98,7 @@ class InputsEngineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/bin/true", "loops", "loops-static", "interp", "control", "inputs /etc/passwd", "rdtsc 20",
-        "forks", "signal"})
+        "forks", "signal", "syscalls /etc/passwd", "signal-timer 3 0", "rdtsc 20 fork"})
     void theSyscallsAndResultsAreThoseOfADbiRecording(String command) throws Exception {
         String program = command.split(" ")[0];
         String[] args = Arrays.copyOfRange(command.split(" "), 1, command.split(" ").length);
@@ -109,6 +109,8 @@ class InputsEngineTest {
             assertEquals(dbi.stdout(), inputs.stdout());
             assertTrue(dbi.log().syscalls.size() > 5, "a real syscall list: " + dbi.log().syscallResults());
             assertEquals(dbi.log().syscallResults(), inputs.log().syscallResults(), program);
+            assertEquals(dbi.log().signals.stream().map(g -> g.signo() + "/" + g.code()).toList(),
+                    inputs.log().signals.stream().map(g -> g.signo() + "/" + g.code()).toList(), program + ": signals");
             SyscallResult last = inputs.log().syscalls.get(inputs.log().syscalls.size() - 1);
             assertEquals(231, last.number(), "exit_group ends the log");
         }
@@ -162,6 +164,61 @@ class InputsEngineTest {
     }
 
     @Test
+    void eachCallLogsTheBytesItWrote() throws Exception {
+        Path file = tmp.resolve("sixteen.txt");
+        byte[] content = "0123456789abcdefghijklmnop".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Files.write(file, content);
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "syscalls", file.toString());
+            assertTrue(inputs.outcome().complete(), inputs.outcome().steppedAside());
+            assertTrue(inputs.stdout().endsWith("child exited 5\n"), inputs.stdout());
+            InputsLog log = inputs.log();
+            assertArrayEquals(Arrays.copyOfRange(content, 0, 12), log.writtenAfter(last(log, 19)), "readv: 4 + 8 bytes");
+            assertArrayEquals(Arrays.copyOfRange(content, 4, 12), log.writtenAfter(last(log, 295)), "preadv at 4: 4 + 4");
+            assertArrayEquals(Arrays.copyOfRange(content, 0, 3), log.writtenAfter(last(log, 17)), "pread64: 3 bytes");
+            java.nio.ByteBuffer pipe = java.nio.ByteBuffer.wrap(log.writtenAfter(last(log, 293)))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertEquals(8, pipe.capacity(), "pipe2: two descriptors");
+            int readEnd = pipe.getInt(0);
+            SyscallResult piped = log.syscalls.stream().filter(x -> x.number() == 0 && x.args()[0] == readEnd)
+                    .findFirst().orElseThrow();
+            assertEquals("piped", new String(log.writtenAfter(piped), java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] poll = log.writtenAfter(last(log, 7));
+            assertEquals(8, poll.length, "poll: the pollfd array");
+            assertEquals(1, poll[6] & 1, "POLLIN in revents");
+            String cwd = Path.of("").toAbsolutePath().toString();
+            assertEquals(cwd + "\0", new String(log.writtenAfter(last(log, 79)), java.nio.charset.StandardCharsets.UTF_8));
+            byte[] uname = log.writtenAfter(last(log, 63));
+            assertEquals(390, uname.length);
+            assertEquals("Linux\0", new String(uname, 0, 6, java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(TestPrograms.program("syscalls"),
+                    new String(log.writtenAfter(last(log, 89)), java.nio.charset.StandardCharsets.UTF_8));
+            byte[] statx = log.writtenAfter(last(log, 332));
+            assertEquals(content.length, java.nio.ByteBuffer.wrap(statx).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(40),
+                    "statx: stx_size");
+            SyscallResult ioctl = last(log, 16);
+            assertTrue(ioctl.result() < 0, "TIOCGWINSZ on a pipe fails");
+            assertEquals(0, log.writtenAfter(ioctl).length, "a failed call wrote nothing");
+            byte[] status = log.writtenAfter(last(log, 61));
+            assertEquals(5 << 8, java.nio.ByteBuffer.wrap(status, 0, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(),
+                    "wait4: the child's status");
+            SyscallResult dents = last(log, 217);
+            assertEquals(dents.result(), log.writtenAfter(dents).length, "getdents64: the bytes it returned");
+        }
+    }
+
+    private static SyscallResult last(InputsLog log, int number) {
+        SyscallResult found = null;
+        for (SyscallResult s : log.syscalls) {
+            if (s.number() == number) {
+                found = s;
+            }
+        }
+        assertNotNull(found, "syscall " + number + " in the log");
+        return found;
+    }
+
+    @Test
     void rdtscAndRdtscpAreEmulatedAndLogged() throws Exception {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             Ran inputs = inputsRun(db, "rdtsc", "50");
@@ -187,6 +244,18 @@ class InputsEngineTest {
             assertEquals(11, signal.signo());
             assertEquals(1, signal.code(), "SEGV_MAPERR");
             assertEquals(0, signal.address());
+        }
+    }
+
+    @Test
+    void aSignalWhoseDefaultKillsIsLoggedAndTheRunEndsWithIt() throws Exception {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "/bin/sh", "-c", "echo before; kill -TERM $$; echo after");
+            assertEquals("before\n", inputs.stdout());
+            assertEquals(ExitStatus.killedBy(15), inputs.outcome().status());
+            assertTrue(inputs.outcome().complete());
+            assertEquals(List.of(15), inputs.log().signals.stream().map(SignalDelivered::signo).toList());
+            assertEquals(62, inputs.log().syscalls.get(inputs.log().syscalls.size() - 1).number(), "kill is the last syscall");
         }
     }
 
@@ -234,6 +303,34 @@ class InputsEngineTest {
     }
 
     @Test
+    void aWritableSharedFileMappingEndsTheInputsRecordingBeforeItExists() throws Exception {
+        Path file = tmp.resolve("shared.txt");
+        Files.writeString(file, "one\ntwo\nthree\n");
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "inputs", file.toString(), "shared");
+            assertTrue(inputs.stdout().startsWith("mapped shared: 3 lines\n"), inputs.stdout());
+            assertFalse(inputs.outcome().complete());
+            assertTrue(inputs.outcome().steppedAside().matches("inputs recording ends at syscall \\d+: a writable shared"
+                    + " mapping of " + file + " \\(other processes may change it\\)"), inputs.outcome().steppedAside());
+            assertTrue(inputs.log().syscalls.stream().anyMatch(s -> s.number() == 9 && s.result() > 0),
+                    "the loader's mmaps before it are logged");
+            assertTrue(inputs.log().syscalls.stream().noneMatch(s -> s.number() == 9 && (s.args()[3] & 1) != 0),
+                    "the shared mapping is not");
+        }
+    }
+
+    @Test
+    void unknownIoctlsPrctlsAndArchPrctlsAreRefusedByName() {
+        assertEquals(null, SyscallEffects.refusal(16, new long[] {1, 0x5401, 0, 0, 0, 0}), "TCGETS is in the table");
+        assertEquals("unsupported ioctl request 0x5409", SyscallEffects.refusal(16, new long[] {1, 0x5409, 0, 0, 0, 0}));
+        assertEquals("unsupported prctl option 26", SyscallEffects.refusal(157, new long[] {26, 1, 0, 0, 0, 0}),
+                "PR_SET_TSC belongs to the recorder");
+        assertEquals("unsupported arch_prctl code 0x2001", SyscallEffects.refusal(158, new long[] {0x2001, 0, 0, 0, 0, 0}));
+        assertEquals("unsupported syscall 'io_uring_setup'", SyscallEffects.refusal(425, new long[6]));
+        assertEquals("unsupported syscall 999", SyscallEffects.refusal(999, new long[6]));
+    }
+
+    @Test
     void aProgramHandedOverReadsTheTimeStampCounterNativelyAgain() throws Exception {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             Ran inputs = inputsRun(db, "rdtsc", "20", "thread");
@@ -241,6 +338,17 @@ class InputsEngineTest {
             assertFalse(inputs.outcome().complete());
             assertTrue(inputs.outcome().steppedAside().contains("creates a thread"), inputs.outcome().steppedAside());
             assertTrue(inputs.log().timestamps.size() >= 20, "the reads before the thread are logged");
+        }
+    }
+
+    @Test
+    void aChildProcessReadsTheTimeStampCounterNatively() throws Exception {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, "rdtsc", "20", "fork");
+            assertEquals("rdtsc: 20 reads, increasing\nin a child: rdtsc: 20 reads, increasing\nchild ok\n", inputs.stdout());
+            assertTrue(inputs.outcome().complete(), inputs.outcome().steppedAside());
+            assertTrue(inputs.log().timestamps.size() < 40, "the child's reads are not the parent's: "
+                    + inputs.log().timestamps.size());
         }
     }
 
@@ -264,6 +372,36 @@ class InputsEngineTest {
             assertFalse(execs.outcome().complete());
             assertTrue(execs.outcome().steppedAside().contains("exec"), execs.outcome().steppedAside());
             assertEquals(59, execs.log().syscalls.get(execs.log().syscalls.size() - 1).number());
+        }
+    }
+
+    /**
+     * Every workload of {@code bench/workloads}: each prints what a plain run prints and exits as it
+     * does; recorded to its end, except where it goes on natively after a documented end: Python's
+     * process pool maps a POSIX semaphore (a writable shared mapping), and its timer's SIGALRM lands
+     * while the program computes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"lua/closures.lua", "lua/numeric.lua", "lua/protected.lua", "lua/recursion.lua",
+        "lua/strings.lua", "lua/tables.lua", "python/children.py", "python/loops.py", "python/objects.py",
+        "python/recursion.py", "python/timer.py", "python/timer.py 300000 1", "python/workers.py"})
+    void benchWorkloadsRunAsPlainlyAndEndEarlyOnlyWhereDocumented(String workload) throws Exception {
+        Path root = Path.of(TestPrograms.program("loops")).getParent().resolve("../../..").normalize();
+        String[] words = workload.split(" ");
+        List<String> args = new ArrayList<>(List.of(root.resolve("bench/workloads").resolve(words[0]).toString()));
+        args.addAll(Arrays.asList(words).subList(1, words.length));
+        String interpreter = workload.endsWith(".lua") || workload.contains(".lua ") ? "lua5.4" : "/usr/bin/python3";
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Ran inputs = inputsRun(db, interpreter, args.toArray(String[]::new));
+            String aside = inputs.outcome().steppedAside();
+            if (workload.equals("python/workers.py")) {
+                assertTrue(aside.matches("inputs recording ends at syscall \\d+: a writable shared mapping of /dev/shm/sem\\..*"),
+                        aside);
+            } else if (workload.equals("python/timer.py 300000 1")) {
+                assertTrue(aside.contains(": asynchronous SIGALRM to a handler, between system calls"), aside);
+            } else {
+                assertTrue(inputs.outcome().complete(), aside);
+            }
         }
     }
 

@@ -17,6 +17,8 @@ import java.util.List;
 final class InputsLog {
     /** Syscalls whose result is a process or thread id, different in every run. */
     private static final List<Integer> PID_RESULTS = List.of(39, 186, 218, 56, 57, 58, 435, 61, 110);
+    /** times returns clock ticks since boot: a time, different in every run. */
+    private static final int TIMES = 100;
 
     final List<Object> events = new ArrayList<>();
     final List<SyscallResult> syscalls = new ArrayList<>();
@@ -68,10 +70,11 @@ final class InputsLog {
         }
     }
 
-    /** "number = result" per syscall, "PID" for results that are process ids. */
+    /** "number = result" per syscall, "PID" for results that are process ids, "TIME" for a time. */
     List<String> syscallResults() {
         return syscalls.stream()
-                .map(s -> s.number() + " = " + (PID_RESULTS.contains(s.number()) ? "PID" : Long.toString(s.result())))
+                .map(s -> s.number() + " = " + (PID_RESULTS.contains(s.number()) ? "PID"
+                        : s.number() == TIMES ? "TIME" : Long.toString(s.result())))
                 .toList();
     }
 
