@@ -231,6 +231,7 @@ final class MissHandler {
                 if (number == SYS_RT_SIGRETURN) {
                     pendingSyscall = -1;
                     sigreturn.serve(regs, pendingArgs);
+                    boundary.sigreturned();
                 }
             }
             case REISSUE -> throw new AssertionError("handled above");

@@ -162,6 +162,13 @@ final class ReplayedSyscalls implements SyscallBoundary {
         return got;
     }
 
+    /** rt_sigreturn has no result trap: a signal the frame's mask let in natively is sent from here. */
+    @Override
+    public void sigreturned() {
+        executing = false;
+        injectRecordedSignal();
+    }
+
     @Override
     public SignalInfo arriving(Signal signal, SignalInfo info, Registers regs) {
         if (injected != null && signal.number() == injected.signo()) {
@@ -226,6 +233,9 @@ final class ReplayedSyscalls implements SyscallBoundary {
         if (s.signo() != signo || s.code() != code || s.address() != address) {
             throw diverged("signal " + signals, describe(next), issued);
         }
+        // Another recorded right after it came with no instruction between (both pending, the
+        // kernel stacks both frames): it must be pending now too.
+        injectRecordedSignal();
     }
 
     /** Syscalls skipped (results from the log) so far, out of all matched. */

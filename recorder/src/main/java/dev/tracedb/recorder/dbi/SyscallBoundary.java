@@ -25,6 +25,10 @@ interface SyscallBoundary {
         }
 
         @Override
+        public void sigreturned() {
+        }
+
+        @Override
         public SignalInfo arriving(Signal signal, SignalInfo info, Registers regs) {
             return info;
         }
@@ -39,6 +43,9 @@ interface SyscallBoundary {
 
     /** At the result trap of the call vetted last ({@code regs.rax()} its result): the result the program sees, set in rax if it differs. */
     long returned(int number, long[] args, Registers regs);
+
+    /** {@code rt_sigreturn} was served ({@link SignalDelivery#sigreturn}): the tracee stands where the frame returned to. */
+    void sigreturned();
 
     /**
      * A signal stop the engine does not own: null if this boundary served it itself (the tracee

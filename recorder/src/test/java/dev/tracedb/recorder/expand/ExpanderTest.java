@@ -70,7 +70,8 @@ class ExpanderTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/bin/true", "loops", "loops-static", "interp", "control", "inputs /etc/passwd", "signal",
-        "forks", "dbi-simple 20", "counter", "rdtsc 20", "crash", "syscall-loop"})
+        "forks", "dbi-simple 20", "counter", "rdtsc 20", "crash", "syscall-loop", "syscalls /etc/passwd",
+        "signal-timer 3 0", "rdtsc 20 fork"})
     void theExpandedRunIsTheDbiRecordingOfTheSameProgram(String command) throws IOException {
         String[] words = command.split(" ");
         List<String> argv = argv(words[0], Arrays.copyOfRange(words, 1, words.length));
