@@ -108,7 +108,7 @@ final class ReplayedSyscalls implements SyscallBoundary {
         String issued = describe(number, args);
         if (next == null) {
             throw new RecordingStoppedException("the inputs run ends before syscall " + syscalls + " (" + issued
-                    + "): its recording stopped there, and so does the expansion");
+                    + "): the expansion stops there (an incomplete inputs run ends where its recording stopped)");
         }
         if (!(next instanceof RecordedInputs.Syscall s)) {
             throw diverged("syscall " + syscalls, describe(next), issued);
