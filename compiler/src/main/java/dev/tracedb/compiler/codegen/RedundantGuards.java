@@ -25,7 +25,8 @@ import java.util.Set;
  * <ul>
  * <li>its flag writer, the instruction right before the branch, has the same bytes as that of an
  *     earlier guard of this pass, reads registers only (no memory: memory may change), and the
- *     branch tests the same condition with the same recorded direction;</li>
+ *     condition that held on the recorded path is the same (lua5.4's handlers repeat the shared
+ *     dispatch's {@code test r8d, r8d; jne} as {@code test r8d, r8d; je} to the dispatch);</li>
  * <li>no instruction between the two writes any of those registers (in any width), and the only
  *     transfers between them are direct jumps, conditional branches and indirect jumps (their
  *     guards leave every register as it was); a call or a return forgets everything;</li>
@@ -39,8 +40,13 @@ import java.util.Set;
 final class RedundantGuards {
     private final boolean[] redundant;
 
-    /** A guard that went the recorded way: its flag writer, condition and direction, and what it read. */
-    private record Decided(List<Byte> writer, Condition condition, boolean followsTaken, Set<Register> reads) {
+    /**
+     * A guard that went the recorded way: its flag writer, the condition that held on the path (the
+     * branch's own where the path followed the taken edge, its negation where it fell through: a
+     * {@code je} taken and a {@code jne} not taken after the same compare decide the same), and
+     * the registers the compare read.
+     */
+    private record Decided(List<Byte> writer, Condition held, Set<Register> reads) {
     }
 
     /**
@@ -69,7 +75,9 @@ final class RedundantGuards {
             long taken = jcc.directTarget().orElseThrow();
             CodeAddress next = nexts.get(i);
             boolean followsTaken = next.offset() == taken && next.offset() != jcc.nextAddress();
-            Decided guard = new Decided(bytes(writer), BranchForms.condition(jcc), followsTaken, full(writer.registersRead()));
+            Condition condition = BranchForms.condition(jcc);
+            Decided guard = new Decided(bytes(writer), followsTaken ? condition : condition.negate(),
+                    full(writer.registersRead()));
             if (decided.contains(guard) && !liveness.liveAfter(i)) {
                 redundant[i] = true;
             } else if (!decided.contains(guard)) {

@@ -276,21 +276,24 @@ class TraceCodeGeneratorTest {
             a.jcc(Condition.NE, 0x9000L);
         };
         List<PathBlock> blocks = List.of(
-                block(0x1000, 2, Terminator.CONDITIONAL, dispatch),
+                block(0x1000, 2, Terminator.CONDITIONAL, dispatch),   // jne not taken: r8 == 0
                 block(0x1009, 2, Terminator.INDIRECT_JUMP, a -> {
                     a.and(Gpr.RAX, 0x7f);                         // overwrites the flags the test left
                     a.jmp(Gpr.RAX);
                 }),
-                block(0x2000, 2, Terminator.CONDITIONAL, dispatch), // r8 unchanged: decided
-                block(0x2009, 4, Terminator.CONDITIONAL, a -> {
+                block(0x2000, 2, Terminator.CONDITIONAL, a -> {  // je taken: r8 == 0 again, decided
+                    a.test(Gpr.R8, Gpr.R8);
+                    a.jcc(Condition.E, 0x2100L);
+                }),
+                block(0x2100, 4, Terminator.CONDITIONAL, a -> {
                     a.and(Gpr.RAX, 0x7f);
                     a.add(Gpr.R8, Gpr.RCX);                       // r8 written
                     a.test(Gpr.R8, Gpr.R8);
                     a.jcc(Condition.NE, 0x9000L);                 // so this one stays
                 }),
-                block(0x2019, 2, Terminator.CONDITIONAL, dispatch), // the flags are read below: stays
-                block(0x2022, 1, Terminator.CONDITIONAL, a -> a.jcc(Condition.E, 0x9100L)),
-                block(0x2028, 2, Terminator.INDIRECT_JUMP, a -> {
+                block(0x2110, 2, Terminator.CONDITIONAL, dispatch), // the flags are read below: stays
+                block(0x2119, 1, Terminator.CONDITIONAL, a -> a.jcc(Condition.E, 0x9100L)),
+                block(0x211f, 2, Terminator.INDIRECT_JUMP, a -> {
                     a.and(Gpr.RAX, 0x7f);
                     a.jmp(Gpr.RAX);
                 }));
