@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What recording costs: each workload natively, under `tracedb record --engine dbi`, and under
+# What recording costs: each workload natively, under `tracedb record --engine dbi`, under
+# `tracedb record --engine inputs` (the program's inputs only, to be expanded offline) and under
 # `valgrind --tool=none` (the well-known DBI floor), interleaved round by round, medians printed.
 #
 #   bench/record.sh              5 rounds of every workload
@@ -10,8 +11,13 @@
 # Columns: native and recorded wall time (median), their ratio; the same for valgrind; the log's
 # bytes per executed instruction (the run's LZ4 execution batches, as `tracedb info` reports them,
 # and the run directory's disk use, Chronicle's index included); the recorder's peak RSS (the JVM,
-# by /usr/bin/time). Every recorded and valgrind run's stdout is compared with the native one's:
-# a difference is printed and makes the script fail. Needs valgrind and GNU time (scripts/setup).
+# by /usr/bin/time). The inputs column is the inputs engine's wall time, its ratio the end-to-end
+# one; "net" subtracts the fixed start-up of `tracedb record --engine inputs -- /bin/true` (the JVM,
+# opening the database; measured each round) to show what the engine adds while the program runs;
+# "inputs B/insn" is the inputs run directory's disk use over the instructions the dbi run of the
+# same round counted (an inputs run counts none). Every recorded and valgrind run's stdout is
+# compared with the native one's: a difference is printed and makes the script fail; so does an
+# inputs recording that ended early. Needs valgrind and GNU time (scripts/setup).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +29,7 @@ while (($#)); do
     -n) rounds="$2"; shift 2 ;;
     -w) only="$2"; shift 2 ;;
     --no-valgrind) valgrind=0; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "record.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -53,7 +59,8 @@ for w in "${names[@]}"; do
 done
 ((${#selected[@]})) || { echo "record.sh: no workload matches '$only'" >&2; exit 2; }
 
-declare -A native recorded vg logb diskb rss
+declare -A native recorded vg logb diskb rss inputs inputsb
+startup=""
 failed=0
 
 # Runs "$@" under GNU time, stdout to $1: sets secs (wall) and kib (max RSS); a failure ends the bench.
@@ -74,9 +81,13 @@ same_output() {
   fi
 }
 
-last() { local a=($1); echo "${a[-1]:--}"; }
+last() { local a=($1); if ((${#a[@]})); then echo "${a[-1]}"; else echo -; fi; }
 
 for ((r = 1; r <= rounds; r++)); do
+  rm -rf "$work/db"
+  timed "$work/true.out" "$root/tracedb" --db "$work/db" record --quiet --engine inputs -- /bin/true
+  startup+="$secs "
+  rm -rf "$work/db"
   for w in "${selected[@]}"; do
     read -r -a argv <<< "${cmd[$w]}"
     timed "$work/native.out" "${argv[@]}"
@@ -96,12 +107,20 @@ for ((r = 1; r <= rounds; r++)); do
     diskb[$w]+="$(awk -v d="$disk" -v n="$insns" 'BEGIN { printf "%.5f", d / n }') "
     rm -rf "$db"
 
+    timed "$work/in.out" "$root/tracedb" --db "$db" record --quiet --engine inputs --name bench -- "${argv[@]}"
+    inputs[$w]+="$secs "
+    same_output "$work/native.out" "$work/in.out" "$w inputs"
+    grep -q "inputs recording ends" "$work/stderr.txt" && { echo "record.sh: $w: $(cat "$work/stderr.txt")" >&2; failed=1; }
+    inputsb[$w]+="$(awk -v d="$(du -B1 -s "$db/runs" | cut -f1)" -v n="$insns" 'BEGIN { printf "%.6f", d / n }') "
+    rm -rf "$db"
+
     if ((valgrind)); then
       timed "$work/vg.out" valgrind --tool=none -q "${argv[@]}"
       vg[$w]+="$secs "
       same_output "$work/native.out" "$work/vg.out" "$w valgrind"
     fi
     echo "round $r/$rounds $w: native $(last "${native[$w]}") s, recorded $(last "${recorded[$w]}") s," \
+      "inputs $(last "${inputs[$w]}") s," \
       "valgrind $(last "${vg[$w]:-}") s" >&2
   done
 done
@@ -110,8 +129,9 @@ median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } E
 
 echo
 echo "bench/record.sh: $rounds round(s), medians; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %9s %10s %8s %10s %8s %12s %12s %10s\n' workload native recorded ratio valgrind ratio \
-  'log B/insn' 'disk B/insn' 'rec RSS'
+echo "inputs start-up (record --engine inputs -- /bin/true): $(median "$startup") s"
+printf '%-8s %9s %10s %8s %9s %8s %6s %10s %8s %12s %12s %13s %10s\n' workload native recorded ratio inputs ratio net \
+  valgrind ratio 'log B/insn' 'disk B/insn' 'inputs B/insn' 'rec RSS'
 for w in "${selected[@]}"; do
   n="$(median "${native[$w]}")"
   rec="$(median "${recorded[$w]}")"
@@ -121,8 +141,12 @@ for w in "${selected[@]}"; do
   else
     vcol="$(printf '%10s %8s' - -)"
   fi
-  printf '%-8s %8.2fs %9.2fs %7.1fx %s %12s %12s %8.0fMB\n' "$w" "$n" "$rec" \
-    "$(awk -v a="$rec" -v b="$n" 'BEGIN { print a / (b > 0 ? b : 0.01) }')" "$vcol" \
-    "$(median "${logb[$w]}")" "$(median "${diskb[$w]}")" "$(awk -v k="$(median "${rss[$w]}")" 'BEGIN { print k / 1024 }')"
+  in="$(median "${inputs[$w]}")"
+  printf '%-8s %8.2fs %9.2fs %7.1fx %8.2fs %7.2fx %5.2fx %s %12s %12s %13s %8.0fMB\n' "$w" "$n" "$rec" \
+    "$(awk -v a="$rec" -v b="$n" 'BEGIN { print a / (b > 0 ? b : 0.01) }')" "$in" \
+    "$(awk -v a="$in" -v b="$n" 'BEGIN { print a / (b > 0 ? b : 0.01) }')" \
+    "$(awk -v a="$in" -v s="$(median "$startup")" -v b="$n" 'BEGIN { print (a - s) / (b > 0 ? b : 0.01) }')" "$vcol" \
+    "$(median "${logb[$w]}")" "$(median "${diskb[$w]}")" "$(median "${inputsb[$w]}")" \
+    "$(awk -v k="$(median "${rss[$w]}")" 'BEGIN { print k / 1024 }')"
 done
 exit "$failed"

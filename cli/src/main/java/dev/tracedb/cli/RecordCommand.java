@@ -54,7 +54,7 @@ final class RecordCommand implements Callable<Integer> {
     String name;
 
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "dbi", converter = EngineConverter.class,
-            description = "step (ptrace single-step: exact, ~20k instructions/s) or dbi (the binary translator: runs the program from a code cache, ~1,000x faster than step). Default: dbi.")
+            description = "step (ptrace single-step: exact, ~20k instructions/s), dbi (the binary translator: runs the program from a code cache, ~1,000x faster than step) or inputs (the program runs natively; only its inputs are logged: syscall results and the bytes they wrote, rdtsc values, signals; no blocks until the run is expanded; ASLR off and no vDSO). Default: dbi.")
     EngineKind engine;
 
     @Option(names = "--aslr", negatable = true, defaultValue = "false", fallbackValue = "true",
@@ -92,6 +92,9 @@ final class RecordCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "Missing PROGRAM: a program to record, or --pid PID");
         }
         EngineKind kind = engine;
+        if (kind == EngineKind.INPUTS && aslr) {
+            throw new ParameterException(spec.commandLine(), "--aslr cannot go with --engine inputs: an inputs-only run is re-executed, with the same addresses");
+        }
         // Fails before anything is created if the engine does not exist yet.
         Engines.create(kind);
         RecordOptions options = RecordOptions.builder(command)
@@ -103,7 +106,9 @@ final class RecordCommand implements Callable<Integer> {
         Path directory = root.databaseDirectory();
         try (TraceDatabase db = TraceDatabase.open(directory)) {
             Progress progress = new Progress();
-            Thread display = !quiet && Terminals.stderrIsTerminal() ? startProgressLine(progress, err) : null;
+            // No progress line for the inputs engine: it counts no instructions, and the program runs at native speed.
+            Thread display = !quiet && kind != EngineKind.INPUTS && Terminals.stderrIsTerminal()
+                    ? startProgressLine(progress, err) : null;
             RecordOutcome outcome;
             try {
                 outcome = new Recorder(db).record(options, progress);
@@ -115,9 +120,9 @@ final class RecordCommand implements Callable<Integer> {
             }
             if (!outcome.complete()) {
                 // Said even with --quiet: the run does not hold the program to its end.
-                err.println(steppedAsideLine(outcome));
+                err.println(kind == EngineKind.INPUTS ? inputsSteppedAsideLine(outcome) : steppedAsideLine(outcome));
             } else if (!quiet) {
-                err.println(summary(outcome));
+                err.println(kind == EngineKind.INPUTS ? inputsSummary(outcome) : summary(outcome));
             }
             err.flush();
             return outcome.shellStatus();
@@ -240,7 +245,8 @@ final class RecordCommand implements Callable<Integer> {
             return switch (value.toLowerCase(Locale.ROOT)) {
                 case "step" -> EngineKind.STEP;
                 case "dbi" -> EngineKind.DBI;
-                default -> throw new TypeConversionException("unknown engine '" + value + "' (expected step or dbi)");
+                case "inputs" -> EngineKind.INPUTS;
+                default -> throw new TypeConversionException("unknown engine '" + value + "' (expected step, dbi or inputs)");
             };
         }
     }
@@ -250,6 +256,18 @@ final class RecordCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "tracedb: recorded %s: %s instructions, %s block events, %s blocks, %s, %s (%s instructions/s)",
                 o.runId(), Formats.count(o.instructions()), Formats.count(o.blockEvents()), Formats.count(o.blocks()),
                 o.status(), Formats.duration(o.elapsed()), Formats.count((long) (o.instructions() / seconds)));
+    }
+
+    /** The summary of an inputs-only run: it has no instructions to count until it is expanded. */
+    static String inputsSummary(RecordOutcome o) {
+        return String.format(Locale.ROOT, "tracedb: recorded %s, the program's inputs only: %s, %s, %s ptrace stops",
+                o.runId(), o.status(), Formats.duration(o.elapsed()), Formats.count(o.stops()));
+    }
+
+    /** The one line for an inputs recording that ended early; the program went on natively. */
+    static String inputsSteppedAsideLine(RecordOutcome o) {
+        return String.format(Locale.ROOT, "tracedb: %s; run %s left incomplete with the inputs up to there;"
+                + " the program went on natively: %s", o.steppedAside(), o.runId(), o.status());
     }
 
     /** The one line for a recording that ended before the program did (its exec), which then went on natively. */

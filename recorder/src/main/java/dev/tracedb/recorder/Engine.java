@@ -31,7 +31,9 @@ import dev.tracedb.store.ExitStatus;
  * <p>What an engine does not support yet (threads, JIT code, an instruction the decoder does not
  * know) ends the recording by throwing {@link RecordingStoppedException} with a message for the
  * user; the {@link Recorder} then kills the program and leaves the run incomplete. An engine never
- * lets the recorded program run on unrecorded, except as a new program after its exec.
+ * lets the recorded program run on unrecorded, except as a new program after its exec, and the
+ * inputs engine, which steps aside the same way ({@link ProgramExecuted}) where it cannot go on: the
+ * program runs natively there, as it would have under that engine anyway.
  *
  * <p>Threading: {@link #record} is called once, on the tracee's tracer thread, so ptrace calls
  * run inline. The run's writer, the module tracker and the block table are used from that thread

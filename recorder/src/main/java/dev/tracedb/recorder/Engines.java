@@ -1,6 +1,7 @@
 package dev.tracedb.recorder;
 
 import dev.tracedb.recorder.dbi.DbiEngine;
+import dev.tracedb.recorder.inputs.InputsEngine;
 import dev.tracedb.recorder.step.StepEngine;
 
 /** The engine for each {@link EngineKind}: the one place that knows the implementations. */
@@ -13,6 +14,7 @@ public final class Engines {
         return switch (kind) {
             case STEP -> new StepEngine();
             case DBI -> new DbiEngine();
+            case INPUTS -> new InputsEngine();
         };
     }
 }

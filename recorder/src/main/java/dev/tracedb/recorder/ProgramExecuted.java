@@ -7,6 +7,10 @@ package dev.tracedb.recorder;
  * recording did not see the program's end), lets the new program run on natively and still
  * reports its exit status. Recording a second program in the same run would need a second set of
  * modules and a new code cache; one log per program keeps every run's meaning simple.
+ *
+ * <p>The inputs engine throws it too when it stops following a program it cannot record to its
+ * end (a thread, an unknown syscall; see {@code dev.tracedb.recorder.inputs.Handover}): the same
+ * stepping aside, with the reason as the message, the program detached wherever it stopped.
  */
 public class ProgramExecuted extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -22,10 +22,12 @@ import java.util.Objects;
  * @param stdin         a file for the program's stdin; {@code null} to share the recorder's
  * @param stdout        a file for the program's stdout (created or truncated); {@code null} to share
  * @param stderr        a file for the program's stderr (created or truncated); {@code null} to share
+ * @param hideVdso      start the program without the vDSO, so that its clock reads are syscalls
+ *                      (always for the inputs engine, whose runs are re-executed; default: only then)
  */
 public record RecordOptions(List<String> argv, List<String> environment, Path workingDirectory,
                             AddressRandomization randomization, EngineKind engine, String runName,
-                            Path stdin, Path stdout, Path stderr) {
+                            Path stdin, Path stdout, Path stderr, boolean hideVdso) {
 
     public RecordOptions {
         argv = List.copyOf(argv);
@@ -35,6 +37,10 @@ public record RecordOptions(List<String> argv, List<String> environment, Path wo
         environment = List.copyOf(environment);
         Objects.requireNonNull(randomization, "randomization");
         Objects.requireNonNull(engine, "engine");
+        if (engine == EngineKind.INPUTS && (randomization != AddressRandomization.DISABLED || !hideVdso)) {
+            throw new IllegalArgumentException("the inputs engine records with ASLR disabled and the vDSO hidden,"
+                    + " as its re-execution runs");
+        }
     }
 
     /** Options for {@code argv} with the defaults of {@link Builder}. */
@@ -51,7 +57,8 @@ public record RecordOptions(List<String> argv, List<String> environment, Path wo
                 .workingDirectory(workingDirectory)
                 .stdin(stdin)
                 .stdout(stdout)
-                .stderr(stderr);
+                .stderr(stderr)
+                .hideVdso(hideVdso);
         return b.build();
     }
 
@@ -70,6 +77,7 @@ public record RecordOptions(List<String> argv, List<String> environment, Path wo
         private Path stdin;
         private Path stdout;
         private Path stderr;
+        private Boolean hideVdso;
 
         private Builder(List<String> argv) {
             this.argv = new ArrayList<>(argv);
@@ -115,11 +123,18 @@ public record RecordOptions(List<String> argv, List<String> environment, Path wo
             return this;
         }
 
+        /** Start without the vDSO; the default is true for the inputs engine, false for the others. */
+        public Builder hideVdso(boolean hide) {
+            this.hideVdso = hide;
+            return this;
+        }
+
         public RecordOptions build() {
             List<String> env = environment != null ? environment
                     : LaunchOptions.builder("/bin/true").build().environment();
+            boolean noVdso = hideVdso != null ? hideVdso : engine == EngineKind.INPUTS;
             return new RecordOptions(argv, env, workingDirectory, randomization, engine, runName, stdin, stdout,
-                    stderr);
+                    stderr, noVdso);
         }
     }
 }

@@ -93,7 +93,9 @@ public final class Recorder {
             // The log is closed without RunEnded (incomplete, everything before the exec in it) before the
             // new program, no longer traced, is waited for: it is still our child, so its status is ours to report.
             Duration recorded = Duration.between(start, Instant.now());
-            StopEvent end = tracee.detachAndAwaitExit();
+            // An engine that stepped aside may have seen the program end on its way out (the inputs engine
+            // delivers a pending signal first): then there is nothing to detach, only its end to report.
+            StopEvent end = tracee.isAlive() ? tracee.detachAndAwaitExit() : tracee.lastStop();
             ExitStatus status = end instanceof StopEvent.Killed k ? ExitStatus.killedBy(k.signal().number())
                     : ExitStatus.exited(((StopEvent.Exited) end).code());
             return new RecordOutcome(partial.runId(), status, partial.blockEvents(), partial.instructions(),
