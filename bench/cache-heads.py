@@ -36,15 +36,20 @@ if data[:8] != b"TDBCACHE":
 image_offset, image_length = struct.unpack_from("<QQ", data, 32)
 module_count = struct.unpack_from("<I", data, image_offset + 8)[0]
 for m in range(module_count):
-    module = image_offset + 16 + 64 * m
-    entries_offset, entry_count = struct.unpack_from("<II", data, module + 48)
-    at = image_offset + entries_offset
-    entries = [bytes(data[at + 24 * k: at + 24 * k + 24]) for k in range(entry_count)]
-    kept = [e for e in entries if (struct.unpack_from("<I", e, 16)[0] in ids) == (mode == "--keep")]
-    rest = [e for e in entries if e not in kept]
-    for k, e in enumerate(kept + rest):  # the kept ones first (the shim sorts heads itself)
-        data[at + 24 * k: at + 24 * k + 24] = e
-    struct.pack_into("<I", data, module + 52, len(kept))
+    module = image_offset + 16 + 128 * m  # 128-byte module records (format 2)
+    # the plain entries (at 48) and the counting code's (at 80) are filtered alike: the loader
+    # requires both tables to list the same heads in the same order
+    for table in (48, 80):
+        entries_offset, entry_count = struct.unpack_from("<II", data, module + table)
+        if entry_count == 0:
+            continue
+        at = image_offset + entries_offset
+        entries = [bytes(data[at + 24 * k: at + 24 * k + 24]) for k in range(entry_count)]
+        kept = [e for e in entries if (struct.unpack_from("<I", e, 16)[0] in ids) == (mode == "--keep")]
+        rest = [e for e in entries if e not in kept]
+        for k, e in enumerate(kept + rest):  # the kept ones first (the shim sorts heads itself)
+            data[at + 24 * k: at + 24 * k + 24] = e
+        struct.pack_into("<I", data, module + table + 4, len(kept))
 struct.pack_into("<I", data, 52, crc32c(data[image_offset:image_offset + image_length]))
 struct.pack_into("<I", data, 56, crc32c(data[0:56]))
 open(target, "wb").write(data)

@@ -83,6 +83,39 @@ public final class TraceChecks {
         }
     }
 
+    /**
+     * No trace but a loop starts where calls or returns bring control more often than anything
+     * else (the cost model's rule: such a head's patch only adds a jump after a transfer the CPU
+     * predicts anyway), counted from the store's profile and the log's block terminators.
+     */
+    public static void assertNoStraightTraceAtCallOrReturnTargets(List<RunReader> runs, TraceSelection selection) {
+        Map<Site, long[]> arrivals = new HashMap<>(); // site -> {all arrivals, by call or return}
+        for (RunReader run : runs) {
+            Map<Integer, Site> sites = blockSites(run);
+            Map<Integer, Terminator> terminators = new HashMap<>();
+            run.replay(new EventVisitor() {
+                @Override
+                public void blockDefined(BlockDefined b) {
+                    terminators.put(b.blockId(), b.terminator());
+                }
+            });
+            Profile.build(run).forEachEdge((from, to, count) -> {
+                long[] a = arrivals.computeIfAbsent(sites.get(to), k -> new long[2]);
+                a[0] += count;
+                switch (terminators.get(from)) {
+                    case CALL, INDIRECT_CALL, RETURN -> a[1] += count;
+                    default -> { }
+                }
+            });
+        }
+        for (TracePath trace : selection.traces()) {
+            if (trace.loopsToHead()) continue;
+            long[] a = arrivals.getOrDefault(site(selection, trace.head().at()), new long[2]);
+            assertTrue(a[1] * 2 <= a[0], "trace " + trace.traceId() + " at " + trace.head().at() + " is no loop, and "
+                    + a[1] + " of its head's " + a[0] + " arrivals were calls or returns");
+        }
+    }
+
     /** The structural rules: one module, no system-call blocks, distinct heads, dense ids. */
     public static void assertTraceRules(TraceSelection selection, int maxBlocks) {
         Set<CodeAddress> heads = new HashSet<>();

@@ -42,6 +42,7 @@ final class TraceEmitter {
     private final Label start = new Label("trace start");
     private List<DecodedBlock> blocks;
     private FlagsLiveness liveness;
+    private RedundantGuards redundantGuards;
     private final List<TraceCode.Fixup> fixups = new ArrayList<>();
     /** Constant-pool slots by module offset: each holds that address at run time. */
     private final Map<Long, Label> pool = new LinkedHashMap<>();
@@ -76,6 +77,11 @@ final class TraceEmitter {
         int patchLength = patchLength(blocks.get(0));
         this.blocks = blocks;
         this.liveness = new FlagsLiveness(blocks, path.loopsToHead());
+        List<CodeAddress> nexts = new ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            nexts.add(i == blocks.size() - 1 ? path.continuation() : blocks.get(i + 1).block().at());
+        }
+        this.redundantGuards = new RedundantGuards(blocks, nexts, liveness);
         if (counters != null) {
             count(counters.entry());
         }
@@ -118,8 +124,11 @@ final class TraceEmitter {
             throw new TraceRefusedException("the block at " + b.at() + " ends in " + kind + " but the log says "
                     + b.terminator() + ": " + block.last());
         }
-        for (Instruction insn : block.body()) {
-            copier.copy(insn);
+        boolean decided = kind == Terminator.CONDITIONAL && redundantGuards.redundant(index);
+        List<Instruction> body = block.body();
+        for (int i = 0; i < body.size(); i++) {
+            if (decided && i == body.size() - 1) break; // the compare of a guard an earlier one decided
+            copier.copy(body.get(i));
         }
         Instruction term = block.last();
         boolean loopBack = last && path.loopsToHead();
@@ -133,7 +142,7 @@ final class TraceEmitter {
                 if (last) end(next);
             }
             case CONDITIONAL -> {
-                conditional(term, next);
+                if (!decided) conditional(term, next);
                 if (last) end(next);
             }
             case CALL -> {

@@ -23,6 +23,11 @@
  *     trace, the other one is a {@code jcc rel32} side exit to the original address (the
  *     condition inverted where the path followed the taken edge). {@code loop}/{@code jrcxz}
  *     keep their rel8 form, aimed over our own jumps, so {@code loop} decrements rcx once.</li>
+ * <li><b>Decided guards are left out</b> ({@link dev.tracedb.compiler.codegen.RedundantGuards}): a
+ *     compare of registers only and its branch, when an earlier guard of the same pass made the same
+ *     compare with the same condition and direction, none of those registers was written since,
+ *     and the flags are dead after the branch (lua5.4 tests its hook flag in r8d before every
+ *     dispatch).</li>
  * <li><b>Direct jumps</b> on the path disappear.</li>
  * <li><b>Direct calls</b> push the <em>original</em> return address ({@code push qword
  *     [rip+slot]}, an {@code ABS64} slot in the trace's constant pool; no flags, no register)

@@ -27,8 +27,9 @@ package dev.tracedb.compiler.select;
  *                                by more than one per hundred instructions it runs inside
  * @param costModel               false keeps traces that would not pay but are still exact: the
  *                                {@code minBranchesSavedPerEntry} and {@code minInstructionsPerEntry}
- *                                rules and the one that drops traces completing fewer than a quarter
- *                                of their entries are off (tests use it to exercise short traces)
+ *                                rules, the one that drops traces completing fewer than a quarter
+ *                                of their entries and the one that drops straight traces at call and
+ *                                return targets are off (tests use it to exercise short traces)
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,

@@ -58,6 +58,9 @@ public final class TraceSelector {
     private final Set<CodeAddress> headAddresses = new HashSet<>();
     private int maxPathNodes;
     private int rounds;
+    /** Per block: how often it ran, and how often a call or a return brought control to it (see {@link #whyUnprofitable}). */
+    private long[] executions;
+    private long[] calledOrReturnedTo;
 
     private TraceSelector(List<RunReader> runs, SelectionOptions options, ProgressListener progress, Decoder decoder) {
         this.runs = List.copyOf(runs);
@@ -93,7 +96,14 @@ public final class TraceSelector {
         isHead = new boolean[n];
         long[] backward = new long[n];
         long[] returnedTo = new long[n]; // traces end at calls: where the callees return, traces may start again
+        executions = new long[n];
+        for (int b = 0; b < n; b++) executions[b] = profile.count(b);
+        calledOrReturnedTo = new long[n];
         profile.forEachEdge((from, to, count) -> {
+            switch (catalog.terminator(from)) {
+                case CALL, INDIRECT_CALL, RETURN -> calledOrReturnedTo[to] += count;
+                default -> { }
+            }
             if (catalog.moduleOf(from) == catalog.moduleOf(to)
                     && catalog.offset(to) < catalog.offset(from) + catalog.length(from)) {
                 backward[to] += count;
@@ -296,6 +306,16 @@ public final class TraceSelector {
             return String.format("only %.1f instructions inside per entry", perEntry);
         }
         double saved = takenTransfersRemoved(chosen.get(t), simulator.instructionsInside(t));
+        int head = chosen.get(t).head();
+        if (costModel && !isLoop(chosen.get(t)) && calledOrReturnedTo[head] * 2 > executions[head]) {
+            // Measured, not modelled (docs/compiling.md): at a function's entry or a call's return
+            // point the CPU already predicts the transfer (BTB, return stack); the head patch adds a
+            // second redirect behind it, and the path from there, reached from every caller alike,
+            // has nothing its copy could predict better. Such traces cost 2-3 % each on lua5.4's
+            // luaD_precall and python3's post-call code in a CPU A/B, and none was found to pay.
+            return String.format("entered by a call or a return (%.0f%% of its runs), and not a loop",
+                    100.0 * calledOrReturnedTo[head] / executions[head]);
+        }
         if (costModel && simulator.completions(t) < MIN_COMPLETION_SHARE * entries) {
             return String.format("completes only %.0f%% of its entries",
                     100.0 * simulator.completions(t) / entries);
@@ -311,6 +331,11 @@ public final class TraceSelector {
             return String.format("only %.4f%% of all instructions inside", 100 * share);
         }
         return null;
+    }
+
+    private boolean isLoop(SimulatedTrace trace) {
+        return trace.continuationModule() == catalog.moduleOf(trace.head())
+                && trace.continuationOffset() == catalog.offset(trace.head());
     }
 
     /**
@@ -330,11 +355,13 @@ public final class TraceSelector {
     /**
      * Taken branches the trace would remove from the instructions it runs: a trace lays its path
      * out straight, so each direct jump and each conditional branch that the path follows to its
-     * taken side, and each indirect jump inside (a not-taken compare instead), no longer
-     * redirects the fetch. Counted per instruction of the path and scaled to the instructions the
-     * forecast runs inside, so that passes cut short by a side exit count in part. A model, not a
-     * measurement: it ignores i-cache footprint and branch prediction, and was checked against
-     * the Lua workloads of bench/speedup.sh (README, Measured).
+     * taken side no longer redirects the fetch. An indirect jump inside does not count: its guard
+     * (a compare with the recorded target and a not-taken branch) costs about what a predicted
+     * indirect jump costs, and python3's trace through four dispatches and nothing else cost 2.5 %
+     * in a CPU A/B (docs/compiling.md). Counted per instruction of the path and scaled to the
+     * instructions the forecast runs inside, so that passes cut short by a side exit count in
+     * part. A model, not a measurement: it ignores i-cache footprint and branch prediction, and
+     * was checked against the workloads of bench/speedup.sh (README, Measured).
      */
     private double takenTransfersRemoved(SimulatedTrace trace, long instructionsInside) {
         int[] blocks = trace.blocks();
@@ -346,7 +373,7 @@ public final class TraceSelector {
             if (i == blocks.length - 1) break; // the last transfer stays (loop back, or on to the continuation)
             int next = blocks[i + 1];
             switch (catalog.terminator(b)) {
-                case JUMP, INDIRECT_JUMP -> removed++;
+                case JUMP -> removed++;
                 case CONDITIONAL -> {
                     if (catalog.offset(next) != catalog.offset(b) + catalog.length(b)) removed++;
                 }

@@ -265,6 +265,53 @@ class TraceCodeGeneratorTest {
     }
 
     /**
+     * lua5.4's {@code test r8d, r8d; jne} (its hook flag, in a register) before every dispatch: a
+     * second test of the unchanged register is decided by the first guard and left out; after the
+     * register is written, or where the branch's flags are still read, the guard stays.
+     */
+    @Test
+    void aGuardAnEarlierGuardOfTheSameRegisterDecidedIsLeftOut() {
+        Consumer<Assembler> dispatch = a -> {
+            a.test(Gpr.R8, Gpr.R8);
+            a.jcc(Condition.NE, 0x9000L);
+        };
+        List<PathBlock> blocks = List.of(
+                block(0x1000, 2, Terminator.CONDITIONAL, dispatch),   // jne not taken: r8 == 0
+                block(0x1009, 2, Terminator.INDIRECT_JUMP, a -> {
+                    a.and(Gpr.RAX, 0x7f);                         // overwrites the flags the test left
+                    a.jmp(Gpr.RAX);
+                }),
+                block(0x2000, 2, Terminator.CONDITIONAL, a -> {  // je taken: r8 == 0 again, decided
+                    a.test(Gpr.R8, Gpr.R8);
+                    a.jcc(Condition.E, 0x2100L);
+                }),
+                block(0x2100, 4, Terminator.CONDITIONAL, a -> {
+                    a.and(Gpr.RAX, 0x7f);
+                    a.add(Gpr.R8, Gpr.RCX);                       // r8 written
+                    a.test(Gpr.R8, Gpr.R8);
+                    a.jcc(Condition.NE, 0x9000L);                 // so this one stays
+                }),
+                block(0x2110, 2, Terminator.CONDITIONAL, dispatch), // the flags are read below: stays
+                block(0x2119, 1, Terminator.CONDITIONAL, a -> a.jcc(Condition.E, 0x9100L)),
+                block(0x211f, 2, Terminator.INDIRECT_JUMP, a -> {
+                    a.and(Gpr.RAX, 0x7f);
+                    a.jmp(Gpr.RAX);
+                }));
+        GeneratedCode out = generate(new TracePath(0, blocks, at(0x3000), 10));
+        assertEquals(List.of(), out.refusals());
+        List<String> listing = Listing.of(out.code().get(0), 0);
+        assertEquals(List.of(
+                "test r8, r8",
+                "jne m+0x9000",
+                "and rax, 0x7f",
+                "cmp rax, qword ptr [rip -> slot m+0x2000]",
+                "jne @"), listing.subList(0, 5).stream().map(l -> l.startsWith("jne @") ? "jne @" : l).toList());
+        assertEquals("and rax, 0x7f", listing.get(5), "the decided test r8, r8 and its jne are left out: " + listing);
+        assertEquals(3, listing.stream().filter(l -> l.equals("test r8, r8")).count(),
+                "the test after r8 was written and the one whose flags the je reads stay: " + listing);
+    }
+
+    /**
      * CPython's dispatch shape: the flags at {@code jmp rax} come from {@code or esi, eax}, whose
      * source eax is overwritten before the jump; its result in esi gives them back.
      */

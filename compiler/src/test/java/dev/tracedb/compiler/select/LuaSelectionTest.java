@@ -60,6 +60,10 @@ class LuaSelectionTest {
                 TraceChecks.assertPathsAreRecordedEdges(List.of(run), result.selection());
                 TraceChecks.assertForecastAddsUp(List.of(run), result.selection(), result.forecast());
                 TraceChecks.assertHeadPatchesAreSafe(List.of(run), result.selection());
+                TraceChecks.assertNoStraightTraceAtCallOrReturnTargets(List.of(run), result.selection());
+                assertTrue(result.summary().tracesDropped().stream()
+                                .anyMatch(d -> d.reason().startsWith("entered by a call or a return")),
+                        "lua5.4's C functions called from the loop had traces, dropped: " + result.summary());
                 assertEquals(List.of("profile", "paths", "forecast"), progress.subList(0, 3));
                 String report = SelectionReport.format(result, 5);
                 System.out.println(report);
