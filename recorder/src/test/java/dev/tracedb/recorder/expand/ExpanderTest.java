@@ -162,6 +162,30 @@ class ExpanderTest {
         }
     }
 
+    /**
+     * An inputs run that stopped early (the program made a thread and went on natively) expands
+     * up to the same point: one line, the expanded run incomplete with the inputs run's syscalls.
+     */
+    @Test
+    void anIncompleteInputsRunExpandsToWhereItsRecordingStopped() throws IOException {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOptions options = RecordOptions.builder(argv("rdtsc", "20", "thread")).environment(TestPrograms.ENV)
+                    .engine(EngineKind.INPUTS).stdout(tmp.resolve("out")).build();
+            RecordOutcome inputs = new Recorder(db).record(options, new Progress());
+            assertFalse(inputs.complete(), "the inputs recording stops at the thread");
+            ExpansionFailedException stopped = assertThrows(ExpansionFailedException.class,
+                    () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
+            assertTrue(stopped.getMessage().contains("creates a thread"), stopped.getMessage());
+            assertFalse(stopped.getMessage().contains("\n"));
+            BlockStream expanded = BlockStream.of(db, stopped.runId());
+            assertTrue(expanded.events() > 1000, expanded.events() + " block events up to there");
+            assertEquals(BlockStream.of(db, inputs.runId()).syscalls(), expanded.syscalls());
+            try (RunReader reader = db.openRun(stopped.runId())) {
+                assertFalse(reader.isComplete());
+            }
+        }
+    }
+
     /** Not an inputs-only run: nothing to expand. */
     @Test
     void anOrdinaryRunIsRefused() throws IOException {
