@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
  * output is not produced again (its writes are emulated).
  */
 @Command(name = "expand", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Re-execute an inputs-only run (record --engine inputs) under the dbi engine, fed with its recorded",
-            "syscall results, rdtsc values and signals, and write the full log (blocks, stream, syscalls) as a new run.",
+        description = {"Re-execute an inputs-only run (record --engine inputs) under the dbi engine,",
+            "fed with its recorded syscall results, rdtsc values and signals, and write",
+            "the full log (blocks, stream, syscalls, signals) as a new run.",
             "Needs the same machine and the same program files. Prints the new run's id."})
 final class ExpandCommand implements Callable<Integer> {
 
