@@ -58,15 +58,22 @@ final class InfoCommand implements Callable<Integer> {
         facts.row("started", Formats.time(started.startTime()));
         info.end().ifPresent(end -> facts.row("ended", Formats.time(end.endTime()) + " (after "
                 + Formats.duration(Duration.between(started.startTime(), end.endTime())) + ")"));
-        facts.row("block events", Formats.count(info.blockEvents()) + " in " + Formats.count(info.batches())
-                + " batches, " + Formats.bytes(info.encodedBytes())
-                + String.format(Locale.ROOT, " (%.3f bytes/event)", info.bytesPerBlockEvent()));
-        facts.row("instructions", Formats.count(info.instructions()));
-        facts.row("blocks", Formats.count(info.blocksDefined()) + " distinct");
+        if (info.inputsOnly()) {
+            // No blocks to count: say what the log holds and how to get the rest.
+            facts.row("log", "the program's inputs only (record --engine inputs): syscall results with the bytes they"
+                    + " wrote, rdtsc values, signals; tracedb expand " + summary.id() + " rebuilds its blocks");
+        } else {
+            facts.row("block events", Formats.count(info.blockEvents()) + " in " + Formats.count(info.batches())
+                    + " batches, " + Formats.bytes(info.encodedBytes())
+                    + String.format(Locale.ROOT, " (%.3f bytes/event)", info.bytesPerBlockEvent()));
+            facts.row("instructions", Formats.count(info.instructions()));
+            facts.row("blocks", Formats.count(info.blocksDefined()) + " distinct");
+        }
         facts.row("syscalls", Formats.count(info.syscalls()));
         facts.row("signals", Formats.count(info.signals()));
         facts.print(out, "");
 
+        if (info.inputsOnly()) return;
         out.println();
         if (info.modules().isEmpty()) {
             out.println("modules: none recorded");
@@ -90,6 +97,10 @@ final class InfoCommand implements Callable<Integer> {
         if (info.complete()) {
             RunEnded end = info.ended();
             return "complete, " + end.status();
+        }
+        if (info.inputsOnly()) {
+            return "INCOMPLETE: the inputs recording ended early (it stepped aside, or the recorder was killed); "
+                    + "its inputs up to then are readable";
         }
         return "INCOMPLETE: the recording never ended (recorder killed or stopped); readable up to its last complete batch, "
                 + "block event " + Formats.count(info.blockEvents()) + " (instruction " + Formats.count(info.instructions()) + ")";

@@ -2,6 +2,7 @@ package dev.tracedb.cli;
 
 import static dev.tracedb.cli.CliRun.tracedb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -93,6 +94,15 @@ class ExpandCommandTest {
         }
         assertEquals(List.of("r0001"), List.of(tracedb(db, "runs").out().lines().skip(1).map(l -> l.split(" ")[0])
                 .toArray(String[]::new)), "nothing was created");
+    }
+
+    @Test
+    void infoSaysAnInputsRunHoldsInputsOnlyAndHowToExpandIt() {
+        recordInputs("/bin/true");
+        CliRun info = tracedb(db, "info", "r0001");
+        assertEquals(TraceDbCommand.EXIT_OK, info.status(), info::toString);
+        assertTrue(info.out().contains("the program's inputs only") && info.out().contains("tracedb expand r0001"), info.out());
+        assertFalse(info.out().contains("block events"), info.out());
     }
 
     @Test
