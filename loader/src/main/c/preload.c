@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,7 +64,7 @@
 /* ---- what is loaded ---------------------------------------------------------------------- */
 
 struct object {
-    char name[PATH_MAX];
+    const char *name; /* ld.so's string, or the program's path: valid while the object stays loaded */
     uintptr_t bias, base, end;
     const uint8_t *build_id;
     size_t build_id_len;
@@ -121,10 +122,16 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data) {
     if (lowest == UINTPTR_MAX) return 0; /* no loadable segment (the vdso has one; this is defensive) */
     o->base = lowest;
     if (info->dlpi_name != NULL && info->dlpi_name[0] != '\0') {
-        snprintf(o->name, sizeof o->name, "%s", info->dlpi_name);
+        o->name = info->dlpi_name;
     } else if (all->n == 0) {
-        ssize_t n = readlink("/proc/self/exe", o->name, sizeof o->name - 1);
-        o->name[n > 0 ? n : 0] = '\0';
+        static char program[PATH_MAX]; /* read once: the program does not change under us */
+        if (program[0] == '\0') {
+            ssize_t n = readlink("/proc/self/exe", program, sizeof program - 1);
+            program[n > 0 ? n : 0] = '\0';
+        }
+        o->name = program;
+    } else {
+        o->name = "";
     }
     read_build_id(o);
     all->n++;
@@ -537,20 +544,14 @@ static uint32_t *heads_in_order(const struct tdb_cache *c, const struct tdb_modu
     return order;
 }
 
-/* The process's threads: num_threads, field 20 of /proc/self/stat (one read, where listing
- * /proc/self/task took five system calls and a 32 KiB buffer). 0 when it cannot be read. */
+/* The process's threads: procfs gives /proc/self/task a link count of 2 + the number of threads,
+ * so one stat answers (listing the directory took five system calls and a 32 KiB buffer; reading
+ * /proc/self/stat, which formats fifty fields, took ~15 us more than this stat here). 0 when it
+ * cannot be read. */
 static size_t thread_count(void) {
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    char text[1024];
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    text[n] = '\0';
-    char *at = strrchr(text, ')'); /* the command name, field 2, may hold spaces and parentheses */
-    if (at == NULL) return 0;
-    for (int field = 2; field < 20 && at != NULL; field++) at = strchr(at + 1, ' ');
-    return at == NULL ? 0 : strtoul(at + 1, NULL, 10);
+    struct stat st;
+    if (stat("/proc/self/task", &st) != 0 || st.st_nlink < 3) return 0;
+    return (size_t)st.st_nlink - 2;
 }
 
 /* ---- start and exit ---------------------------------------------------------------------- */
