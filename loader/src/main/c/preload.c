@@ -124,12 +124,12 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data) {
     if (info->dlpi_name != NULL && info->dlpi_name[0] != '\0') {
         o->name = info->dlpi_name;
     } else if (all->n == 0) {
-        static char program[PATH_MAX]; /* read once: the program does not change under us */
-        if (program[0] == '\0') {
-            ssize_t n = readlink("/proc/self/exe", program, sizeof program - 1);
+        static char *program; /* read once: the program does not change under us */
+        if (program == NULL && (program = malloc(PATH_MAX)) != NULL) {
+            ssize_t n = readlink("/proc/self/exe", program, PATH_MAX - 1);
             program[n > 0 ? n : 0] = '\0';
         }
-        o->name = program;
+        o->name = program != NULL ? program : "";
     } else {
         o->name = "";
     }
@@ -234,8 +234,10 @@ struct applied {
 };
 
 static int verbose, stats;
-static char cache_name[PATH_MAX];
-static char stats_dir[PATH_MAX];
+/* Strings on the heap, not PATH_MAX arrays: a .bss larger than the data segment's last page costs
+ * ld.so one more mapping when it loads the shim. */
+static const char *cache_name = "";
+static const char *stats_dir = ""; /* "": stats not kept */
 static uint32_t cache_id;        /* the cache header's CRC32C: which cache the stats belong to */
 static pid_t started_pid;        /* a forked child that exits must not write the parent's stats */
 static long long started_ms;
@@ -617,8 +619,8 @@ static void write_command(FILE *f) {
     fputc('\n', f);
     int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
-    static char cmdline[1 << 16];
-    ssize_t len = read(fd, cmdline, sizeof cmdline);
+    char *cmdline = malloc(1 << 16);
+    ssize_t len = cmdline != NULL ? read(fd, cmdline, 1 << 16) : -1;
     close(fd);
     for (ssize_t at = 0; len > 0 && at < len;) {
         size_t arg = strnlen(cmdline + at, (size_t)(len - at));
@@ -627,6 +629,7 @@ static void write_command(FILE *f) {
         fputc('\n', f);
         at += (ssize_t)arg + 1;
     }
+    free(cmdline);
 }
 
 /* The next free sNNNN after the highest in the directory; link() claims it atomically (EEXIST:
@@ -885,10 +888,12 @@ static void stats_for_never_loaded(void) {
 __attribute__((constructor)) static void tracedb_start(void) {
     const char *env = getenv("TRACEDB_CACHE");
     if (env == NULL) return;
-    snprintf(cache_name, sizeof cache_name, "%s", env);
+    cache_name = strdup(env);
+    if (cache_name == NULL) cache_name = env; /* the initial environment's strings stay where they are */
     const char *stats_env = getenv("TRACEDB_STATS");
     stats = stats_env != NULL;
-    if (stats && stats_env[0] == '/') snprintf(stats_dir, sizeof stats_dir, "%s", stats_env); /* else "-": not kept */
+    if (stats && stats_env[0] == '/') stats_dir = strdup(stats_env); /* else "-": not kept */
+    if (stats_dir == NULL) stats_dir = "";
     started_pid = getpid();
     started_ms = now_ms();
     verbose = getenv("TRACEDB_VERBOSE") != NULL;
