@@ -4,6 +4,10 @@ import dev.tracedb.machine.linux.Signal;
 import dev.tracedb.machine.linux.SignalInfo;
 import dev.tracedb.machine.linux.Tracee;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +46,8 @@ import java.util.concurrent.TimeUnit;
 final class DeferredSignals implements AutoCloseable {
     /** How long a signal may be held before it is sent anyway. */
     static final long BOUND_MILLIS = 20;
+    private static final int SI_USER = 0;
+    private static final long SELF = ProcessHandle.current().pid();
 
     private final Tracee tracee;
     /** By signal number, in arrival order: the siginfo to give back, and whether it has been sent again. */
@@ -109,17 +115,50 @@ final class DeferredSignals implements AutoCloseable {
     }
 
     /**
-     * At a signal-delivery-stop: if it is a held signal coming back, puts its original siginfo back
-     * into the stop and returns that siginfo; otherwise null (a signal that was not held).
+     * At a signal-delivery-stop of a held signal that was sent again: whether this instance stands
+     * for the held one. If so, its original siginfo is put back into the stop and returned, and it is
+     * no longer held; otherwise null (not held, not sent yet, or ours is still to come).
+     *
+     * <p>Ours is the one from this process's kill (SI_USER, our pid). But an instance the kernel
+     * raised may come instead: if it was already pending when we sent ours, the kernel dropped ours
+     * (a standard signal is pending once), so this one stands for it; if it was taken for delivery
+     * just before a timer-thread kill, ours is still pending and comes next. The pending set in
+     * {@code /proc/PID/status} tells the two apart (the tracee is stopped).
      */
-    synchronized SignalInfo restore(Signal signal) {
+    synchronized SignalInfo restore(Signal signal, SignalInfo current) {
         Held h = held.get(signal.number());
         if (h == null || !h.sent) {
+            return null;
+        }
+        boolean ours = current.code() == SI_USER && current.senderPid() == SELF;
+        if (!ours && pendingInKernel(signal)) {
             return null;
         }
         held.remove(signal.number());
         tracee.setSignalInfo(h.rawInfo);
         return h.info;
+    }
+
+    private boolean pendingInKernel(Signal signal) {
+        Path status = Path.of("/proc", Integer.toString(tracee.pid()), "status");
+        long bit = 1L << (signal.number() - 1);
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("SigPnd:") || line.startsWith("ShdPnd:")) {
+                    if ((Long.parseUnsignedLong(line.substring(7).trim(), 16) & bit) != 0) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + status, e);
+        }
+    }
+
+    /** True if this signal is held (waiting, or sent and not back yet): another instance merges into it. */
+    synchronized boolean holds(Signal signal) {
+        return held.containsKey(signal.number());
     }
 
     /** The held signals' names, for a message. */

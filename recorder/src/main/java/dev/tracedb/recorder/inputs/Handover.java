@@ -63,7 +63,7 @@ final class Handover {
             if (stop instanceof StopEvent.SignalStop s) {
                 deliver = s.signal();
                 if (deferred != null) {
-                    deferred.restore(deliver);
+                    deferred.restore(deliver, tracee.signalInfo());
                 }
             }
         }

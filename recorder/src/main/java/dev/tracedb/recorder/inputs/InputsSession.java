@@ -206,7 +206,7 @@ final class InputsSession {
         stop = tracee.resumeAndWait(Resume.SYSCALL, null);
         Signal first = stop instanceof StopEvent.SignalStop s ? s.signal() : null;
         if (first != null) {
-            deferred.restore(first);
+            deferred.restore(first, tracee.signalInfo());
         }
         return Handover.end(tracee, timestamps, syscalls, reason, first, deferred);
     }
@@ -282,7 +282,13 @@ final class InputsSession {
         Registers regs = tracee.registers();
         boolean rightAfterSyscall = atSyscallEnd != null && atSyscallEnd.equals(regs)
                 || enteringHandlerOf != 0 && handlers.justEntered(enteringHandlerOf, regs, tracee.memory());
-        SignalInfo held = deferred.restore(signal);
+        SignalInfo held = deferred.restore(signal, info);
+        if (held == null && deferred.holds(signal)) {
+            // another instance while one is held: merged into it, as into a pending standard signal
+            atSyscallEnd = null;
+            enteringHandlerOf = 0;
+            return;
+        }
         if (held != null) {
             info = held;
             if (!rightAfterSyscall) {
