@@ -102,6 +102,9 @@ final class DeferredSignals implements AutoCloseable {
             deadline.cancel(false);
             deadline = null;
         }
+        if (!tracee.isAlive()) {
+            return; // reaped: its pid may be another process's by now
+        }
         for (Map.Entry<Integer, Held> e : held.entrySet()) {
             if (!e.getValue().sent) {
                 e.getValue().sent = true;
