@@ -37,6 +37,20 @@ final class Handover {
      */
     static ProgramExecuted end(Tracee tracee, TimestampEmulation timestamps, long syscall, String reason,
                                Signal pending) {
+        return end(tracee, timestamps, syscall, reason, pending, null);
+    }
+
+    /**
+     * As {@link #end(Tracee, TimestampEmulation, long, String, Signal)}; held signals still waiting
+     * are sent, and those that come back on the way get their own siginfo again.
+     *
+     * @param deferred the recording's held signals, or null
+     */
+    static ProgramExecuted end(Tracee tracee, TimestampEmulation timestamps, long syscall, String reason,
+                               Signal pending, DeferredSignals deferred) {
+        if (deferred != null) {
+            deferred.send();
+        }
         String message = "inputs recording ends at syscall " + syscall + ": " + reason;
         StopEvent stop = tracee.lastStop();
         Signal deliver = pending;
@@ -48,6 +62,9 @@ final class Handover {
             }
             if (stop instanceof StopEvent.SignalStop s) {
                 deliver = s.signal();
+                if (deferred != null) {
+                    deferred.restore(deliver, tracee.signalInfo());
+                }
             }
         }
         boolean exiting = stop instanceof StopEvent.EventStop e && e.event() == PtraceEvent.EXIT;

@@ -52,6 +52,8 @@ final class InputsSession {
     private static final long MAP_SHARED = 0x01;
     private static final long MAP_ANONYMOUS = 0x20;
     private static final long PROT_WRITE = 0x2;
+    /** {@code syscall} is 0f 05. */
+    private static final int SYSCALL_LENGTH = 2;
     private static final Register[] ARGUMENTS = {
         Register.RDI, Register.RSI, Register.RDX, Register.R10, Register.R8, Register.R9,
     };
@@ -61,6 +63,7 @@ final class InputsSession {
     private final Progress progress;
     private final TimestampEmulation timestamps = new TimestampEmulation();
     private final SignalHandlers handlers = new SignalHandlers();
+    private final DeferredSignals deferred;
 
     /** The system call entered and not yet ended, or null between calls. */
     private Call pending;
@@ -83,9 +86,18 @@ final class InputsSession {
         this.tracee = recording.tracee();
         this.writer = recording.writer();
         this.progress = recording.progress();
+        this.deferred = new DeferredSignals(tracee);
     }
 
     ExitStatus run() {
+        try {
+            return record();
+        } finally {
+            deferred.close();
+        }
+    }
+
+    private ExitStatus record() {
         writer.inputsOnly();
         AuxiliaryVector auxv = AuxiliaryVector.atExec(tracee);
         RemoteAddress random = auxv.randomBytesAddress();
@@ -115,7 +127,7 @@ final class InputsSession {
                 signal(s.signal());
             } else {
                 throw Handover.end(tracee, timestamps, syscalls, "the program stopped in a way the inputs engine"
-                        + " does not support: " + stop, null);
+                        + " does not support: " + stop, null, deferred);
             }
         }
     }
@@ -125,6 +137,12 @@ final class InputsSession {
         atSyscallEnd = null;
         enteringHandlerOf = 0;
         int number = (int) regs.get(Register.ORIG_RAX);
+        if (deferred.waiting()) {
+            if (losesDeferredSignals(number)) {
+                throw handOverBefore(regs, number);
+            }
+            deferred.send();
+        }
         long[] args = new long[ARGUMENTS.length];
         for (int i = 0; i < args.length; i++) {
             args[i] = regs.get(ARGUMENTS[i]);
@@ -147,7 +165,7 @@ final class InputsSession {
             }
         }
         if (refusal != null) {
-            throw Handover.end(tracee, timestamps, syscalls, refusal, null);
+            throw Handover.end(tracee, timestamps, syscalls, refusal, null, deferred);
         }
         String execPath = null;
         if (ChildProcesses.isExec(number)) {
@@ -157,6 +175,40 @@ final class InputsSession {
             TimestampEmulation.allow(tracee);
         }
         pending = new Call(number, args, file, execPath);
+    }
+
+    /**
+     * Calls after which a held signal could no longer reach the handler it arrived for: an exec
+     * (the handlers are gone), an exit (the program is), a change of handlers.
+     */
+    private static boolean losesDeferredSignals(int number) {
+        return ChildProcesses.isExec(number) || number == SyscallEffects.EXIT || number == SyscallEffects.EXIT_GROUP
+                || number == SyscallEffects.RT_SIGACTION;
+    }
+
+    /**
+     * At the entry of a call that {@link #losesDeferredSignals loses held signals}: the call is
+     * skipped (orig_rax -1) and rewound onto its {@code syscall} instruction, the held signals are
+     * sent, and the recording ends there: they are delivered (with their own siginfo) before the
+     * call, which then runs again natively. The call itself is not logged.
+     */
+    private ProgramExecuted handOverBefore(Registers regs, int number) {
+        String reason = "asynchronous " + String.join(", ", deferred.names()) + " to a handler, held for the next"
+                + " system call, and that call (" + SyscallNames.of(number) + ") would lose it";
+        tracee.setRegisters(regs.copy().set(Register.ORIG_RAX, -1));
+        StopEvent stop = tracee.resumeAndWait(Resume.SYSCALL, null);
+        if (!(stop instanceof StopEvent.SyscallStop)) {
+            return Handover.end(tracee, timestamps, syscalls, reason, null, deferred);
+        }
+        Registers after = tracee.registers();
+        tracee.setRegisters(after.copy().set(Register.RAX, number).set(Register.RIP, after.get(Register.RIP) - SYSCALL_LENGTH));
+        deferred.send();
+        stop = tracee.resumeAndWait(Resume.SYSCALL, null);
+        Signal first = stop instanceof StopEvent.SignalStop s ? s.signal() : null;
+        if (first != null) {
+            deferred.restore(first, tracee.signalInfo());
+        }
+        return Handover.end(tracee, timestamps, syscalls, reason, first, deferred);
     }
 
     private void leave() {
@@ -187,7 +239,7 @@ final class InputsSession {
             return SyscallEffects.written(call.number(), call.args(), result, tracee.memory());
         } catch (RemoteMemory.RemoteMemoryException e) {
             throw Handover.end(tracee, timestamps, syscalls - 1, "cannot find what " + SyscallNames.of(call.number())
-                    + " wrote (" + e.getMessage() + ")", null);
+                    + " wrote (" + e.getMessage() + ")", null, deferred);
         }
     }
 
@@ -200,7 +252,7 @@ final class InputsSession {
                 bytes = tracee.memory().read(at, length);
             } catch (RemoteMemory.RemoteMemoryException e) {
                 throw Handover.end(tracee, timestamps, syscalls - 1, "cannot read what the syscall wrote ("
-                        + e.getMessage() + ")", null);
+                        + e.getMessage() + ")", null, deferred);
             }
             writer.memoryWritten(at.value(), bytes);
         }
@@ -230,9 +282,32 @@ final class InputsSession {
         Registers regs = tracee.registers();
         boolean rightAfterSyscall = atSyscallEnd != null && atSyscallEnd.equals(regs)
                 || enteringHandlerOf != 0 && handlers.justEntered(enteringHandlerOf, regs, tracee.memory());
+        SignalInfo held = deferred.restore(signal, info);
+        if (held == null && deferred.holds(signal)) {
+            // another instance while one is held: merged into it, as into a pending standard signal
+            atSyscallEnd = null;
+            enteringHandlerOf = 0;
+            return;
+        }
+        if (held != null) {
+            info = held;
+            if (!rightAfterSyscall) {
+                throw Handover.end(tracee, timestamps, syscalls, "asynchronous " + signal.name() + " to a handler,"
+                        + " between system calls, and no system call within " + DeferredSignals.BOUND_MILLIS
+                        + " ms to deliver it at (its position cannot be replayed without a branch counter)",
+                        signal, deferred);
+            }
+        }
         SignalPolicy.Decision decision = SignalPolicy.decide(tracee.pid(), info, rightAfterSyscall);
+        if (decision.action() == SignalPolicy.Action.DEFER) {
+            deferred.defer(signal, info);
+            deliver = null;
+            atSyscallEnd = null;
+            enteringHandlerOf = 0;
+            return;
+        }
         if (decision.action() == SignalPolicy.Action.END) {
-            throw Handover.end(tracee, timestamps, syscalls, decision.reason(), signal);
+            throw Handover.end(tracee, timestamps, syscalls, decision.reason(), signal, deferred);
         }
         writer.signal(signal.number(), info.code(), info.faultAddress() == null ? 0 : info.faultAddress().value());
         deliver = signal;

@@ -22,17 +22,21 @@ import java.nio.file.Path;
  *     blocking call interrupted), or right after another such signal's handler frame was built
  *     (two pending at once; {@link SignalHandlers}): its position is that system call;
  *     {@link Action#DELIVER}.</li>
- * <li>a caught signal anywhere else, at an instruction no system call marks: {@link Action#END};
- *     so does a job-control stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU by default).</li>
+ * <li>a caught standard signal anywhere else, at an instruction no system call marks:
+ *     {@link Action#DEFER}, to be sent again at the next system call ({@link DeferredSignals});</li>
+ * <li>a caught real-time signal there (they queue, a deferred one could not be merged):
+ *     {@link Action#END}; so does a job-control stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU by
+ *     default).</li>
  * </ul>
  * Every delivered signal is logged first.
  *
  * <p>Stateless; the dispositions are read from {@code /proc/PID/status} when needed.
  */
 final class SignalPolicy {
-    enum Action { DELIVER, END }
+    enum Action { DELIVER, DEFER, END }
 
     private static final long DEFAULT_STOPS = bit(19) | bit(20) | bit(21) | bit(22); // STOP TSTP TTIN TTOU
+    private static final int FIRST_REAL_TIME = 32;
     private static final long FAULTS = bit(4) | bit(5) | bit(7) | bit(8) | bit(11); // ILL TRAP BUS FPE SEGV
 
     private SignalPolicy() {}
@@ -58,6 +62,9 @@ final class SignalPolicy {
         if (atSyscallEnd) {
             return Decision.DELIVER;
         }
+        if (signo < FIRST_REAL_TIME) {
+            return Decision.DEFER;
+        }
         return new Decision(Action.END, "asynchronous " + info.signal().name()
                 + " to a handler, between system calls (its position cannot be replayed without a branch counter)");
     }
@@ -65,6 +72,7 @@ final class SignalPolicy {
     /** What to do with a signal, and why it ends the recording. */
     record Decision(Action action, String reason) {
         static final Decision DELIVER = new Decision(Action.DELIVER, null);
+        static final Decision DEFER = new Decision(Action.DEFER, null);
     }
 
     /** The SigIgn and SigCgt masks of {@code pid}: bit {@code n - 1} for signal {@code n}. */

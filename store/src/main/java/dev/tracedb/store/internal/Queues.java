@@ -2,6 +2,7 @@ package dev.tracedb.store.internal;
 
 import dev.tracedb.store.CorruptLogException;
 import dev.tracedb.store.StoreException;
+import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -15,6 +16,10 @@ import java.util.stream.Stream;
 final class Queues {
     private static final long CHUNK_GRAIN = 1 << 20;
 
+    static {
+        ChronicleStartup.apply();
+    }
+
     private Queues() {
     }
 
@@ -25,7 +30,7 @@ final class Queues {
      */
     static SingleChronicleQueue forWriting(Path dir) {
         try {
-            return SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(RollCycles.FAST_DAILY).build();
+            return builder(dir).build();
         } catch (RuntimeException e) {
             throw new StoreException("cannot open log " + dir + " for writing: " + e, e);
         }
@@ -58,9 +63,17 @@ final class Queues {
         if (!Files.isDirectory(dir)) throw new CorruptLogException(dir, -1, -1, "log directory is missing");
         checkWholeChunks(dir);
         try {
-            return SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(RollCycles.FAST_DAILY).readOnly(true).build();
+            return builder(dir).readOnly(true).build();
         } catch (RuntimeException e) {
             throw new CorruptLogException(dir, -1, -1, "cannot open log: " + e, e);
         }
+    }
+
+    /**
+     * The settings every queue shares. No msync on releasing a chunk ({@link ChronicleStartup} says
+     * why that loses nothing, and why it matters at start-up).
+     */
+    private static SingleChronicleQueueBuilder builder(Path dir) {
+        return SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(RollCycles.FAST_DAILY).syncMode(SyncMode.NONE);
     }
 }
