@@ -277,11 +277,8 @@ class InputsEngineTest {
             RecordOutcome outcome = inputs.outcome();
             assertFalse(outcome.complete());
             assertEquals(ExitStatus.exited(0), outcome.status());
-            assertTrue(outcome.steppedAside().matches("inputs recording ends at syscall \\d+: the program creates a thread"
-                    + " \\(clone3? with CLONE_THREAD\\): an inputs-only run records one thread"), outcome.steppedAside());
-            int at = Integer.parseInt(outcome.steppedAside().replaceAll("^inputs recording ends at syscall (\\d+):.*", "$1"));
-            assertEquals(at, inputs.log().syscalls.size(), "the log holds every syscall before the thread's clone");
-            assertEquals(RunState.INCOMPLETE, db.find(outcome.runId()).orElseThrow().state());
+            assertEndedAtASyscall(db, inputs, "the program creates a thread"
+                    + " \\(clone3? with CLONE_THREAD\\): an inputs-only run records one thread");
         }
     }
 
@@ -292,14 +289,21 @@ class InputsEngineTest {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             Ran inputs = inputsRun(db, "inputs", file.toString(), "unsupported");
             assertTrue(inputs.stdout().contains(": 38 bytes (fstat 38)"), inputs.stdout());
-            RecordOutcome outcome = inputs.outcome();
-            assertFalse(outcome.complete());
-            assertTrue(outcome.steppedAside().matches("inputs recording ends at syscall \\d+: unsupported syscall 'io_uring_setup'"),
-                    outcome.steppedAside());
-            int at = Integer.parseInt(outcome.steppedAside().replaceAll("^inputs recording ends at syscall (\\d+):.*", "$1"));
-            assertEquals(at, inputs.log().syscalls.size(), "everything before it is in the log, nothing after");
-            assertEquals(RunState.INCOMPLETE, db.find(outcome.runId()).orElseThrow().state());
+            assertFalse(inputs.outcome().complete());
+            assertEndedAtASyscall(db, inputs, "unsupported syscall 'io_uring_setup'");
         }
+    }
+
+    /**
+     * The inputs recording stepped aside at syscall N for {@code reason} (a regex): the log holds the N
+     * syscalls before it and nothing after, and the run is incomplete.
+     */
+    private static void assertEndedAtASyscall(TraceDatabase db, Ran inputs, String reason) {
+        String aside = inputs.outcome().steppedAside();
+        assertTrue(aside.matches("inputs recording ends at syscall \\d+: " + reason), aside);
+        int at = Integer.parseInt(aside.replaceAll("^inputs recording ends at syscall (\\d+):.*", "$1"));
+        assertEquals(at, inputs.log().syscalls.size(), "every syscall before it is in the log, nothing after");
+        assertEquals(RunState.INCOMPLETE, db.find(inputs.outcome().runId()).orElseThrow().state());
     }
 
     @Test
