@@ -243,6 +243,8 @@ class ExpanderTest {
      * SIG_IGN)}, whose rt_sigaction would lose it; the inputs recording ends before that call (not
      * logged, nor the tick, delivered natively before it). The expansion runs the burst up to that
      * rt_sigaction and stops there: the same syscalls, no signal, the expanded run incomplete.
+     * (Under heavy load the burst may outlast the 20 ms bound: then the tick lands in it, and the
+     * expansion stops at the setitimer before.)
      */
     @Test
     void aSignalHeldUpToAChangeOfItsHandlerExpandsToThatChange() throws IOException {
@@ -255,7 +257,10 @@ class ExpanderTest {
             ExpansionFailedException stopped = assertThrows(ExpansionFailedException.class,
                     () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
             assertTrue(stopped.getMessage().contains("the inputs run ends before syscall")
-                    && stopped.getMessage().contains("(syscall 13(0xe, "), stopped.getMessage());
+                    && stopped.getMessage().contains("(syscall 13(0xe, ")
+                    || inputs.steppedAside().contains("no system call within 20 ms") && stopped.getMessage().contains(
+                    "at a point its log cannot place (a signal between syscalls): the expansion stops at its last input"),
+                    stopped.getMessage());
             assertFalse(stopped.getMessage().contains("\n"));
             BlockStream recorded = BlockStream.of(db, inputs.runId());
             BlockStream expanded = BlockStream.of(db, stopped.runId());
@@ -263,7 +268,6 @@ class ExpanderTest {
                     "setitimer is the last call logged: " + recorded.syscalls());
             assertTrue(recorded.inputs().stream().noneMatch(line -> line.startsWith("signal ")), "no signal logged");
             assertEquals(recorded.inputs(), expanded.inputs());
-            assertTrue(expanded.instructions() > 10_000_000, expanded.instructions() + " instructions (the burst)");
             try (RunReader reader = db.openRun(stopped.runId())) {
                 assertFalse(reader.isComplete());
             }
@@ -273,8 +277,11 @@ class ExpanderTest {
     /**
      * {@code python3 timer.py 300000 1}: its 1 ms SIGALRM ticks are held for the next syscall while
      * the interpreter starts, and then one lands in the hot loop, which makes no syscall within the
-     * 20 ms bound: the inputs recording ends there. The expansion has the inputs run's syscalls and
-     * signals (the held ticks at the calls they followed) and stops at the next syscall it issues.
+     * 20 ms bound: the inputs recording ends there, at a point after its last syscall that its log
+     * cannot place. The expansion has the inputs run's syscalls and signals and stops right after
+     * that last syscall: it does not run on through the loop, whose instructions ran natively with
+     * the handler somewhere among them (to the next syscall, the setitimer after the loop, it made
+     * 1.4 billion instructions without the handler; now 48 million, the interpreter's start-up).
      */
     @Test
     void pythonsTimerHeldPastTheBoundExpandsToWhereItsRecordingStopped() throws IOException {
@@ -290,11 +297,14 @@ class ExpanderTest {
             assertTrue(inputs.steppedAside().contains("asynchronous SIGALRM to a handler"), inputs.steppedAside());
             ExpansionFailedException stopped = assertThrows(ExpansionFailedException.class,
                     () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
-            assertTrue(stopped.getMessage().contains("the inputs run ends before syscall"), stopped.getMessage());
+            assertTrue(stopped.getMessage().startsWith("the inputs run ends after syscall "
+                    + BlockStream.of(db, inputs.runId()).syscalls().size() + " at a point its log cannot place (a signal"
+                    + " between syscalls): the expansion stops at its last input"), stopped.getMessage());
             BlockStream recorded = BlockStream.of(db, inputs.runId());
             BlockStream expanded = BlockStream.of(db, stopped.runId());
             assertTrue(recorded.syscalls().size() > 500, recorded.syscalls().size() + " syscalls");
             assertEquals(recorded.inputs(), expanded.inputs(), "the syscalls and signals, in order");
+            assertTrue(expanded.instructions() < 200_000_000, expanded.instructions() + " instructions: not the loop");
         }
     }
 
