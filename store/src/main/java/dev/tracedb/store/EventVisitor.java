@@ -45,6 +45,13 @@ public interface EventVisitor {
     default void timestampRead(TimestampRead event) {
     }
 
+    /**
+     * Inputs-only runs, last: the recording stopped at a point after the last input the log cannot
+     * place ({@link RunWriter#unplacedStop}).
+     */
+    default void unplacedStop() {
+    }
+
     default void runEnded(RunEnded event) {
     }
 }

@@ -83,6 +83,16 @@ public interface RunWriter extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
     }
 
+    /**
+     * Marks the end of an inputs-only run whose recording stopped at a point after its last input
+     * that the log cannot place (a signal that arrived between syscalls, somewhere in the
+     * instructions that followed): an expansion must stop right after that input, since the
+     * instructions after it ran, natively, with that signal somewhere among them. Written last.
+     */
+    default void unplacedStop() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
+    }
+
     /** Records bytes the kernel wrote into the program's memory ({@link MemoryWritten}). */
     default void memoryWritten(long address, byte[] bytes) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");

@@ -70,6 +70,30 @@ class TraceDatabaseTest extends StoreTestSupport {
         }
     }
 
+    /** An inputs run that stopped at a point its log cannot place says so last, and stays incomplete. */
+    @Test
+    void anUnplacedStopIsReadBackAfterTheLastInput() {
+        try (ChronicleTraceDatabase db = openDb()) {
+            RunId id;
+            try (RunWriter w = db.createRun("inputs", started("/usr/bin/python3"))) {
+                id = w.id();
+                w.inputsOnly();
+                w.syscall(110, new long[] {0, 0, 0, 0, 0, 0}, 4242);
+                w.unplacedStop();
+            }
+            List<Object> events = new ArrayList<>();
+            try (RunReader r = db.openRun(id)) {
+                r.replay(new EventVisitor() {
+                    @Override public void syscall(SyscallResult e) { events.add(e); }
+                    @Override public void unplacedStop() { events.add("unplaced stop"); }
+                });
+                assertTrue(r.info().inputsOnly());
+                assertFalse(r.info().complete());
+            }
+            assertEquals(List.of(new SyscallResult(0, 110, new long[] {0, 0, 0, 0, 0, 0}, 4242), "unplaced stop"), events);
+        }
+    }
+
     @Test
     void aRunWithBlocksIsNotInputsOnly() {
         try (ChronicleTraceDatabase db = openDb()) {

@@ -45,6 +45,7 @@ final class ExpansionSink implements EventSink {
     public void signal(int signo, int code, long address) {
         inputs.delivered(signo, code, address);
         log.signal(signo, code, address);
+        inputs.logged();
     }
 
     @Override

@@ -240,6 +240,7 @@ final class MissHandler {
                     throw new IllegalStateException("syscall result without a syscall at " + stub.trap());
                 }
                 syscallReturned(boundary.returned(pendingSyscall, pendingArgs, regs));
+                boundary.logged();
             }
         }
     }

@@ -42,4 +42,11 @@ public interface RecordedInputs {
 
     /** The input {@link #next} will return, without taking it; null at the end. */
     Input peek();
+
+    /**
+     * Once {@link #peek} returned null: whether the recording stopped at a point after the last
+     * input that its log cannot place (a signal between syscalls), so that nothing after that
+     * input may be re-executed.
+     */
+    boolean stopsAtLastInput();
 }

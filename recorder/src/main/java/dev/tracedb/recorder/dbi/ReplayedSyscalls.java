@@ -50,7 +50,8 @@ import java.util.Set;
  *
  * <p>Any mismatch (number, arguments, result of an executed call, an input of another kind)
  * throws {@link ExpansionDivergedException}; the run of inputs ending first (its recording
- * stopped there) throws {@link RecordingStoppedException}. Signals are checked by
+ * stopped there) throws {@link RecordingStoppedException}, right after the last input if the recording
+ * stopped at a point its log cannot place ({@link RecordedInputs#stopsAtLastInput}). Signals are checked by
  * {@link #delivered}. Not thread-safe: tracer thread, tracee stopped.
  */
 final class ReplayedSyscalls implements SyscallBoundary {
@@ -167,6 +168,25 @@ final class ReplayedSyscalls implements SyscallBoundary {
     public void sigreturned() {
         executing = false;
         injectRecordedSignal();
+        stopIfLastInput();
+    }
+
+    /** The syscall or signal just served is logged. */
+    @Override
+    public void logged() {
+        stopIfLastInput();
+    }
+
+    /**
+     * After the last input of a run whose recording stopped at a point its log cannot place (a
+     * signal between syscalls), the expansion stops: what the program ran next ran, natively,
+     * with that signal somewhere in it, which the expansion cannot reproduce.
+     */
+    private void stopIfLastInput() {
+        if (inputs.peek() == null && inputs.stopsAtLastInput()) {
+            throw new RecordingStoppedException("the inputs run ends after syscall " + syscalls + " at a point its log"
+                    + " cannot place (a signal between syscalls): the expansion stops at its last input");
+        }
     }
 
     @Override
@@ -201,6 +221,7 @@ final class ReplayedSyscalls implements SyscallBoundary {
         }
         tracee.setRegisters(regs.setRip(regs.rip().plus(rdtsc ? 2 : 3)));
         injectRecordedSignal();
+        stopIfLastInput();
         return null;
     }
 

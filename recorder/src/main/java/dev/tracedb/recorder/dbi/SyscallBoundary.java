@@ -44,6 +44,13 @@ interface SyscallBoundary {
     /** At the result trap of the call vetted last ({@code regs.rax()} its result): the result the program sees, set in rax if it differs. */
     long returned(int number, long[] args, Registers regs);
 
+    /**
+     * The call that just returned is logged: an expansion whose inputs end there at a point the log
+     * cannot place stops now ({@link RecordedInputs#stopsAtLastInput}).
+     */
+    default void logged() {
+    }
+
     /** {@code rt_sigreturn} was served ({@link SignalDelivery#sigreturn}): the tracee stands where the frame returned to. */
     void sigreturned();
 

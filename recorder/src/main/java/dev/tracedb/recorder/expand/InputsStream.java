@@ -32,6 +32,8 @@ final class InputsStream implements RecordedInputs, AutoCloseable {
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(AHEAD);
     private final Thread reader;
     private boolean ended;
+    /** Set by the reader thread before it queues END (the queue orders it before the consumer sees END). */
+    private volatile boolean unplacedStop;
     /** The input taken from the queue by {@link #peek} and not yet by {@link #next}. */
     private Input peeked;
 
@@ -52,6 +54,11 @@ final class InputsStream implements RecordedInputs, AutoCloseable {
             peeked = take();
         }
         return peeked;
+    }
+
+    @Override
+    public boolean stopsAtLastInput() {
+        return unplacedStop;
     }
 
     @Override
@@ -144,6 +151,11 @@ final class InputsStream implements RecordedInputs, AutoCloseable {
         public void signal(SignalDelivered event) {
             flush();
             put(new Delivery(event));
+        }
+
+        @Override
+        public void unplacedStop() {
+            unplacedStop = true;
         }
 
         void flush() {

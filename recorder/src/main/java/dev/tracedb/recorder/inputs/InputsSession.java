@@ -126,6 +126,7 @@ final class InputsSession {
             } else if (stop instanceof StopEvent.SignalStop s) {
                 signal(s.signal());
             } else {
+                writer.unplacedStop();
                 throw Handover.end(tracee, timestamps, syscalls, "the program stopped in a way the inputs engine"
                         + " does not support: " + stop, null, deferred);
             }
@@ -292,6 +293,8 @@ final class InputsSession {
         if (held != null) {
             info = held;
             if (!rightAfterSyscall) {
+                // it landed somewhere after the last input: the expansion must stop at that input, not run on past it
+                writer.unplacedStop();
                 throw Handover.end(tracee, timestamps, syscalls, "asynchronous " + signal.name() + " to a handler,"
                         + " between system calls, and no system call within " + DeferredSignals.BOUND_MILLIS
                         + " ms to deliver it at (its position cannot be replayed without a branch counter)",
@@ -307,6 +310,8 @@ final class InputsSession {
             return;
         }
         if (decision.action() == SignalPolicy.Action.END) {
+            writer.unplacedStop(); // between syscalls, or at a call's end: either way after the last input
+
             throw Handover.end(tracee, timestamps, syscalls, decision.reason(), signal, deferred);
         }
         writer.signal(signal.number(), info.code(), info.faultAddress() == null ? 0 : info.faultAddress().value());

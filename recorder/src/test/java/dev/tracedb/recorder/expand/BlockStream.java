@@ -6,6 +6,7 @@ import dev.tracedb.store.ExecBatchHeader;
 import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunReader;
+import dev.tracedb.store.SignalDelivered;
 import dev.tracedb.store.SyscallResult;
 import dev.tracedb.store.TraceDatabase;
 import java.util.ArrayList;
@@ -26,8 +27,11 @@ import java.util.Map;
  * @param digest       a polynomial hash of the sequence of blocks
  * @param head         the first {@link #KEPT} block events as text
  * @param syscalls     the syscalls in order, as text (number, arguments, result)
+ * @param inputs       the syscalls and the signals in log order, as text, so that each signal's place
+ *                     among the syscalls shows (a signal as number, si_code and address)
  */
-record BlockStream(long events, long instructions, long digest, List<String> head, List<String> syscalls) {
+record BlockStream(long events, long instructions, long digest, List<String> head, List<String> syscalls,
+                   List<String> inputs) {
     static final int KEPT = 200_000;
 
     static BlockStream of(TraceDatabase db, RunId run) {
@@ -36,6 +40,7 @@ record BlockStream(long events, long instructions, long digest, List<String> hea
         Map<Integer, Integer> lengths = new HashMap<>();
         List<String> head = new ArrayList<>();
         List<String> syscalls = new ArrayList<>();
+        List<String> inputs = new ArrayList<>();
         long[] totals = new long[3]; // events, instructions, digest
         try (RunReader reader = db.openRun(run)) {
             reader.replay(new EventVisitor() {
@@ -66,11 +71,18 @@ record BlockStream(long events, long instructions, long digest, List<String> hea
 
                 @Override
                 public void syscall(SyscallResult s) {
-                    syscalls.add(s.number() + " " + Arrays.toString(s.args()) + " = " + s.result());
+                    String call = s.number() + " " + Arrays.toString(s.args()) + " = " + s.result();
+                    syscalls.add(call);
+                    inputs.add("syscall " + call);
+                }
+
+                @Override
+                public void signal(SignalDelivered s) {
+                    inputs.add("signal " + s.signo() + " code " + s.code() + " at 0x" + Long.toHexString(s.address()));
                 }
             });
         }
-        return new BlockStream(totals[0], totals[1], totals[2], head, syscalls);
+        return new BlockStream(totals[0], totals[1], totals[2], head, syscalls, inputs);
     }
 
     /** The first block event at which the two heads differ, with both blocks; or "none". */

@@ -172,6 +172,12 @@ public final class EventCodec {
         return end();
     }
 
+    /** The marker of an inputs-only run that stopped at a point its log cannot place; no payload. */
+    public ByteSink encodeUnplacedStop() {
+        begin(EventType.UNPLACED_STOP);
+        return end();
+    }
+
     public ByteSink encode(RunEnded e) {
         begin(EventType.RUN_ENDED);
         exit(e.status());
@@ -269,6 +275,7 @@ public final class EventCodec {
             case FILE_MAPPED -> new FileMapped(in.i64(), in.string(), in.i64(), in.i64(), in.i64());
             case TIMESTAMP_READ -> new TimestampRead(in.i64(), in.i64(), in.i64(), in.u8() != 0);
             case INPUTS_ONLY -> EventType.INPUTS_ONLY;
+            case UNPLACED_STOP -> EventType.UNPLACED_STOP;
             case RUN_CREATED -> new CatalogRecord.RunCreated(runId(in), in.string(), in.string(), instant(in));
             case RUN_CLOSED -> new CatalogRecord.RunClosed(runId(in), exit(in), instant(in));
             case EXEC_BATCH -> throw new IllegalArgumentException("use batchHeader/batchIds for execution batches");

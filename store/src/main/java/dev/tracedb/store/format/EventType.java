@@ -17,6 +17,11 @@ public enum EventType {
     TIMESTAMP_READ(10),
     /** Marks a run that logs the program's inputs only, without blocks (right after RUN_STARTED). */
     INPUTS_ONLY(11),
+    /**
+     * Inputs-only runs: the recording stopped at a point after the last input that the log cannot
+     * place (a signal that arrived between syscalls); written last, no payload.
+     */
+    UNPLACED_STOP(12),
     /** Catalog: a run was created. */
     RUN_CREATED(16),
     /** Catalog: a run ended normally. */

@@ -206,6 +206,9 @@ final class ChronicleRunReader implements RunReader {
             case INPUTS_ONLY -> {
                 // a marker: RunInfo.inputsOnly() says it
             }
+            case UNPLACED_STOP -> {
+                if (!skipping) v.unplacedStop();
+            }
             case RUN_ENDED -> v.runEnded((RunEnded) codec.decode(type, buf, len));
             default -> throw docs.corrupt("a run log cannot hold a " + type + " event");
         }

@@ -293,6 +293,13 @@ final class ChronicleRunWriter implements RunWriter {
     }
 
     @Override
+    public void unplacedStop() {
+        checkWritable();
+        flush();
+        write(codec.encodeUnplacedStop());
+    }
+
+    @Override
     public void memoryWritten(long address, byte[] bytes) {
         checkWritable();
         flush();

@@ -65,7 +65,7 @@ final class LogIndex {
                 if (blocksDefined > 0 || blockEvents > 0 || syscalls > 0) throw docs.corrupt("INPUTS_ONLY after the run's first events");
                 inputsOnly = true;
             }
-            case MEMORY_WRITTEN, FILE_MAPPED, TIMESTAMP_READ -> {
+            case MEMORY_WRITTEN, FILE_MAPPED, TIMESTAMP_READ, UNPLACED_STOP -> {
                 if (!inputsOnly) throw docs.corrupt("a run with blocks cannot hold a " + type + " event");
             }
             case EXEC_BATCH -> addBatch(codec.batchHeader(buf, len, docs.index()), docs);
