@@ -232,6 +232,21 @@ public final class RemoteSyscalls implements AutoCloseable {
         check("chdir(" + path + ")", SyscallNumber.CHDIR, writeString(path).value());
     }
 
+    /** prctl's option that decides whether rdtsc/rdtscp run or fault. */
+    public static final int PR_SET_TSC = 26;
+    private static final int PR_TSC_ENABLE = 1;
+    private static final int PR_TSC_SIGSEGV = 2;
+
+    /**
+     * {@code prctl(PR_SET_TSC, …)}: with {@code trap}, rdtsc and rdtscp fault with SIGSEGV from now on
+     * (the setting survives exec and is inherited by children), so a tracer can play the counter;
+     * without, they run natively again.
+     */
+    public void trapTimestampCounter(boolean trap) {
+        check("prctl(PR_SET_TSC, " + (trap ? "PR_TSC_SIGSEGV" : "PR_TSC_ENABLE") + ")", SyscallNumber.PRCTL, PR_SET_TSC,
+                trap ? PR_TSC_SIGSEGV : PR_TSC_ENABLE);
+    }
+
     /** personality(2); {@code 0xffffffff} queries without changing. */
     public int personality(int persona) {
         return (int) check("personality(" + Integer.toHexString(persona) + ")", SyscallNumber.PERSONALITY,

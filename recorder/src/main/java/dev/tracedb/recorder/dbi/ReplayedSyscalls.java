@@ -1,5 +1,16 @@
 package dev.tracedb.recorder.dbi;
 
+import static dev.tracedb.machine.linux.SyscallNumber.EXECVE;
+import static dev.tracedb.machine.linux.SyscallNumber.EXECVEAT;
+import static dev.tracedb.machine.linux.SyscallNumber.EXIT;
+import static dev.tracedb.machine.linux.SyscallNumber.EXIT_GROUP;
+import static dev.tracedb.machine.linux.SyscallNumber.MMAP;
+import static dev.tracedb.machine.linux.SyscallNumber.MREMAP;
+import static dev.tracedb.machine.linux.SyscallNumber.OPEN;
+import static dev.tracedb.machine.linux.SyscallNumber.PRCTL;
+import static dev.tracedb.machine.linux.SyscallNumber.RT_SIGRETURN;
+import static dev.tracedb.machine.linux.SyscallNumber.SET_TID_ADDRESS;
+
 import dev.tracedb.machine.linux.Register;
 import dev.tracedb.machine.linux.Registers;
 import dev.tracedb.machine.linux.RemoteAddress;
@@ -55,19 +66,8 @@ import java.util.Set;
  * {@link #delivered}. Not thread-safe: tracer thread, tracee stopped.
  */
 final class ReplayedSyscalls implements SyscallBoundary {
-    private static final int MMAP = 9;
-    private static final int MREMAP = 25;
-    private static final int PRCTL = 157;
-    private static final int SET_TID_ADDRESS = 218;
-    private static final int RT_SIGRETURN = 15;
-    private static final int EXIT = 60;
-    private static final int EXECVE = 59;
-    private static final int EXECVEAT = 322;
     /** Offset of si_code in siginfo_t. */
     private static final int SI_CODE = 8;
-    private static final int EXIT_GROUP = 231;
-    private static final int OPEN = 2;
-    private static final int PR_SET_TSC = 26;
     private static final long MAP_FIXED = 0x10;
     private static final long MAP_ANONYMOUS = 0x20;
     private static final long MAP_FIXED_NOREPLACE = 0x100000;
@@ -269,7 +269,7 @@ final class ReplayedSyscalls implements SyscallBoundary {
     }
 
     private static boolean executed(int number, long[] args) {
-        return EXECUTED.contains(number) || number == PRCTL && args[0] == PR_SET_TSC;
+        return EXECUTED.contains(number) || number == PRCTL && args[0] == RemoteSyscalls.PR_SET_TSC;
     }
 
     private static boolean failed(long result) {

@@ -58,9 +58,6 @@ import java.util.Set;
  * <p>Thread-safety: each {@link #expand} is independent (own tracer thread, reader thread, writer).
  */
 public final class Expander {
-    private static final int PRCTL = 157;
-    private static final int PR_SET_TSC = 26;
-    private static final int PR_TSC_SIGSEGV = 2;
     private static final Path NOWHERE = Path.of("/dev/null");
 
     private final TraceDatabase database;
@@ -151,7 +148,7 @@ public final class Expander {
     /** PR_TSC_SIGSEGV (as the recording had it), and the bytes the kernel put on the stack that a new exec does not repeat. */
     private static void prepare(Tracee tracee, InputsScan scan) {
         try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
-            remote.check("prctl(PR_SET_TSC, PR_TSC_SIGSEGV)", PRCTL, PR_SET_TSC, PR_TSC_SIGSEGV);
+            remote.trapTimestampCounter(true);
         }
         RemoteAddress random = AuxiliaryVector.atExec(tracee).randomBytesAddress();
         for (MemoryWritten w : scan.initialWrites()) {

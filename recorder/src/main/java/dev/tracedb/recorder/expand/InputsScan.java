@@ -1,5 +1,9 @@
 package dev.tracedb.recorder.expand;
 
+import static dev.tracedb.machine.linux.SyscallNumber.BRK;
+import static dev.tracedb.machine.linux.SyscallNumber.MMAP;
+import static dev.tracedb.machine.linux.SyscallNumber.MREMAP;
+
 import dev.tracedb.recorder.dbi.AddressRange;
 import dev.tracedb.store.EventVisitor;
 import dev.tracedb.store.FileMapped;
@@ -19,9 +23,6 @@ import java.util.List;
  * <p>The pass streams the run and keeps only ranges and file names. Not thread-safe.
  */
 final class InputsScan implements EventVisitor {
-    private static final int MMAP = 9;
-    private static final int BRK = 12;
-    private static final int MREMAP = 25;
     private static final long PAGE = 4096;
 
     private final List<AddressRange> mapped = new ArrayList<>();

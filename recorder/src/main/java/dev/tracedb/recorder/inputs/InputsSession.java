@@ -1,5 +1,6 @@
 package dev.tracedb.recorder.inputs;
 
+import dev.tracedb.machine.linux.SyscallNumber;
 import dev.tracedb.machine.linux.AuxiliaryVector;
 import dev.tracedb.machine.linux.PtraceEvent;
 import dev.tracedb.machine.linux.Register;
@@ -159,7 +160,7 @@ final class InputsSession {
                     + " not be caught at birth to switch off the rdtsc trap it inherits";
         }
         MappedFile file = null;
-        if (refusal == null && number == SyscallEffects.MMAP && (args[3] & MAP_ANONYMOUS) == 0 && (int) args[4] >= 0) {
+        if (refusal == null && number == SyscallNumber.MMAP && (args[3] & MAP_ANONYMOUS) == 0 && (int) args[4] >= 0) {
             file = MappedFile.of(tracee.pid(), (int) args[4]);
             if (file != null && (args[3] & MAP_SHARED) != 0 && (args[2] & PROT_WRITE) != 0) {
                 refusal = "a writable shared mapping of " + file.path() + " (other processes may change it)";
@@ -183,8 +184,8 @@ final class InputsSession {
      * (the handlers are gone), an exit (the program is), a change of handlers.
      */
     private static boolean losesDeferredSignals(int number) {
-        return ChildProcesses.isExec(number) || number == SyscallEffects.EXIT || number == SyscallEffects.EXIT_GROUP
-                || number == SyscallEffects.RT_SIGACTION;
+        return ChildProcesses.isExec(number) || number == SyscallNumber.EXIT || number == SyscallNumber.EXIT_GROUP
+                || number == SyscallNumber.RT_SIGACTION;
     }
 
     /**
@@ -229,7 +230,7 @@ final class InputsSession {
         if (ChildProcesses.isExec(call.number())) {
             TimestampEmulation.trap(tracee); // the exec failed: the program goes on, recorded
         }
-        if (call.number() == SyscallEffects.RT_SIGACTION && result == 0) {
+        if (call.number() == SyscallNumber.RT_SIGACTION && result == 0) {
             handlers.installed(call.args(), tracee.memory());
         }
         atSyscallEnd = regs;
@@ -322,7 +323,7 @@ final class InputsSession {
 
     /** The program is ending (exit event, or gone): logs its exit call, reaps it, says how it ended. */
     private ExitStatus finish(StopEvent stop) {
-        if (pending != null && (pending.number() == SyscallEffects.EXIT || pending.number() == SyscallEffects.EXIT_GROUP)) {
+        if (pending != null && (pending.number() == SyscallNumber.EXIT || pending.number() == SyscallNumber.EXIT_GROUP)) {
             writer.syscall(pending.number(), pending.args(), 0);
             syscalls++;
         }

@@ -1,5 +1,17 @@
 package dev.tracedb.recorder.inputs;
 
+import static dev.tracedb.machine.linux.SyscallNumber.CLOCK_NANOSLEEP;
+import static dev.tracedb.machine.linux.SyscallNumber.CLONE;
+import static dev.tracedb.machine.linux.SyscallNumber.CLONE3;
+import static dev.tracedb.machine.linux.SyscallNumber.EXECVE;
+import static dev.tracedb.machine.linux.SyscallNumber.EXECVEAT;
+import static dev.tracedb.machine.linux.SyscallNumber.EXIT;
+import static dev.tracedb.machine.linux.SyscallNumber.EXIT_GROUP;
+import static dev.tracedb.machine.linux.SyscallNumber.MMAP;
+import static dev.tracedb.machine.linux.SyscallNumber.NANOSLEEP;
+import static dev.tracedb.machine.linux.SyscallNumber.READ;
+import static dev.tracedb.machine.linux.SyscallNumber.RT_SIGACTION;
+
 import dev.tracedb.machine.linux.RemoteAddress;
 import dev.tracedb.machine.linux.RemoteMemory;
 
@@ -31,17 +43,6 @@ final class SyscallEffects {
         List<Written> ranges(long[] args, long result, RemoteMemory memory);
     }
 
-    static final int READ = 0;
-    static final int MMAP = 9;
-    static final int RT_SIGACTION = 13;
-    static final int CLONE = 56;
-    static final int EXECVE = 59;
-    static final int EXIT = 60;
-    static final int EXIT_GROUP = 231;
-    static final int EXECVEAT = 322;
-    static final int CLONE3 = 435;
-    private static final int NANOSLEEP = 35;
-    private static final int CLOCK_NANOSLEEP = 230;
 
     private static final long STAT_SIZE = 144;
     private static final long STATX_SIZE = 256;

@@ -30,10 +30,6 @@ final class TimestampEmulation {
     /** A time-stamp counter read the recorder played. */
     record Read(long value, long aux, boolean withAux) {}
 
-    private static final int PRCTL = 157;
-    private static final int PR_SET_TSC = 26;
-    private static final int PR_TSC_ENABLE = 1;
-    private static final int PR_TSC_SIGSEGV = 2;
     private static final int SI_KERNEL = 0x80;
     private static final long LOW_32 = 0xffff_ffffL;
 
@@ -42,17 +38,17 @@ final class TimestampEmulation {
 
     /** Makes rdtsc/rdtscp fault in the stopped {@code tracee} from now on. */
     static void trap(Tracee tracee) {
-        setTsc(tracee, PR_TSC_SIGSEGV, "PR_TSC_SIGSEGV");
+        setTrap(tracee, true);
     }
 
     /** Lets rdtsc/rdtscp run natively again in the stopped {@code tracee}. */
     static void allow(Tracee tracee) {
-        setTsc(tracee, PR_TSC_ENABLE, "PR_TSC_ENABLE");
+        setTrap(tracee, false);
     }
 
-    private static void setTsc(Tracee tracee, int mode, String name) {
+    private static void setTrap(Tracee tracee, boolean trap) {
         try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
-            remote.check("prctl(PR_SET_TSC, " + name + ")", PRCTL, PR_SET_TSC, mode);
+            remote.trapTimestampCounter(trap);
         }
     }
 
