@@ -12,8 +12,11 @@ import java.util.Optional;
  *   DIR/catalog/            the catalog, an append-only log (run created, run closed)
  *   DIR/runs/r0001/log/     the run's event log (Chronicle Queue)
  *   DIR/runs/r0001/*.proj   cached projections (deletable)
+ *   DIR/runs/r0002/inputs.journal   a native inputs recording, imported into log/ at the next open
  * </pre>
- * Several processes may open the same directory; run ids are allocated under a file lock.
+ * Several processes may open the same directory; run ids are allocated under a file lock. Opening
+ * (and {@link #runs()}) imports every inputs journal whose recorder has exited
+ * ({@code docs/formats/inputs-journal.md}).
  *
  * <p>Thread-safe.
  */

@@ -13,6 +13,7 @@ import dev.tracedb.store.StoreException;
 import dev.tracedb.store.TraceDatabase;
 import dev.tracedb.store.format.BatchEncoding;
 import dev.tracedb.store.format.CatalogRecord;
+import dev.tracedb.store.journal.JournalFormat;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
 import java.io.IOException;
@@ -24,25 +25,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A database directory backed by Chronicle Queue: a catalog queue plus one queue per run. The
  * catalog is folded into {@link RunSummary}s on demand (it is small: two records per run).
+ *
+ * <p>Runs recorded by the native inputs recorder arrive as journals ({@code runs/rNNNN/inputs.journal});
+ * opening the database, and listing its runs, imports every journal whose recorder has exited
+ * ({@link PendingJournals}), so the JVM's work for such a run happens off the recording's path.
  */
 public final class ChronicleTraceDatabase implements TraceDatabase {
     /** Block events per batch unless told otherwise. */
     public static final int DEFAULT_BATCH_EVENTS = 1 << 16;
 
-    /** Java refuses two file locks on one file in one JVM, so in-JVM callers queue here first. */
-    private static final Map<Path, Object> JVM_LOCKS = new ConcurrentHashMap<>();
-
     private final Path dir;
     private final Clock clock;
     private final Catalog catalog;
+    private final PendingJournals journals;
     private boolean closed;
 
-    private ChronicleTraceDatabase(Path dir, Clock clock) {
+    private ChronicleTraceDatabase(Path dir, Clock clock, Consumer<String> messages) {
         this.dir = dir;
         this.clock = clock;
         try {
@@ -51,6 +54,13 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
             throw new StoreException("cannot create database directory " + dir + ": " + e, e);
         }
         this.catalog = new Catalog(dir.resolve("catalog"));
+        this.journals = new PendingJournals(dir.resolve("runs"), new JournalImport(dir, catalog, messages), messages);
+        try {
+            journals.importFinished();
+        } catch (RuntimeException e) {
+            catalog.close();
+            throw e;
+        }
     }
 
     public static ChronicleTraceDatabase open(Path directory) {
@@ -59,7 +69,15 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
 
     /** Opens with an injected clock, so tests can write reproducible logs. */
     public static ChronicleTraceDatabase open(Path directory, Clock clock) {
-        return new ChronicleTraceDatabase(directory.toAbsolutePath().normalize(), clock);
+        return open(directory, clock, System.err::println);
+    }
+
+    /**
+     * Opens with an injected clock and a destination for the lines a journal import says (progress of
+     * a long import, a damaged journal kept); the other factories send them to stderr.
+     */
+    public static ChronicleTraceDatabase open(Path directory, Clock clock, Consumer<String> messages) {
+        return new ChronicleTraceDatabase(directory.toAbsolutePath().normalize(), clock, messages);
     }
 
     @Override
@@ -74,6 +92,8 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
     @Override
     public List<RunSummary> runs() {
         checkOpen();
+        // Import first, so a journal that finished since we opened appears as a run, not twice.
+        List<RunSummary> recordingJournals = journals.importFinished();
         Map<RunId, CatalogRecord.RunCreated> created = new LinkedHashMap<>();
         Map<RunId, CatalogRecord.RunClosed> closedRuns = new LinkedHashMap<>();
         for (CatalogRecord r : catalog.readAll()) {
@@ -87,6 +107,9 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
                     : FileLocks.isHeld(writerLock(c.id())) ? RunState.RECORDING : RunState.INCOMPLETE;
             out.add(new RunSummary(c.id(), c.name(), c.program(), c.startTime(), state,
                     end == null ? null : end.exit(), end == null ? null : end.endTime()));
+        }
+        for (RunSummary r : recordingJournals) {
+            if (!created.containsKey(r.id())) out.add(r);
         }
         out.sort((a, b) -> a.id().compareTo(b.id()));
         return out;
@@ -111,29 +134,26 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
     public RunWriter createRun(String name, RunStarted started, int batchEvents, BatchEncoding encoding) {
         checkOpen();
         String runName = name != null ? name : Path.of(started.program()).getFileName().toString();
-        RunId id;
-        FileLocks.Held writerLock;
-        SingleChronicleQueue queue;
         // Allocate the id and claim the run directory under the database lock, so two recorders
-        // (in any processes) never get the same id; the run is in the catalog before it has events.
-        synchronized (JVM_LOCKS.computeIfAbsent(dir, d -> new Object())) {
-            try (FileLocks.Held ignored = FileLocks.acquire(dir.resolve("catalog.lock"))) {
-                id = nextId();
-                Path runDir = runDirectory(id);
-                try {
-                    Files.createDirectories(runDir);
-                } catch (IOException e) {
-                    throw new StoreException("cannot create " + runDir + ": " + e, e);
-                }
-                writerLock = FileLocks.tryAcquire(writerLock(id));
-                if (writerLock == null) throw new StoreException("run " + id + " is already being written");
-                queue = Queues.forWriting(runDir.resolve("log"));
-                catalog.append(new CatalogRecord.RunCreated(id, runName, started.program(), started.startTime()));
+        // (in any processes, the native one included) never get the same id; the run is in the
+        // catalog before it has events.
+        Claimed claimed = CatalogLock.holding(dir, () -> {
+            RunId id = nextId();
+            Path runDir = runDirectory(id);
+            try {
+                Files.createDirectories(runDir);
+            } catch (IOException e) {
+                throw new StoreException("cannot create " + runDir + ": " + e, e);
             }
-        }
-        RunId runId = id;
-        ChronicleRunWriter writer = new ChronicleRunWriter(id, queue, writerLock, batchEvents, encoding, clock,
-                (RunEnded end) -> catalog.append(new CatalogRecord.RunClosed(runId, end.status(), end.endTime())));
+            FileLocks.Held writerLock = FileLocks.tryAcquire(writerLock(id));
+            if (writerLock == null) throw new StoreException("run " + id + " is already being written");
+            SingleChronicleQueue queue = Queues.forWriting(runDir.resolve("log"));
+            catalog.append(new CatalogRecord.RunCreated(id, runName, started.program(), started.startTime()));
+            return new Claimed(id, writerLock, queue);
+        });
+        RunId id = claimed.id();
+        ChronicleRunWriter writer = new ChronicleRunWriter(id, claimed.queue(), claimed.writerLock(), batchEvents,
+                encoding, clock, (RunEnded end) -> catalog.append(new CatalogRecord.RunClosed(id, end.status(), end.endTime())));
         try {
             writer.start(started);
         } catch (RuntimeException e) {
@@ -143,13 +163,20 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
         return writer;
     }
 
+    private record Claimed(RunId id, FileLocks.Held writerLock, SingleChronicleQueue queue) {
+    }
+
+    /**
+     * 1 + the largest id of a run directory or a catalog entry: the native recorder's rule (largest
+     * directory + 1, under the same {@code catalog.lock}) extended to a catalog entry without a
+     * directory, which nothing creates but which must never be reused.
+     */
     private RunId nextId() {
-        RunId last = null;
-        for (CatalogRecord r : catalog.readAll()) {
-            if (last == null || r.id().compareTo(last) > 0) last = r.id();
-        }
-        // Also skip directories without a catalog entry (a creator that died between the two).
-        RunId next = last == null ? new RunId(1) : last.next();
+        long last = 0;
+        for (RunId d : RunDirectories.list(dir.resolve("runs"))) last = Math.max(last, d.sequence());
+        for (CatalogRecord r : catalog.readAll()) last = Math.max(last, r.id().sequence());
+        RunId next = new RunId(last + 1);
+        // A file (not a directory) of that name would make the mkdir fail: step over it.
         while (Files.exists(runDirectory(next))) next = next.next();
         return next;
     }
@@ -163,6 +190,10 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
         checkOpen();
         Path runDir = runDirectory(id);
         if (!Files.isDirectory(runDir)) throw new NoSuchRunException("no run " + id + " in " + dir);
+        if (!Files.exists(runDir.resolve("log")) && Files.exists(runDir.resolve(JournalFormat.FILE_NAME))) {
+            throw new StoreException("run " + id + " is still being recorded (to " + JournalFormat.FILE_NAME
+                    + "); it can be read once its recorder has exited");
+        }
         ChronicleRunReader reader = new ChronicleRunReader(id, runDir, runDir.resolve("log"));
         // The catalog is written after RunEnded, so "closed in the catalog but no RunEnded in the
         // log" means the log lost its tail (e.g. a file truncated at an event boundary).
