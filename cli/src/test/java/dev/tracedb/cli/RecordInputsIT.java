@@ -73,4 +73,34 @@ class RecordInputsIT {
         assertEquals(2, refused.status(), refused::toString);
         assertTrue(refused.err().contains("--aslr cannot go with --engine inputs"), refused::toString);
     }
+    /**
+     * The native recorder end to end: {@code record --engine inputs} leaves a journal (no JVM ran,
+     * so no Chronicle log yet); the next command that opens the database imports it into an
+     * ordinary inputs-only run, which expands into a full run that verifies clean.
+     */
+    @Test
+    void aNativeRecordingIsImportedAtTheNextOpeningThenExpandsAndVerifies() throws Exception {
+        String program = Programs.path("inputs");
+        EndToEnd.Outcome plain = EndToEnd.plain(tmp, List.of(program, "/etc/passwd"));
+        EndToEnd.Outcome recorded = record(program, "/etc/passwd");
+        assertEquals(plain.out(), recorded.out(), recorded::toString);
+        Path run = tmp.resolve("db/runs/r0001");
+        assertTrue(java.nio.file.Files.exists(run.resolve("inputs.journal")), "the native recorder's journal");
+        assertTrue(!java.nio.file.Files.exists(run.resolve("log")), "no Chronicle log before a JVM opened the database");
+
+        String db = tmp.resolve("db").toString();
+        EndToEnd.Outcome info = EndToEnd.execute(tmp, List.of(EndToEnd.launcher(), "--db", db, "info", "r0001"));
+        assertEquals(0, info.status(), info::toString);
+        assertTrue(info.out().contains("state        complete, exit 0"), info::toString);
+        assertTrue(info.out().contains("the program's inputs only"), info::toString);
+        assertTrue(!java.nio.file.Files.exists(run.resolve("inputs.journal")), "imported, then deleted");
+        assertTrue(java.nio.file.Files.isDirectory(run.resolve("log")));
+
+        EndToEnd.Outcome expanded = EndToEnd.execute(tmp, List.of(EndToEnd.launcher(), "--db", db, "expand", "r0001"));
+        assertEquals(0, expanded.status(), expanded::toString);
+        assertTrue(expanded.err().startsWith("tracedb: expanded r0001 into r0002: "), expanded::toString);
+        EndToEnd.Outcome verified = EndToEnd.execute(tmp, List.of(EndToEnd.launcher(), "--db", db, "verify", "r0002"));
+        assertEquals(0, verified.status(), verified::toString);
+        assertTrue(verified.out().startsWith("r0002: clean: "), verified::toString);
+    }
 }
