@@ -1,6 +1,6 @@
 /* The inputs journal (runs/rNNNN/inputs.journal): a header, then length-prefixed run-log frames
  * (docs/formats/run-log.md), so that the Java store can append each frame to the run's Chronicle
- * log unchanged. See /docs/formats/inputs-journal in docs/recording.md. */
+ * log unchanged. Format: docs/formats/inputs-journal.md. */
 #ifndef TRACEDB_JOURNAL_H
 #define TRACEDB_JOURNAL_H
 

@@ -284,9 +284,12 @@ class NativeRecorderTest {
         assertInstanceOf(RunEnded.class, journal.events.get(journal.events.size() - 1), "recorded to the end");
     }
 
-    /** A thread, an exec, a writable shared file mapping: the same step-aside, at the same call, as the Java engine. */
+    /**
+     * A thread, an exec, a writable shared file mapping, a syscall outside the table: the same
+     * step-aside, at the same call, as the Java engine.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"rdtsc 20 thread", "execs", "inputs /etc/passwd shared"})
+    @ValueSource(strings = {"rdtsc 20 thread", "threads", "execs", "inputs /etc/passwd shared", "inputs /etc/passwd unsupported"})
     void itStepsAsideWhereTheJavaEngineDoes(String command) throws Exception {
         if (command.endsWith("shared")) {
             Path file = tmp.resolve("shared.txt");
