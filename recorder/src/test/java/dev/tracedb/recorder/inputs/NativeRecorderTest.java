@@ -53,7 +53,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * sysinfo, wait4's rusage, getdents64's padding between entries, the time left of sleeps and polls, and the stat family, whose atimes
  * and pipe inodes differ); process ids (results of getpid, gettid, getppid, fork, clone, wait4,
  * set_tid_address, and the pid arguments of kill, tkill, tgkill, wait4); the rdtsc values (which
- * are the recorder's clock); time's result; the registers past a call's arguments, which hold
+ * are the recorder's clock); time's result; where a SIGCHLD lands (when the child ends is its
+ * scheduling: they are compared as a list after the rest); the registers past a call's arguments, which hold
  * whatever the program left there (hash values derived from random seeds, times). Everything else must be equal: every syscall's number, arguments and
  * result, every written range's address and length, the files mapped, the signals, the order.
  */
@@ -168,6 +169,7 @@ class NativeRecorderTest {
     /** One line per event, without what legitimately differs between two recordings (class comment). */
     static List<String> comparable(List<Object> events) {
         List<String> lines = new ArrayList<>();
+        List<String> childSignals = new ArrayList<>();
         int lastSyscall = -1;
         for (Object e : events) {
             if (e instanceof RunStarted s) {
@@ -193,6 +195,8 @@ class NativeRecorderTest {
                 lines.add(f.toString());
             } else if (e instanceof TimestampRead t) {
                 lines.add("timestamp at " + t.blockEvent() + (t.withAux() ? " rdtscp aux " + t.aux() : " rdtsc"));
+            } else if (e instanceof SignalDelivered g && g.signo() == 17) {
+                childSignals.add(g.toString()); // where it lands is the child's scheduling, not the recorder's
             } else if (e instanceof SignalDelivered g) {
                 lines.add(g.toString());
             } else if (e instanceof RunEnded r) {
@@ -203,6 +207,7 @@ class NativeRecorderTest {
                 lines.add("unexpected " + e);
             }
         }
+        lines.addAll(childSignals);
         return lines;
     }
 
