@@ -242,9 +242,10 @@ int main(int argc, char **argv) {
                     status, elapsed, count(out.stops, stops, sizeof stops));
         }
     } else {
-        /* the journal is closed without RUN_ENDED (incomplete) before the program, no longer
-         * traced, is waited for */
+        /* the journal is closed without RUN_ENDED (incomplete) and the run's writer lock let go
+         * before the program, no longer traced, is waited for: the run can be imported meanwhile */
         journal_close(j);
+        close(run.writer_lock_fd);
         await_exit(&t, &out);
         status_text(&out, status, sizeof status);
         fprintf(stderr, "tracedb: %s; run %s left incomplete with the inputs up to there; the program went on"

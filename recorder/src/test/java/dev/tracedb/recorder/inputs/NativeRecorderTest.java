@@ -400,6 +400,38 @@ class NativeRecorderTest {
         assertEquals(List.of(15), recorded.signals().stream().map(SignalDelivered::signo).toList());
     }
 
+    /**
+     * A run that stepped aside lets go of its writer lock as soon as its journal is closed, before
+     * the program, going on natively, ends: the next opening of the database can import it meanwhile
+     * (as the Java recorder closes its log before waiting).
+     */
+    @Test
+    void aRunThatSteppedAsideIsReleasedWhileTheProgramGoesOn() throws Exception {
+        Path db = tmp.resolve("db");
+        List<String> command = List.of(binary().toString(), "record", "--db", db.toString(), "--engine", "inputs", "--",
+                "/usr/bin/python3", "-c", "import threading, time\nthreading.Thread(target=print).start()\ntime.sleep(3)");
+        Process recorder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Path lock = db.resolve("runs/r0001/writer.lock");
+        boolean released = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!released && recorder.isAlive() && System.nanoTime() < deadline) {
+            if (Files.exists(lock)) {
+                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lock,
+                        java.nio.file.StandardOpenOption.WRITE);
+                     java.nio.channels.FileLock held = channel.tryLock()) {
+                    released = held != null && recorder.isAlive();
+                }
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(released, "writer.lock free while the program still ran natively");
+        assertTrue(recorder.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, recorder.exitValue());
+        assertFalse(InputsJournal.read(db.resolve("runs/r0001/inputs.journal")).events.stream()
+                .anyMatch(e -> e instanceof RunEnded), "incomplete");
+    }
+
     @Test
     void theSummaryLineIsTheJavaCommandsAndTheRunDirectoryTheStoresLayout() throws Exception {
         Path db = tmp.resolve("db");
