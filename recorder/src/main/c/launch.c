@@ -109,7 +109,8 @@ static void child(const char *path, char *const argv[], char *const envp[]) {
         if (signo != SIGKILL && signo != SIGSTOP) syscall(SYS_rt_sigaction, signo, &dfl, NULL, 8);
     uint64_t empty = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8);
-    syscall(436 /* close_range */, 3, ~0u, 0);
+    if (syscall(436 /* close_range, Linux 5.9 */, 3, ~0u, 0) != 0)
+        for (int fd = 3; fd < 65536; fd++) close(fd);
     int persona = personality(0xffffffff);
     personality((unsigned long) persona | ADDR_NO_RANDOMIZE);
     syscall(SYS_kill, syscall(SYS_getpid), SIGSTOP);
