@@ -33,6 +33,9 @@ final class DiffCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
+    ExpandOption expand;
+
+    @Mixin
     FormatOption format;
 
     @Parameters(index = "0", paramLabel = "RUN_A", description = "The first run.")
@@ -50,8 +53,8 @@ final class DiffCommand implements Callable<Integer> {
         if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0, not " + limit);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (OpenedRun a = OpenedRun.open(root.databaseDirectory(), runA, err).requireEvents();
-             OpenedRun b = OpenedRun.open(root.databaseDirectory(), runB, err).requireEvents()) {
+        try (OpenedRun a = OpenedRun.openWithBlocks(root.databaseDirectory(), runA, err, expand).requireEvents();
+             OpenedRun b = OpenedRun.openWithBlocks(root.databaseDirectory(), runB, err, expand).requireEvents()) {
             if (!a.reader.started().program().equals(b.reader.started().program())) {
                 err.println("tracedb: note: the runs are of different programs (" + a.reader.started().program() + ", "
                         + b.reader.started().program() + "); comparing anyway");

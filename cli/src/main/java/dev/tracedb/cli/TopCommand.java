@@ -33,6 +33,9 @@ final class TopCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
+    ExpandOption expand;
+
+    @Mixin
     FormatOption format;
 
     @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
@@ -54,7 +57,7 @@ final class TopCommand implements Callable<Integer> {
         }
         if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0, not " + limit);
         PrintWriter out = spec.commandLine().getOut();
-        try (OpenedRun opened = OpenedRun.open(root.databaseDirectory(), run, spec.commandLine().getErr()).requireEvents()) {
+        try (OpenedRun opened = OpenedRun.openWithBlocks(root.databaseDirectory(), run, spec.commandLine().getErr(), expand).requireEvents()) {
             RunCode code = RunCode.read(opened.reader);
             Profile profile = ProfileCache.load(opened.reader);
             CodeNames names = CodeNames.of(code);

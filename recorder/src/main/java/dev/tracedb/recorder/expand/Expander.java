@@ -41,6 +41,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code tracedb expand}: turns an inputs-only run into an ordinary one by re-executing its program
@@ -74,6 +75,16 @@ public final class Expander {
      * @throws ExpansionFailedException if the expansion stopped (the new run is left incomplete)
      */
     public RecordOutcome expand(RunId inputsRun, String runName, Progress progress) {
+        return expand(inputsRun, runName, progress, created -> { });
+    }
+
+    /**
+     * As {@link #expand(RunId, String, Progress)}, telling {@code runCreated} the new run's id as
+     * soon as it exists (after the checks that refuse before anything is created), so that a
+     * caller can say which run is being written while the expansion runs. Called on the
+     * expansion's tracer thread.
+     */
+    public RecordOutcome expand(RunId inputsRun, String runName, Progress progress, Consumer<RunId> runCreated) {
         RunStarted started;
         Optional<RunEnded> recordedEnd;
         InputsScan scan;
@@ -98,12 +109,14 @@ public final class Expander {
             }
         }
         try (Tracer tracer = Tracer.start("tracedb-expander")) {
-            return tracer.call(() -> expandOnTracerThread(tracer, inputsRun, runName, started, recordedEnd, scan, progress));
+            return tracer.call(() -> expandOnTracerThread(tracer, inputsRun, runName, started, recordedEnd, scan, progress,
+                    runCreated));
         }
     }
 
     private RecordOutcome expandOnTracerThread(Tracer tracer, RunId inputsRun, String runName, RunStarted started,
-                                               Optional<RunEnded> recordedEnd, InputsScan scan, Progress progress) {
+                                               Optional<RunEnded> recordedEnd, InputsScan scan, Progress progress,
+                                               Consumer<RunId> runCreated) {
         Instant start = Instant.now();
         RecordOptions options = RecordOptions.builder(started.argv()).environment(started.environment())
                 .workingDirectory(Path.of(started.cwd())).randomization(AddressRandomization.DISABLED)
@@ -122,6 +135,7 @@ public final class Expander {
             }
             try (RunWriter direct = database.createRun(runName, started);
                  RunWriter writer = new BackgroundRunWriter(direct, progress)) {
+                runCreated.accept(direct.id());
                 ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
                 try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer);
                      InputsStream inputs = InputsStream.open(database, inputsRun)) {
