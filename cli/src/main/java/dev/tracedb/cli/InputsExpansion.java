@@ -17,7 +17,8 @@ import java.util.Optional;
  * blocks, re-executes it ({@link Expander}) under the run's expansion lock and links it to the new
  * run ({@link ExpansionLinks}) once that run is complete; every later command reads the linked run.
  * A second command that finds the run being expanded waits for the lock and then finds the link;
- * a failed expansion links nothing, so the next command tries again.
+ * a failed expansion links nothing, so the next command tries again. An inputs run whose recording
+ * ended early is not expanded on first use: its expansion could only be incomplete, never linked.
  *
  * <p>Messages go to the command's stderr; stdout stays the command's own output.
  */
@@ -56,6 +57,13 @@ final class InputsExpansion {
         if (option.refuses()) {
             throw new IllegalStateException("run " + summary.id() + " holds its inputs only and is not expanded yet (--no-expand or $"
                     + ExpandOption.ENVIRONMENT + " refuses to expand it here): tracedb expand " + summary.id());
+        }
+        if (summary.state() == RunState.INCOMPLETE) {
+            // Its expansion can only stop where the recording stopped, incomplete, and is never
+            // linked: expanding on first use would expand it again at every command.
+            throw new IllegalStateException("run " + summary.id() + " holds its inputs only and its recording ended early"
+                    + " (incomplete): its expansion would be incomplete too, so it is not expanded on first use;"
+                    + " tracedb expand " + summary.id() + " makes that partial run once, to read by its id");
         }
         Expanded expanded = new InputsExpansion(db, err).expand(summary, summary.name() + "-expanded", false, true, true);
         return db.openRun(expanded.run());

@@ -5,10 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tracedb.machine.elf.ElfImage;
+import dev.tracedb.machine.elf.Segment;
+import dev.tracedb.machine.elf.SegmentType;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,26 +137,65 @@ class ExpandOnFirstUseTest {
     }
 
     /**
-     * A real failure after the expanded run exists: {@code threads} recorded inputs-only ends at its
-     * second thread (run incomplete), and its expansion stops there too. The expanded run is left
-     * incomplete and not linked, so the next command expands again (and fails the same way).
+     * A real failure after the expanded run exists: {@code dlopen-host} loads a copy of
+     * {@code libhot.so}, recorded inputs-only; then {@code mix}'s first instruction in the copy is
+     * overwritten with {@code ud2}, in place, and the file's mtime put back, so the size, mtime
+     * and inode the expansion checks are the recorded ones. The expansion maps the changed code,
+     * faults where the recording did not, and stops (a divergence): the expanded run is left
+     * incomplete and not linked, and the next command expands again (and fails the same way).
      */
     @Test
-    void aFailedExpansionLeavesNoLinkAndTheNextCommandTriesAgain() {
+    void aFailedExpansionLeavesNoLinkAndTheNextCommandTriesAgain() throws IOException {
         Path db = files.resolve("db");
-        CliRun record = tracedb(db, "record", "--engine", "inputs", "--env", Programs.TUNABLES, "--", Programs.path("threads"));
-        assertTrue(record.err().contains("run r0001 left incomplete"), record::toString);
+        Path library = files.resolve("libcopy.so");
+        Files.copy(Path.of(Programs.path("libhot.so")), library);
+        recordInputs(db, Programs.path("dlopen-host"), library.toString(), "1000");
+        FileTime recorded = Files.getLastModifiedTime(library);
+        ElfImage elf = ElfImage.read(library);
+        long mix = elf.symbols().stream().filter(sym -> sym.name().equals("mix") && sym.defined()).findFirst().orElseThrow().value();
+        Segment code = elf.segments().stream().filter(seg -> seg.type() == SegmentType.LOAD && seg.contains(mix)).findFirst()
+                .orElseThrow();
+        try (FileChannel file = FileChannel.open(library, StandardOpenOption.WRITE)) {
+            file.write(ByteBuffer.wrap(new byte[] {0x0f, 0x0b}), mix - code.virtualAddress() + code.fileOffset()); // ud2
+        }
+        Files.setLastModifiedTime(library, recorded);
         for (String expanded : List.of("r0002", "r0003")) {
             CliRun verify = tracedb(db, "verify", "r0001");
             assertEquals(TraceDbCommand.EXIT_FAILED, verify.status(), verify::toString);
             List<String> err = verify.err().lines().toList();
             assertEquals(2, err.size(), verify::toString);
             assertEquals("tracedb: r0001 holds inputs only; expanding it into " + expanded + " (once)...", err.get(0));
-            assertTrue(err.get(1).startsWith("tracedb: the program creates a thread")
-                    && err.get(1).endsWith("(expanded run " + expanded + " left incomplete)"), verify::toString);
+            assertTrue(err.get(1).startsWith("tracedb: ") && err.get(1).endsWith("(expanded run " + expanded + " left incomplete)"),
+                    verify::toString);
             assertFalse(ok(db, "runs").out().contains("EXPANDED"), "nothing linked");
         }
         assertTrue(ok(db, "info", "r0001").out().contains("expanded     not yet"));
+    }
+
+    /**
+     * {@code threads} recorded inputs-only ends at its second thread, incomplete: its expansion can
+     * only be incomplete, so the commands do not expand it on first use (they would at each
+     * command); {@code expand} makes the partial run, which is not linked but reads by its id.
+     */
+    @Test
+    void anInputsRunThatEndedEarlyIsNotExpandedOnFirstUse() {
+        Path db = files.resolve("db");
+        CliRun record = tracedb(db, "record", "--engine", "inputs", "--env", Programs.TUNABLES, "--", Programs.path("threads"));
+        assertTrue(record.err().contains("run r0001 left incomplete"), record::toString);
+        String refusal = "tracedb: run r0001 holds its inputs only and its recording ended early (incomplete): its expansion"
+                + " would be incomplete too, so it is not expanded on first use; tracedb expand r0001 makes that partial run"
+                + " once, to read by its id\n";
+        CliRun verify = tracedb(db, "verify", "r0001");
+        assertEquals(TraceDbCommand.EXIT_FAILED, verify.status(), verify::toString);
+        assertEquals(refusal, verify.err(), verify::toString);
+        assertEquals(List.of("r0001"), runIds(db));
+        CliRun expand = tracedb(db, "expand", "r0001");
+        assertEquals(TraceDbCommand.EXIT_FAILED, expand.status(), expand::toString);
+        assertTrue(expand.err().startsWith("tracedb: the program creates a thread")
+                && expand.err().endsWith("(expanded run r0002 left incomplete)\n"), expand::toString);
+        assertFalse(ok(db, "runs").out().contains("EXPANDED"), "an incomplete run is not linked");
+        CliRun partial = ok(db, "verify", "r0002");
+        assertTrue(partial.out().startsWith("r0002: clean: "), partial::toString);
     }
 
     /** A refusal before anything is created: the program file changed since its inputs were recorded. */
