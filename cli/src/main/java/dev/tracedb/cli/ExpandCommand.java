@@ -28,9 +28,10 @@ import picocli.CommandLine.Spec;
             "fed with its recorded syscall results, rdtsc values and signals, and write",
             "the full log (blocks, stream, syscalls, signals) as a new run.",
             "Needs the same machine and the same program files. Prints the new run's id.",
-            "The inputs run is linked to it: the commands that read blocks (replay, verify, compile, ...)",
-            "then read it; they expand a run that is not expanded yet themselves (see --no-expand).",
-            "A run expanded already is not expanded again (its expanded run's id is printed) unless --again."})
+            "The inputs run is linked to the new run, which the commands that read blocks",
+            "(replay, verify, compile, ...) then read; they expand an inputs run that is not",
+            "expanded yet themselves (see their --no-expand). A run expanded already is not",
+            "expanded again (the id of the run that holds it is printed) unless --again."})
 final class ExpandCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -42,8 +43,8 @@ final class ExpandCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "A name for the new run (default: the program's file name).")
     String name;
 
-    @Option(names = "--again", description = {"Expand it even if it was expanded before; the inputs run is then linked",
-        "to the new run (without --again, an expanded run's id is printed and nothing is done)."})
+    @Option(names = "--again", description = "Expand it even if it was expanded before; the inputs run is then linked"
+            + " to the new run (without --again, the expanded run's id is printed and nothing is done).")
     boolean again;
 
     @Option(names = "--quiet", description = "No summary line and no progress line.")

@@ -12,8 +12,8 @@ final class ExpandOption {
     static final String ENVIRONMENT = "TRACEDB_NO_EXPAND";
 
     @Option(names = "--no-expand",
-            description = {"Refuse an inputs-only run (record --engine inputs) that is not expanded yet, instead of",
-                "expanding it now, once (also: $" + ENVIRONMENT + "=1)."})
+            description = "Refuse an inputs-only run (record --engine inputs) that is not expanded yet, instead of"
+                    + " expanding it now, once (also: $" + ENVIRONMENT + "=1).")
     boolean noExpand;
 
     /** True if this invocation must not expand: the option, or the environment variable. */

@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
  * its holder dies), taken after a semaphore per file in this JVM, because Java refuses a second
  * lock on one file from the same process.
  */
-public final class FileExpansionLinks implements ExpansionLinks {
+final class FileExpansionLinks implements ExpansionLinks {
     static final String LINK_FILE = "expanded-as";
     static final String LOCK_FILE = "expand.lock";
 
