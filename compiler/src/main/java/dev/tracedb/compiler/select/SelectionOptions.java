@@ -3,51 +3,54 @@ package dev.tracedb.compiler.select;
 /**
  * The knobs of trace selection. Immutable; build with {@link #builder()}, whose defaults
  * ({@link #defaults()}) are what {@code tracedb compile} uses.
+ *
+ * @param minHeadExecutions       a block becomes a head candidate only if it ran at least this often
+ *                                (after a backward branch in round one; outside every trace, after a
+ *                                side exit or a backward branch, in later rounds)
+ * @param maxBlocks               blocks in one trace, at most
+ * @param maxInstructions         instructions in one trace, at most
+ * @param coldShare               a trace stops where its most frequent continuation was taken by fewer
+ *                                than this share of the head's recorded passes
+ * @param maxCandidatesPerRound   heads whose paths one mining pass collects, at most
+ * @param maxTraces               traces in a selection, at most
+ * @param rounds                  selection rounds (each: mine paths, choose, simulate), at most
+ * @param maxPathNodes            path-statistics tree nodes per round, at most (bounds memory)
+ * @param minInstructionsPerEntry a trace is dropped if, per entry, fewer instructions would run inside
+ * @param maxFirstGuardExitShare  a trace is dropped if more than this share of its passes would exit
+ *                                at its first guard
+ * @param minShareInside          a trace is dropped if less than this share of all instructions would
+ *                                run inside it (one-off start-up code is not worth a patch)
+ * @param minRoundGain            selection stops after a round (from the second on) whose traces
+ *                                raised the forecast share of instructions inside traces by less
+ *                                than this
+ * @param minBranchesSavedPerEntry a trace is dropped if, per entry, it would remove fewer taken branches
+ *                                than this (2: the jump in its head patch and the one that leaves it),
+ *                                by more than one per hundred instructions it runs inside
+ * @param costModel               false keeps traces that would not pay but are still exact: the
+ *                                {@code minBranchesSavedPerEntry} and {@code minInstructionsPerEntry}
+ *                                rules, the one that drops traces completing fewer than a quarter
+ *                                of their entries and the one that drops straight traces at call and
+ *                                return targets are off (tests use it to exercise short traces)
  */
-public final class SelectionOptions {
-    private final long minHeadExecutions;
-    private final int maxBlocks;
-    private final int maxInstructions;
-    private final double coldShare;
-    private final int maxCandidatesPerRound;
-    private final int maxTraces;
-    private final int rounds;
-    private final int maxPathNodes;
-    private final double minInstructionsPerEntry;
-    private final double maxFirstGuardExitShare;
-    private final double minShareInside;
-    private final double minRoundGain;
-    private final double minBranchesSavedPerEntry;
-    private final boolean costModel;
-
-    private SelectionOptions(Builder b) {
-        if (b.minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
-        if (b.maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
-        if (b.maxInstructions < 1) throw new IllegalArgumentException("maxInstructions < 1");
-        if (b.coldShare < 0 || b.coldShare > 1) throw new IllegalArgumentException("coldShare outside [0, 1]");
-        if (b.maxCandidatesPerRound < 1) throw new IllegalArgumentException("maxCandidatesPerRound < 1");
-        if (b.maxTraces < 0) throw new IllegalArgumentException("maxTraces < 0");
-        if (b.rounds < 1) throw new IllegalArgumentException("rounds < 1");
-        if (b.maxPathNodes < 1) throw new IllegalArgumentException("maxPathNodes < 1");
-        if (b.maxFirstGuardExitShare < 0 || b.maxFirstGuardExitShare > 1) {
+public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
+                               int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
+                               double minInstructionsPerEntry, double maxFirstGuardExitShare,
+                               double minShareInside, double minRoundGain, double minBranchesSavedPerEntry,
+                               boolean costModel) {
+    public SelectionOptions {
+        if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
+        if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
+        if (maxInstructions < 1) throw new IllegalArgumentException("maxInstructions < 1");
+        if (coldShare < 0 || coldShare > 1) throw new IllegalArgumentException("coldShare outside [0, 1]");
+        if (maxCandidatesPerRound < 1) throw new IllegalArgumentException("maxCandidatesPerRound < 1");
+        if (maxTraces < 0) throw new IllegalArgumentException("maxTraces < 0");
+        if (rounds < 1) throw new IllegalArgumentException("rounds < 1");
+        if (maxPathNodes < 1) throw new IllegalArgumentException("maxPathNodes < 1");
+        if (maxFirstGuardExitShare < 0 || maxFirstGuardExitShare > 1) {
             throw new IllegalArgumentException("maxFirstGuardExitShare outside [0, 1]");
         }
-        if (b.minShareInside < 0 || b.minShareInside > 1) throw new IllegalArgumentException("minShareInside outside [0, 1]");
-        if (b.minRoundGain < 0 || b.minRoundGain > 1) throw new IllegalArgumentException("minRoundGain outside [0, 1]");
-        minHeadExecutions = b.minHeadExecutions;
-        maxBlocks = b.maxBlocks;
-        maxInstructions = b.maxInstructions;
-        coldShare = b.coldShare;
-        maxCandidatesPerRound = b.maxCandidatesPerRound;
-        maxTraces = b.maxTraces;
-        rounds = b.rounds;
-        maxPathNodes = b.maxPathNodes;
-        minInstructionsPerEntry = b.minInstructionsPerEntry;
-        maxFirstGuardExitShare = b.maxFirstGuardExitShare;
-        minShareInside = b.minShareInside;
-        minRoundGain = b.minRoundGain;
-        minBranchesSavedPerEntry = b.minBranchesSavedPerEntry;
-        costModel = b.costModel;
+        if (minShareInside < 0 || minShareInside > 1) throw new IllegalArgumentException("minShareInside outside [0, 1]");
+        if (minRoundGain < 0 || minRoundGain > 1) throw new IllegalArgumentException("minRoundGain outside [0, 1]");
     }
 
     /** Options with every default of {@link Builder}, to change some of them. */
@@ -60,98 +63,7 @@ public final class SelectionOptions {
         return builder().build();
     }
 
-    /**
-     * A block becomes a head candidate only if it ran at least this often (after a backward branch
-     * in round one; outside every trace, after a side exit or a backward branch, in later rounds).
-     */
-    public long minHeadExecutions() {
-        return minHeadExecutions;
-    }
-
-    /** Blocks in one trace, at most. */
-    public int maxBlocks() {
-        return maxBlocks;
-    }
-
-    /** Instructions in one trace, at most. */
-    public int maxInstructions() {
-        return maxInstructions;
-    }
-
-    /**
-     * A trace stops where its most frequent continuation was taken by fewer than this share of the
-     * head's recorded passes.
-     */
-    public double coldShare() {
-        return coldShare;
-    }
-
-    /** Heads whose paths one mining pass collects, at most. */
-    public int maxCandidatesPerRound() {
-        return maxCandidatesPerRound;
-    }
-
-    /** Traces in a selection, at most. */
-    public int maxTraces() {
-        return maxTraces;
-    }
-
-    /** Selection rounds (each: mine paths, choose, simulate), at most. */
-    public int rounds() {
-        return rounds;
-    }
-
-    /** Path-statistics tree nodes per round, at most (bounds memory). */
-    public int maxPathNodes() {
-        return maxPathNodes;
-    }
-
-    /** A trace is dropped if, per entry, fewer instructions would run inside. */
-    public double minInstructionsPerEntry() {
-        return minInstructionsPerEntry;
-    }
-
-    /** A trace is dropped if more than this share of its passes would exit at its first guard. */
-    public double maxFirstGuardExitShare() {
-        return maxFirstGuardExitShare;
-    }
-
-    /**
-     * A trace is dropped if less than this share of all instructions would run inside it (one-off
-     * start-up code is not worth a patch).
-     */
-    public double minShareInside() {
-        return minShareInside;
-    }
-
-    /**
-     * Selection stops after a round (from the second on) whose traces raised the forecast share of
-     * instructions inside traces by less than this.
-     */
-    public double minRoundGain() {
-        return minRoundGain;
-    }
-
-    /**
-     * A trace is dropped if, per entry, it would remove fewer taken branches than this (2: the jump
-     * in its head patch and the one that leaves it), by more than one per hundred instructions it
-     * runs inside.
-     */
-    public double minBranchesSavedPerEntry() {
-        return minBranchesSavedPerEntry;
-    }
-
-    /**
-     * False keeps traces that would not pay but are still exact: the {@code minBranchesSavedPerEntry}
-     * and {@code minInstructionsPerEntry} rules, the one that drops traces completing fewer than a
-     * quarter of their entries and the one that drops straight traces at call and return targets
-     * are off (tests use it to exercise short traces).
-     */
-    public boolean costModel() {
-        return costModel;
-    }
-
-    /** Each setter names the accessor it sets; the field initializers are the defaults. */
+    /** Each setter names the component it sets; the field initializers are the defaults. */
     public static final class Builder {
         private long minHeadExecutions = 100;
         private int maxBlocks = 256;
@@ -242,7 +154,9 @@ public final class SelectionOptions {
 
         /** @throws IllegalArgumentException if a value is out of its range */
         public SelectionOptions build() {
-            return new SelectionOptions(this);
+            return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
+                    maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
+                    minRoundGain, minBranchesSavedPerEntry, costModel);
         }
     }
 }
