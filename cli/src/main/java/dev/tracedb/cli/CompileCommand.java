@@ -92,9 +92,8 @@ final class CompileCommand implements Callable<Integer> {
             // Before mining the runs, which can take a while.
             throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
         }
-        SelectionOptions chosen = SelectionOptions.defaults().withMaxTraces(maxTraces)
-                .withMinHeadExecutions(minHeadExecutions);
-        SelectionOptions options = keepUnprofitable ? chosen.withoutCostModel() : chosen;
+        SelectionOptions options = SelectionOptions.builder().maxTraces(maxTraces).minHeadExecutions(minHeadExecutions)
+                .costModel(!keepUnprofitable).build();
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
         List<RunReader> readers = new ArrayList<>();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {

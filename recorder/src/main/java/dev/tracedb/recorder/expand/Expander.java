@@ -2,7 +2,6 @@ package dev.tracedb.recorder.expand;
 
 import dev.tracedb.machine.linux.AddressRandomization;
 import dev.tracedb.machine.linux.AuxiliaryVector;
-import dev.tracedb.machine.linux.LaunchOptions;
 import dev.tracedb.machine.linux.MemoryMapping;
 import dev.tracedb.machine.linux.ProcMaps;
 import dev.tracedb.machine.linux.RemoteAddress;
@@ -118,14 +117,12 @@ public final class Expander {
                                                Optional<RunEnded> recordedEnd, InputsScan scan, Progress progress,
                                                Consumer<RunId> runCreated) {
         Instant start = Instant.now();
-        RecordOptions options = RecordOptions.builder(started.argv()).environment(started.environment())
-                .workingDirectory(Path.of(started.cwd())).randomization(AddressRandomization.DISABLED)
-                .engine(EngineKind.DBI).runName(runName).hideVdso(true).stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE).build();
-        LaunchOptions launch = LaunchOptions.builder(started.argv().get(0)).args(started.argv().subList(1, started.argv().size()))
-                .environment(started.environment()).workingDirectory(Path.of(started.cwd()))
-                .randomization(AddressRandomization.DISABLED).hideVdso(true)
-                .stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE).build();
-        try (Tracee tracee = Tracee.launch(tracer, launch)) {
+        RecordOptions options = RecordOptions.builder(started.argv()).engine(EngineKind.DBI).runName(runName)
+                .launch(l -> l.environment(started.environment()).workingDirectory(Path.of(started.cwd()))
+                        .randomization(AddressRandomization.DISABLED).hideVdso(true)
+                        .stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE))
+                .build();
+        try (Tracee tracee = Tracee.launch(tracer, options.launch())) {
             try {
                 refuseChangedProgram(tracee, started);
                 prepare(tracee, scan);
