@@ -5,14 +5,12 @@ import os
 import subprocess
 import sys
 
+# The shared work lives next to this script (sys.path[0]). No __pycache__ for it: every run then
+# makes the same system calls (recordings of two runs compare), and the source tree stays clean.
+sys.dont_write_bytecode = True
+from childwork import work  # noqa: E402
+
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-
-
-def work(k):
-    s = 0
-    for i in range(n):
-        s = (s * 31 + i * k) % 1_000_003
-    return s
 
 
 def forked(k):
@@ -20,7 +18,7 @@ def forked(k):
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        os.write(w, str(work(k)).encode())
+        os.write(w, str(work(k, n)).encode())
         os._exit(k)
     os.close(w)
     with os.fdopen(r) as f:
@@ -38,4 +36,4 @@ if __name__ == "__main__":
     print("captured", repr(captured.stdout), captured.returncode)
     sys.stdout.flush()
     print("system", os.waitstatus_to_exitcode(os.system("echo via os.system; exit 2")))
-    print("parent", work(12))
+    print("parent", work(12, n))

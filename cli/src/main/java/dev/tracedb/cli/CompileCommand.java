@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,6 +53,9 @@ final class CompileCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    ExpandOption expand;
 
     @Parameters(paramLabel = "RUN", arity = "1..*",
             description = "Runs of one program: run ids (r0001), run names, or unique prefixes of either.")
@@ -88,14 +92,13 @@ final class CompileCommand implements Callable<Integer> {
             // Before mining the runs, which can take a while.
             throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
         }
-        SelectionOptions chosen = SelectionOptions.defaults().withMaxTraces(maxTraces)
-                .withMinHeadExecutions(minHeadExecutions);
-        SelectionOptions options = keepUnprofitable ? chosen.withoutCostModel() : chosen;
+        SelectionOptions options = SelectionOptions.builder().maxTraces(maxTraces).minHeadExecutions(minHeadExecutions)
+                .costModel(!keepUnprofitable).build();
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
         List<RunReader> readers = new ArrayList<>();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             for (String run : runs) {
-                readers.add(OpenedRun.openWithBlocks(db, db.resolve(run).id()));
+                readers.add(OpenedRun.openWithBlocks(db, db.resolve(run), expand, err));
             }
             SelectionResult selected = TraceSelector.select(readers, options, progress);
             GeneratedCode generated = new TraceCodeGenerator().generate(selected.selection());

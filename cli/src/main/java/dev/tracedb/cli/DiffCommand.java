@@ -9,11 +9,9 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -33,6 +31,9 @@ final class DiffCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
+    ExpandOption expand;
+
+    @Mixin
     FormatOption format;
 
     @Parameters(index = "0", paramLabel = "RUN_A", description = "The first run.")
@@ -41,17 +42,17 @@ final class DiffCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "RUN_B", description = "The second run.")
     String runB;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Show the N biggest changes (default 20; 0: all).")
-    int limit;
+    @Mixin
+    LimitOption limit;
 
     @Override
     public Integer call() {
         ResultTable.Format output = format.format();
-        if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0, not " + limit);
+        limit.check();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (OpenedRun a = OpenedRun.open(root.databaseDirectory(), runA, err).requireEvents();
-             OpenedRun b = OpenedRun.open(root.databaseDirectory(), runB, err).requireEvents()) {
+        try (OpenedRun a = OpenedRun.openWithBlocks(root.databaseDirectory(), runA, err, expand).requireEvents();
+             OpenedRun b = OpenedRun.openWithBlocks(root.databaseDirectory(), runB, err, expand).requireEvents()) {
             if (!a.reader.started().program().equals(b.reader.started().program())) {
                 err.println("tracedb: note: the runs are of different programs (" + a.reader.started().program() + ", "
                         + b.reader.started().program() + "); comparing anyway");
@@ -64,7 +65,7 @@ final class DiffCommand implements Callable<Integer> {
                     new HotCode(codeB, ProfileCache.load(b.reader), namesB));
             Optional<RunDiff.Divergence> divergence = RunDiff.firstDivergence(a.reader, codeA, namesA, b.reader, codeB, namesB);
             ResultTable table = new ResultTable("function", "module", "instructions_a", "instructions_b", "delta");
-            for (RunDiff.Change c : limit == 0 || changes.size() <= limit ? changes : changes.subList(0, limit)) {
+            for (RunDiff.Change c : limit.first(changes)) {
                 table.row(c.name(), c.module(), c.instructionsA(), c.instructionsB(), c.delta());
             }
             if (output == ResultTable.Format.TABLE) {

@@ -1,12 +1,12 @@
 package dev.tracedb.cli;
 
-import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.RecordOutcome;
-import dev.tracedb.recorder.expand.Expander;
+import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunSummary;
 import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,14 +18,20 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tracedb expand RUN}: rebuilds the full log of an inputs-only run ({@code record --engine
  * inputs}) by re-executing its program under the DBI engine fed with the recorded inputs, into a
- * new ordinary run; prints the new run's id on stdout. The inputs run is only read. The program's
- * output is not produced again (its writes are emulated).
+ * new ordinary run, linked to the inputs run ({@link InputsExpansion}); prints the new run's id on
+ * stdout. An inputs run expanded already prints its expanded run's id, unless {@code --again}. The
+ * inputs run's log is only read. The program's output is not produced again (its writes are
+ * emulated).
  */
 @Command(name = "expand", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Re-execute an inputs-only run (record --engine inputs) under the dbi engine,",
             "fed with its recorded syscall results, rdtsc values and signals, and write",
             "the full log (blocks, stream, syscalls, signals) as a new run.",
-            "Needs the same machine and the same program files. Prints the new run's id."})
+            "Needs the same machine and the same program files. Prints the new run's id.",
+            "The inputs run is linked to the new run, which the commands that read blocks",
+            "(replay, verify, compile, ...) then read; they expand an inputs run that is not",
+            "expanded yet themselves (see their --no-expand). A run expanded already is not",
+            "expanded again (the id of the run that holds it is printed) unless --again."})
 final class ExpandCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -36,6 +42,10 @@ final class ExpandCommand implements Callable<Integer> {
 
     @Option(names = "--name", paramLabel = "NAME", description = "A name for the new run (default: the program's file name).")
     String name;
+
+    @Option(names = "--again", description = "Expand it even if it was expanded before; the inputs run is then linked"
+            + " to the new run (without --again, the expanded run's id is printed and nothing is done).")
+    boolean again;
 
     @Option(names = "--quiet", description = "No summary line and no progress line.")
     boolean quiet;
@@ -49,19 +59,15 @@ final class ExpandCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             RunSummary inputs = db.resolve(run);
-            Progress progress = new Progress();
-            Thread display = !quiet && Terminals.stderrIsTerminal() ? RecordCommand.startProgressLine(progress, err) : null;
-            RecordOutcome outcome;
-            try {
-                outcome = new Expander(db).expand(inputs.id(), name, progress);
-            } finally {
-                RecordCommand.stop(display, err);
-            }
-            if (!quiet) {
-                err.println(summary(inputs, outcome));
+            Optional<RunId> linked = db.expansions().expandedAs(inputs.id());
+            if (linked.isEmpty() || again) {
+                linked = Optional.of(new InputsExpansion(db, err).expand(inputs, name, again, false, !quiet).run());
+            } else if (!quiet) {
+                err.println("tracedb: " + inputs.id() + " is expanded already, as " + linked.get()
+                        + " (tracedb expand --again " + inputs.id() + " expands it once more)");
                 err.flush();
             }
-            out.println(outcome.runId());
+            out.println(linked.get());
             out.flush();
             return TraceDbCommand.EXIT_OK;
         }

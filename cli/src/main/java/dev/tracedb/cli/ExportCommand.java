@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,6 +48,9 @@ final class ExportCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    ExpandOption expand;
 
     @Parameters(paramLabel = "RUN", arity = "0..1",
             description = "A run id (r0001), a run name, or a unique prefix of either (not for --table traces).")
@@ -104,7 +108,9 @@ final class ExportCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (OpenedRun opened = OpenedRun.open(root.databaseDirectory(), run, err)) {
+        // Every table but syscalls is about blocks: an inputs-only run gives them through its expansion.
+        try (OpenedRun opened = exportTable == ExportTable.SYSCALLS ? OpenedRun.open(root.databaseDirectory(), run, err)
+                : OpenedRun.openWithBlocks(root.databaseDirectory(), run, err, expand)) {
             if (exportTable == ExportTable.EXEC) opened.requireEvents();
             long started = System.nanoTime();
             ExportResult result = new Exporter(opened.reader).export(exportTable, exportFormat, output,

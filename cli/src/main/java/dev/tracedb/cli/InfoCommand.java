@@ -1,8 +1,10 @@
 package dev.tracedb.cli;
 
+import dev.tracedb.store.ExpansionLinks;
 import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunInfo;
+import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.RunStarted;
 import dev.tracedb.store.RunSummary;
@@ -11,6 +13,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,13 +42,16 @@ final class InfoCommand implements Callable<Integer> {
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             RunSummary summary = db.resolve(run);
             try (RunReader reader = db.openRun(summary.id())) {
-                print(out, summary, reader.info(), ModuleTotals.of(reader));
+                ExpansionLinks links = db.expansions();
+                print(out, summary, reader.info(), ModuleTotals.of(reader), links.expandedAs(summary.id()),
+                        links.expandedFrom(summary.id()));
             }
         }
         return TraceDbCommand.EXIT_OK;
     }
 
-    private static void print(PrintWriter out, RunSummary summary, RunInfo info, ModuleTotals totals) {
+    private static void print(PrintWriter out, RunSummary summary, RunInfo info, ModuleTotals totals,
+                              Optional<RunId> expandedAs, Optional<RunId> expandedFrom) {
         RunStarted started = info.started();
         Table facts = Table.facts();
         facts.row("run", summary.id() + " (" + summary.name() + ")");
@@ -62,7 +68,10 @@ final class InfoCommand implements Callable<Integer> {
             // No blocks to count: say what the log holds and how to get the rest.
             facts.row("log", "the program's inputs only (record --engine inputs): syscall results with the bytes they"
                     + " wrote, rdtsc values, signals; tracedb expand " + summary.id() + " rebuilds its blocks");
+            facts.row("expanded", expandedAs.map(run -> "as " + run + " (the commands that read blocks read it)")
+                    .orElse("not yet (the first command that reads blocks expands it, once)"));
         } else {
+            expandedFrom.ifPresent(inputs -> facts.row("expanded", "from " + inputs + ", whose inputs it re-executed"));
             facts.row("block events", Formats.count(info.blockEvents()) + " in " + Formats.count(info.batches())
                     + " batches, " + Formats.bytes(info.encodedBytes())
                     + String.format(Locale.ROOT, " (%.3f bytes/event)", info.bytesPerBlockEvent()));

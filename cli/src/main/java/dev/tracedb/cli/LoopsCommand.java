@@ -11,11 +11,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -37,20 +35,23 @@ final class LoopsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
+    ExpandOption expand;
+
+    @Mixin
     FormatOption format;
 
     @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
     String run;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Show the N hottest loops (default 20; 0: all).")
-    int limit;
+    @Mixin
+    LimitOption limit;
 
     @Override
     public Integer call() {
         ResultTable.Format output = format.format();
-        if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0, not " + limit);
+        limit.check();
         PrintWriter out = spec.commandLine().getOut();
-        try (OpenedRun opened = OpenedRun.open(root.databaseDirectory(), run, spec.commandLine().getErr()).requireEvents()) {
+        try (OpenedRun opened = OpenedRun.openWithBlocks(root.databaseDirectory(), run, spec.commandLine().getErr(), expand).requireEvents()) {
             RunCode code = RunCode.read(opened.reader);
             Profile profile = ProfileCache.load(opened.reader);
             CodeNames names = CodeNames.of(code);
@@ -58,7 +59,7 @@ final class LoopsCommand implements Callable<Integer> {
             List<Loops.Loop> loops = Loops.find(opened.reader, code, profile);
             ResultTable table = new ResultTable("header", "where", "back_edges_from", "entries", "iterations", "trips",
                     "insns_per_iter", "instructions", "percent");
-            for (Loops.Loop loop : limit == 0 || loops.size() <= limit ? loops : loops.subList(0, limit)) {
+            for (Loops.Loop loop : limit.first(loops)) {
                 table.row((long) loop.header(), describe(code, names, loop.header()),
                         Arrays.stream(loop.backEdgeSources()).limit(3)
                                 .mapToObj(id -> id + " " + describe(code, names, id)).collect(Collectors.joining("; "))

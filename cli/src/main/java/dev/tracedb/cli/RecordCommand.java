@@ -98,10 +98,10 @@ final class RecordCommand implements Callable<Integer> {
         // Fails before anything is created if the engine does not exist yet.
         Engines.create(kind);
         RecordOptions options = RecordOptions.builder(command)
-                .environment(environment())
                 .engine(kind)
                 .runName(name)
-                .randomization(aslr ? AddressRandomization.SYSTEM_DEFAULT : AddressRandomization.DISABLED)
+                .launch(l -> l.environment(environment())
+                        .randomization(aslr ? AddressRandomization.SYSTEM_DEFAULT : AddressRandomization.DISABLED))
                 .build();
         Path directory = root.databaseDirectory();
         try (TraceDatabase db = TraceDatabase.open(directory)) {
@@ -216,7 +216,7 @@ final class RecordCommand implements Callable<Integer> {
 
     /** The recorder's environment in its order, each --env replacing its variable in place or appended. */
     private List<String> environment() {
-        List<String> result = new ArrayList<>(RecordOptions.builder(command).build().environment());
+        List<String> result = new ArrayList<>(RecordOptions.builder(command).build().launch().environment());
         for (String setting : env) {
             int eq = setting.indexOf('=');
             if (eq <= 0) {

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,6 +35,9 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    ExpandOption expand;
 
     @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
     String run;
@@ -65,10 +69,10 @@ final class ReplayCommand implements Callable<Integer> {
         long end = count < 0 ? Long.MAX_VALUE : from + count;
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             RunSummary summary = db.resolve(run);
-            try (RunReader reader = OpenedRun.openWithBlocks(db, summary.id()); LoggedCode code = new LoggedCode()) {
+            try (RunReader reader = OpenedRun.openWithBlocks(db, summary, expand, spec.commandLine().getErr()); LoggedCode code = new LoggedCode()) {
                 if (from >= reader.instructionCount() || count == 0) {
                     if (from > 0 && from >= reader.instructionCount()) {
-                        throw new IllegalArgumentException("run " + summary.id() + " has "
+                        throw new IllegalArgumentException("run " + reader.id() + " has "
                                 + Formats.count(reader.instructionCount()) + " instructions; --from " + from + " is past its end");
                     }
                     return TraceDbCommand.EXIT_OK;

@@ -2,10 +2,14 @@ package dev.tracedb.cli;
 
 import dev.tracedb.loader.stats.TraceStats;
 import dev.tracedb.loader.stats.TraceStatsDirectory;
+import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunSummary;
 import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,6 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "runs", mixinStandardHelpOptions = true,
         description = {"List the runs in the database, oldest first,",
+            "with, once an inputs-only run is expanded, which run holds its expansion (EXPANDED: as rNNNN / from rNNNN),",
             "then the trace stats of tracedb run --stats (sNNNN: measured entries per trace of a cache)."})
 final class RunsCommand implements Callable<Integer> {
 
@@ -38,13 +43,24 @@ final class RunsCommand implements Callable<Integer> {
                 printStats(out, stats);
                 return TraceDbCommand.EXIT_OK;
             }
-            Table table = new Table("RUN", "NAME", "STATE", "EXIT", "STARTED", "DURATION", "PROGRAM").alignRight(5);
+            // The EXPANDED column only in a database that holds expanded inputs runs, so that others read as before.
+            Map<RunId, RunId> expandedAs = db.expansions().all();
+            Map<RunId, RunId> expandedFrom = new HashMap<>();
+            expandedAs.forEach((inputs, expanded) -> expandedFrom.put(expanded, inputs));
+            boolean links = !expandedAs.isEmpty();
+            Table table = links ? new Table("RUN", "NAME", "STATE", "EXIT", "STARTED", "DURATION", "EXPANDED", "PROGRAM").alignRight(5)
+                    : new Table("RUN", "NAME", "STATE", "EXIT", "STARTED", "DURATION", "PROGRAM").alignRight(5);
             for (RunSummary run : runs) {
-                table.row(run.id(), run.name(), run.state().name().toLowerCase(),
+                List<Object> row = new ArrayList<>(List.of(run.id(), run.name(), run.state().name().toLowerCase(),
                         run.exitStatus().map(Object::toString).orElse("-"),
                         Formats.time(run.startTime()),
-                        run.end().map(end -> Formats.duration(java.time.Duration.between(run.startTime(), end))).orElse("-"),
-                        run.program());
+                        run.end().map(end -> Formats.duration(java.time.Duration.between(run.startTime(), end))).orElse("-")));
+                if (links) {
+                    row.add(expandedAs.containsKey(run.id()) ? "as " + expandedAs.get(run.id())
+                            : expandedFrom.containsKey(run.id()) ? "from " + expandedFrom.get(run.id()) : "-");
+                }
+                row.add(run.program());
+                table.row(row.toArray());
             }
             table.print(out, "");
             printStats(out, stats);

@@ -36,6 +36,9 @@ final class ShowCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
+    ExpandOption expand;
+
+    @Mixin
     FormatOption format;
 
     @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
@@ -57,7 +60,7 @@ final class ShowCommand implements Callable<Integer> {
     public Integer call() {
         ResultTable.Format output = format.format();
         PrintWriter out = spec.commandLine().getOut();
-        try (OpenedRun opened = OpenedRun.open(root.databaseDirectory(), run, spec.commandLine().getErr()).requireEvents()) {
+        try (OpenedRun opened = OpenedRun.openWithBlocks(root.databaseDirectory(), run, spec.commandLine().getErr(), expand).requireEvents()) {
             RunCode code = RunCode.read(opened.reader);
             List<Integer> candidates = which.block != null ? List.of(which.block) : blocksAt(code);
             int blockId = candidates.get(0);

@@ -33,6 +33,9 @@ final class TopCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
+    ExpandOption expand;
+
+    @Mixin
     FormatOption format;
 
     @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
@@ -41,8 +44,8 @@ final class TopCommand implements Callable<Integer> {
     @Option(names = "--by", paramLabel = "WHAT", defaultValue = "function", description = "block, function, module or loop.")
     String by;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Show the N hottest (default 20; 0: all).")
-    int limit;
+    @Mixin
+    LimitOption limit;
 
     @Override
     public Integer call() {
@@ -52,9 +55,9 @@ final class TopCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "unknown grouping '" + by + "' (choose from block, function, module, loop)");
         }
-        if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0, not " + limit);
+        limit.check();
         PrintWriter out = spec.commandLine().getOut();
-        try (OpenedRun opened = OpenedRun.open(root.databaseDirectory(), run, spec.commandLine().getErr()).requireEvents()) {
+        try (OpenedRun opened = OpenedRun.openWithBlocks(root.databaseDirectory(), run, spec.commandLine().getErr(), expand).requireEvents()) {
             RunCode code = RunCode.read(opened.reader);
             Profile profile = ProfileCache.load(opened.reader);
             CodeNames names = CodeNames.of(code);
@@ -81,7 +84,7 @@ final class TopCommand implements Callable<Integer> {
             case "module" -> new ResultTable("module", "instructions", "percent", "block_events", "blocks");
             default -> new ResultTable("function", "module", "instructions", "percent", "block_events", "blocks");
         };
-        for (HotCode.Entry e : limited(entries)) {
+        for (HotCode.Entry e : limit.first(entries)) {
             double percent = 100.0 * e.instructions() / total;
             if (grouping.equals("block")) {
                 table.row((long) e.blockId(), e.name(), e.module(), e.instructions(), percent, e.blockEvents());
@@ -96,15 +99,11 @@ final class TopCommand implements Callable<Integer> {
 
     private ResultTable loops(OpenedRun opened, RunCode code, Profile profile, CodeNames names, long total) {
         ResultTable table = new ResultTable("header", "where", "instructions", "percent", "iterations", "insns_per_iter");
-        for (Loops.Loop loop : limited(Loops.find(opened.reader, code, profile))) {
+        for (Loops.Loop loop : limit.first(Loops.find(opened.reader, code, profile))) {
             var block = code.block(loop.header());
             table.row((long) loop.header(), names.describe(block.moduleId(), block.offset()), loop.instructions(),
                     100.0 * loop.instructions() / total, loop.iterations(), loop.instructionsPerIteration());
         }
         return table;
-    }
-
-    private <T> List<T> limited(List<T> all) {
-        return limit == 0 || all.size() <= limit ? all : all.subList(0, limit);
     }
 }

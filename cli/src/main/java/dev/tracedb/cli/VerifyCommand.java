@@ -6,6 +6,7 @@ import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -28,6 +29,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    ExpandOption expand;
+
     @Parameters(paramLabel = "RUN", description = "A run id (r0001), a run name, or a unique prefix of either.")
     String run;
 
@@ -36,16 +40,16 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
             RunSummary summary = db.resolve(run);
-            try (RunReader reader = OpenedRun.openWithBlocks(db, summary.id()); LoggedCode code = new LoggedCode()) {
+            try (RunReader reader = OpenedRun.openWithBlocks(db, summary, expand, spec.commandLine().getErr()); LoggedCode code = new LoggedCode()) {
                 StreamVerifier verifier = new StreamVerifier(code);
                 reader.replay(verifier);
                 verifier.finish(reader.blockEventCount(), reader.instructionCount());
                 String totals = Formats.count(verifier.instructions()) + " instructions in "
                         + Formats.count(verifier.blockEvents()) + " block events";
                 if (verifier.problemCount() == 0) {
-                    out.println(summary.id() + ": clean: " + totals + ", " + verifier.noteCount() + " notes");
+                    out.println(reader.id() + ": clean: " + totals + ", " + verifier.noteCount() + " notes");
                 } else {
-                    out.println(summary.id() + ": " + verifier.problemCount() + " problems: " + totals + ", "
+                    out.println(reader.id() + ": " + verifier.problemCount() + " problems: " + totals + ", "
                             + verifier.noteCount() + " notes");
                 }
                 for (String problem : verifier.problems()) {

@@ -45,8 +45,9 @@ class ChildProcessesTest {
     private Recorded record(EngineKind engine, String... argv) throws IOException {
         Path out = Files.createTempFile(tmp, "recorded", ".out");
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(List.of(argv)).environment(Programs.ENV)
-                    .engine(engine).stdout(out).stderr(tmp.resolve("stderr")).build(), new Progress());
+            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(List.of(argv)).engine(engine)
+                    .launch(l -> l.environment(Programs.ENV).stdout(out).stderr(tmp.resolve("stderr"))).build(),
+                    new Progress());
             return new Recorded(outcome, Files.readString(out));
         }
     }

@@ -38,8 +38,9 @@ class DbiSignalHandlersTest {
         argv.addAll(List.of(args));
         try (TraceDatabase database = TraceDatabase.open(db)) {
             Path out = Files.createTempFile(scratch, "recorded", ".out");
-            RecordOutcome outcome = new Recorder(database).record(RecordOptions.builder(argv).environment(Programs.ENV)
-                    .engine(engine).stdout(out).stderr(scratch.resolve("stderr")).build(), new Progress());
+            RecordOutcome outcome = new Recorder(database).record(RecordOptions.builder(argv).engine(engine)
+                    .launch(l -> l.environment(Programs.ENV).stdout(out).stderr(scratch.resolve("stderr"))).build(),
+                    new Progress());
             return new Programs.Result(Files.readString(out), outcome.shellStatus());
         }
     }

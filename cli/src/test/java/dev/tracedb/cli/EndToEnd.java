@@ -49,11 +49,12 @@ final class EndToEnd {
 
     /** Records {@code argv} with the DBI engine as run {@code name}; the program must exit 0. */
     static void record(Path database, Path scratch, String name, List<String> argv) throws IOException {
+        Path stdout = Files.createTempFile(scratch, name, ".out");
+        Path stderr = Files.createTempFile(scratch, name, ".err");
         try (TraceDatabase db = TraceDatabase.open(database)) {
-            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(argv).environment(Programs.ENV)
-                    .engine(EngineKind.DBI).runName(name).workingDirectory(scratch)
-                    .stdout(Files.createTempFile(scratch, name, ".out"))
-                    .stderr(Files.createTempFile(scratch, name, ".err")).build(), new Progress());
+            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(argv).engine(EngineKind.DBI).runName(name)
+                    .launch(l -> l.environment(Programs.ENV).workingDirectory(scratch).stdout(stdout).stderr(stderr))
+                    .build(), new Progress());
             assertEquals(0, outcome.shellStatus(), () -> "recording " + argv + ": " + outcome);
         }
     }

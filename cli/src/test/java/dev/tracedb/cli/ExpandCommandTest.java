@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code tracedb record --engine inputs}, then {@code tracedb expand}, then the commands that read
  * blocks, end to end in process, on the real interpreters (which print nothing here): the
- * expanded run verifies clean and replays, its syscalls are the inputs run's; the inputs run
- * itself is refused by those commands with the one line that says to expand it.
+ * expanded run verifies clean and replays, its syscalls are the inputs run's. The commands that
+ * read blocks expanding an inputs run themselves: {@link ExpandOnFirstUseTest}.
  */
 class ExpandCommandTest {
     @TempDir
@@ -106,22 +106,6 @@ class ExpandCommandTest {
             }
             assertTrue(record.err().contains("no system call within 20 ms"), record::toString);
         }
-    }
-
-    @Test
-    void commandsThatReadBlocksSayToExpandAnInputsRunFirst() {
-        recordInputs("/bin/true");
-        String line = "tracedb: run r0001 holds its inputs only; expand it first: tracedb expand r0001\n";
-        for (String[] command : List.of(new String[] {"replay", "r0001"}, new String[] {"verify", "r0001"},
-                new String[] {"top", "r0001"}, new String[] {"export", "--table", "exec", "-o",
-                    files.resolve("exec.arrow").toString(), "r0001"},
-                new String[] {"compile", "-o", files.resolve("c.tcache").toString(), "r0001"})) {
-            CliRun refused = tracedb(db, command);
-            assertEquals(TraceDbCommand.EXIT_FAILED, refused.status(), refused::toString);
-            assertEquals(line, refused.err(), String.join(" ", command) + ": " + refused);
-        }
-        assertEquals(List.of("r0001"), List.of(tracedb(db, "runs").out().lines().skip(1).map(l -> l.split(" ")[0])
-                .toArray(String[]::new)), "nothing was created");
     }
 
     @Test

@@ -61,8 +61,8 @@ final class Programs {
         argv.addAll(List.of(args));
         try (TraceDatabase db = TraceDatabase.open(database)) {
             Path out = Files.createTempFile(scratch, "recorded", ".out");
-            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(argv).environment(ENV)
-                    .stdout(out).stderr(scratch.resolve("stderr")).build(), new Progress());
+            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(argv)
+                    .launch(l -> l.environment(ENV).stdout(out).stderr(scratch.resolve("stderr"))).build(), new Progress());
             return new Recorded(outcome, new Result(Files.readString(out), outcome.shellStatus()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -42,7 +42,7 @@ public final class Recordings {
         try {
             Path stdout = Files.createTempFile(scratch, "stdout", ".txt");
             RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(new ArrayList<>(List.of(argv)))
-                    .environment(ENV).engine(EngineKind.DBI).stdout(stdout).build(), new Progress());
+                    .engine(EngineKind.DBI).launch(l -> l.environment(ENV).stdout(stdout)).build(), new Progress());
             assertEquals(ExitStatus.exited(0), outcome.status(), "exit status of " + String.join(" ", argv));
             return new Recorded(outcome.runId(), Files.readString(stdout), outcome.instructions());
         } catch (IOException e) {

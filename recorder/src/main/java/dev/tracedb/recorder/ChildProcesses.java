@@ -1,5 +1,12 @@
 package dev.tracedb.recorder;
 
+import static dev.tracedb.machine.linux.SyscallNumber.CLONE;
+import static dev.tracedb.machine.linux.SyscallNumber.CLONE3;
+import static dev.tracedb.machine.linux.SyscallNumber.EXECVE;
+import static dev.tracedb.machine.linux.SyscallNumber.EXECVEAT;
+import static dev.tracedb.machine.linux.SyscallNumber.FORK;
+import static dev.tracedb.machine.linux.SyscallNumber.VFORK;
+
 import dev.tracedb.machine.linux.PtraceEvent;
 import dev.tracedb.machine.linux.Register;
 import dev.tracedb.machine.linux.Registers;
@@ -35,13 +42,6 @@ public final class ChildProcesses {
     /** Forbids a tracer from attaching the child: it would run unobserved, so it is refused too. */
     public static final long CLONE_UNTRACED = 0x800000;
 
-    public static final int SYS_CLONE = 56;
-    public static final int SYS_FORK = 57;
-    public static final int SYS_VFORK = 58;
-    public static final int SYS_EXECVE = 59;
-    public static final int SYS_EXECVEAT = 322;
-    public static final int SYS_CLONE3 = 435;
-
     private static final int PATH_MAX = 4096;
 
     /** Ptrace options of a recorded process: the defaults plus auto-attaching every child. */
@@ -62,12 +62,12 @@ public final class ChildProcesses {
 
     /** Whether {@code number} creates a process or thread (clone, fork, vfork, clone3). */
     public static boolean createsChild(long number) {
-        return number == SYS_CLONE || number == SYS_FORK || number == SYS_VFORK || number == SYS_CLONE3;
+        return number == CLONE || number == FORK || number == VFORK || number == CLONE3;
     }
 
     /** Whether {@code number} replaces the program (execve, execveat). */
     public static boolean isExec(long number) {
-        return number == SYS_EXECVE || number == SYS_EXECVEAT;
+        return number == EXECVE || number == EXECVEAT;
     }
 
     /**
@@ -76,7 +76,7 @@ public final class ChildProcesses {
      */
     public static long cloneFlags(Tracee tracee, Registers regs) {
         long number = regs.rax();
-        if (number == SYS_CLONE3) {
+        if (number == CLONE3) {
             try {
                 return tracee.memory().readLong(RemoteAddress.of(regs.get(Register.RDI)));
             } catch (RuntimeException unreadable) {
@@ -84,10 +84,10 @@ public final class ChildProcesses {
                 return 0;
             }
         }
-        if (number == SYS_CLONE) {
+        if (number == CLONE) {
             return regs.get(Register.RDI);
         }
-        return number == SYS_VFORK ? CLONE_VM | CLONE_VFORK : Signal.SIGCHLD.number();
+        return number == VFORK ? CLONE_VM | CLONE_VFORK : Signal.SIGCHLD.number();
     }
 
     /**
@@ -95,7 +95,7 @@ public final class ChildProcesses {
      * second), read before it runs, for the user; "?" if unreadable (the exec then fails with EFAULT).
      */
     public static String execPath(Tracee tracee, Registers regs) {
-        long pointer = regs.get(regs.rax() == SYS_EXECVEAT ? Register.RSI : Register.RDI);
+        long pointer = regs.get(regs.rax() == EXECVEAT ? Register.RSI : Register.RDI);
         try {
             return tracee.memory().readCString(RemoteAddress.of(pointer), PATH_MAX);
         } catch (RuntimeException unreadable) {
@@ -106,9 +106,9 @@ public final class ChildProcesses {
     /** Why a clone with {@code flags} is refused (one line), or null if its child can be let go natively. */
     public static String refusal(long number, long flags) {
         String call = switch ((int) number) {
-            case SYS_CLONE -> "clone";
-            case SYS_CLONE3 -> "clone3";
-            case SYS_FORK -> "fork";
+            case CLONE -> "clone";
+            case CLONE3 -> "clone3";
+            case FORK -> "fork";
             default -> "vfork";
         };
         if ((flags & CLONE_THREAD) != 0) {

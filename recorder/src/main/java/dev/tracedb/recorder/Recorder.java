@@ -1,6 +1,7 @@
 package dev.tracedb.recorder;
 
 import dev.tracedb.machine.linux.LaunchException;
+import dev.tracedb.machine.linux.LaunchOptions;
 import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.linux.Tracer;
@@ -58,8 +59,9 @@ public final class Recorder {
     private RecordOutcome recordOnTracerThread(Tracer tracer, Engine engine, RecordOptions options,
                                                Progress progress) {
         Instant start = Instant.now();
-        try (Tracee tracee = Tracee.launch(tracer, options.launchOptions())) {
-            RunStarted started = new RunStarted(options.argv(), workingDirectory(options), options.environment(),
+        LaunchOptions launch = options.launch();
+        try (Tracee tracee = Tracee.launch(tracer, launch)) {
+            RunStarted started = new RunStarted(launch.argv(), workingDirectory(launch), launch.environment(),
                     MachineInfo.current(), start);
             ProgramExecuted aside = null;
             RecordOutcome partial;
@@ -125,9 +127,11 @@ public final class Recorder {
         Instant start = Instant.now();
         // EXITKILL as for a launched program: once it runs from our code cache, it cannot go on without us.
         try (Tracee tracee = process.attach(tracer)) {
-            RecordOptions options = RecordOptions.builder(process.argv()).environment(process.environment())
-                    .workingDirectory(Path.of(process.workingDirectory())).engine(EngineKind.DBI).runName(runName).build();
-            RunStarted started = new RunStarted(options.argv(), process.workingDirectory(), options.environment(),
+            // Nothing is launched: the run's facts come from /proc (RunStarted below). The process's own
+            // environment stays out of the launch options, which refuse an entry without '=' (the kernel does not).
+            RecordOptions options = RecordOptions.builder(process.argv()).engine(EngineKind.DBI).runName(runName)
+                    .launch(l -> l.workingDirectory(Path.of(process.workingDirectory()))).build();
+            RunStarted started = new RunStarted(process.argv(), process.workingDirectory(), process.environment(),
                     MachineInfo.current(), start);
             try (RunWriter direct = database.createRun(options.runName(), started);
                  RunWriter writer = new BackgroundRunWriter(direct, progress)) {
@@ -164,8 +168,8 @@ public final class Recorder {
         }
     }
 
-    private static String workingDirectory(RecordOptions options) {
-        Path dir = options.workingDirectory() != null ? options.workingDirectory() : Path.of("");
+    private static String workingDirectory(LaunchOptions launch) {
+        Path dir = launch.workingDirectory() != null ? launch.workingDirectory() : Path.of("");
         return dir.toAbsolutePath().normalize().toString();
     }
 }

@@ -35,8 +35,9 @@ class RecorderTest {
     }
 
     private RecordOutcome record(TraceDatabase db, List<String> env, String... argv) {
-        return new Recorder(db).record(RecordOptions.builder(List.of(argv)).environment(env)
-                .stdout(tmp.resolve("stdout")).stderr(tmp.resolve("stderr")).build(), new Progress());
+        return new Recorder(db).record(RecordOptions.builder(List.of(argv))
+                .launch(l -> l.environment(env).stdout(tmp.resolve("stdout")).stderr(tmp.resolve("stderr"))).build(),
+                new Progress());
     }
 
     @Test
@@ -45,7 +46,7 @@ class RecorderTest {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             Progress progress = new Progress();
             RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(List.of(program))
-                    .environment(TestPrograms.ENV).build(), progress);
+                    .launch(l -> l.environment(TestPrograms.ENV)).build(), progress);
             assertEquals(ExitStatus.exited(0), outcome.status());
             assertEquals(210, outcome.instructions());
             assertEquals(210, progress.instructions(), "the last progress is the final count");

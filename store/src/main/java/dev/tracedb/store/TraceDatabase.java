@@ -12,6 +12,7 @@ import java.util.Optional;
  *   DIR/catalog/            the catalog, an append-only log (run created, run closed)
  *   DIR/runs/r0001/log/     the run's event log (Chronicle Queue)
  *   DIR/runs/r0001/*.proj   cached projections (deletable)
+ *   DIR/runs/r0001/expanded-as   an inputs-only run's link to its expansion ({@link #expansions()})
  *   DIR/runs/r0002/inputs.journal   a native inputs recording, imported into log/ at the next open
  * </pre>
  * Several processes may open the same directory; run ids are allocated under a file lock. Opening
@@ -73,6 +74,9 @@ public interface TraceDatabase extends AutoCloseable {
      * @throws CorruptLogException if its log is damaged
      */
     RunReader openRun(RunId id);
+
+    /** Which runs hold the expansions of inputs-only runs, and the lock that makes each expansion happen once. */
+    ExpansionLinks expansions();
 
     /** Releases the catalog. Writers and readers obtained from this database must be closed first. */
     @Override

@@ -1,7 +1,8 @@
 package dev.tracedb.compiler.select;
 
 /**
- * The knobs of trace selection; {@link #defaults()} are what {@code tracedb compile} uses.
+ * The knobs of trace selection. Immutable; build with {@link #builder()}, whose defaults
+ * ({@link #defaults()}) are what {@code tracedb compile} uses.
  *
  * @param minHeadExecutions       a block becomes a head candidate only if it ran at least this often
  *                                (after a backward branch in round one; outside every trace, after a
@@ -52,44 +53,110 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         if (minRoundGain < 0 || minRoundGain > 1) throw new IllegalArgumentException("minRoundGain outside [0, 1]");
     }
 
+    /** Options with every default of {@link Builder}, to change some of them. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** What {@code tracedb compile} uses: {@code builder().build()}. */
     public static SelectionOptions defaults() {
-        return new SelectionOptions(100, 256, 4096, 0.1, 32, 256, 8, 2_000_000, 16, 0.5, 0.0001, 0.002, 2, true);
+        return builder().build();
     }
 
-    public SelectionOptions withMinHeadExecutions(long value) {
-        return new SelectionOptions(value, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound, maxTraces,
-                rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
-                minBranchesSavedPerEntry, costModel);
-    }
+    /** Each setter names the component it sets; the field initializers are the defaults. */
+    public static final class Builder {
+        private long minHeadExecutions = 100;
+        private int maxBlocks = 256;
+        private int maxInstructions = 4096;
+        private double coldShare = 0.1;
+        private int maxCandidatesPerRound = 32;
+        private int maxTraces = 256;
+        private int rounds = 8;
+        private int maxPathNodes = 2_000_000;
+        private double minInstructionsPerEntry = 16;
+        private double maxFirstGuardExitShare = 0.5;
+        private double minShareInside = 0.0001;
+        private double minRoundGain = 0.002;
+        private double minBranchesSavedPerEntry = 2;
+        private boolean costModel = true;
 
-    public SelectionOptions withMaxBlocks(int value) {
-        return new SelectionOptions(minHeadExecutions, value, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
-                minBranchesSavedPerEntry, costModel);
-    }
+        private Builder() {}
 
-    public SelectionOptions withMaxTraces(int value) {
-        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                value, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
-                minBranchesSavedPerEntry, costModel);
-    }
+        public Builder minHeadExecutions(long value) {
+            this.minHeadExecutions = value;
+            return this;
+        }
 
-    public SelectionOptions withRounds(int value) {
-        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, value, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside, minRoundGain,
-                minBranchesSavedPerEntry, costModel);
-    }
+        public Builder maxBlocks(int value) {
+            this.maxBlocks = value;
+            return this;
+        }
 
-    public SelectionOptions withMinBranchesSavedPerEntry(double value) {
-        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
-                minRoundGain, value, costModel);
-    }
+        public Builder maxInstructions(int value) {
+            this.maxInstructions = value;
+            return this;
+        }
 
-    /** These options with the cost model off (see {@code costModel}). */
-    public SelectionOptions withoutCostModel() {
-        return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
-                maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
-                minRoundGain, minBranchesSavedPerEntry, false);
+        public Builder coldShare(double value) {
+            this.coldShare = value;
+            return this;
+        }
+
+        public Builder maxCandidatesPerRound(int value) {
+            this.maxCandidatesPerRound = value;
+            return this;
+        }
+
+        public Builder maxTraces(int value) {
+            this.maxTraces = value;
+            return this;
+        }
+
+        public Builder rounds(int value) {
+            this.rounds = value;
+            return this;
+        }
+
+        public Builder maxPathNodes(int value) {
+            this.maxPathNodes = value;
+            return this;
+        }
+
+        public Builder minInstructionsPerEntry(double value) {
+            this.minInstructionsPerEntry = value;
+            return this;
+        }
+
+        public Builder maxFirstGuardExitShare(double value) {
+            this.maxFirstGuardExitShare = value;
+            return this;
+        }
+
+        public Builder minShareInside(double value) {
+            this.minShareInside = value;
+            return this;
+        }
+
+        public Builder minRoundGain(double value) {
+            this.minRoundGain = value;
+            return this;
+        }
+
+        public Builder minBranchesSavedPerEntry(double value) {
+            this.minBranchesSavedPerEntry = value;
+            return this;
+        }
+
+        public Builder costModel(boolean on) {
+            this.costModel = on;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if a value is out of its range */
+        public SelectionOptions build() {
+            return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
+                    maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
+                    minRoundGain, minBranchesSavedPerEntry, costModel);
+        }
     }
 }

@@ -45,8 +45,8 @@ final class RecordedRun {
 
     static RecordedRun record(Path database, Path stdout, List<String> argv) {
         try (TraceDatabase db = TraceDatabase.open(database)) {
-            RecordOptions options = RecordOptions.builder(argv).environment(ENV)
-                    .randomization(AddressRandomization.DISABLED).engine(EngineKind.DBI).stdout(stdout).build();
+            RecordOptions options = RecordOptions.builder(argv).engine(EngineKind.DBI)
+                    .launch(l -> l.environment(ENV).randomization(AddressRandomization.DISABLED).stdout(stdout)).build();
             RecordOutcome outcome = new Recorder(db).record(options, new Progress());
             if (!outcome.status().equals(dev.tracedb.store.ExitStatus.exited(0))) {
                 throw new IllegalStateException("recorded run ended with " + outcome.status());

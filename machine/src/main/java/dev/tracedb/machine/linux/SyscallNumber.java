@@ -2,7 +2,7 @@ package dev.tracedb.machine.linux;
 
 /**
  * x86-64 Linux system call numbers ({@code asm/unistd_64.h}) that this package injects, and those the
- * recorders treat specially (the inputs engine and the expansion).
+ * recorders treat specially (the inputs engine, the expansion, child processes and exec).
  */
 public final class SyscallNumber {
     public static final int READ = 0;
@@ -19,6 +19,8 @@ public final class SyscallNumber {
     public static final int NANOSLEEP = 35;
     public static final int GETPID = 39;
     public static final int CLONE = 56;
+    public static final int FORK = 57;
+    public static final int VFORK = 58;
     public static final int EXECVE = 59;
     public static final int EXIT = 60;
     public static final int KILL = 62;

@@ -2,7 +2,6 @@ package dev.tracedb.recorder.expand;
 
 import dev.tracedb.machine.linux.AddressRandomization;
 import dev.tracedb.machine.linux.AuxiliaryVector;
-import dev.tracedb.machine.linux.LaunchOptions;
 import dev.tracedb.machine.linux.MemoryMapping;
 import dev.tracedb.machine.linux.ProcMaps;
 import dev.tracedb.machine.linux.RemoteAddress;
@@ -41,6 +40,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code tracedb expand}: turns an inputs-only run into an ordinary one by re-executing its program
@@ -74,6 +74,16 @@ public final class Expander {
      * @throws ExpansionFailedException if the expansion stopped (the new run is left incomplete)
      */
     public RecordOutcome expand(RunId inputsRun, String runName, Progress progress) {
+        return expand(inputsRun, runName, progress, created -> { });
+    }
+
+    /**
+     * As {@link #expand(RunId, String, Progress)}, telling {@code runCreated} the new run's id as
+     * soon as it exists (after the checks that refuse before anything is created), so that a
+     * caller can say which run is being written while the expansion runs. Called on the
+     * expansion's tracer thread.
+     */
+    public RecordOutcome expand(RunId inputsRun, String runName, Progress progress, Consumer<RunId> runCreated) {
         RunStarted started;
         Optional<RunEnded> recordedEnd;
         InputsScan scan;
@@ -98,21 +108,21 @@ public final class Expander {
             }
         }
         try (Tracer tracer = Tracer.start("tracedb-expander")) {
-            return tracer.call(() -> expandOnTracerThread(tracer, inputsRun, runName, started, recordedEnd, scan, progress));
+            return tracer.call(() -> expandOnTracerThread(tracer, inputsRun, runName, started, recordedEnd, scan, progress,
+                    runCreated));
         }
     }
 
     private RecordOutcome expandOnTracerThread(Tracer tracer, RunId inputsRun, String runName, RunStarted started,
-                                               Optional<RunEnded> recordedEnd, InputsScan scan, Progress progress) {
+                                               Optional<RunEnded> recordedEnd, InputsScan scan, Progress progress,
+                                               Consumer<RunId> runCreated) {
         Instant start = Instant.now();
-        RecordOptions options = RecordOptions.builder(started.argv()).environment(started.environment())
-                .workingDirectory(Path.of(started.cwd())).randomization(AddressRandomization.DISABLED)
-                .engine(EngineKind.DBI).runName(runName).hideVdso(true).stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE).build();
-        LaunchOptions launch = LaunchOptions.builder(started.argv().get(0)).args(started.argv().subList(1, started.argv().size()))
-                .environment(started.environment()).workingDirectory(Path.of(started.cwd()))
-                .randomization(AddressRandomization.DISABLED).hideVdso(true)
-                .stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE).build();
-        try (Tracee tracee = Tracee.launch(tracer, launch)) {
+        RecordOptions options = RecordOptions.builder(started.argv()).engine(EngineKind.DBI).runName(runName)
+                .launch(l -> l.environment(started.environment()).workingDirectory(Path.of(started.cwd()))
+                        .randomization(AddressRandomization.DISABLED).hideVdso(true)
+                        .stdin(NOWHERE).stdout(NOWHERE).stderr(NOWHERE))
+                .build();
+        try (Tracee tracee = Tracee.launch(tracer, options.launch())) {
             try {
                 refuseChangedProgram(tracee, started);
                 prepare(tracee, scan);
@@ -122,6 +132,7 @@ public final class Expander {
             }
             try (RunWriter direct = database.createRun(runName, started);
                  RunWriter writer = new BackgroundRunWriter(direct, progress)) {
+                runCreated.accept(direct.id());
                 ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
                 try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer);
                      InputsStream inputs = InputsStream.open(database, inputsRun)) {

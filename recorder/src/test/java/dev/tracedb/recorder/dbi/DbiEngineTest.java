@@ -48,8 +48,9 @@ class DbiEngineTest extends NoStrayProcesses {
         List<String> argv = new ArrayList<>();
         argv.add(program.startsWith("/") ? program : TestPrograms.path(program).toString());
         argv.addAll(List.of(args));
-        return RecordOptions.builder(argv).environment(DbiSessionTest.ENV).randomization(AddressRandomization.DISABLED)
-                .engine(engine).stdout(stdout).build();
+        return RecordOptions.builder(argv).engine(engine)
+                .launch(l -> l.environment(DbiSessionTest.ENV).randomization(AddressRandomization.DISABLED).stdout(stdout))
+                .build();
     }
 
     /** What Recorder does with the DBI engine, the log written in the background included. */
@@ -58,8 +59,8 @@ class DbiEngineTest extends NoStrayProcesses {
             return tracer.call(() -> {
                 Progress progress = new Progress();
                 try (Tracee tracee = Tracee.launch(tracer, launch);
-                     RunWriter direct = db.createRun("dbi", new RunStarted(options.argv(), tmp.toString(),
-                             options.environment(), MachineInfo.current(), Instant.now()));
+                     RunWriter direct = db.createRun("dbi", new RunStarted(options.launch().argv(), tmp.toString(),
+                             options.launch().environment(), MachineInfo.current(), Instant.now()));
                      RunWriter writer = new BackgroundRunWriter(direct, progress)) {
                     ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
                     try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer)) {

@@ -55,8 +55,8 @@ class ExpanderTest {
     }
 
     private RecordOutcome record(TraceDatabase db, EngineKind engine, List<String> argv, Path stdout) {
-        RecordOptions options = RecordOptions.builder(argv).environment(TestPrograms.ENV).engine(engine)
-                .hideVdso(true).stdout(stdout).stderr(tmp.resolve("stderr-" + engine)).build();
+        RecordOptions options = RecordOptions.builder(argv).engine(engine).launch(l -> l.environment(TestPrograms.ENV)
+                .hideVdso(true).stdout(stdout).stderr(tmp.resolve("stderr-" + engine))).build();
         RecordOutcome outcome = new Recorder(db).record(options, new Progress());
         assertTrue(outcome.complete(), argv + " recorded to its end with " + engine + ": " + outcome.steppedAside());
         return outcome;
@@ -70,8 +70,8 @@ class ExpanderTest {
      */
     private RecordOutcome recordHoldingSignals(TraceDatabase db, List<String> argv, Path stdout) {
         for (int attempt = 1; ; attempt++) {
-            RecordOptions options = RecordOptions.builder(argv).environment(TestPrograms.ENV).engine(EngineKind.INPUTS)
-                    .hideVdso(true).stdout(stdout).stderr(tmp.resolve("stderr-inputs")).build();
+            RecordOptions options = RecordOptions.builder(argv).engine(EngineKind.INPUTS).launch(l -> l.environment(TestPrograms.ENV)
+                    .hideVdso(true).stdout(stdout).stderr(tmp.resolve("stderr-inputs"))).build();
             RecordOutcome outcome = new Recorder(db).record(options, new Progress());
             if (outcome.complete() || attempt == 5) {
                 assertTrue(outcome.complete(), argv + " recorded to its end in " + attempt + " attempts: "
@@ -170,8 +170,8 @@ class ExpanderTest {
         List<String> env = new ArrayList<>(TestPrograms.ENV);
         env.add("LD_LIBRARY_PATH=" + lib);
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOptions options = RecordOptions.builder(argv("loops")).environment(env).engine(EngineKind.INPUTS)
-                    .stdout(tmp.resolve("out")).build();
+            RecordOptions options = RecordOptions.builder(argv("loops")).engine(EngineKind.INPUTS)
+                    .launch(l -> l.environment(env).stdout(tmp.resolve("out"))).build();
             RecordOutcome inputs = new Recorder(db).record(options, new Progress());
             assertTrue(inputs.complete());
             Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc, StandardCopyOption.REPLACE_EXISTING);
@@ -189,8 +189,8 @@ class ExpanderTest {
     @Test
     void anIncompleteInputsRunExpandsToWhereItsRecordingStopped() throws IOException {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOptions options = RecordOptions.builder(argv("rdtsc", "20", "thread")).environment(TestPrograms.ENV)
-                    .engine(EngineKind.INPUTS).stdout(tmp.resolve("out")).build();
+            RecordOptions options = RecordOptions.builder(argv("rdtsc", "20", "thread")).engine(EngineKind.INPUTS)
+                    .launch(l -> l.environment(TestPrograms.ENV).stdout(tmp.resolve("out"))).build();
             RecordOutcome inputs = new Recorder(db).record(options, new Progress());
             assertFalse(inputs.complete(), "the inputs recording stops at the thread");
             ExpansionFailedException stopped = assertThrows(ExpansionFailedException.class,
@@ -249,8 +249,8 @@ class ExpanderTest {
     @Test
     void aSignalHeldUpToAChangeOfItsHandlerExpandsToThatChange() throws IOException {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOptions options = RecordOptions.builder(argv("signal-defer", "ignore")).environment(TestPrograms.ENV)
-                    .engine(EngineKind.INPUTS).hideVdso(true).stdout(tmp.resolve("out")).build();
+            RecordOptions options = RecordOptions.builder(argv("signal-defer", "ignore")).engine(EngineKind.INPUTS)
+                    .launch(l -> l.environment(TestPrograms.ENV).hideVdso(true).stdout(tmp.resolve("out"))).build();
             RecordOutcome inputs = new Recorder(db).record(options, new Progress());
             assertEquals("ticked, sum parity 1\n", Files.readString(tmp.resolve("out")));
             assertFalse(inputs.complete(), "the inputs recording stops at the held SIGALRM");
@@ -289,8 +289,8 @@ class ExpanderTest {
         List<String> argv = List.of("/usr/bin/python3", root.resolve("bench/workloads/python/timer.py").toString(),
                 "300000", "1");
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOptions options = RecordOptions.builder(argv).environment(TestPrograms.ENV).engine(EngineKind.INPUTS)
-                    .hideVdso(true).stdout(tmp.resolve("out")).build();
+            RecordOptions options = RecordOptions.builder(argv).engine(EngineKind.INPUTS)
+                    .launch(l -> l.environment(TestPrograms.ENV).hideVdso(true).stdout(tmp.resolve("out"))).build();
             RecordOutcome inputs = new Recorder(db).record(options, new Progress());
             assertEquals("timer 300000 78778 1051263 101\n", Files.readString(tmp.resolve("out")));
             assertFalse(inputs.complete());

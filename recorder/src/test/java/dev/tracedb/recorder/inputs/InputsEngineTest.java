@@ -79,8 +79,8 @@ class InputsEngineTest {
 
     private Ran recorded(TraceDatabase db, EngineKind engine, String program, String... args) throws IOException {
         Path out = Files.createTempFile(tmp, engine.name(), ".out");
-        RecordOptions options = RecordOptions.builder(argv(program, args)).environment(TestPrograms.ENV).engine(engine)
-                .hideVdso(true).stdout(out).stderr(tmp.resolve("stderr")).build();
+        RecordOptions options = RecordOptions.builder(argv(program, args)).engine(engine).launch(l -> l.environment(TestPrograms.ENV)
+                .hideVdso(true).stdout(out).stderr(tmp.resolve("stderr"))).build();
         RecordOutcome outcome = new Recorder(db).record(options, new Progress());
         return new Ran(Files.readString(out), outcome.shellStatus(), outcome, InputsLog.read(db, outcome.runId()));
     }

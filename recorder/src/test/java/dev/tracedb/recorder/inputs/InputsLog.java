@@ -20,54 +20,60 @@ final class InputsLog {
     /** times returns clock ticks since boot: a time, different in every run. */
     private static final int TIMES = 100;
 
-    final List<Object> events = new ArrayList<>();
-    final List<SyscallResult> syscalls = new ArrayList<>();
-    final List<MemoryWritten> memory = new ArrayList<>();
-    final List<FileMapped> files = new ArrayList<>();
-    final List<TimestampRead> timestamps = new ArrayList<>();
-    final List<SignalDelivered> signals = new ArrayList<>();
+    final List<Object> events;
+    final List<SyscallResult> syscalls;
+    final List<MemoryWritten> memory;
+    final List<FileMapped> files;
+    final List<TimestampRead> timestamps;
+    final List<SignalDelivered> signals;
     final RunInfo info;
 
-    private InputsLog(RunInfo info) {
+    private InputsLog(RunInfo info, List<Object> events) {
         this.info = info;
+        this.events = List.copyOf(events);
+        syscalls = only(SyscallResult.class);
+        memory = only(MemoryWritten.class);
+        files = only(FileMapped.class);
+        timestamps = only(TimestampRead.class);
+        signals = only(SignalDelivered.class);
     }
 
     static InputsLog read(TraceDatabase db, RunId run) {
         try (RunReader reader = db.openRun(run)) {
-            InputsLog log = new InputsLog(reader.info());
+            List<Object> events = new ArrayList<>();
             reader.replay(new EventVisitor() {
                 @Override
                 public void syscall(SyscallResult s) {
-                    log.events.add(s);
-                    log.syscalls.add(s);
+                    events.add(s);
                 }
 
                 @Override
                 public void memoryWritten(MemoryWritten m) {
-                    log.events.add(m);
-                    log.memory.add(m);
+                    events.add(m);
                 }
 
                 @Override
                 public void fileMapped(FileMapped f) {
-                    log.events.add(f);
-                    log.files.add(f);
+                    events.add(f);
                 }
 
                 @Override
                 public void timestampRead(TimestampRead t) {
-                    log.events.add(t);
-                    log.timestamps.add(t);
+                    events.add(t);
                 }
 
                 @Override
                 public void signal(SignalDelivered s) {
-                    log.events.add(s);
-                    log.signals.add(s);
+                    events.add(s);
                 }
             });
-            return log;
+            return new InputsLog(reader.info(), events);
         }
+    }
+
+    /** The events of one kind, in order. */
+    private <T> List<T> only(Class<T> kind) {
+        return events.stream().filter(kind::isInstance).map(kind::cast).toList();
     }
 
     /** "number = result" per syscall, "PID" for results that are process ids, "TIME" for a time. */

@@ -270,8 +270,8 @@ class NativeRecorderTest {
         assertEquals(0, journal.tornBytes, "a journal of whole frames");
         try (TraceDatabase javaDb = TraceDatabase.open(tmp.resolve("java-db"))) {
             Path out = Files.createTempFile(tmp, "java", ".out");
-            RecordOptions options = RecordOptions.builder(argv).environment(environment(argv)).engine(EngineKind.INPUTS)
-                    .stdout(out).stderr(tmp.resolve("java-stderr")).build();
+            RecordOptions options = RecordOptions.builder(argv).engine(EngineKind.INPUTS)
+                    .launch(l -> l.environment(environment(argv)).stdout(out).stderr(tmp.resolve("java-stderr"))).build();
             RecordOutcome outcome = new Recorder(javaDb).record(options, new Progress());
             assertEquals(plain.stdout(), Files.readString(out), command + ": output under the Java engine");
             List<String> expected = comparable(javaEvents(javaDb, outcome));

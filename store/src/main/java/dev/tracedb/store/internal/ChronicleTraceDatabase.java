@@ -1,6 +1,7 @@
 package dev.tracedb.store.internal;
 
 import dev.tracedb.store.CorruptLogException;
+import dev.tracedb.store.ExpansionLinks;
 import dev.tracedb.store.NoSuchRunException;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
@@ -204,6 +205,12 @@ public final class ChronicleTraceDatabase implements TraceDatabase {
                     "the catalog records run " + id + " as ended, but its log stops after this index without RunEnded");
         }
         return reader;
+    }
+
+    @Override
+    public ExpansionLinks expansions() {
+        checkOpen();
+        return new FileExpansionLinks(this, this::runDirectory);
     }
 
     private void checkOpen() {

@@ -8,6 +8,8 @@
  * <p><b>Thread-safety.</b> {@code ChronicleTraceDatabase} and {@code Catalog} synchronize their
  * mutations (and take a file lock for run-id allocation, so several processes can share a
  * directory). Writers and readers are confined to one thread, like the Chronicle appenders and
- * tailers they own.
+ * tailers they own. {@code FileExpansionLinks} is thread-safe: its links are single files replaced
+ * by rename, and its per-run expansion lock is a semaphore within the JVM plus a file lock across
+ * processes.
  */
 package dev.tracedb.store.internal;
