@@ -13,11 +13,17 @@ public final class JournalFormat {
     /** The one version this build reads and writes. */
     public static final int VERSION = 1;
     /**
-     * The longest frame a reader believes. The largest real frames are RUN_STARTED (argv and
-     * environment, bounded by the kernel's 2 MiB-ish ARG_MAX) and 64 KiB MEMORY_WRITTEN chunks; a
-     * longer length is a damaged length field, not a frame the recorder was killed writing.
+     * The longest first frame a reader believes: RUN_STARTED, whose argv and environment the kernel
+     * bounds (ARG_MAX, a few MiB). A longer length is a damaged length field, not a frame the
+     * recorder was killed writing.
      */
     public static final int MAX_FRAME = 64 << 20;
+    /**
+     * The longest later frame a reader believes: they are at most a 64 KiB MEMORY_WRITTEN chunk or a
+     * FILE_MAPPED with a path, so a length above 1 MiB is damage. Kept tight because a damaged length
+     * that points past the end of the file would otherwise read as a cut tail and hide what follows.
+     */
+    public static final int MAX_INPUT_FRAME = 1 << 20;
     /** The longest run name a header may carry (a name is a file name or a {@code --name}). */
     public static final int MAX_NAME = 1 << 16;
 

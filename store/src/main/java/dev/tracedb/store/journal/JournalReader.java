@@ -119,7 +119,8 @@ public final class JournalReader implements AutoCloseable {
         Integer length = readInt();
         if (ended != null && (length != null || endsInsideFrame)) throw corrupt(at, "bytes after RUN_ENDED");
         if (length == null) return false;
-        if (length < EventCodec.FRAME_OVERHEAD || length > JournalFormat.MAX_FRAME) {
+        if (length < EventCodec.FRAME_OVERHEAD
+                || length > (frames == 0 ? JournalFormat.MAX_FRAME : JournalFormat.MAX_INPUT_FRAME)) {
             throw corrupt(at, "bad frame length " + length);
         }
         if (frame.length < length) frame = new byte[Math.max(length, frame.length * 2)];

@@ -6,6 +6,7 @@ import dev.tracedb.store.RunWriter;
 import dev.tracedb.store.StoreTestSupport;
 import dev.tracedb.store.format.CatalogRecord;
 import dev.tracedb.store.journal.JournalFormat;
+import dev.tracedb.store.journal.JournalReader;
 import dev.tracedb.store.journal.TestJournal;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -104,6 +106,34 @@ final class JournalFixtures {
             }
         }
         return frames;
+    }
+
+    /** Frame count and SHA-256 over a run log's documents, for logs too big to compare in hex. */
+    static String logDigest(Path db, RunId id) throws Exception {
+        Path logDir = runDir(db, id).resolve("log");
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        int frames = 0;
+        LogDocuments docs = new LogDocuments(logDir);
+        try (SingleChronicleQueue queue = Queues.forReading(logDir); ExcerptTailer tailer = queue.createTailer()) {
+            while (docs.next(tailer)) {
+                sha.update(docs.buffer(), 0, docs.length());
+                frames++;
+            }
+        }
+        return frames + " frames, sha-256 " + HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** As {@link #logDigest}, over a journal's frames. */
+    static String journalDigest(Path journal) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        int frames = 0;
+        try (JournalReader r = JournalReader.open(journal)) {
+            while (r.next()) {
+                sha.update(r.frame(), 0, r.frameLength());
+                frames++;
+            }
+        }
+        return frames + " frames, sha-256 " + HexFormat.of().formatHex(sha.digest());
     }
 
     /** The catalog's records about {@code id} (open the catalog only while no database is open on it). */

@@ -157,12 +157,49 @@ class JournalSharingTest extends StoreTestSupport {
         }
     }
 
+    @Test
+    void importerKilledWhileWritingTheLogIsRedoneOnTheNextOpen() throws Exception {
+        RunId id = new RunId(1);
+        try (TestJournal j = JournalFixtures.journal(db(), id, "big")) {
+            j.inputsOnly();
+            byte[] page = JournalFixtures.pattern(65536, 3);
+            for (int i = 0; i < 1200; i++) { // 79 MB: an import that runs long enough to be killed in step 1
+                j.syscall(0, new long[] {3, 0x5555_0000L, 65536, 0, 0, 0}, 65536);
+                j.memoryWritten(0x5555_0000L, page);
+            }
+            j.end(ExitStatus.exited(0));
+        }
+        String journal = JournalFixtures.journalDigest(journalOf(db(), id));
+        Process importer = startOpener(db(), null);
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(importer.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            do {
+                line = err.readLine();
+            } while (line != null && !line.startsWith("tracedb: importing run r0001 "));
+            assertTrue(line != null, "the importer finished before saying it was importing");
+            importer.destroyForcibly(); // SIGKILL: no shutdown hooks, nothing closed
+            assertTrue(importer.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertEquals(128 + 9, importer.exitValue(), "killed during the import");
+        assertTrue(Files.exists(runDir(db(), id).resolve("log")), "killed in step 1, the log half written");
+        assertEquals(List.of(), catalogRecords(db(), id), "killed before step 2");
+        assertTrue(Files.exists(journalOf(db(), id)));
+
+        try (ChronicleTraceDatabase db = open()) {
+            assertEquals(RunState.COMPLETE, db.find(id).orElseThrow().state());
+        }
+        assertEquals(journal, JournalFixtures.logDigest(db(), id), "the log is rewritten whole, not appended to");
+        assertEquals(1, count(catalogRecords(db(), id), CatalogRecord.RunCreated.class));
+        assertFalse(Files.exists(journalOf(db(), id)));
+    }
+
     private static RunId createRun(ChronicleTraceDatabase db) {
         try (RunWriter w = db.createRun("java", started("/bin/java-run"))) {
             return w.id();
         }
     }
 
+    /** Another JVM that opens the database; its stderr goes to {@code stderr}, or to a pipe if null. */
     private static Process startOpener(Path db, Path stderr) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -171,7 +208,9 @@ class JournalSharingTest extends StoreTestSupport {
                 .filter(a -> a.startsWith("--add-") || a.startsWith("-Dchronicle")).toList());
         cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 OpenDatabaseMain.class.getName(), db.toString()));
-        return new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (stderr != null) pb.redirectError(stderr.toFile());
+        return pb.start();
     }
 
     /**

@@ -97,7 +97,10 @@ class JournalReaderTest {
                 third, "not an event of an inputs journal");
         assertCorrupt(concat(header, started, inputsOnly, le(3), new byte[3]), third, "bad frame length 3");
         assertCorrupt(concat(header, started, inputsOnly, le(-70)), third, "bad frame length -70");
-        assertCorrupt(concat(header, started, inputsOnly, le(JournalFormat.MAX_FRAME + 1)), third, "bad frame length");
+        assertCorrupt(concat(header, le(JournalFormat.MAX_FRAME + 1)), header.length, "bad frame length");
+        // past the end of the file, but longer than any input event: damage, not a cut tail
+        assertCorrupt(concat(header, started, inputsOnly, le(JournalFormat.MAX_INPUT_FRAME + 1), new byte[100]), third,
+                "bad frame length");
         // a well-formed frame (right CRC) of a type no build knows
         assertCorrupt(concat(header, started, inputsOnly, frame(withCrc(new byte[] {99, 1, 0, 0, 0, 0}))), third,
                 "unknown event type 99");
