@@ -379,7 +379,10 @@ int session_record(struct tracee *t, struct journal *j, struct outcome *o, progr
     }
     if (random_at == 0) return fail(&s, "no AT_RANDOM entry");
     uint8_t *random = journal_memory_begin(j, random_at, RANDOM_BYTES);
-    if (tracee_read(t, random_at, random, RANDOM_BYTES) != RANDOM_BYTES) return fail(&s, "reading AT_RANDOM");
+    if (tracee_read(t, random_at, random, RANDOM_BYTES) != RANDOM_BYTES) {
+        journal_memory_abandon(j); /* no half frame in the journal */
+        return fail(&s, "reading AT_RANDOM");
+    }
     journal_memory_commit(j, RANDOM_BYTES);
     if (timestamps_trap(t, 1) != 0) return fail(&s, "trapping rdtsc");
     if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, (void *) (long) TRACE_OPTIONS_FOLLOWING) == -1) {
