@@ -22,7 +22,6 @@
 #define DEFAULT_STOPS (BIT(19) | BIT(20) | BIT(21) | BIT(22)) /* STOP TSTP TTIN TTOU */
 #define FAULTS (BIT(4) | BIT(5) | BIT(7) | BIT(8) | BIT(11)) /* ILL TRAP BUS FPE SEGV */
 #define FIRST_REAL_TIME 32
-#define SI_USER 0
 
 struct signal_info signal_info_decode(const uint8_t raw[128]) {
     struct signal_info info = {0};
