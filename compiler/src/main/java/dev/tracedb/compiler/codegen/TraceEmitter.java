@@ -43,6 +43,9 @@ final class TraceEmitter {
     private List<DecodedBlock> blocks;
     private FlagsLiveness liveness;
     private RedundantGuards redundantGuards;
+    private DispatchSpecialiser dispatches;
+    /** The module's read-only jump tables, for {@link DispatchSpecialiser}. */
+    private final DispatchTables tables;
     private final List<TraceCode.Fixup> fixups = new ArrayList<>();
     /** Constant-pool slots by module offset: each holds that address at run time. */
     private final Map<Long, Label> pool = new LinkedHashMap<>();
@@ -64,7 +67,12 @@ final class TraceEmitter {
     }
 
     TraceEmitter(TracePath path, boolean counting) {
+        this(path, counting, DispatchTables.none());
+    }
+
+    TraceEmitter(TracePath path, boolean counting, DispatchTables tables) {
         this.path = path;
+        this.tables = tables;
         this.counters = counting ? new TraceCounters(path.traceId(),
                 path.continuation().moduleIndex() == path.head().at().moduleIndex() ? path.continuation().offset() : 0)
                 : null;
@@ -82,6 +90,7 @@ final class TraceEmitter {
             nexts.add(i == blocks.size() - 1 ? path.continuation() : blocks.get(i + 1).block().at());
         }
         this.redundantGuards = new RedundantGuards(blocks, nexts, liveness);
+        this.dispatches = new DispatchSpecialiser(blocks, nexts, path.loopsToHead(), module, tables, liveness);
         if (counters != null) {
             count(counters.entry());
         }
@@ -125,13 +134,23 @@ final class TraceEmitter {
                     + b.terminator() + ": " + block.last());
         }
         boolean decided = kind == Terminator.CONDITIONAL && redundantGuards.redundant(index);
+        DispatchSpecialiser.Plan load = dispatches.planForLoad(index);
         List<Instruction> body = block.body();
         for (int i = 0; i < body.size(); i++) {
             if (decided && i == body.size() - 1) break; // the compare of a guard an earlier one decided
+            if (load != null && i == load.loadIndex()) {
+                guardTableIndex(load);
+                continue;
+            }
             copier.copy(body.get(i));
         }
         Instruction term = block.last();
         boolean loopBack = last && path.loopsToHead();
+        if (kind == Terminator.INDIRECT_JUMP && dispatches.planForJump(index) != null) {
+            // The index guard decided the jump: it goes to the recorded target, the next block.
+            if (loopBack) a.jmp(loopBack());
+            return;
+        }
         switch (kind) {
             case FALL_THROUGH -> {
                 requireSuccessor(b, next, b.end().offset());
@@ -205,6 +224,32 @@ final class TraceEmitter {
             guards.compareJump(jmp, expected, loopStart, atEntry ? null : restore, liveAfter ? restore : null, atEntry);
         } else {
             guards.guardJump(jmp, expected, loopStart);
+        }
+    }
+
+    /**
+     * In place of a dispatch's table load ({@link DispatchSpecialiser}): the index compared with
+     * the one whose slot holds the recorded target, and, once per pass, the base register with
+     * the table's address. A mismatch makes the load as the original does and goes on in the
+     * original code right after it.
+     */
+    private void guardTableIndex(DispatchSpecialiser.Plan plan) {
+        Label mismatch = outOfLine(() -> {
+            countGuardExit();
+            if (plan.restore() != null) {
+                plan.restore().emit(buffer);
+            }
+            copier.copy(plan.load());
+            jumpTo(plan.load().nextAddress());
+        });
+        a.cmp(plan.index(), plan.entry().index());
+        a.jcc(Condition.NE, mismatch);
+        if (plan.checkBase()) {
+            cmpWithSlot(plan.base(), plan.entry().tableOffset());
+            a.jcc(Condition.NE, mismatch);
+        }
+        if (plan.restoreOnMatch()) {
+            plan.restore().emit(buffer);
         }
     }
 

@@ -59,6 +59,39 @@ class GeneratedCodeRunsTest {
                 "the dispatch jump is not compared with cmp");
     }
 
+    /**
+     * PIE, lua5.4's dispatch shape: computed goto through a read-only table of label addresses
+     * (RELATIVE relocations in RELRO) whose base is in a register. The dispatches guard the
+     * opcode instead of the loaded target ({@link DispatchSpecialiser}): the index compared with
+     * an immediate, the base once per pass with the table's slot, and no compare of the target.
+     * The program runs two bytecode sequences, so the traces meet opcodes they were not recorded
+     * with (the guard's mismatch path) and the output shows any wrong step.
+     */
+    @Test
+    void computedGotoDispatchGuardsTheOpcode() throws Exception {
+        GeneratedCode code = runWithTraces("interp-goto", "300", "200000");
+        List<String> all = new ArrayList<>();
+        for (TracePath trace : code.generated().traces()) {
+            all.addAll(Listing.of(code.code().get(0), trace.traceId()));
+        }
+        int opcodeGuards = 0;
+        int baseChecks = 0;
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).matches("cmp r(cx|ax|dx|9|10|11), (0x)?[0-9a-f]+") && all.get(i + 1).startsWith("jne ")) {
+                opcodeGuards++;
+                if (all.get(i + 2).matches("cmp r[0-9a-z]+, qword ptr \\[rip -> slot m\\+0x[0-9a-f]+\\]")) {
+                    baseChecks++;
+                }
+            }
+        }
+        System.out.println("interp-goto: " + opcodeGuards + " opcode guards, " + baseChecks + " base checks");
+        assertTrue(opcodeGuards > 0, "no dispatch guards its opcode:\n" + String.join("\n", all));
+        assertTrue(baseChecks > 0 && baseChecks <= opcodeGuards, "the table base is not checked");
+        // the mismatch stub: the flags of the opcode's `and` recomputed, the original load, back to the original code
+        assertTrue(all.stream().anyMatch(l -> l.matches("mov r[0-9a-z]+, qword ptr \\[r[0-9a-z]+ \\+ r[0-9a-z]+\\*8\\]")),
+                "no mismatch stub makes the table load");
+    }
+
     /** Nested counted loops and a recursive fib. */
     @Test
     void loopsStatic() throws Exception {
