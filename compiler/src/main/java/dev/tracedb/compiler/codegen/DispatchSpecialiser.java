@@ -9,6 +9,7 @@ import dev.tracedb.machine.x86.decode.Register;
 import dev.tracedb.machine.x86.decode.RegisterOperand;
 import dev.tracedb.machine.x86.encode.Gpr;
 import dev.tracedb.store.Terminator;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +44,9 @@ import java.util.Optional;
  *     are dead both on the match path and at the stub's exit to the original code after the
  *     load;</li>
  * <li>on the trace's path after the jump, R is overwritten as a whole (a 32- or 64-bit write)
- *     before anything reads it or may leave the trace: at no exit does the program see K where
- *     the original has T. A memory access in between may fault, but a fault inside a trace shows
+ *     before anything reads it or may leave the trace other than by a conditional branch's side
+ *     exit, and those exits load T into R ({@code mov R, [rip+slot T]}, out of line) before they
+ *     jump: at no exit does the program see K where the original has T. A memory access in between may fault, but a fault inside a trace shows
  *     a trace address in rip already, so no handler sees the original state there anyway (lua5.4's
  *     handlers often read the stack, {@code mov rdi, [rsp+8]}, before they reuse rax);</li>
  * <li>B holds the table: checked at run time at the first specialised dispatch of each pass
@@ -73,13 +75,17 @@ final class DispatchSpecialiser {
      *                   where something does
      * @param restoreOnMatch whether {@code restore} also runs after the compares on the match path
      *                   (the flags are read before the jump, or after it on the path)
+     * @param register   R, which holds the index instead of the target after the jump
+     * @param target     the recorded target's module offset, which R gets at the exits that
+     *                   leave before the path overwrites R
      */
     record Plan(int loadBlock, int loadIndex, Instruction load, Gpr index, Gpr base, DispatchTables.Entry entry,
-                boolean checkBase, FlagsRestore restore, boolean restoreOnMatch) {
+                boolean checkBase, FlagsRestore restore, boolean restoreOnMatch, Gpr register, long target) {
     }
 
     private final Plan[] byJump;
     private final Plan[] byLoadBlock;
+    private final Plan[] byExit;
 
     /**
      * @param blocks   the trace's blocks
@@ -93,15 +99,20 @@ final class DispatchSpecialiser {
                         DispatchTables tables, FlagsLiveness liveness) {
         byJump = new Plan[blocks.size()];
         byLoadBlock = new Plan[blocks.size()];
+        byExit = new Plan[blocks.size()];
         Candidate[] atLoad = new Candidate[blocks.size()];
+        @SuppressWarnings("unchecked")
+        List<Integer>[] exitsOf = new List[blocks.size()];
         for (int i = 0; i < blocks.size(); i++) {
             boolean guarded = BranchForms.terminatorOf(blocks.get(i)) == Terminator.INDIRECT_JUMP
                     && (i < blocks.size() - 1 || loops);
             CodeAddress next = nexts.get(i);
             if (!guarded || next.moduleIndex() != module) continue;
             Candidate c = candidate(blocks, i, liveness);
-            if (c != null && deadAfterJump(blocks, i, loops, c.target())) {
+            List<Integer> exits = c == null ? null : deadAfterJump(blocks, i, loops, c.target());
+            if (exits != null) {
                 atLoad[c.loadBlock()] = c;
+                exitsOf[i] = exits;
             }
         }
         Map<Register, Long> checked = new HashMap<>(); // base register -> table it was checked to hold
@@ -114,12 +125,17 @@ final class DispatchSpecialiser {
                     Optional<DispatchTables.Entry> entry = tables.entryFor(c.base(), 8, c.displacement(),
                             nexts.get(c.jump()).offset());
                     if (entry.isPresent()) {
+                        long target = nexts.get(c.jump()).offset();
                         Long table = checked.get(c.base());
                         boolean check = table == null || table != entry.get().tableOffset();
                         Plan plan = new Plan(b, j, body.get(j), gpr(c.index()), gpr(c.base()), entry.get(), check,
-                                c.restore(), c.restoreOnMatch());
+                                c.restore(), c.restoreOnMatch(), gpr(c.target()), target);
+                        if (exitsOf[c.jump()].stream().anyMatch(e -> byExit[e] != null)) {
+                            continue; // two dispatches' registers to load at one exit: not handled
+                        }
                         byJump[c.jump()] = plan;
                         byLoadBlock[b] = plan;
+                        exitsOf[c.jump()].forEach(e -> byExit[e] = plan);
                         checked.put(c.base(), entry.get().tableOffset());
                     }
                 }
@@ -140,6 +156,14 @@ final class DispatchSpecialiser {
     /** The plan whose load is in block {@code index} (the compares replace it), or null. */
     Plan planForLoad(int index) {
         return byLoadBlock[index];
+    }
+
+    /**
+     * The plan whose register must get its target before block {@code index}'s conditional
+     * branch leaves the trace (R is not overwritten yet there), or null.
+     */
+    Plan planForExit(int index) {
+        return byExit[index];
     }
 
     /** A jump whose register comes from a table load of the right shape. */
@@ -209,27 +233,40 @@ final class DispatchSpecialiser {
     }
 
     /**
-     * Whether, on the path after block {@code index}'s jump, {@code register} is overwritten as a
-     * whole before it is read and before anything that may leave the trace.
+     * The blocks whose conditional branches may leave the trace while, on the path after block
+     * {@code index}'s jump, {@code register} still holds the index instead of the target (their
+     * exits load the target first), when the register is overwritten as a whole on that path
+     * before anything reads it and before any other way out of the trace; null otherwise.
      */
-    private static boolean deadAfterJump(List<DecodedBlock> blocks, int index, boolean loops, Register register) {
+    private static List<Integer> deadAfterJump(List<DecodedBlock> blocks, int index, boolean loops, Register register) {
+        List<Integer> exits = new ArrayList<>();
         int b = index + 1;
         for (int visited = 0; visited < blocks.size(); visited++, b++) {
             if (b == blocks.size()) {
-                if (!loops) return false;
+                if (!loops) return null;
                 b = 0;
             }
             DecodedBlock block = blocks.get(b);
             for (Instruction insn : block.instructions()) {
-                if (reads(insn, register)) return false;
-                if (overwritesWhole(insn, register)) return true;
+                if (zeroes(insn, register)) return exits;
+                if (reads(insn, register)) return null;
+                if (overwritesWhole(insn, register)) return exits;
                 if (insn.endsBlock()) {
                     Terminator kind = BranchForms.terminatorOf(block);
-                    if (kind != Terminator.JUMP) return false;
+                    if (kind == Terminator.CONDITIONAL && isJcc(insn)) {
+                        exits.add(b);
+                    } else if (kind != Terminator.JUMP) {
+                        return null;
+                    }
                 }
             }
         }
-        return false;
+        return null;
+    }
+
+    private static boolean isJcc(Instruction branch) {
+        int opcode = branch.bytes()[BranchForms.opcodeIndex(branch.bytes())] & 0xff;
+        return opcode < 0xe0 || opcode > 0xe3; // not loop/loope/loopne/jrcxz, which exit through rel8 forms
     }
 
     private static void forgetWritten(Map<Register, Long> checked, Instruction insn) {
@@ -244,6 +281,13 @@ final class DispatchSpecialiser {
         return insn.registersWritten().stream().anyMatch(w -> w.full() == register.full() && w.sizeBytes() >= 4)
                 && insn.operands().size() >= 1 && insn.operands().get(0) instanceof RegisterOperand dst
                 && dst.register().full() == register.full() && dst.sizeBytes() >= 4;
+    }
+
+    /** {@code xor r32, r32} (or r64): reads r only formally, its result does not depend on it. */
+    private static boolean zeroes(Instruction insn, Register register) {
+        return insn.mnemonic().equals("xor") && insn.operands().size() == 2
+                && insn.operands().get(0) instanceof RegisterOperand d && insn.operands().get(1) instanceof RegisterOperand s
+                && d.register() == s.register() && d.register().full() == register.full() && d.sizeBytes() >= 4;
     }
 
     private static boolean reads(Instruction insn, Register register) {

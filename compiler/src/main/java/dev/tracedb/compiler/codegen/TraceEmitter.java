@@ -161,7 +161,7 @@ final class TraceEmitter {
                 if (last) end(next);
             }
             case CONDITIONAL -> {
-                if (!decided) conditional(term, next);
+                if (!decided) conditional(term, next, dispatches.planForExit(index));
                 if (last) end(next);
             }
             case CALL -> {
@@ -312,7 +312,7 @@ final class TraceEmitter {
     }
 
     /** A conditional branch becomes a guard: the recorded direction falls through inside the trace. */
-    private void conditional(Instruction jcc, CodeAddress next) {
+    private void conditional(Instruction jcc, CodeAddress next, DispatchSpecialiser.Plan loadOnExit) {
         long taken = jcc.directTarget().orElseThrow();
         long fallThrough = jcc.nextAddress();
         boolean followsTaken = isAt(next, taken);
@@ -347,11 +347,36 @@ final class TraceEmitter {
             return;
         }
         Condition cc = BranchForms.condition(jcc);
-        if (followsTaken) {
-            exitIf(cc.negate(), fallThrough);
+        Condition leaves = followsTaken ? cc.negate() : cc;
+        long exit = followsTaken ? fallThrough : taken;
+        if (loadOnExit != null) {
+            exitIfLoading(leaves, exit, loadOnExit);
         } else {
-            exitIf(cc, taken);
+            exitIf(leaves, exit);
         }
+    }
+
+    /**
+     * A side exit taken while a specialised dispatch's register still holds the table index
+     * ({@link DispatchSpecialiser}): out of line, the register gets the recorded target the
+     * original jumped through ({@code mov} writes no flag), then the exit's jump.
+     */
+    private void exitIfLoading(Condition cc, long target, DispatchSpecialiser.Plan plan) {
+        int counter = counters != null ? counters.exit(target) : -1;
+        a.jcc(cc, outOfLine(() -> {
+            if (counter >= 0) count(counter);
+            movFromSlot(plan.register(), plan.target());
+            jumpTo(target);
+        }));
+    }
+
+    /** {@code mov reg, qword [rip+slot]} (REX.W 8B /r): the run-time address of module offset {@code target}. */
+    private void movFromSlot(Gpr reg, long target) {
+        buffer.emit8(0x48 | (reg.encoding() >= 8 ? 0x04 : 0));
+        buffer.emit8(0x8b);
+        buffer.emit8(0x05 | (reg.encoding() & 7) << 3);
+        buffer.emit32(0);
+        rawPoolUses.add(new PoolUse(buffer.position() - 4, slot(target), buffer.position()));
     }
 
     /** The recorded target of an indirect transfer, which must lie in this trace's module. */

@@ -92,6 +92,43 @@ class GeneratedCodeRunsTest {
                 "no mismatch stub makes the table load");
     }
 
+    /**
+     * lua5.4 itself (Debian's build: disptab in RELRO, its base in r14): a closures-and-loops
+     * script recorded on a small input, traces from the recording, run on a larger one. Its
+     * dispatches guard the opcode; where a handler may leave the trace before it overwrites rax,
+     * those exits load the recorded target into rax first. Output equal to a plain run's.
+     */
+    @Test
+    void lua54DispatchesGuardTheOpcode() throws Exception {
+        Path lua = Path.of("/usr/bin/lua5.4");
+        Path script = tmp.resolve("closures.lua");
+        Files.writeString(script, """
+                local n = tonumber(arg[1])
+                local function counter() local c = 0 return function(step) c = c + step return c end end
+                local xs, tick = {}, counter()
+                for i = 1, n do xs[i] = tick(3) % 1000 end
+                local total, odd = 0, 0
+                for i = 1, #xs do
+                  local x = xs[i]
+                  if x % 3 == 0 then total = total + x * 2 + 1 else odd = odd + 1 end
+                end
+                print(n, total, odd)
+                """);
+        GeneratedCode code = runWith(lua, List.of(lua.toString(), script.toString()), "3000", "300000", 12, 80);
+        List<String> all = new ArrayList<>();
+        for (TracePath trace : code.generated().traces()) {
+            all.addAll(Listing.of(code.code().get(0), trace.traceId()));
+        }
+        long opcodeGuards = all.stream().filter(l -> l.matches("cmp rax, (0x)?[0-9a-f]+")).count();
+        long baseChecks = all.stream().filter(l -> l.matches("cmp r14, qword ptr \\[rip -> slot m\\+0x[0-9a-f]+\\]")).count();
+        long exitLoads = all.stream().filter(l -> l.matches("mov rax, qword ptr \\[rip -> slot m\\+0x[0-9a-f]+\\]")).count();
+        System.out.println("lua5.4: " + opcodeGuards + " opcode guards, " + baseChecks + " base checks, "
+                + exitLoads + " exits that load rax");
+        assertTrue(opcodeGuards > 0 && baseChecks > 0 && baseChecks <= opcodeGuards,
+                "lua5.4's dispatches do not guard the opcode:\n" + String.join("\n", all));
+        assertTrue(exitLoads > 0, "no side exit loads the dispatch target:\n" + String.join("\n", all));
+    }
+
     /** Nested counted loops and a recursive fib. */
     @Test
     void loopsStatic() throws Exception {
@@ -124,9 +161,17 @@ class GeneratedCodeRunsTest {
 
     private GeneratedCode runWithTraces(String name, String recordInput, String runInput) throws Exception {
         Path program = RecordedRun.program(name);
-        RecordedRun run = RecordedRun.record(tmp.resolve("db"), tmp.resolve("recorded.out"),
-                List.of(program.toString(), recordInput));
-        TraceSelection selection = RecordedPaths.select(run, run.module(program), 8, 60);
+        return runWith(program, List.of(program.toString()), recordInput, runInput, 8, 60);
+    }
+
+    /** Records {@code command} + recordInput, builds traces in {@code program}'s module, runs command + runInput with them. */
+    private GeneratedCode runWith(Path program, List<String> command, String recordInput, String runInput,
+                                  int maxTraces, int maxBlocks) throws Exception {
+        String name = program.getFileName().toString();
+        List<String> recorded = new ArrayList<>(command);
+        recorded.add(recordInput);
+        RecordedRun run = RecordedRun.record(tmp.resolve("db"), tmp.resolve("recorded.out"), recorded);
+        TraceSelection selection = RecordedPaths.select(run, run.module(program), maxTraces, maxBlocks);
         GeneratedCode code = new TraceCodeGenerator().generate(selection);
         code.refusals().forEach(r -> System.out.println(name + ": refused " + r));
         assertFalse(code.generated().traces().isEmpty(), "no trace was generated: " + code.refusals());
@@ -134,7 +179,8 @@ class GeneratedCodeRunsTest {
                 + code.code().get(0).code().length + " bytes, " + code.code().get(0).relocations().size()
                 + " relocations");
 
-        List<String> argv = List.of(program.toString(), runInput);
+        List<String> argv = new ArrayList<>(command);
+        argv.add(runInput);
         String expected = plainRun(argv);
         Path cachedOut = tmp.resolve("cached.out");
         CachedRun.Outcome outcome = CachedRun.run(argv, cachedOut, code);
