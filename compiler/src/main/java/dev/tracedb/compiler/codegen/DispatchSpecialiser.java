@@ -264,7 +264,7 @@ final class DispatchSpecialiser {
         return null;
     }
 
-    private static boolean isJcc(Instruction branch) {
+    static boolean isJcc(Instruction branch) {
         int opcode = branch.bytes()[BranchForms.opcodeIndex(branch.bytes())] & 0xff;
         return opcode < 0xe0 || opcode > 0xe3; // not loop/loope/loopne/jrcxz, which exit through rel8 forms
     }
@@ -277,20 +277,20 @@ final class DispatchSpecialiser {
         return insn.registersWritten().stream().anyMatch(w -> w.full() == register.full());
     }
 
-    private static boolean overwritesWhole(Instruction insn, Register register) {
+    static boolean overwritesWhole(Instruction insn, Register register) {
         return insn.registersWritten().stream().anyMatch(w -> w.full() == register.full() && w.sizeBytes() >= 4)
                 && insn.operands().size() >= 1 && insn.operands().get(0) instanceof RegisterOperand dst
                 && dst.register().full() == register.full() && dst.sizeBytes() >= 4;
     }
 
     /** {@code xor r32, r32} (or r64): reads r only formally, its result does not depend on it. */
-    private static boolean zeroes(Instruction insn, Register register) {
+    static boolean zeroes(Instruction insn, Register register) {
         return insn.mnemonic().equals("xor") && insn.operands().size() == 2
                 && insn.operands().get(0) instanceof RegisterOperand d && insn.operands().get(1) instanceof RegisterOperand s
                 && d.register() == s.register() && d.register().full() == register.full() && d.sizeBytes() >= 4;
     }
 
-    private static boolean reads(Instruction insn, Register register) {
+    static boolean reads(Instruction insn, Register register) {
         if (insn.registersRead().stream().anyMatch(r -> r.full() == register.full())) return true;
         for (Operand o : insn.operands()) {
             if (o instanceof MemoryOperand m && (m.base().map(r -> r.full() == register.full()).orElse(false)

@@ -44,6 +44,7 @@ final class TraceEmitter {
     private FlagsLiveness liveness;
     private RedundantGuards redundantGuards;
     private DispatchSpecialiser dispatches;
+    private SunkWrites sunkWrites;
     /** The module's read-only jump tables, for {@link DispatchSpecialiser}. */
     private final DispatchTables tables;
     private final List<TraceCode.Fixup> fixups = new ArrayList<>();
@@ -91,6 +92,7 @@ final class TraceEmitter {
         }
         this.redundantGuards = new RedundantGuards(blocks, nexts, liveness);
         this.dispatches = new DispatchSpecialiser(blocks, nexts, path.loopsToHead(), module, tables, liveness);
+        this.sunkWrites = new SunkWrites(blocks, path.loopsToHead(), dispatches);
         if (counters != null) {
             count(counters.entry());
         }
@@ -142,6 +144,7 @@ final class TraceEmitter {
                 guardTableIndex(load);
                 continue;
             }
+            if (sunkWrites.isSunk(index, i)) continue; // dead on the path: copied into the exits that need it
             copier.copy(body.get(i));
         }
         Instruction term = block.last();
@@ -161,7 +164,7 @@ final class TraceEmitter {
                 if (last) end(next);
             }
             case CONDITIONAL -> {
-                if (!decided) conditional(term, next, dispatches.planForExit(index));
+                if (!decided) conditional(term, next, dispatches.planForExit(index), sunkWrites.atExit(index));
                 if (last) end(next);
             }
             case CALL -> {
@@ -312,7 +315,8 @@ final class TraceEmitter {
     }
 
     /** A conditional branch becomes a guard: the recorded direction falls through inside the trace. */
-    private void conditional(Instruction jcc, CodeAddress next, DispatchSpecialiser.Plan loadOnExit) {
+    private void conditional(Instruction jcc, CodeAddress next, DispatchSpecialiser.Plan loadOnExit,
+                             List<Instruction> sunkHere) {
         long taken = jcc.directTarget().orElseThrow();
         long fallThrough = jcc.nextAddress();
         boolean followsTaken = isAt(next, taken);
@@ -349,23 +353,26 @@ final class TraceEmitter {
         Condition cc = BranchForms.condition(jcc);
         Condition leaves = followsTaken ? cc.negate() : cc;
         long exit = followsTaken ? fallThrough : taken;
-        if (loadOnExit != null) {
-            exitIfLoading(leaves, exit, loadOnExit);
+        if (loadOnExit != null || !sunkHere.isEmpty()) {
+            exitIfRestoring(leaves, exit, loadOnExit, sunkHere);
         } else {
             exitIf(leaves, exit);
         }
     }
 
     /**
-     * A side exit taken while a specialised dispatch's register still holds the table index
-     * ({@link DispatchSpecialiser}): out of line, the register gets the recorded target the
-     * original jumped through ({@code mov} writes no flag), then the exit's jump.
+     * A side exit that must first put back registers the path did not compute: a specialised
+     * dispatch's register that still holds the table index ({@link DispatchSpecialiser}) gets
+     * the recorded target the original jumped through, and writes the path left out
+     * ({@link SunkWrites}) run; out of line ({@code mov} and {@code lea} write no flag), then the
+     * exit's jump.
      */
-    private void exitIfLoading(Condition cc, long target, DispatchSpecialiser.Plan plan) {
+    private void exitIfRestoring(Condition cc, long target, DispatchSpecialiser.Plan plan, List<Instruction> sunk) {
         int counter = counters != null ? counters.exit(target) : -1;
         a.jcc(cc, outOfLine(() -> {
             if (counter >= 0) count(counter);
-            movFromSlot(plan.register(), plan.target());
+            if (plan != null) movFromSlot(plan.register(), plan.target());
+            for (Instruction insn : sunk) copier.copy(insn); // SunkWrites: the writes the path left out
             jumpTo(target);
         }));
     }

@@ -66,7 +66,13 @@
  *     once per pass, and the jump needs no guard. Only where R is not read before the jump and
  *     is overwritten on the path after it before any read, memory access or exit, and the flags
  *     are overwritten after the load or recomputed; a mismatch makes the original load and
- *     goes on in the original code right after it.</li>
+ *     goes on in the original code right after it. Side exits taken before the path overwrites
+ *     R load the recorded target into R first.</li>
+ * <li><b>Dead writes move to the exits</b> ({@link dev.tracedb.compiler.codegen.SunkWrites}): a
+ *     {@code lea} or register {@code mov} whose register the path overwrites before reading it
+ *     (lua5.4's dispatch {@code lea rcx, [rbx + 0x40]}) is left out of the path and copied into
+ *     the out-of-line stubs of the conditional side exits in between, its sources unchanged
+ *     there.</li>
  * <li><b>The end of the path</b>: a loop trace (continuation = head) jumps back to its own
  *     start; any other trace jumps to its continuation. A path that ends in a return or an
  *     indirect transfer executes it as the original does.</li>

@@ -96,7 +96,9 @@ class GeneratedCodeRunsTest {
      * lua5.4 itself (Debian's build: disptab in RELRO, its base in r14): a closures-and-loops
      * script recorded on a small input, traces from the recording, run on a larger one. Its
      * dispatches guard the opcode; where a handler may leave the trace before it overwrites rax,
-     * those exits load the recorded target into rax first. Output equal to a plain run's.
+     * those exits load the recorded target into rax first, and the dispatch's {@code lea rcx},
+     * dead on the path, runs only in the exits that need it ({@link SunkWrites}). Output equal to
+     * a plain run's.
      */
     @Test
     void lua54DispatchesGuardTheOpcode() throws Exception {
@@ -127,6 +129,13 @@ class GeneratedCodeRunsTest {
         assertTrue(opcodeGuards > 0 && baseChecks > 0 && baseChecks <= opcodeGuards,
                 "lua5.4's dispatches do not guard the opcode:\n" + String.join("\n", all));
         assertTrue(exitLoads > 0, "no side exit loads the dispatch target:\n" + String.join("\n", all));
+        // SunkWrites: the dispatch's lea rcx, [rbx + 0x40], dead on the path, runs in exit stubs before their jump
+        long sunkInStubs = 0;
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).equals("lea rcx, [rbx + 0x40]") && all.get(i + 1).matches("jmp m\\+0x[0-9a-f]+")) sunkInStubs++;
+        }
+        System.out.println("lua5.4: " + sunkInStubs + " exit stubs run a sunk lea rcx, [rbx + 0x40]");
+        assertTrue(sunkInStubs > 0, "no dead write was moved into an exit stub:\n" + String.join("\n", all));
     }
 
     /** Nested counted loops and a recursive fib. */
