@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * A module's read-only jump tables, as far as the file shows them: an interpreter's
@@ -43,8 +44,9 @@ import java.util.TreeSet;
  * linker, before any of the program's code runs, then read-only) and only as the file's
  * relocations describe them; the cache's build-id check ties them to this file.
  *
- * <p>Loads lazily, once per module; any file problem leaves the module without tables (no
- * specialisation). Not thread-safe.
+ * <p>Loads once per module, the relocations at once and the sweep of the code only when a
+ * dispatch's target is found in a slot; any file problem leaves the module without tables (no
+ * specialisation). Not thread-safe; used only while the generator's decoder is open.
  */
 final class DispatchTables {
     private static final int R_X86_64_RELATIVE = 8;
@@ -56,16 +58,18 @@ final class DispatchTables {
     record Entry(long tableOffset, int index) {
     }
 
-    private static final DispatchTables NONE = new DispatchTables(new TreeMap<>(), Map.of());
+    private static final DispatchTables NONE = new DispatchTables(new TreeMap<>(), () -> Map.of());
 
     /** Relocated read-only slots: module offset → the module offset they hold. */
     private final TreeMap<Long, Long> slots;
-    /** Per 64-bit register, the module offsets a {@code lea reg, [rip+X]} loads into it. */
-    private final Map<Register, TreeSet<Long>> leaTargets;
+    /** Sweeps the module's code, the first time a dispatch needs it (it decodes all of it). */
+    private final Supplier<Map<Register, TreeSet<Long>>> sweep;
+    /** Per 64-bit register, the module offsets a {@code lea reg, [rip+X]} loads into it; null until swept. */
+    private Map<Register, TreeSet<Long>> leaTargets;
 
-    private DispatchTables(TreeMap<Long, Long> slots, Map<Register, TreeSet<Long>> leaTargets) {
+    private DispatchTables(TreeMap<Long, Long> slots, Supplier<Map<Register, TreeSet<Long>>> sweep) {
         this.slots = slots;
-        this.leaTargets = leaTargets;
+        this.sweep = sweep;
     }
 
     /** No tables: no dispatch is specialised. */
@@ -92,7 +96,7 @@ final class DispatchTables {
             if (slots.isEmpty()) {
                 return NONE;
             }
-            return new DispatchTables(slots, leaTargets(elf, bias, decoder));
+            return new DispatchTables(slots, () -> leaTargets(elf, bias, decoder));
         } catch (ElfReadException | IllegalArgumentException e) {
             return NONE;
         }
@@ -116,8 +120,14 @@ final class DispatchTables {
                 slot = e.getKey();
             }
         }
+        if (slot == null) {
+            return Optional.empty();
+        }
+        if (leaTargets == null) {
+            leaTargets = sweep.get();
+        }
         TreeSet<Long> candidates = leaTargets.get(base.full());
-        if (slot == null || candidates == null) {
+        if (candidates == null) {
             return Optional.empty();
         }
         Entry found = null;
