@@ -45,6 +45,9 @@ final class TraceEmitter {
     private RedundantGuards redundantGuards;
     private DispatchSpecialiser dispatches;
     private SunkWrites sunkWrites;
+    private ImpliedGuards implied;
+    /** Per block, the address the path goes on to. */
+    private List<CodeAddress> nexts;
     /** The module's read-only jump tables, for {@link DispatchSpecialiser}. */
     private final DispatchTables tables;
     private final List<TraceCode.Fixup> fixups = new ArrayList<>();
@@ -93,6 +96,8 @@ final class TraceEmitter {
         this.redundantGuards = new RedundantGuards(blocks, nexts, liveness);
         this.dispatches = new DispatchSpecialiser(blocks, nexts, path.loopsToHead(), module, tables, liveness);
         this.sunkWrites = new SunkWrites(blocks, path.loopsToHead(), dispatches);
+        this.implied = new ImpliedGuards(blocks, nexts, redundantGuards, dispatches);
+        this.nexts = nexts;
         if (counters != null) {
             count(counters.entry());
         }
@@ -138,8 +143,13 @@ final class TraceEmitter {
         boolean decided = kind == Terminator.CONDITIONAL && redundantGuards.redundant(index);
         DispatchSpecialiser.Plan load = dispatches.planForLoad(index);
         List<Instruction> body = block.body();
+        boolean merged = kind == Terminator.CONDITIONAL && (implied.first(index) || implied.second(index));
         for (int i = 0; i < body.size(); i++) {
             if (decided && i == body.size() - 1) break; // the compare of a guard an earlier one decided
+            if (merged && i == body.size() - 1) {
+                if (implied.first(index)) mergedGuard(index);
+                break; // the second's compare ran first, with the first's
+            }
             if (load != null && i == load.loadIndex()) {
                 guardTableIndex(load);
                 continue;
@@ -164,7 +174,7 @@ final class TraceEmitter {
                 if (last) end(next);
             }
             case CONDITIONAL -> {
-                if (!decided) conditional(term, next, dispatches.planForExit(index), sunkWrites.atExit(index));
+                if (!decided && !merged) conditional(term, next, dispatches.planForExit(index), sunkWrites.atExit(index));
                 if (last) end(next);
             }
             case CALL -> {
@@ -358,6 +368,39 @@ final class TraceEmitter {
         } else {
             exitIf(leaves, exit);
         }
+    }
+
+    /**
+     * The first guard of an {@link ImpliedGuards} pair: the second's compare, made here, decides
+     * both on the path; a mismatch runs both guards as the original does, out of line.
+     */
+    private void mergedGuard(int index) {
+        DecodedBlock first = blocks.get(index);
+        DecodedBlock second = blocks.get(index + 1);
+        Instruction cmpA = first.body().get(first.body().size() - 1);
+        Instruction cmpB = second.body().get(second.body().size() - 1);
+        copier.copy(cmpB);
+        a.jcc(Condition.NE, outOfLine(() -> {
+            copier.copy(cmpA);
+            conditional(first.last(), nexts.get(index), dispatches.planForExit(index), sunkWrites.atExit(index));
+            List<Instruction> between = second.body();
+            for (int i = 0; i < between.size() - 1; i++) {
+                if (!sunkWrites.isSunk(index + 1, i)) copier.copy(between.get(i));
+            }
+            copier.copy(cmpB);
+            Instruction jcc = second.last();
+            long taken = jcc.directTarget().orElseThrow();
+            long exit = isAt(nexts.get(index + 1), taken) ? jcc.nextAddress() : taken;
+            jumpRestoring(exit, dispatches.planForExit(index + 1), sunkWrites.atExit(index + 1));
+        }));
+    }
+
+    /** The unconditional form of {@link #exitIfRestoring}: the exit is known to be taken here. */
+    private void jumpRestoring(long target, DispatchSpecialiser.Plan plan, List<Instruction> sunk) {
+        if (counters != null) count(counters.exit(target));
+        if (plan != null) movFromSlot(plan.register(), plan.target());
+        for (Instruction insn : sunk) copier.copy(insn);
+        jumpTo(target);
     }
 
     /**

@@ -68,6 +68,10 @@
  *     are overwritten after the load or recomputed; a mismatch makes the original load and
  *     goes on in the original code right after it. Side exits taken before the path overwrites
  *     R load the recorded target into R first.</li>
+ * <li><b>A guard the next one implies is made inside the next one's stub</b>
+ *     ({@link dev.tracedb.compiler.codegen.ImpliedGuards}): {@code cmp R, a} held unequal, then
+ *     {@code cmp R, b} held equal: the path compares with b once, and a mismatch runs both guards
+ *     in their original order out of line (lua5.4's "integer? float?" type checks).</li>
  * <li><b>Dead writes move to the exits</b> ({@link dev.tracedb.compiler.codegen.SunkWrites}): a
  *     {@code lea} or register {@code mov} whose register the path overwrites before reading it
  *     (lua5.4's dispatch {@code lea rcx, [rbx + 0x40]}) is left out of the path and copied into

@@ -98,7 +98,8 @@ class GeneratedCodeRunsTest {
      * dispatches guard the opcode; where a handler may leave the trace before it overwrites rax,
      * those exits load the recorded target into rax first, and the dispatch's {@code lea rcx},
      * dead on the path, runs only in the exits that need it ({@link SunkWrites}). Output equal to
-     * a plain run's.
+     * a plain run's. A float operand's two type checks become one compare on the path
+     * ({@link ImpliedGuards}).
      */
     @Test
     void lua54DispatchesGuardTheOpcode() throws Exception {
@@ -109,12 +110,13 @@ class GeneratedCodeRunsTest {
                 local function counter() local c = 0 return function(step) c = c + step return c end end
                 local xs, tick = {}, counter()
                 for i = 1, n do xs[i] = tick(3) % 1000 end
-                local total, odd = 0, 0
+                local total, odd, f = 0, 0, 0.0
                 for i = 1, #xs do
                   local x = xs[i]
                   if x % 3 == 0 then total = total + x * 2 + 1 else odd = odd + 1 end
                 end
-                print(n, total, odd)
+                for i = 1, n do f = f * 0.5 + (i % 7) * 0.25 end
+                print(n, total, odd, string.format("%.6f", f))
                 """);
         GeneratedCode code = runWith(lua, List.of(lua.toString(), script.toString()), "3000", "300000", 12, 80);
         List<String> all = new ArrayList<>();
@@ -136,6 +138,18 @@ class GeneratedCodeRunsTest {
         }
         System.out.println("lua5.4: " + sunkInStubs + " exit stubs run a sunk lea rcx, [rbx + 0x40]");
         assertTrue(sunkInStubs > 0, "no dead write was moved into an exit stub:\n" + String.join("\n", all));
+        // ImpliedGuards: a float operand's "is it a float" compare made first, its "is it an integer"
+        // compare (decided by it) only in the stub, which runs both as the original does
+        long merged = 0;
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).matches("cmp [a-z0-9]+, 0x13") && all.get(i + 1).matches("jne @\\d+")) merged++;
+        }
+        long stubs = 0; // the second compare, then the exit taken unconditionally (after any register restores)
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).matches("cmp [a-z0-9]+, 0x13") && all.get(i + 1).matches("(jmp|mov|lea) .+")) stubs++;
+        }
+        System.out.println("lua5.4: " + merged + " merged type guards, " + stubs + " stubs");
+        assertTrue(merged > 0 && stubs > 0, "no type guard pair merged:\n" + String.join("\n", all));
     }
 
     /** Nested counted loops and a recursive fib. */
