@@ -124,15 +124,14 @@ final class DispatchSpecialiser {
                 if (c != null && j == c.loadIndex()) {
                     Optional<DispatchTables.Entry> entry = tables.entryFor(c.base(), 8, c.displacement(),
                             nexts.get(c.jump()).offset());
-                    if (entry.isPresent()) {
+                    // two dispatches' registers to load at one exit: not handled
+                    boolean exitsFree = exitsOf[c.jump()].stream().allMatch(e -> byExit[e] == null);
+                    if (entry.isPresent() && exitsFree) {
                         long target = nexts.get(c.jump()).offset();
                         Long table = checked.get(c.base());
                         boolean check = table == null || table != entry.get().tableOffset();
                         Plan plan = new Plan(b, j, body.get(j), gpr(c.index()), gpr(c.base()), entry.get(), check,
                                 c.restore(), c.restoreOnMatch(), gpr(c.target()), target);
-                        if (exitsOf[c.jump()].stream().anyMatch(e -> byExit[e] != null)) {
-                            continue; // two dispatches' registers to load at one exit: not handled
-                        }
                         byJump[c.jump()] = plan;
                         byLoadBlock[b] = plan;
                         exitsOf[c.jump()].forEach(e -> byExit[e] = plan);
