@@ -64,6 +64,15 @@ final class FlagsRestore {
      * when they cannot be recomputed there.
      */
     static FlagsRestore before(List<DecodedBlock> blocks, int index) {
+        return beforeInstruction(blocks, index, blocks.get(index).body().size());
+    }
+
+    /**
+     * The restore for the flags as they are right before body instruction {@code position} of
+     * block {@code index} (the body's size: before its terminator), or null when they cannot be
+     * recomputed there.
+     */
+    static FlagsRestore beforeInstruction(List<DecodedBlock> blocks, int index, int position) {
         Set<Register> writtenSince = new HashSet<>();
         boolean vectorWritten = false;
         for (int j = index; j >= 0; j--) {
@@ -77,7 +86,7 @@ final class FlagsRestore {
                 }
             }
             List<Instruction> body = block.body();
-            for (int k = body.size() - 1; k >= 0; k--) {
+            for (int k = (j == index ? position : body.size()) - 1; k >= 0; k--) {
                 Instruction insn = body.get(k);
                 if (insn.flagsWritten().containsAny(Flags.STATUS)) {
                     return recompute(insn, writtenSince, vectorWritten);

@@ -33,6 +33,7 @@ public final class TraceCodeGenerator {
         List<Refusal> refusals = new ArrayList<>();
         Map<TracePath, TraceCode> emitted = new LinkedHashMap<>();
         Map<TracePath, TraceCode> counting = new LinkedHashMap<>();
+        Map<Integer, DispatchTables> tables = new java.util.HashMap<>();
         try (Decoder decoder = Decoder.open()) {
             for (TracePath path : selection.traces()) {
                 try {
@@ -40,8 +41,11 @@ public final class TraceCodeGenerator {
                     for (PathBlock block : path.blocks()) {
                         blocks.add(DecodedBlock.decode(decoder, block));
                     }
-                    TraceCode plain = new TraceEmitter(path).emit(blocks);
-                    counting.put(path, new TraceEmitter(path, true).emit(blocks));
+                    int moduleIndex = path.head().at().moduleIndex();
+                    DispatchTables moduleTables = tables.computeIfAbsent(moduleIndex,
+                            m -> DispatchTables.load(selection.modules().get(m), decoder));
+                    TraceCode plain = new TraceEmitter(path, false, moduleTables).emit(blocks);
+                    counting.put(path, new TraceEmitter(path, true, moduleTables).emit(blocks));
                     emitted.put(path, plain);
                 } catch (TraceRefusedException e) {
                     refusals.add(new Refusal(path.traceId(), path.head().at(), e.getMessage()));

@@ -43,6 +43,13 @@ final class TraceEmitter {
     private List<DecodedBlock> blocks;
     private FlagsLiveness liveness;
     private RedundantGuards redundantGuards;
+    private DispatchSpecialiser dispatches;
+    private SunkWrites sunkWrites;
+    private ImpliedGuards implied;
+    /** Per block, the address the path goes on to. */
+    private List<CodeAddress> nexts;
+    /** The module's read-only jump tables, for {@link DispatchSpecialiser}. */
+    private final DispatchTables tables;
     private final List<TraceCode.Fixup> fixups = new ArrayList<>();
     /** Constant-pool slots by module offset: each holds that address at run time. */
     private final Map<Long, Label> pool = new LinkedHashMap<>();
@@ -64,7 +71,12 @@ final class TraceEmitter {
     }
 
     TraceEmitter(TracePath path, boolean counting) {
+        this(path, counting, DispatchTables.none());
+    }
+
+    TraceEmitter(TracePath path, boolean counting, DispatchTables tables) {
         this.path = path;
+        this.tables = tables;
         this.counters = counting ? new TraceCounters(path.traceId(),
                 path.continuation().moduleIndex() == path.head().at().moduleIndex() ? path.continuation().offset() : 0)
                 : null;
@@ -82,6 +94,10 @@ final class TraceEmitter {
             nexts.add(i == blocks.size() - 1 ? path.continuation() : blocks.get(i + 1).block().at());
         }
         this.redundantGuards = new RedundantGuards(blocks, nexts, liveness);
+        this.dispatches = new DispatchSpecialiser(blocks, nexts, path.loopsToHead(), module, tables, liveness);
+        this.sunkWrites = new SunkWrites(blocks, path.loopsToHead(), dispatches);
+        this.implied = new ImpliedGuards(blocks, nexts, redundantGuards, dispatches);
+        this.nexts = nexts;
         if (counters != null) {
             count(counters.entry());
         }
@@ -125,13 +141,29 @@ final class TraceEmitter {
                     + b.terminator() + ": " + block.last());
         }
         boolean decided = kind == Terminator.CONDITIONAL && redundantGuards.redundant(index);
+        DispatchSpecialiser.Plan load = dispatches.planForLoad(index);
         List<Instruction> body = block.body();
+        boolean merged = kind == Terminator.CONDITIONAL && (implied.first(index) || implied.second(index));
         for (int i = 0; i < body.size(); i++) {
             if (decided && i == body.size() - 1) break; // the compare of a guard an earlier one decided
+            if (merged && i == body.size() - 1) {
+                if (implied.first(index)) mergedGuard(index);
+                break; // the second's compare ran first, with the first's
+            }
+            if (load != null && i == load.loadIndex()) {
+                guardTableIndex(load);
+                continue;
+            }
+            if (sunkWrites.isSunk(index, i)) continue; // dead on the path: copied into the exits that need it
             copier.copy(body.get(i));
         }
         Instruction term = block.last();
         boolean loopBack = last && path.loopsToHead();
+        if (kind == Terminator.INDIRECT_JUMP && dispatches.planForJump(index) != null) {
+            // The index guard decided the jump: it goes to the recorded target, the next block.
+            if (loopBack) a.jmp(loopBack());
+            return;
+        }
         switch (kind) {
             case FALL_THROUGH -> {
                 requireSuccessor(b, next, b.end().offset());
@@ -142,7 +174,7 @@ final class TraceEmitter {
                 if (last) end(next);
             }
             case CONDITIONAL -> {
-                if (!decided) conditional(term, next);
+                if (!decided && !merged) conditional(term, next, dispatches.planForExit(index), sunkWrites.atExit(index));
                 if (last) end(next);
             }
             case CALL -> {
@@ -209,6 +241,32 @@ final class TraceEmitter {
     }
 
     /**
+     * In place of a dispatch's table load ({@link DispatchSpecialiser}): the index compared with
+     * the one whose slot holds the recorded target, and, once per pass, the base register with
+     * the table's address. A mismatch makes the load as the original does and goes on in the
+     * original code right after it.
+     */
+    private void guardTableIndex(DispatchSpecialiser.Plan plan) {
+        Label mismatch = outOfLine(() -> {
+            countGuardExit();
+            if (plan.restore() != null) {
+                plan.restore().emit(buffer);
+            }
+            copier.copy(plan.load());
+            jumpTo(plan.load().nextAddress());
+        });
+        a.cmp(plan.index(), plan.entry().index());
+        a.jcc(Condition.NE, mismatch);
+        if (plan.checkBase()) {
+            cmpWithSlot(plan.base(), plan.entry().tableOffset());
+            a.jcc(Condition.NE, mismatch);
+        }
+        if (plan.restoreOnMatch()) {
+            plan.restore().emit(buffer);
+        }
+    }
+
+    /**
      * Block {@code index} is entered by a call in this trace and runs nothing before its
      * terminator but {@code endbr64}/{@code nop}: its terminator is a function's first
      * instruction, where neither the flags nor anything below rsp is live (System V ABI).
@@ -267,7 +325,8 @@ final class TraceEmitter {
     }
 
     /** A conditional branch becomes a guard: the recorded direction falls through inside the trace. */
-    private void conditional(Instruction jcc, CodeAddress next) {
+    private void conditional(Instruction jcc, CodeAddress next, DispatchSpecialiser.Plan loadOnExit,
+                             List<Instruction> sunkHere) {
         long taken = jcc.directTarget().orElseThrow();
         long fallThrough = jcc.nextAddress();
         boolean followsTaken = isAt(next, taken);
@@ -302,11 +361,72 @@ final class TraceEmitter {
             return;
         }
         Condition cc = BranchForms.condition(jcc);
-        if (followsTaken) {
-            exitIf(cc.negate(), fallThrough);
+        Condition leaves = followsTaken ? cc.negate() : cc;
+        long exit = followsTaken ? fallThrough : taken;
+        if (loadOnExit != null || !sunkHere.isEmpty()) {
+            exitIfRestoring(leaves, exit, loadOnExit, sunkHere);
         } else {
-            exitIf(cc, taken);
+            exitIf(leaves, exit);
         }
+    }
+
+    /**
+     * The first guard of an {@link ImpliedGuards} pair: the second's compare, made here, decides
+     * both on the path; a mismatch runs both guards as the original does, out of line.
+     */
+    private void mergedGuard(int index) {
+        DecodedBlock first = blocks.get(index);
+        DecodedBlock second = blocks.get(index + 1);
+        Instruction cmpA = first.body().get(first.body().size() - 1);
+        Instruction cmpB = second.body().get(second.body().size() - 1);
+        copier.copy(cmpB);
+        a.jcc(Condition.NE, outOfLine(() -> {
+            copier.copy(cmpA);
+            conditional(first.last(), nexts.get(index), dispatches.planForExit(index), sunkWrites.atExit(index));
+            List<Instruction> between = second.body();
+            for (int i = 0; i < between.size() - 1; i++) {
+                if (!sunkWrites.isSunk(index + 1, i)) copier.copy(between.get(i));
+            }
+            copier.copy(cmpB);
+            Instruction jcc = second.last();
+            long taken = jcc.directTarget().orElseThrow();
+            long exit = isAt(nexts.get(index + 1), taken) ? jcc.nextAddress() : taken;
+            jumpRestoring(exit, dispatches.planForExit(index + 1), sunkWrites.atExit(index + 1));
+        }));
+    }
+
+    /** The unconditional form of {@link #exitIfRestoring}: the exit is known to be taken here. */
+    private void jumpRestoring(long target, DispatchSpecialiser.Plan plan, List<Instruction> sunk) {
+        if (counters != null) count(counters.exit(target));
+        if (plan != null) movFromSlot(plan.register(), plan.target());
+        for (Instruction insn : sunk) copier.copy(insn);
+        jumpTo(target);
+    }
+
+    /**
+     * A side exit that must first put back registers the path did not compute: a specialised
+     * dispatch's register that still holds the table index ({@link DispatchSpecialiser}) gets
+     * the recorded target the original jumped through, and writes the path left out
+     * ({@link SunkWrites}) run; out of line ({@code mov} and {@code lea} write no flag), then the
+     * exit's jump.
+     */
+    private void exitIfRestoring(Condition cc, long target, DispatchSpecialiser.Plan plan, List<Instruction> sunk) {
+        int counter = counters != null ? counters.exit(target) : -1;
+        a.jcc(cc, outOfLine(() -> {
+            if (counter >= 0) count(counter);
+            if (plan != null) movFromSlot(plan.register(), plan.target());
+            for (Instruction insn : sunk) copier.copy(insn); // SunkWrites: the writes the path left out
+            jumpTo(target);
+        }));
+    }
+
+    /** {@code mov reg, qword [rip+slot]} (REX.W 8B /r): the run-time address of module offset {@code target}. */
+    private void movFromSlot(Gpr reg, long target) {
+        buffer.emit8(0x48 | (reg.encoding() >= 8 ? 0x04 : 0));
+        buffer.emit8(0x8b);
+        buffer.emit8(0x05 | (reg.encoding() & 7) << 3);
+        buffer.emit32(0);
+        rawPoolUses.add(new PoolUse(buffer.position() - 4, slot(target), buffer.position()));
     }
 
     /** The recorded target of an indirect transfer, which must lie in this trace's module. */

@@ -57,6 +57,26 @@
  *     guard: rcx and rdx spilled below the red zone, {@code not}+{@code lea}+{@code jrcxz}, a
  *     mismatch restores both and jumps as the original does. A match pops or pushes as the
  *     original would have.</li>
+ * <li><b>Table dispatches guard the index</b>
+ *     ({@link dev.tracedb.compiler.codegen.DispatchSpecialiser}): where an indirect jump's
+ *     register was loaded as {@code mov R, [B + I*8]} from a read-only table of code addresses
+ *     ({@link dev.tracedb.compiler.codegen.DispatchTables}: RELATIVE relocations inside
+ *     {@code PT_GNU_RELRO}; lua5.4's {@code disptab}), the load becomes {@code cmp I, K} with
+ *     K the index whose slot holds the recorded target, B is compared with the table's address
+ *     once per pass, and the jump needs no guard. Only where R is not read before the jump and
+ *     is overwritten on the path after it before any read, memory access or exit, and the flags
+ *     are overwritten after the load or recomputed; a mismatch makes the original load and
+ *     goes on in the original code right after it. Side exits taken before the path overwrites
+ *     R load the recorded target into R first.</li>
+ * <li><b>A guard the next one implies is made inside the next one's stub</b>
+ *     ({@link dev.tracedb.compiler.codegen.ImpliedGuards}): {@code cmp R, a} held unequal, then
+ *     {@code cmp R, b} held equal: the path compares with b once, and a mismatch runs both guards
+ *     in their original order out of line (lua5.4's "integer? float?" type checks).</li>
+ * <li><b>Dead writes move to the exits</b> ({@link dev.tracedb.compiler.codegen.SunkWrites}): a
+ *     {@code lea} or register {@code mov} whose register the path overwrites before reading it
+ *     (lua5.4's dispatch {@code lea rcx, [rbx + 0x40]}) is left out of the path and copied into
+ *     the out-of-line stubs of the conditional side exits in between, its sources unchanged
+ *     there.</li>
  * <li><b>The end of the path</b>: a loop trace (continuation = head) jumps back to its own
  *     start; any other trace jumps to its continuation. A path that ends in a return or an
  *     indirect transfer executes it as the original does.</li>

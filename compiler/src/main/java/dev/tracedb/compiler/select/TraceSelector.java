@@ -320,6 +320,12 @@ public final class TraceSelector {
             return String.format("completes only %.0f%% of its entries",
                     100.0 * simulator.completions(t) / entries);
         }
+        if (costModel && saved <= 0 && options.minBranchesSavedPerEntry() > 0) {
+            // Nothing to set against its entries and exits, however long it loops: a one-block
+            // loop (its taken back edge becomes a not-taken guard plus the trace's jmp back) or a
+            // loop whose last block fell through to its head.
+            return "would save no taken branch";
+        }
         double netLoss = options.minBranchesSavedPerEntry() * entries - saved;
         if (costModel && netLoss > MAX_NET_LOSS_PER_INSTRUCTION * simulator.instructionsInside(t)) {
             return String.format("would save %.1f taken branches per entry, fewer than its entry and exit cost (%.0f)",
@@ -370,7 +376,12 @@ public final class TraceSelector {
         for (int i = 0; i < blocks.length; i++) {
             int b = blocks[i];
             instructions += catalog.instructionCount(b);
-            if (i == blocks.length - 1) break; // the last transfer stays (loop back, or on to the continuation)
+            if (i == blocks.length - 1) {
+                // The last transfer becomes a jmp (back to the start, or on to the continuation):
+                // taken where the original fell through to the same place.
+                if (fallsThroughAtEnd(trace, b)) removed--;
+                break;
+            }
             int next = blocks[i + 1];
             switch (catalog.terminator(b)) {
                 case JUMP -> removed++;
@@ -381,6 +392,23 @@ public final class TraceSelector {
             }
         }
         return instructions == 0 ? 0 : (double) removed * instructionsInside / instructions;
+    }
+
+    /**
+     * Whether the trace's last block {@code b} goes on to the continuation without a taken branch
+     * in the original (it falls through, or its conditional branch is not taken there): the
+     * trace's own {@code jmp} to the start or the continuation is then a taken branch the original
+     * did not have. python3's two-block scanning loops were of this shape: the original's one taken
+     * branch per iteration became a not-taken guard plus the loop's {@code jmp} back, so they saved
+     * nothing while their entries and exits cost.
+     */
+    private boolean fallsThroughAtEnd(SimulatedTrace trace, int b) {
+        if (trace.continuationModule() != catalog.moduleOf(b)
+                || trace.continuationOffset() != catalog.offset(b) + catalog.length(b)) {
+            return false;
+        }
+        Terminator kind = catalog.terminator(b);
+        return kind == Terminator.FALL_THROUGH || kind == Terminator.CONDITIONAL;
     }
 
     private SelectionResult result(BlockProfile profile, TraceSimulator simulator) {

@@ -55,8 +55,11 @@
  *       {@code minInstructionsPerEntry} instructions inside per entry, or less than {@code minShareInside}
  *       of all instructions, or saving fewer taken branches than their entry and exit cost (two per
  *       entry; a trace saves its path's direct jumps and taken conditional branches, not its inner
- *       indirect jumps (their guards cost what a predicted indirect jump costs), scaled to the instructions forecast inside) by more than one per hundred instructions
- *       inside, or completing fewer than a quarter of their entries (measured on python3: such traces
+ *       indirect jumps (their guards cost what a predicted indirect jump costs), less one where the
+ *       path's last block reached its continuation without a taken branch (the trace's own
+ *       {@code jmp} there is one), scaled to the instructions forecast inside) by more than one per hundred instructions
+ *       inside, or saving none at all (a one-block loop, python3's two-block scanning loops),
+ *       or completing fewer than a quarter of their entries (measured on python3: such traces
  *       cost more than they saved), or, unless they loop, starting where calls or returns bring
  *       control in more than half of the head's runs (a function's entry, a call's return point:
  *       measured, such traces cost 2-3 % each and none paid), are dropped (with the reason in

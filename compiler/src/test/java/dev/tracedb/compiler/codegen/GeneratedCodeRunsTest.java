@@ -59,6 +59,99 @@ class GeneratedCodeRunsTest {
                 "the dispatch jump is not compared with cmp");
     }
 
+    /**
+     * PIE, lua5.4's dispatch shape: computed goto through a read-only table of label addresses
+     * (RELATIVE relocations in RELRO) whose base is in a register. The dispatches guard the
+     * opcode instead of the loaded target ({@link DispatchSpecialiser}): the index compared with
+     * an immediate, the base once per pass with the table's slot, and no compare of the target.
+     * The program runs two bytecode sequences, so the traces meet opcodes they were not recorded
+     * with (the guard's mismatch path) and the output shows any wrong step.
+     */
+    @Test
+    void computedGotoDispatchGuardsTheOpcode() throws Exception {
+        GeneratedCode code = runWithTraces("interp-goto", "300", "200000");
+        List<String> all = new ArrayList<>();
+        for (TracePath trace : code.generated().traces()) {
+            all.addAll(Listing.of(code.code().get(0), trace.traceId()));
+        }
+        int opcodeGuards = 0;
+        int baseChecks = 0;
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).matches("cmp r(cx|ax|dx|9|10|11), (0x)?[0-9a-f]+") && all.get(i + 1).startsWith("jne ")) {
+                opcodeGuards++;
+                if (all.get(i + 2).matches("cmp r[0-9a-z]+, qword ptr \\[rip -> slot m\\+0x[0-9a-f]+\\]")) {
+                    baseChecks++;
+                }
+            }
+        }
+        System.out.println("interp-goto: " + opcodeGuards + " opcode guards, " + baseChecks + " base checks");
+        assertTrue(opcodeGuards > 0, "no dispatch guards its opcode:\n" + String.join("\n", all));
+        assertTrue(baseChecks > 0 && baseChecks <= opcodeGuards, "the table base is not checked");
+        // the mismatch stub: the flags of the opcode's `and` recomputed, the original load, back to the original code
+        assertTrue(all.stream().anyMatch(l -> l.matches("mov r[0-9a-z]+, qword ptr \\[r[0-9a-z]+ \\+ r[0-9a-z]+\\*8\\]")),
+                "no mismatch stub makes the table load");
+    }
+
+    /**
+     * lua5.4 itself (Debian's build: disptab in RELRO, its base in r14): a closures-and-loops
+     * script recorded on a small input, traces from the recording, run on a larger one. Its
+     * dispatches guard the opcode; where a handler may leave the trace before it overwrites rax,
+     * those exits load the recorded target into rax first, and the dispatch's {@code lea rcx},
+     * dead on the path, runs only in the exits that need it ({@link SunkWrites}). Output equal to
+     * a plain run's. A float operand's two type checks become one compare on the path
+     * ({@link ImpliedGuards}).
+     */
+    @Test
+    void lua54DispatchesGuardTheOpcode() throws Exception {
+        Path lua = Path.of("/usr/bin/lua5.4");
+        Path script = tmp.resolve("closures.lua");
+        Files.writeString(script, """
+                local n = tonumber(arg[1])
+                local function counter() local c = 0 return function(step) c = c + step return c end end
+                local xs, tick = {}, counter()
+                for i = 1, n do xs[i] = tick(3) % 1000 end
+                local total, odd, f = 0, 0, 0.0
+                for i = 1, #xs do
+                  local x = xs[i]
+                  if x % 3 == 0 then total = total + x * 2 + 1 else odd = odd + 1 end
+                end
+                for i = 1, n do f = f * 0.5 + (i % 7) * 0.25 end
+                print(n, total, odd, string.format("%.6f", f))
+                """);
+        GeneratedCode code = runWith(lua, List.of(lua.toString(), script.toString()), "3000", "300000", 12, 80);
+        List<String> all = new ArrayList<>();
+        for (TracePath trace : code.generated().traces()) {
+            all.addAll(Listing.of(code.code().get(0), trace.traceId()));
+        }
+        long opcodeGuards = all.stream().filter(l -> l.matches("cmp rax, (0x)?[0-9a-f]+")).count();
+        long baseChecks = all.stream().filter(l -> l.matches("cmp r14, qword ptr \\[rip -> slot m\\+0x[0-9a-f]+\\]")).count();
+        long exitLoads = all.stream().filter(l -> l.matches("mov rax, qword ptr \\[rip -> slot m\\+0x[0-9a-f]+\\]")).count();
+        System.out.println("lua5.4: " + opcodeGuards + " opcode guards, " + baseChecks + " base checks, "
+                + exitLoads + " exits that load rax");
+        assertTrue(opcodeGuards > 0 && baseChecks > 0 && baseChecks <= opcodeGuards,
+                "lua5.4's dispatches do not guard the opcode:\n" + String.join("\n", all));
+        assertTrue(exitLoads > 0, "no side exit loads the dispatch target:\n" + String.join("\n", all));
+        // SunkWrites: the dispatch's lea rcx, [rbx + 0x40], dead on the path, runs in exit stubs before their jump
+        long sunkInStubs = 0;
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).equals("lea rcx, [rbx + 0x40]") && all.get(i + 1).matches("jmp m\\+0x[0-9a-f]+")) sunkInStubs++;
+        }
+        System.out.println("lua5.4: " + sunkInStubs + " exit stubs run a sunk lea rcx, [rbx + 0x40]");
+        assertTrue(sunkInStubs > 0, "no dead write was moved into an exit stub:\n" + String.join("\n", all));
+        // ImpliedGuards: a float operand's "is it a float" compare made first, its "is it an integer"
+        // compare (decided by it) only in the stub, which runs both as the original does
+        long merged = 0;
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).matches("cmp [a-z0-9]+, 0x13") && all.get(i + 1).matches("jne @\\d+")) merged++;
+        }
+        long stubs = 0; // the second compare, then the exit taken unconditionally (after any register restores)
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).matches("cmp [a-z0-9]+, 0x13") && all.get(i + 1).matches("(jmp|mov|lea) .+")) stubs++;
+        }
+        System.out.println("lua5.4: " + merged + " merged type guards, " + stubs + " stubs");
+        assertTrue(merged > 0 && stubs > 0, "no type guard pair merged:\n" + String.join("\n", all));
+    }
+
     /** Nested counted loops and a recursive fib. */
     @Test
     void loopsStatic() throws Exception {
@@ -91,9 +184,17 @@ class GeneratedCodeRunsTest {
 
     private GeneratedCode runWithTraces(String name, String recordInput, String runInput) throws Exception {
         Path program = RecordedRun.program(name);
-        RecordedRun run = RecordedRun.record(tmp.resolve("db"), tmp.resolve("recorded.out"),
-                List.of(program.toString(), recordInput));
-        TraceSelection selection = RecordedPaths.select(run, run.module(program), 8, 60);
+        return runWith(program, List.of(program.toString()), recordInput, runInput, 8, 60);
+    }
+
+    /** Records {@code command} + recordInput, builds traces in {@code program}'s module, runs command + runInput with them. */
+    private GeneratedCode runWith(Path program, List<String> command, String recordInput, String runInput,
+                                  int maxTraces, int maxBlocks) throws Exception {
+        String name = program.getFileName().toString();
+        List<String> recorded = new ArrayList<>(command);
+        recorded.add(recordInput);
+        RecordedRun run = RecordedRun.record(tmp.resolve("db"), tmp.resolve("recorded.out"), recorded);
+        TraceSelection selection = RecordedPaths.select(run, run.module(program), maxTraces, maxBlocks);
         GeneratedCode code = new TraceCodeGenerator().generate(selection);
         code.refusals().forEach(r -> System.out.println(name + ": refused " + r));
         assertFalse(code.generated().traces().isEmpty(), "no trace was generated: " + code.refusals());
@@ -101,7 +202,8 @@ class GeneratedCodeRunsTest {
                 + code.code().get(0).code().length + " bytes, " + code.code().get(0).relocations().size()
                 + " relocations");
 
-        List<String> argv = List.of(program.toString(), runInput);
+        List<String> argv = new ArrayList<>(command);
+        argv.add(runInput);
         String expected = plainRun(argv);
         Path cachedOut = tmp.resolve("cached.out");
         CachedRun.Outcome outcome = CachedRun.run(argv, cachedOut, code);
