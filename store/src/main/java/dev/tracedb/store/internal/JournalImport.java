@@ -33,8 +33,12 @@ import java.util.stream.Stream;
  * processes) off the same run, and a recorder's journal from being read while it is written.
  */
 final class JournalImport {
-    /** Imports shorter than this go unannounced; longer ones get one progress line. */
-    static final long ANNOUNCE_AFTER_NANOS = 200_000_000L;
+    /**
+     * Imports shorter than this go unannounced; longer ones get one progress line. The system
+     * property {@code tracedb.importAnnounceAfterMillis} changes it (0: every import is announced,
+     * which a test of another process's import needs to know when it is under way).
+     */
+    static final long ANNOUNCE_AFTER_NANOS = Long.getLong("tracedb.importAnnounceAfterMillis", 200) * 1_000_000L;
 
     private final Path dbDir;
     private final Catalog catalog;

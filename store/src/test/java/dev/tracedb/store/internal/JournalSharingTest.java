@@ -170,7 +170,8 @@ class JournalSharingTest extends StoreTestSupport {
             j.end(ExitStatus.exited(0));
         }
         String journal = JournalFixtures.journalDigest(journalOf(db(), id));
-        Process importer = startOpener(db(), null);
+        // announced at once: on an idle machine this import can end within the default 0.2 s
+        Process importer = startOpener(db(), null, "-Dtracedb.importAnnounceAfterMillis=0");
         try (BufferedReader err = new BufferedReader(new InputStreamReader(importer.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             do {
@@ -199,13 +200,14 @@ class JournalSharingTest extends StoreTestSupport {
         }
     }
 
-    /** Another JVM that opens the database; its stderr goes to {@code stderr}, or to a pipe if null. */
-    private static Process startOpener(Path db, Path stderr) throws Exception {
+    /** Another JVM, with {@code jvmOptions}, that opens the database; its stderr goes to {@code stderr}, or to a pipe if null. */
+    private static Process startOpener(Path db, Path stderr, String... jvmOptions) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // the same --add-opens etc. this JVM got from surefire, which Chronicle needs
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-") || a.startsWith("-Dchronicle")).toList());
+        cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 OpenDatabaseMain.class.getName(), db.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
