@@ -14,6 +14,8 @@ enum {
     FILE_MAPPED = 9, TIMESTAMP_READ = 10, INPUTS_ONLY = 11, UNPLACED_STOP = 12,
 };
 #define FORMAT_VERSION 1
+/* FILE_MAPPED's layout since format version 2: with the inode change time and the device. */
+#define FILE_MAPPED_VERSION 2
 #define JOURNAL_VERSION 1
 /* A frame never straddles a flush: whole frames are written, so a killed recorder leaves a
  * journal whose last frame is whole or missing, never garbage in the middle. */
@@ -84,12 +86,14 @@ static void string(struct journal *j, const char *s) {
     put(j, s, n);
 }
 
-static void begin(struct journal *j, uint8_t type) {
+static void begin_version(struct journal *j, uint8_t type, uint8_t version) {
     j->frame = j->len;
     i32(j, 0); /* the length, known at end() */
     u8(j, type);
-    u8(j, FORMAT_VERSION);
+    u8(j, version);
 }
+
+static void begin(struct journal *j, uint8_t type) { begin_version(j, type, FORMAT_VERSION); }
 
 static void end(struct journal *j) {
     uint8_t *start = j->buf + j->frame + 4;
@@ -190,13 +194,16 @@ void journal_signal(struct journal *j, int32_t signo, int32_t code, uint64_t add
     end(j);
 }
 
-void journal_file_mapped(struct journal *j, const char *path, int64_t size, int64_t mtime_nanos, int64_t inode) {
-    begin(j, FILE_MAPPED);
+void journal_file_mapped(struct journal *j, const char *path, int64_t size, int64_t mtime_nanos, int64_t inode,
+                         int64_t ctime_nanos, int64_t device) {
+    begin_version(j, FILE_MAPPED, FILE_MAPPED_VERSION);
     i64(j, 0);
     string(j, path);
     i64(j, size);
     i64(j, mtime_nanos);
     i64(j, inode);
+    i64(j, ctime_nanos);
+    i64(j, device);
     end(j);
 }
 

@@ -16,13 +16,18 @@ import dev.tracedb.store.RunReader;
 import dev.tracedb.store.RunStarted;
 import dev.tracedb.store.TraceDatabase;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -179,6 +184,46 @@ class ExpanderTest {
                     () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
             assertTrue(refused.getMessage().startsWith("the file " + libc.toRealPath() + " changed since the inputs were"
                     + " recorded ("), refused.getMessage());
+        }
+    }
+
+    /**
+     * A mapped library whose bytes changed in place with its size, mtime and inode kept (the mtime
+     * put back with utimensat): only its inode change time tells, and the expansion is refused up
+     * front, naming the file and that field, with nothing created.
+     */
+    @Test
+    void aLibraryRewrittenInPlaceWithItsMtimeRestoredIsRefusedByItsChangeTime() throws IOException {
+        Path lib = tmp.resolve("lib");
+        Files.createDirectories(lib);
+        Path libc = lib.resolve("libc.so.6");
+        Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc);
+        List<String> env = new ArrayList<>(TestPrograms.ENV);
+        env.add("LD_LIBRARY_PATH=" + lib);
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOptions options = RecordOptions.builder(argv("loops")).engine(EngineKind.INPUTS)
+                    .launch(l -> l.environment(env).stdout(tmp.resolve("out"))).build();
+            RecordOutcome inputs = new Recorder(db).record(options, new Progress());
+            assertTrue(inputs.complete());
+            Object inode = Files.getAttribute(libc, "unix:ino");
+            FileTime modified = Files.getLastModifiedTime(libc);
+            long size = Files.size(libc);
+            try (FileChannel file = FileChannel.open(libc, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ByteBuffer last = ByteBuffer.allocate(1);
+                file.read(last, size - 1);
+                last.put(0, (byte) (last.get(0) ^ 1));
+                file.write(last.rewind(), size - 1);
+            }
+            Files.setLastModifiedTime(libc, modified);
+            assertEquals(List.of(size, modified, inode), List.of(Files.size(libc), Files.getLastModifiedTime(libc),
+                    Files.getAttribute(libc, "unix:ino")), "size, mtime and inode as recorded");
+            int runs = db.runs().size();
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
+            assertTrue(refused.getMessage().matches("the file " + Pattern.quote(libc.toRealPath().toString())
+                    + " changed since the inputs were recorded \\(ctime \\d+ ns then, \\d+ ns now\\); the run cannot be"
+                    + " expanded"), refused.getMessage());
+            assertEquals(runs, db.runs().size(), "no run created");
         }
     }
 
