@@ -1,5 +1,6 @@
 /* Framing and event encodings of the inputs journal. Every integer is little-endian (x86-64's own
- * order, so fields are stored with memcpy). A frame is u8 type, u8 version 1, payload, u32 CRC32C
+ * order, so fields are stored with memcpy). A frame is u8 type, u8 version (1; 2 for FILE_MAPPED,
+ * whose layout gained the ctime and device), payload, u32 CRC32C
  * of the bytes before it: byte for byte what the Java EventCodec writes for the same event, so the
  * importer can check and append it as it is. */
 #include "journal.h"
