@@ -1,5 +1,6 @@
 /* Framing and event encodings of the inputs journal. Every integer is little-endian (x86-64's own
- * order, so fields are stored with memcpy). A frame is u8 type, u8 version 1, payload, u32 CRC32C
+ * order, so fields are stored with memcpy). A frame is u8 type, u8 version (1; 2 for FILE_MAPPED,
+ * whose layout gained the ctime and device), payload, u32 CRC32C
  * of the bytes before it: byte for byte what the Java EventCodec writes for the same event, so the
  * importer can check and append it as it is. */
 #include "journal.h"
@@ -14,6 +15,8 @@ enum {
     FILE_MAPPED = 9, TIMESTAMP_READ = 10, INPUTS_ONLY = 11, UNPLACED_STOP = 12,
 };
 #define FORMAT_VERSION 1
+/* FILE_MAPPED's layout since format version 2: with the inode change time and the device. */
+#define FILE_MAPPED_VERSION 2
 #define JOURNAL_VERSION 1
 /* A frame never straddles a flush: whole frames are written, so a killed recorder leaves a
  * journal whose last frame is whole or missing, never garbage in the middle. */
@@ -84,12 +87,14 @@ static void string(struct journal *j, const char *s) {
     put(j, s, n);
 }
 
-static void begin(struct journal *j, uint8_t type) {
+static void begin_version(struct journal *j, uint8_t type, uint8_t version) {
     j->frame = j->len;
     i32(j, 0); /* the length, known at end() */
     u8(j, type);
-    u8(j, FORMAT_VERSION);
+    u8(j, version);
 }
+
+static void begin(struct journal *j, uint8_t type) { begin_version(j, type, FORMAT_VERSION); }
 
 static void end(struct journal *j) {
     uint8_t *start = j->buf + j->frame + 4;
@@ -190,13 +195,16 @@ void journal_signal(struct journal *j, int32_t signo, int32_t code, uint64_t add
     end(j);
 }
 
-void journal_file_mapped(struct journal *j, const char *path, int64_t size, int64_t mtime_nanos, int64_t inode) {
-    begin(j, FILE_MAPPED);
+void journal_file_mapped(struct journal *j, const char *path, int64_t size, int64_t mtime_nanos, int64_t inode,
+                         int64_t ctime_nanos, int64_t device) {
+    begin_version(j, FILE_MAPPED, FILE_MAPPED_VERSION);
     i64(j, 0);
     string(j, path);
     i64(j, size);
     i64(j, mtime_nanos);
     i64(j, inode);
+    i64(j, ctime_nanos);
+    i64(j, device);
     end(j);
 }
 

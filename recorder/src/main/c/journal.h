@@ -31,7 +31,10 @@ void journal_run_started(struct journal *j, const struct run_started *e);
 void journal_inputs_only(struct journal *j);
 void journal_syscall(struct journal *j, int32_t number, const uint64_t args[6], int64_t result);
 void journal_signal(struct journal *j, int32_t signo, int32_t code, uint64_t address);
-void journal_file_mapped(struct journal *j, const char *path, int64_t size, int64_t mtime_nanos, int64_t inode);
+/* ctime_nanos and device: st_ctim and st_dev, so the expansion also tells a file rewritten in place
+ * with its size and mtime restored, or another filesystem's file with the same inode number. */
+void journal_file_mapped(struct journal *j, const char *path, int64_t size, int64_t mtime_nanos, int64_t inode,
+                         int64_t ctime_nanos, int64_t device);
 void journal_timestamp(struct journal *j, uint64_t value, uint64_t aux, int with_aux);
 void journal_unplaced_stop(struct journal *j);
 /* kind 0: exited with value; 1: killed by signal value. */

@@ -44,7 +44,7 @@ enum { CONTINUE = 0, ASIDE = 1, FAILED = -1, ENDED = 2 };
 
 struct mapped_file {
     char path[4096];
-    int64_t size, mtime_nanos, inode;
+    int64_t size, mtime_nanos, inode, ctime_nanos, device;
 };
 
 struct session {
@@ -155,7 +155,9 @@ static int hand_over_before(struct session *s, const struct user_regs_struct *re
 /* ---------------------------------------------------------------- syscalls */
 
 /* The file open as fd in the tracee, identified well enough for the expansion to map the same
- * one: its path, size, modification time and inode, from a stat of the descriptor itself. */
+ * one: its path, size, modification time, inode, inode change time and device, from one stat of
+ * the descriptor itself. The change time moves on every write and utimensat and cannot be set
+ * back, so it tells a same-size rewrite with the mtime restored without hashing the contents. */
 static int mapped_file(pid_t pid, long fd, struct mapped_file *f) {
     char link[64];
     snprintf(link, sizeof link, "/proc/%d/fd/%ld", pid, fd);
@@ -167,6 +169,8 @@ static int mapped_file(pid_t pid, long fd, struct mapped_file *f) {
     f->size = st.st_size;
     f->mtime_nanos = (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     f->inode = (int64_t) st.st_ino;
+    f->ctime_nanos = (int64_t) st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+    f->device = (int64_t) st.st_dev;
     return 0;
 }
 
@@ -249,7 +253,8 @@ static int leave(struct session *s) {
         if (rc != CONTINUE) return rc;
     }
     if (s->has_file && !(result < 0 && result >= -4095))
-        journal_file_mapped(s->j, s->file.path, s->file.size, s->file.mtime_nanos, s->file.inode);
+        journal_file_mapped(s->j, s->file.path, s->file.size, s->file.mtime_nanos, s->file.inode,
+                            s->file.ctime_nanos, s->file.device);
     if (is_exec(s->number) && timestamps_trap(t, 1) != 0) /* the exec failed: the program goes on, recorded */
         return fail(s, "switching the rdtsc trap on again");
     if (s->number == SYS_RT_SIGACTION && result == 0) handlers_installed(t, s->args);

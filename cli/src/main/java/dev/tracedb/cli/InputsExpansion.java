@@ -99,7 +99,7 @@ final class InputsExpansion {
             Thread display = showProgress && Terminals.stderrIsTerminal() ? RecordCommand.startProgressLine(progress, err) : null;
             RecordOutcome outcome;
             try {
-                outcome = new Expander(db).expand(inputs.id(), name, progress, created -> {
+                outcome = new Expander(db, line -> note(err, "tracedb: " + line)).expand(inputs.id(), name, progress, created -> {
                     if (announce) {
                         note(err, "tracedb: " + inputs.id() + " holds inputs only; expanding it into " + created + " (once)...");
                     }

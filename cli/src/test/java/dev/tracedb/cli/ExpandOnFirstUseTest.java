@@ -8,6 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tracedb.machine.elf.ElfImage;
 import dev.tracedb.machine.elf.Segment;
 import dev.tracedb.machine.elf.SegmentType;
+import dev.tracedb.store.EventVisitor;
+import dev.tracedb.store.FileMapped;
+import dev.tracedb.store.MemoryWritten;
+import dev.tracedb.store.RunId;
+import dev.tracedb.store.RunReader;
+import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.SignalDelivered;
+import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.TimestampRead;
+import dev.tracedb.store.TraceDatabase;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -137,12 +147,13 @@ class ExpandOnFirstUseTest {
     }
 
     /**
-     * A real failure after the expanded run exists: {@code dlopen-host} loads a copy of
-     * {@code libhot.so}, recorded inputs-only; then {@code mix}'s first instruction in the copy is
-     * overwritten with {@code ud2}, in place, and the file's mtime put back, so the size, mtime
-     * and inode the expansion checks are the recorded ones. The expansion maps the changed code,
-     * faults where the recording did not, and stops (a divergence): the expanded run is left
-     * incomplete and not linked, and the next command expands again (and fails the same way).
+     * A real failure after the expanded run exists. As below, {@code mix}'s first instruction in a
+     * mapped copy of {@code libhot.so} is overwritten with {@code ud2} in place and the file's mtime
+     * put back, but the run is a copy of the recording with its FILE_MAPPED frames at version 1
+     * (written before the change time was logged), so the expansion checks size, mtime and inode
+     * only, as it says once: it maps the changed code, faults where the recording did not, and
+     * stops (a divergence): the expanded run is left incomplete and not linked, and the next
+     * command expands again (and fails the same way).
      */
     @Test
     void aFailedExpansionLeavesNoLinkAndTheNextCommandTriesAgain() throws IOException {
@@ -150,7 +161,27 @@ class ExpandOnFirstUseTest {
         Path library = files.resolve("libcopy.so");
         Files.copy(Path.of(Programs.path("libhot.so")), library);
         recordInputs(db, Programs.path("dlopen-host"), library.toString(), "1000");
+        copyAsVersion1(db, new RunId(1));
+        overwriteMixWithUd2KeepingMtime(library);
+        for (String expanded : List.of("r0003", "r0004")) {
+            CliRun verify = tracedb(db, "verify", "r0002");
+            assertEquals(TraceDbCommand.EXIT_FAILED, verify.status(), verify::toString);
+            List<String> err = verify.err().lines().toList();
+            assertEquals(3, err.size(), verify::toString);
+            assertTrue(err.get(0).matches("tracedb: note: r0002 was recorded before mapped files' change times were"
+                    + " logged: its \\d+ mapped file\\(s\\) are checked by size, mtime and inode only .*"), verify::toString);
+            assertEquals("tracedb: r0002 holds inputs only; expanding it into " + expanded + " (once)...", err.get(1));
+            assertTrue(err.get(2).startsWith("tracedb: ") && err.get(2).endsWith("(expanded run " + expanded + " left incomplete)"),
+                    verify::toString);
+            assertFalse(ok(db, "runs").out().contains("EXPANDED"), "nothing linked");
+        }
+        assertTrue(ok(db, "info", "r0002").out().contains("expanded     not yet"));
+    }
+
+    /** {@code mix}'s first instruction in the library overwritten with {@code ud2}, in place, its mtime put back. */
+    private static void overwriteMixWithUd2KeepingMtime(Path library) throws IOException {
         FileTime recorded = Files.getLastModifiedTime(library);
+        long size = Files.size(library);
         ElfImage elf = ElfImage.read(library);
         long mix = elf.symbols().stream().filter(sym -> sym.name().equals("mix") && sym.defined()).findFirst().orElseThrow().value();
         Segment code = elf.segments().stream().filter(seg -> seg.type() == SegmentType.LOAD && seg.contains(mix)).findFirst()
@@ -159,14 +190,56 @@ class ExpandOnFirstUseTest {
             file.write(ByteBuffer.wrap(new byte[] {0x0f, 0x0b}), mix - code.virtualAddress() + code.fileOffset()); // ud2
         }
         Files.setLastModifiedTime(library, recorded);
-        for (String expanded : List.of("r0002", "r0003")) {
+        assertEquals(size, Files.size(library));
+        assertEquals(recorded, Files.getLastModifiedTime(library));
+    }
+
+    /**
+     * A copy of an inputs run as a build before the change time and device were logged wrote it:
+     * every event the same, its FILE_MAPPED frames at version 1 (those two unknown).
+     */
+    private static void copyAsVersion1(Path dbDir, RunId inputs) {
+        try (TraceDatabase db = TraceDatabase.open(dbDir);
+             RunReader in = db.openRun(inputs);
+             RunWriter copy = db.createRun("version-1", in.started())) {
+            copy.inputsOnly();
+            in.replay(new EventVisitor() {
+                @Override public void syscall(SyscallResult e) { copy.syscall(e.number(), e.args(), e.result()); }
+                @Override public void memoryWritten(MemoryWritten e) { copy.memoryWritten(e.address(), e.bytes()); }
+                @Override public void timestampRead(TimestampRead e) { copy.timestampRead(e.value(), e.aux(), e.withAux()); }
+                @Override public void signal(SignalDelivered e) { copy.signal(e.signo(), e.code(), e.address()); }
+                @Override public void fileMapped(FileMapped e) {
+                    copy.fileMapped(e.path(), e.size(), e.modifiedNanos(), e.inode(), FileMapped.UNKNOWN, FileMapped.UNKNOWN);
+                }
+            });
+            copy.end(in.ended().orElseThrow().status());
+        }
+    }
+
+    /**
+     * {@code dlopen-host} loads a copy of {@code libhot.so}, recorded inputs-only; then {@code mix}'s
+     * first instruction in the copy is overwritten with {@code ud2}, in place, and the file's mtime
+     * put back, so its size, mtime and inode are the recorded ones. Its inode change time is not
+     * (a write and the utimensat both move it, and nothing sets it back): every command that would
+     * expand the run is refused up front, one line naming the file and its ctime then and now, and
+     * nothing is created or linked (before the change time was logged, this expanded, faulted where
+     * the recording did not, and left an incomplete run).
+     */
+    @Test
+    void aLibraryRewrittenBehindItsMtimeIsRefusedUpFrontByItsChangeTime() throws IOException {
+        Path db = files.resolve("db");
+        Path library = files.resolve("libcopy.so");
+        Files.copy(Path.of(Programs.path("libhot.so")), library);
+        recordInputs(db, Programs.path("dlopen-host"), library.toString(), "1000");
+        overwriteMixWithUd2KeepingMtime(library);
+        for (int attempt = 0; attempt < 2; attempt++) {
             CliRun verify = tracedb(db, "verify", "r0001");
             assertEquals(TraceDbCommand.EXIT_FAILED, verify.status(), verify::toString);
-            List<String> err = verify.err().lines().toList();
-            assertEquals(2, err.size(), verify::toString);
-            assertEquals("tracedb: r0001 holds inputs only; expanding it into " + expanded + " (once)...", err.get(0));
-            assertTrue(err.get(1).startsWith("tracedb: ") && err.get(1).endsWith("(expanded run " + expanded + " left incomplete)"),
-                    verify::toString);
+            assertEquals(1, verify.err().lines().count(), verify::toString);
+            assertTrue(verify.err().matches("tracedb: the file " + java.util.regex.Pattern.quote(library.toRealPath().toString())
+                    + " changed since the inputs were recorded \\(ctime \\d+ ns then, \\d+ ns now\\); the run cannot be"
+                    + " expanded\n"), verify::toString);
+            assertEquals(List.of("r0001"), runIds(db), "nothing created");
             assertFalse(ok(db, "runs").out().contains("EXPANDED"), "nothing linked");
         }
         assertTrue(ok(db, "info", "r0001").out().contains("expanded     not yet"));

@@ -98,8 +98,11 @@ public interface RunWriter extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
     }
 
-    /** Records the file behind the file-backed mmap just recorded ({@link FileMapped}). */
-    default void fileMapped(String path, long size, long modifiedNanos, long inode) {
+    /**
+     * Records the file behind the file-backed mmap just recorded ({@link FileMapped}, its fields
+     * in the same order).
+     */
+    default void fileMapped(String path, long size, long modifiedNanos, long inode, long changedNanos, long device) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
     }
 

@@ -46,7 +46,8 @@ class TraceDatabaseTest extends StoreTestSupport {
                 w.syscall(0, new long[] {3, 0x5555_0000L, 832, 0, 0, 0}, 5);
                 w.memoryWritten(0x5555_0000L, "hello".getBytes());
                 w.syscall(9, new long[] {0, 4096, 1, 2, 3, 0}, 0x7fff_f7d0_0000L);
-                w.fileMapped("/usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_136, 1_700_000_000_123_456_789L, 4242);
+                w.fileMapped("/usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_136, 1_700_000_000_123_456_789L, 4242,
+                        1_700_000_100_987_654_321L, 0xfd01);
                 w.timestampRead(0x1234_5678_9abcL, 0, false);
                 w.timestampRead(0x1234_5678_9abdL, 3, true);
                 w.end(ExitStatus.exited(0));
@@ -63,7 +64,8 @@ class TraceDatabaseTest extends StoreTestSupport {
                     new SyscallResult(0, 0, new long[] {3, 0x5555_0000L, 832, 0, 0, 0}, 5),
                     new MemoryWritten(0, 0x5555_0000L, "hello".getBytes()),
                     new SyscallResult(0, 9, new long[] {0, 4096, 1, 2, 3, 0}, 0x7fff_f7d0_0000L),
-                    new FileMapped(0, "/usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_136, 1_700_000_000_123_456_789L, 4242),
+                    new FileMapped(0, "/usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_136, 1_700_000_000_123_456_789L, 4242,
+                            1_700_000_100_987_654_321L, 0xfd01),
                     new TimestampRead(0, 0x1234_5678_9abcL, 0, false),
                     new TimestampRead(0, 0x1234_5678_9abdL, 3, true),
                     new RunEnded(ExitStatus.exited(0), 0, 0, CLOCK.instant())), rec.events);

@@ -61,9 +61,20 @@ public final class Expander {
     private static final Path NOWHERE = Path.of("/dev/null");
 
     private final TraceDatabase database;
+    private final Consumer<String> notes;
 
     public Expander(TraceDatabase database) {
+        this(database, note -> { });
+    }
+
+    /**
+     * @param notes told (one line, on the calling thread, before anything is created) what an
+     *              expansion checks less well than usual: the files of a run recorded before their
+     *              change time and device were logged
+     */
+    public Expander(TraceDatabase database, Consumer<String> notes) {
         this.database = database;
+        this.notes = notes;
     }
 
     /**
@@ -102,10 +113,17 @@ public final class Expander {
                     + "; this is " + describe(here) + "): it can only be expanded where it was recorded");
         }
         Set<String> checked = new HashSet<>();
+        int withoutChangeTime = 0;
         for (FileMapped file : scan.files()) {
             if (checked.add(file.path())) {
                 refuseIfChanged(() -> RecordedFiles.requireUnchanged(file));
+                if (!file.hasChangeTimeAndDevice()) withoutChangeTime++;
             }
+        }
+        if (withoutChangeTime > 0) {
+            notes.accept("note: " + inputsRun + " was recorded before mapped files' change times were logged: its "
+                    + withoutChangeTime + " mapped file(s) are checked by size, mtime and inode only (a rewrite in place"
+                    + " that kept all three would not be noticed)");
         }
         try (Tracer tracer = Tracer.start("tracedb-expander")) {
             return tracer.call(() -> expandOnTracerThread(tracer, inputsRun, runName, started, recordedEnd, scan, progress,

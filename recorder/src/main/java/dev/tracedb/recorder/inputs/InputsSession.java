@@ -225,7 +225,7 @@ final class InputsSession {
         }
         if (call.file() != null && !(result < 0 && result >= -4095)) {
             MappedFile f = call.file();
-            writer.fileMapped(f.path(), f.size(), f.modifiedNanos(), f.inode());
+            writer.fileMapped(f.path(), f.size(), f.modifiedNanos(), f.inode(), f.changedNanos(), f.device());
         }
         if (ChildProcesses.isExec(call.number())) {
             TimestampEmulation.trap(tracee); // the exec failed: the program goes on, recorded

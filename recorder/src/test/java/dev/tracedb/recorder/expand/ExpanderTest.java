@@ -11,18 +11,30 @@ import dev.tracedb.recorder.RecordOptions;
 import dev.tracedb.recorder.RecordOutcome;
 import dev.tracedb.recorder.Recorder;
 import dev.tracedb.recorder.TestPrograms;
+import dev.tracedb.store.EventVisitor;
+import dev.tracedb.store.FileMapped;
+import dev.tracedb.store.MemoryWritten;
 import dev.tracedb.store.RunId;
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.RunStarted;
+import dev.tracedb.store.RunWriter;
+import dev.tracedb.store.SignalDelivered;
+import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.TimestampRead;
 import dev.tracedb.store.TraceDatabase;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -179,6 +191,98 @@ class ExpanderTest {
                     () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
             assertTrue(refused.getMessage().startsWith("the file " + libc.toRealPath() + " changed since the inputs were"
                     + " recorded ("), refused.getMessage());
+        }
+    }
+
+    /**
+     * A mapped library whose bytes changed in place with its size, mtime and inode kept (the mtime
+     * put back with utimensat): only its inode change time tells, and the expansion is refused up
+     * front, naming the file and that field, with nothing created.
+     */
+    @Test
+    void aLibraryRewrittenInPlaceWithItsMtimeRestoredIsRefusedByItsChangeTime() throws IOException {
+        Path lib = tmp.resolve("lib");
+        Files.createDirectories(lib);
+        Path libc = lib.resolve("libc.so.6");
+        Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc);
+        List<String> env = new ArrayList<>(TestPrograms.ENV);
+        env.add("LD_LIBRARY_PATH=" + lib);
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOptions options = RecordOptions.builder(argv("loops")).engine(EngineKind.INPUTS)
+                    .launch(l -> l.environment(env).stdout(tmp.resolve("out"))).build();
+            RecordOutcome inputs = new Recorder(db).record(options, new Progress());
+            assertTrue(inputs.complete());
+            Object inode = Files.getAttribute(libc, "unix:ino");
+            FileTime modified = Files.getLastModifiedTime(libc);
+            long size = Files.size(libc);
+            try (FileChannel file = FileChannel.open(libc, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ByteBuffer last = ByteBuffer.allocate(1);
+                file.read(last, size - 1);
+                last.put(0, (byte) (last.get(0) ^ 1));
+                file.write(last.rewind(), size - 1);
+            }
+            Files.setLastModifiedTime(libc, modified);
+            assertEquals(List.of(size, modified, inode), List.of(Files.size(libc), Files.getLastModifiedTime(libc),
+                    Files.getAttribute(libc, "unix:ino")), "size, mtime and inode as recorded");
+            int runs = db.runs().size();
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
+            assertTrue(refused.getMessage().matches("the file " + Pattern.quote(libc.toRealPath().toString())
+                    + " changed since the inputs were recorded \\(ctime \\d+ ns then, \\d+ ns now\\); the run cannot be"
+                    + " expanded"), refused.getMessage());
+            assertEquals(runs, db.runs().size(), "no run created");
+        }
+    }
+
+    /**
+     * A run whose FILE_MAPPED frames are version 1 (written before the change time and device were
+     * logged; made here by copying a real inputs run with those two left unknown) still expands,
+     * its files checked by size, mtime and inode only, and the expansion says so once.
+     */
+    @Test
+    void aRunRecordedWithoutChangeTimesExpandsAndSaysSoOnce() throws IOException {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOutcome inputs = record(db, EngineKind.INPUTS, argv("loops"), tmp.resolve("out"));
+            List<FileMapped> recorded = new ArrayList<>();
+            RunId old;
+            try (RunReader in = db.openRun(inputs.runId()); RunWriter copy = db.createRun("version-1", in.started())) {
+                old = copy.id();
+                copy.inputsOnly();
+                in.replay(new EventVisitor() {
+                    @Override public void syscall(SyscallResult e) { copy.syscall(e.number(), e.args(), e.result()); }
+                    @Override public void memoryWritten(MemoryWritten e) { copy.memoryWritten(e.address(), e.bytes()); }
+                    @Override public void timestampRead(TimestampRead e) { copy.timestampRead(e.value(), e.aux(), e.withAux()); }
+                    @Override public void signal(SignalDelivered e) { copy.signal(e.signo(), e.code(), e.address()); }
+                    @Override public void fileMapped(FileMapped e) {
+                        recorded.add(e);
+                        copy.fileMapped(e.path(), e.size(), e.modifiedNanos(), e.inode(), FileMapped.UNKNOWN, FileMapped.UNKNOWN);
+                    }
+                });
+                copy.end(in.ended().orElseThrow().status());
+            }
+            assertFalse(recorded.isEmpty(), "loops maps libc");
+            assertTrue(recorded.stream().allMatch(FileMapped::hasChangeTimeAndDevice), "recorded with them");
+            List<FileMapped> copied = new ArrayList<>();
+            try (RunReader in = db.openRun(old)) {
+                in.replay(new EventVisitor() {
+                    @Override public void fileMapped(FileMapped e) { copied.add(e); }
+                });
+            }
+            assertEquals(recorded.size(), copied.size());
+            assertTrue(copied.stream().noneMatch(FileMapped::hasChangeTimeAndDevice), "version 1 frames: " + copied);
+
+            List<String> notes = new ArrayList<>();
+            RecordOutcome expanded = new Expander(db, notes::add).expand(old, null, new Progress());
+            assertTrue(expanded.complete());
+            assertEquals(inputs.status(), expanded.status());
+            assertEquals(1, notes.size(), notes::toString);
+            assertTrue(notes.get(0).startsWith("note: " + old + " was recorded before mapped files' change times were"
+                    + " logged: its "), notes.get(0));
+            assertTrue(notes.get(0).contains("checked by size, mtime and inode only"), notes.get(0));
+
+            notes.clear();
+            assertTrue(new Expander(db, notes::add).expand(inputs.runId(), null, new Progress()).complete());
+            assertEquals(List.of(), notes, "nothing to say of a run that has them");
         }
     }
 

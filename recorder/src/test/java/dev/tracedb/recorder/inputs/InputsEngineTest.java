@@ -170,6 +170,9 @@ class InputsEngineTest {
             FileMapped libc = log.files.stream().filter(f -> f.path().contains("libc.so")).findFirst().orElseThrow();
             assertEquals(Files.size(Path.of(libc.path())), libc.size());
             assertEquals(Files.getAttribute(Path.of(libc.path()), "unix:ino"), libc.inode());
+            assertEquals(Files.getAttribute(Path.of(libc.path()), "unix:dev"), libc.device());
+            assertEquals(((java.nio.file.attribute.FileTime) Files.getAttribute(Path.of(libc.path()), "unix:ctime"))
+                    .to(java.util.concurrent.TimeUnit.NANOSECONDS), libc.changedNanos());
         }
     }
 

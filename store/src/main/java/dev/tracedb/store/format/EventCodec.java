@@ -147,13 +147,22 @@ public final class EventCodec {
         return end();
     }
 
+    /**
+     * A version 2 frame, or version 1 for a file recorded without its change time and device (one
+     * read from a version 1 frame is written back as it was).
+     */
     public ByteSink encode(FileMapped e) {
-        begin(EventType.FILE_MAPPED);
+        boolean v2 = e.hasChangeTimeAndDevice();
+        begin(EventType.FILE_MAPPED, v2 ? FormatVersion.V2 : FormatVersion.V1);
         sink.i64(e.blockEvent());
         sink.string(e.path());
         sink.i64(e.size());
         sink.i64(e.modifiedNanos());
         sink.i64(e.inode());
+        if (v2) {
+            sink.i64(e.changedNanos());
+            sink.i64(e.device());
+        }
         return end();
     }
 
@@ -205,9 +214,13 @@ public final class EventCodec {
     }
 
     private void begin(EventType type) {
+        begin(type, FormatVersion.CURRENT);
+    }
+
+    private void begin(EventType type, FormatVersion version) {
         sink.clear();
         sink.u8(type.code());
-        sink.u8(FormatVersion.CURRENT.code());
+        sink.u8(version.code());
     }
 
     private ByteSink end() {
@@ -250,7 +263,7 @@ public final class EventCodec {
         int version = buf[1] & 0xFF;
         if (FormatVersion.ofCode(version) == null) {
             throw new FormatException("unknown format version " + version + " (this build reads up to "
-                    + FormatVersion.CURRENT.code() + ")");
+                    + FormatVersion.LATEST.code() + ")");
         }
         EventType type = EventType.ofCode(buf[0] & 0xFF);
         if (type == null) throw new FormatException("unknown event type " + (buf[0] & 0xFF));
@@ -272,7 +285,7 @@ public final class EventCodec {
             case SIGNAL_DELIVERED -> new SignalDelivered(in.i64(), in.i32(), in.i32(), in.i64());
             case RUN_ENDED -> new RunEnded(exit(in), in.i64(), in.i64(), instant(in));
             case MEMORY_WRITTEN -> new MemoryWritten(in.i64(), in.i64(), in.bytes());
-            case FILE_MAPPED -> new FileMapped(in.i64(), in.string(), in.i64(), in.i64(), in.i64());
+            case FILE_MAPPED -> fileMapped(in, FormatVersion.ofCode(buf[1] & 0xFF));
             case TIMESTAMP_READ -> new TimestampRead(in.i64(), in.i64(), in.i64(), in.u8() != 0);
             case INPUTS_ONLY -> EventType.INPUTS_ONLY;
             case UNPLACED_STOP -> EventType.UNPLACED_STOP;
@@ -349,6 +362,21 @@ public final class EventCodec {
         } catch (IllegalArgumentException e) {
             throw new FormatException("invalid BlockDefined: " + e.getMessage(), e);
         }
+    }
+
+    private static FileMapped fileMapped(ByteSource in, FormatVersion version) throws FormatException {
+        long at = in.i64();
+        String path = in.string();
+        long size = in.i64();
+        long modified = in.i64();
+        long inode = in.i64();
+        if (version == FormatVersion.V1) return new FileMapped(at, path, size, modified, inode);
+        long changed = in.i64();
+        long device = in.i64();
+        if (changed == FileMapped.UNKNOWN || device == FileMapped.UNKNOWN) {
+            throw new FormatException("invalid FileMapped: change time " + changed + ", device " + device);
+        }
+        return new FileMapped(at, path, size, modified, inode, changed, device);
     }
 
     private static SyscallResult syscall(ByteSource in) throws FormatException {

@@ -1,19 +1,30 @@
 package dev.tracedb.store.format;
 
 /**
- * Versions of the run-log and catalog format. Every event carries the version it was written with,
- * so a reader can tell a log it does not understand from a damaged one. Add a constant for each
- * incompatible change; never renumber.
+ * Versions of the run-log and catalog format. Every frame carries the version of its own layout, so
+ * a reader can tell a log it does not understand from a damaged one. A frame is written at the
+ * oldest version whose layout it has: a change to one event's layout bumps that event's frames
+ * only, so logs and catalogs without it stay readable by older builds, and a build reads every
+ * version up to {@link #LATEST}. Add a constant for each incompatible change; never renumber.
  */
 public enum FormatVersion {
     /**
      * Version 1 (TraceDB 0.1): events framed as {@code [type u8][version u8][payload][crc32c u32]},
      * little-endian; execution batches encoded as described by {@link BatchEncoding}.
      */
-    V1(1);
+    V1(1),
+    /**
+     * Version 2 (TraceDB 0.2): FILE_MAPPED gains the file's inode change time and device; its
+     * version 1 layout is still read (those two unknown). Every other frame is unchanged and still
+     * written at version 1.
+     */
+    V2(2);
 
-    /** What writers write. */
+    /** What every frame whose layout has not changed since version 1 is written at. */
     public static final FormatVersion CURRENT = V1;
+
+    /** The newest version this build reads (and writes, for FILE_MAPPED). */
+    public static final FormatVersion LATEST = V2;
 
     private final int code;
 

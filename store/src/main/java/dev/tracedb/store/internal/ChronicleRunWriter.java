@@ -307,10 +307,10 @@ final class ChronicleRunWriter implements RunWriter {
     }
 
     @Override
-    public void fileMapped(String path, long size, long modifiedNanos, long inode) {
+    public void fileMapped(String path, long size, long modifiedNanos, long inode, long changedNanos, long device) {
         checkWritable();
         flush();
-        write(codec.encode(new FileMapped(flushedEvents, path, size, modifiedNanos, inode)));
+        write(codec.encode(new FileMapped(flushedEvents, path, size, modifiedNanos, inode, changedNanos, device)));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.tracedb.store.format;
 import dev.tracedb.store.BlockDefined;
 import dev.tracedb.store.ExecBatchHeader;
 import dev.tracedb.store.ExitStatus;
+import dev.tracedb.store.FileMapped;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
 import dev.tracedb.store.SignalDelivered;
@@ -19,6 +20,7 @@ import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +54,46 @@ class EventCodecTest {
             else sink = codec.encode((CatalogRecord) e);
             assertEquals(e, roundTrip(sink));
         }
+    }
+
+    /** FILE_MAPPED is written at version 2 with the change time and device; everything else stays at 1. */
+    @Test
+    void fileMappedRoundTripsAtVersion2() throws FormatException {
+        FileMapped file = new FileMapped(17, "/usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_136,
+                1_700_000_000_123_456_789L, 4242, 1_700_000_100_987_654_321L, 0xfd01);
+        ByteSink sink = codec.encode(file);
+        assertEquals(2, sink.array()[1]);
+        assertEquals(file, roundTrip(sink));
+        assertEquals(1, codec.encode(new SignalDelivered(1, 2, 3, 4)).array()[1]);
+    }
+
+    /** A version 1 FILE_MAPPED frame, as logs written before the change time and device hold it, still reads. */
+    @Test
+    void aVersion1FileMappedFrameStillReadsWithoutChangeTimeAndDevice() throws FormatException {
+        ByteSink v1 = new ByteSink(64);
+        v1.u8(EventType.FILE_MAPPED.code());
+        v1.u8(1);
+        v1.i64(17);
+        v1.string("/usr/lib/x86_64-linux-gnu/libc.so.6");
+        v1.i64(1_922_136);
+        v1.i64(1_700_000_000_123_456_789L);
+        v1.i64(4242);
+        v1.i32(0);
+        byte[] bytes = Arrays.copyOf(v1.array(), v1.length());
+        recrc(bytes);
+        FileMapped read = (FileMapped) codec.decode(codec.check(bytes, bytes.length), bytes, bytes.length);
+        assertEquals(new FileMapped(17, "/usr/lib/x86_64-linux-gnu/libc.so.6", 1_922_136, 1_700_000_000_123_456_789L, 4242),
+                read);
+        assertFalse(read.hasChangeTimeAndDevice());
+        // written back as it was read: the same version 1 bytes
+        ByteSink again = codec.encode(read);
+        assertArrayEquals(bytes, Arrays.copyOf(again.array(), again.length()));
+        // the version byte decides the layout: a version 1 payload under version 2 is short, not misread
+        byte[] relabelled = bytes.clone();
+        relabelled[1] = 2;
+        recrc(relabelled);
+        assertThrows(FormatException.class,
+                () -> codec.decode(codec.check(relabelled, relabelled.length), relabelled, relabelled.length));
     }
 
     @Test

@@ -41,7 +41,8 @@ final class JournalFixtures {
             w.memoryWritten(buffer, pattern(100 + i % 50, i));
             if (i % 5 == 0) {
                 w.syscall(9, new long[] {0, 8192, 1, 2, 3, 0}, 0x7fff_f7fd_0000L - 8192L * i);
-                w.fileMapped("/usr/lib/x86_64-linux-gnu/liblua5.4.so.0", 8192, 1_700_000_000_123_456_789L + i, 1234 + i);
+                w.fileMapped("/usr/lib/x86_64-linux-gnu/liblua5.4.so.0", 8192, 1_700_000_000_123_456_789L + i, 1234 + i,
+                        1_700_000_100_000_000_000L + i, 0xfd01);
             }
             if (i % 7 == 0) w.timestampRead(1_000_003L * i, 3, i % 2 == 0);
         }

@@ -119,8 +119,8 @@ public final class TestJournal implements RunWriter {
     }
 
     @Override
-    public void fileMapped(String path, long size, long modifiedNanos, long inode) {
-        frame(codec.encode(new FileMapped(0, path, size, modifiedNanos, inode)));
+    public void fileMapped(String path, long size, long modifiedNanos, long inode, long changedNanos, long device) {
+        frame(codec.encode(new FileMapped(0, path, size, modifiedNanos, inode, changedNanos, device)));
     }
 
     @Override
