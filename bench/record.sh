@@ -11,9 +11,11 @@
 # Columns: native and recorded wall time (median), their ratio; the same for valgrind; the log's
 # bytes per executed instruction (the run's LZ4 execution batches, as `tracedb info` reports them,
 # and the run directory's disk use, Chronicle's index included); the recorder's peak RSS (the JVM,
-# by /usr/bin/time). The inputs column is the inputs engine's wall time, its ratio the end-to-end
-# one; "net" subtracts the fixed start-up of `tracedb record --engine inputs -- /bin/true` (the JVM,
-# opening the database; measured each round) to show what the engine adds while the program runs;
+# by /usr/bin/time). The inputs column is `tracedb record --engine inputs` (the native recorder, no
+# JVM), its ratio the end-to-end one; "net" subtracts the fixed start-up of recording /bin/true's
+# inputs (measured each round) to show what the engine adds while the program runs; "import" is the
+# JVM work deferred to the database's next opening (the first `tracedb runs` after the recording,
+# which imports its journal, less a second one with nothing to import);
 # "inputs B/insn" is the inputs run directory's disk use over the instructions the dbi run of the
 # same round counted (an inputs run counts none). Every recorded and valgrind run's stdout is
 # compared with the native one's: a difference is printed and makes the script fail; so does an
@@ -59,7 +61,7 @@ for w in "${names[@]}"; do
 done
 ((${#selected[@]})) || { echo "record.sh: no workload matches '$only'" >&2; exit 2; }
 
-declare -A native recorded vg logb diskb rss inputs inputsb
+declare -A native recorded vg logb diskb rss inputs inputsb imports
 startup=""
 failed=0
 
@@ -112,6 +114,12 @@ for ((r = 1; r <= rounds; r++)); do
     same_output "$work/native.out" "$work/in.out" "$w inputs"
     grep -q "inputs recording ends" "$work/stderr.txt" && { echo "record.sh: $w: $(cat "$work/stderr.txt")" >&2; failed=1; }
     inputsb[$w]+="$(awk -v d="$(du -B1 -s "$db/runs" | cut -f1)" -v n="$insns" 'BEGIN { printf "%.6f", d / n }') "
+    # The JVM work deferred to the database's next opening: `runs` imports the journal; the same
+    # command once more, with nothing left to import, is its baseline.
+    timed /dev/null "$root/tracedb" --db "$db" runs
+    first="$secs"
+    timed /dev/null "$root/tracedb" --db "$db" runs
+    imports[$w]+="$(awk -v a="$first" -v b="$secs" 'BEGIN { printf "%.2f", a - b }') "
     rm -rf "$db"
 
     if ((valgrind)); then
@@ -130,8 +138,8 @@ median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } E
 echo
 echo "bench/record.sh: $rounds round(s), medians; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "inputs start-up (record --engine inputs -- /bin/true): $(median "$startup") s"
-printf '%-8s %9s %10s %8s %9s %8s %6s %10s %8s %12s %12s %13s %10s\n' workload native recorded ratio inputs ratio net \
-  valgrind ratio 'log B/insn' 'disk B/insn' 'inputs B/insn' 'rec RSS'
+printf '%-8s %9s %10s %8s %9s %8s %6s %7s %10s %8s %12s %12s %13s %10s\n' workload native recorded ratio inputs ratio net \
+  import valgrind ratio 'log B/insn' 'disk B/insn' 'inputs B/insn' 'rec RSS'
 for w in "${selected[@]}"; do
   n="$(median "${native[$w]}")"
   rec="$(median "${recorded[$w]}")"
@@ -142,10 +150,11 @@ for w in "${selected[@]}"; do
     vcol="$(printf '%10s %8s' - -)"
   fi
   in="$(median "${inputs[$w]}")"
-  printf '%-8s %8.2fs %9.2fs %7.1fx %8.2fs %7.2fx %5.2fx %s %12s %12s %13s %8.0fMB\n' "$w" "$n" "$rec" \
+  printf '%-8s %8.2fs %9.2fs %7.1fx %8.2fs %7.2fx %5.2fx %6.2fs %s %12s %12s %13s %8.0fMB\n' "$w" "$n" "$rec" \
     "$(awk -v a="$rec" -v b="$n" 'BEGIN { print a / (b > 0 ? b : 0.01) }')" "$in" \
     "$(awk -v a="$in" -v b="$n" 'BEGIN { print a / (b > 0 ? b : 0.01) }')" \
-    "$(awk -v a="$in" -v s="$(median "$startup")" -v b="$n" 'BEGIN { print (a - s) / (b > 0 ? b : 0.01) }')" "$vcol" \
+    "$(awk -v a="$in" -v s="$(median "$startup")" -v b="$n" 'BEGIN { print (a - s) / (b > 0 ? b : 0.01) }')" \
+    "$(median "${imports[$w]}")" "$vcol" \
     "$(median "${logb[$w]}")" "$(median "${diskb[$w]}")" "$(median "${inputsb[$w]}")" \
     "$(awk -v k="$(median "${rss[$w]}")" 'BEGIN { print k / 1024 }')"
 done
