@@ -9,7 +9,9 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 /**
  * Advisory file locks between processes. Used for two things: allocating run ids (held briefly)
  * and marking a run as being written (held for the writer's lifetime, released by the kernel when
@@ -36,6 +38,21 @@ final class FileLocks {
                 channel.close();
             } catch (IOException e) {
                 throw new StoreException("cannot release lock: " + e, e);
+            }
+        }
+    }
+
+    /** Monitors that queue this JVM's threads for a lock file, since Java forbids two locks on one file. */
+    private static final Map<Path, Object> JVM_QUEUES = new ConcurrentHashMap<>();
+
+    /**
+     * Runs {@code action} holding the lock on {@code file} (an absolute, normalised path), waiting
+     * for threads of this JVM and other processes that hold it.
+     */
+    static <T> T holding(Path file, Supplier<T> action) {
+        synchronized (JVM_QUEUES.computeIfAbsent(file, f -> new Object())) {
+            try (Held ignored = acquire(file)) {
+                return action.get();
             }
         }
     }

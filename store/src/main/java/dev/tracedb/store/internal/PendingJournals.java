@@ -21,11 +21,14 @@ import java.util.function.Consumer;
  * The inputs journals waiting in a database's run directories. A journal whose {@code writer.lock}
  * is free (its recorder has exited) is imported ({@link JournalImport}) under that lock; one whose
  * lock is held is being recorded and is left alone, but is reported so {@code runs()} can list it as
- * RECORDING. Thread-safe: all state is on disk behind file locks (Java reports a lock held elsewhere
- * in this JVM as held, which is right: that thread is importing the run), except the set of journals
+ * RECORDING. An importer holds the run's {@code import.lock} around all of this, so another opener
+ * (thread or process) waits for its import to end instead of taking the run for one being
+ * recorded. Thread-safe: all state is on disk behind file locks, except the set of journals
  * already complained about, which is synchronized.
  */
 final class PendingJournals {
+    /** Held by whoever imports the run's journal, around its writer.lock. */
+    static final String IMPORT_LOCK = "import.lock";
     private final Path runsDir;
     private final JournalImport importer;
     private final Consumer<String> messages;
@@ -50,12 +53,20 @@ final class PendingJournals {
             Path runDir = runsDir.resolve(id.toString());
             Path journal = runDir.resolve(JournalFormat.FILE_NAME);
             if (!Files.exists(journal)) continue;
-            try (FileLocks.Held lock = FileLocks.tryAcquire(runDir.resolve("writer.lock"))) {
-                if (lock == null) {
-                    recordingSummary(id, journal).ifPresent(recording::add);
-                } else if (Files.exists(journal)) { // else another importer finished while we waited
-                    importer.run(id, runDir);
-                }
+            try {
+                // Importers queue on import.lock (recorders never take it), so that the writer.lock
+                // tried next is held only by a recorder: a run another process is importing is waited
+                // for, not taken for one being recorded.
+                FileLocks.holding(runDir.resolve(IMPORT_LOCK), () -> {
+                    try (FileLocks.Held lock = FileLocks.tryAcquire(runDir.resolve("writer.lock"))) {
+                        if (lock == null) {
+                            recordingSummary(id, journal).ifPresent(recording::add);
+                        } else if (Files.exists(journal)) { // else another importer finished while we waited
+                            importer.run(id, runDir);
+                        }
+                    }
+                    return null;
+                });
             } catch (StoreException e) {
                 // One bad run must not make the database unusable; its journal stays for a retry.
                 if (firstFailure(id)) messages.accept("tracedb: cannot import run " + id + ": " + e.getMessage());

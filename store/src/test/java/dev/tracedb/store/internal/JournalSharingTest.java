@@ -158,17 +158,42 @@ class JournalSharingTest extends StoreTestSupport {
     }
 
     @Test
-    void importerKilledWhileWritingTheLogIsRedoneOnTheNextOpen() throws Exception {
+    void aRunAnotherProcessIsImportingIsWaitedForNotListedAsRecording() throws Exception {
         RunId id = new RunId(1);
+        writeBigJournal(id);
+        Process importer = startOpener(db(), null, "-Dtracedb.importAnnounceAfterMillis=0");
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(importer.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            do {
+                line = err.readLine();
+            } while (line != null && !line.startsWith("tracedb: importing run r0001 "));
+            assertTrue(line != null, "the importer finished before saying it was importing");
+            try (ChronicleTraceDatabase db = open()) { // while the other process holds the run's writer.lock
+                assertEquals(RunState.COMPLETE, db.find(id).orElseThrow().state());
+            }
+        }
+        assertTrue(importer.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, importer.exitValue());
+        assertEquals(1, count(catalogRecords(db(), id), CatalogRecord.RunCreated.class), "imported once");
+    }
+
+    /** A 79 MB journal: an import that runs long enough to be caught (or killed) while it writes the log. */
+    private void writeBigJournal(RunId id) throws Exception {
         try (TestJournal j = JournalFixtures.journal(db(), id, "big")) {
             j.inputsOnly();
             byte[] page = JournalFixtures.pattern(65536, 3);
-            for (int i = 0; i < 1200; i++) { // 79 MB: an import that runs long enough to be killed in step 1
+            for (int i = 0; i < 1200; i++) {
                 j.syscall(0, new long[] {3, 0x5555_0000L, 65536, 0, 0, 0}, 65536);
                 j.memoryWritten(0x5555_0000L, page);
             }
             j.end(ExitStatus.exited(0));
         }
+    }
+
+    @Test
+    void importerKilledWhileWritingTheLogIsRedoneOnTheNextOpen() throws Exception {
+        RunId id = new RunId(1);
+        writeBigJournal(id);
         String journal = JournalFixtures.journalDigest(journalOf(db(), id));
         // announced at once: on an idle machine this import can end within the default 0.2 s
         Process importer = startOpener(db(), null, "-Dtracedb.importAnnounceAfterMillis=0");
