@@ -21,8 +21,9 @@ class RecordPidIT {
     @Test
     void sigintDetachesTheProcessWhichFinishesNatively() throws Exception {
         String counter = Programs.path("counter");
-        Programs.Result plain = Programs.plain(tmp, counter, "400");
-        RunningProgram program = RunningProgram.start(tmp, counter, "400");
+        // 12 s natively: room for the JVM to start and attach on a loaded machine (at 4 s it once finished first)
+        Programs.Result plain = Programs.plain(tmp, counter, "1200");
+        RunningProgram program = RunningProgram.start(tmp, counter, "1200");
         program.awaitOutput("count 10\n");
 
         Path db = tmp.resolve("db");
