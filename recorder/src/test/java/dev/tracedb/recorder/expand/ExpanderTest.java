@@ -172,20 +172,25 @@ class ExpanderTest {
         }
     }
 
+    /** Records {@code loops}' inputs with a copy of libc at {@code libc}, which a test may then change. */
+    private RecordOutcome recordLoopsWithItsOwnLibc(TraceDatabase db, Path libc) throws IOException {
+        Files.createDirectories(libc.getParent());
+        Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc);
+        List<String> env = new ArrayList<>(TestPrograms.ENV);
+        env.add("LD_LIBRARY_PATH=" + libc.getParent());
+        RecordOptions options = RecordOptions.builder(argv("loops")).engine(EngineKind.INPUTS)
+                .launch(l -> l.environment(env).stdout(tmp.resolve("out"))).build();
+        RecordOutcome inputs = new Recorder(db).record(options, new Progress());
+        assertTrue(inputs.complete());
+        return inputs;
+    }
+
     /** A library the program maps (a FileMapped event) replaced since: refused with both states. */
     @Test
     void aChangedMappedLibraryIsRefused() throws IOException {
-        Path lib = tmp.resolve("lib");
-        Files.createDirectories(lib);
-        Path libc = lib.resolve("libc.so.6");
-        Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc);
-        List<String> env = new ArrayList<>(TestPrograms.ENV);
-        env.add("LD_LIBRARY_PATH=" + lib);
+        Path libc = tmp.resolve("lib").resolve("libc.so.6");
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOptions options = RecordOptions.builder(argv("loops")).engine(EngineKind.INPUTS)
-                    .launch(l -> l.environment(env).stdout(tmp.resolve("out"))).build();
-            RecordOutcome inputs = new Recorder(db).record(options, new Progress());
-            assertTrue(inputs.complete());
+            RecordOutcome inputs = recordLoopsWithItsOwnLibc(db, libc);
             Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc, StandardCopyOption.REPLACE_EXISTING);
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                     () -> new Expander(db).expand(inputs.runId(), null, new Progress()));
@@ -201,17 +206,9 @@ class ExpanderTest {
      */
     @Test
     void aLibraryRewrittenInPlaceWithItsMtimeRestoredIsRefusedByItsChangeTime() throws IOException {
-        Path lib = tmp.resolve("lib");
-        Files.createDirectories(lib);
-        Path libc = lib.resolve("libc.so.6");
-        Files.copy(Path.of("/lib/x86_64-linux-gnu/libc.so.6"), libc);
-        List<String> env = new ArrayList<>(TestPrograms.ENV);
-        env.add("LD_LIBRARY_PATH=" + lib);
+        Path libc = tmp.resolve("lib").resolve("libc.so.6");
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOptions options = RecordOptions.builder(argv("loops")).engine(EngineKind.INPUTS)
-                    .launch(l -> l.environment(env).stdout(tmp.resolve("out"))).build();
-            RecordOutcome inputs = new Recorder(db).record(options, new Progress());
-            assertTrue(inputs.complete());
+            RecordOutcome inputs = recordLoopsWithItsOwnLibc(db, libc);
             Object inode = Files.getAttribute(libc, "unix:ino");
             FileTime modified = Files.getLastModifiedTime(libc);
             long size = Files.size(libc);

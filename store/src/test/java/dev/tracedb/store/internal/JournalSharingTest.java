@@ -13,6 +13,7 @@ import dev.tracedb.store.journal.TestJournal;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -162,12 +163,7 @@ class JournalSharingTest extends StoreTestSupport {
         RunId id = new RunId(1);
         writeBigJournal(id);
         Process importer = startOpener(db(), null, "-Dtracedb.importAnnounceAfterMillis=0");
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(importer.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            do {
-                line = err.readLine();
-            } while (line != null && !line.startsWith("tracedb: importing run r0001 "));
-            assertTrue(line != null, "the importer finished before saying it was importing");
+        try (BufferedReader err = awaitImportAnnounced(importer)) {
             try (ChronicleTraceDatabase db = open()) { // while the other process holds the run's writer.lock
                 assertEquals(RunState.COMPLETE, db.find(id).orElseThrow().state());
             }
@@ -175,6 +171,17 @@ class JournalSharingTest extends StoreTestSupport {
         assertTrue(importer.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, importer.exitValue());
         assertEquals(1, count(catalogRecords(db(), id), CatalogRecord.RunCreated.class), "imported once");
+    }
+
+    /** Reads {@code importer}'s stderr up to its line announcing r0001's import; the rest is left to read. */
+    private static BufferedReader awaitImportAnnounced(Process importer) throws IOException {
+        BufferedReader err = new BufferedReader(new InputStreamReader(importer.getErrorStream(), StandardCharsets.UTF_8));
+        String line;
+        do {
+            line = err.readLine();
+        } while (line != null && !line.startsWith("tracedb: importing run r0001 "));
+        assertTrue(line != null, "the importer finished before saying it was importing");
+        return err;
     }
 
     /** A 79 MB journal: an import that runs long enough to be caught (or killed) while it writes the log. */
@@ -197,12 +204,7 @@ class JournalSharingTest extends StoreTestSupport {
         String journal = JournalFixtures.journalDigest(journalOf(db(), id));
         // announced at once: on an idle machine this import can end within the default 0.2 s
         Process importer = startOpener(db(), null, "-Dtracedb.importAnnounceAfterMillis=0");
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(importer.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            do {
-                line = err.readLine();
-            } while (line != null && !line.startsWith("tracedb: importing run r0001 "));
-            assertTrue(line != null, "the importer finished before saying it was importing");
+        try (BufferedReader err = awaitImportAnnounced(importer)) {
             importer.destroyForcibly(); // SIGKILL: no shutdown hooks, nothing closed
             assertTrue(importer.waitFor(30, TimeUnit.SECONDS));
         }
