@@ -13,9 +13,6 @@ import java.util.function.IntPredicate;
  * and stops:
  * <ul>
  *   <li>when the path returns to the head — a loop trace, continuing at its own head;</li>
- *   <li>at a call, unless {@link SelectionOptions#maxCallDepth()} lets it follow the call into its
- *       callee (the trace then still ends at the outermost call whose callee does not return within
- *       it, so that no native {@code ret} runs without its {@code call});</li>
  *   <li>after a return from a frame the trace did not call (one it entered inside a function):
  *       the trace ends with that {@code ret}, executed natively, so that the CPU's return-stack
  *       predictor, which saw the matching {@code call}, stays in step; calls and returns the path
@@ -135,31 +132,8 @@ final class PathWalker {
     }
 
     private Walk trace(int[] path, long[] worth, int length, int continuation, String stop) {
-        int cut = firstOpenCall(path, length) + 1;
-        if (cut > 0 && cut < length) {
-            // A trace does not end inside a callee it follows: the callee's native ret would find
-            // no call on the CPU's return stack and mispredict, and every return after it too. It
-            // ends at the outermost call whose callee has not returned; that call runs natively.
-            return new Walk(new SimulatedTrace(Arrays.copyOf(path, cut), catalog.moduleOf(path[cut]),
-                    catalog.offset(path[cut])), "calls out", null, worth[cut - 1]);
-        }
         return new Walk(new SimulatedTrace(Arrays.copyOf(path, length), catalog.moduleOf(continuation),
                 catalog.offset(continuation)), stop, null, worth[length - 1]);
-    }
-
-    /** The position of the first block of {@code path[0 .. length)} whose call has no return after it, or -1. */
-    private int firstOpenCall(int[] path, int length) {
-        int[] open = new int[length];
-        int depth = 0;
-        for (int i = 0; i < length; i++) {
-            Terminator terminator = catalog.terminator(path[i]);
-            if (terminator == Terminator.CALL || terminator == Terminator.INDIRECT_CALL) {
-                open[depth++] = i;
-            } else if (terminator == Terminator.RETURN && depth > 0) {
-                depth--;
-            }
-        }
-        return depth > 0 ? open[0] : -1;
     }
 
     private Walk dropLast(int[] path, long[] worth, int length, String stop) {
