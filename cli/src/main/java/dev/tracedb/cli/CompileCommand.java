@@ -77,11 +77,6 @@ final class CompileCommand implements Callable<Integer> {
                     + "entries completed): their code is still exact, which tests use to exercise it.")
     boolean keepUnprofitable;
 
-    @Option(names = "--call-depth", paramLabel = "N",
-            description = "Traces follow calls into their callees, nested at most N deep (default: ${DEFAULT-VALUE}: "
-                    + "a trace ends at a call).", defaultValue = "0")
-    int callDepth;
-
     /** Traces the report lists one by one, hottest first. */
     private static final int REPORTED_TRACES = 10;
 
@@ -98,7 +93,7 @@ final class CompileCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
         }
         SelectionOptions options = SelectionOptions.builder().maxTraces(maxTraces).minHeadExecutions(minHeadExecutions)
-                .costModel(!keepUnprofitable).maxCallDepth(callDepth).build();
+                .costModel(!keepUnprofitable).build();
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
         List<RunReader> readers = new ArrayList<>();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {

@@ -82,7 +82,7 @@ final class PathWalker {
             if (block == head) return trace(path, worth, length, head, "loop closed");
             if (catalog.moduleOf(block) != catalog.moduleOf(head)) return dropLast(path, worth, length, "leaves the module");
             if (returnsOut) return trace(path, worth, length, block, "returns from a frame it did not call");
-            if ((last == Terminator.CALL || last == Terminator.INDIRECT_CALL) && depth > options.maxCallDepth()) {
+            if (last == Terminator.CALL || last == Terminator.INDIRECT_CALL) {
                 return trace(path, worth, length, block, "calls out");
             }
             if (statistics.count(child) < coldBelow) return trace(path, worth, length, block, "cold continuation");

@@ -31,15 +31,12 @@ package dev.tracedb.compiler.select;
  *                                rules, the one that drops traces completing fewer than a quarter
  *                                of their entries and the one that drops straight traces at call and
  *                                return targets are off (tests use it to exercise short traces)
- * @param maxCallDepth            calls a trace follows into their callee, nested at most this deep (the
- *                                call pushes the original return address, the callee's return becomes
- *                                a guard); 0, the default, ends every trace at a call, which runs natively
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
                                double minInstructionsPerEntry, double maxFirstGuardExitShare,
                                double minShareInside, double minRoundGain, double minBranchesSavedPerEntry,
-                               boolean costModel, int maxCallDepth) {
+                               boolean costModel) {
     public SelectionOptions {
         if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
         if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
@@ -54,7 +51,6 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         }
         if (minShareInside < 0 || minShareInside > 1) throw new IllegalArgumentException("minShareInside outside [0, 1]");
         if (minRoundGain < 0 || minRoundGain > 1) throw new IllegalArgumentException("minRoundGain outside [0, 1]");
-        if (maxCallDepth < 0) throw new IllegalArgumentException("maxCallDepth < 0");
     }
 
     /** Options with every default of {@link Builder}, to change some of them. */
@@ -83,7 +79,6 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         private double minRoundGain = 0.002;
         private double minBranchesSavedPerEntry = 2;
         private boolean costModel = true;
-        private int maxCallDepth = 0;
 
         private Builder() {}
 
@@ -109,11 +104,6 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
 
         public Builder maxCandidatesPerRound(int value) {
             this.maxCandidatesPerRound = value;
-            return this;
-        }
-
-        public Builder maxCallDepth(int value) {
-            this.maxCallDepth = value;
             return this;
         }
 
@@ -166,7 +156,7 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         public SelectionOptions build() {
             return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
                     maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
-                    minRoundGain, minBranchesSavedPerEntry, costModel, maxCallDepth);
+                    minRoundGain, minBranchesSavedPerEntry, costModel);
         }
     }
 }
