@@ -12,16 +12,15 @@ cache-heads.py; the image's CRCs are not checked."""
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree for the module next to this script
+import tracecache  # noqa: E402
+
 if len(sys.argv) != 3:
     sys.exit(__doc__)
 source, prefix = sys.argv[1], sys.argv[2]
-data = open(source, "rb").read()
-if data[:8] != b"TDBCACHE":
-    sys.exit(f"{source}: not a trace cache")
-image_offset, _ = struct.unpack_from("<QQ", data, 32)
-module_count = struct.unpack_from("<I", data, image_offset + 8)[0]
-for m in range(module_count):
-    module = image_offset + 16 + 128 * m  # 128-byte module records (format 2)
+data = tracecache.read(source)
+image_offset, _ = tracecache.image(data)
+for m, module in enumerate(tracecache.module_records(data)):
     path_offset, path_length = struct.unpack_from("<II", data, module)
     path = data[image_offset + path_offset:image_offset + path_offset + path_length].decode()
     code_offset, code_length = struct.unpack_from("<II", data, module + 32)

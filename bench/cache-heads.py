@@ -11,6 +11,9 @@ not for use as a cache (its model still lists every trace)."""
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree for the module next to this script
+import tracecache  # noqa: E402
+
 TABLE = []
 for n in range(256):
     c = n
@@ -30,13 +33,9 @@ if len(sys.argv) != 5 or sys.argv[3] not in ("--keep", "--drop"):
     sys.exit(__doc__)
 source, target, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 ids = {int(x) for x in sys.argv[4].split(",") if x}
-data = bytearray(open(source, "rb").read())
-if data[:8] != b"TDBCACHE":
-    sys.exit(f"{source}: not a trace cache")
-image_offset, image_length = struct.unpack_from("<QQ", data, 32)
-module_count = struct.unpack_from("<I", data, image_offset + 8)[0]
-for m in range(module_count):
-    module = image_offset + 16 + 128 * m  # 128-byte module records (format 2)
+data = tracecache.read(source, writable=True)
+image_offset, image_length = tracecache.image(data)
+for module in tracecache.module_records(data):
     # the plain entries (at 48) and the counting code's (at 80) are filtered alike: the loader
     # requires both tables to list the same heads in the same order
     for table in (48, 80):
