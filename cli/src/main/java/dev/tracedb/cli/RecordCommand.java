@@ -54,7 +54,7 @@ final class RecordCommand implements Callable<Integer> {
     String name;
 
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "dbi", converter = EngineConverter.class,
-            description = "step (ptrace single-step: exact, ~20k instructions/s), dbi (the binary translator: runs the program from a code cache, ~1,000x faster than step) or inputs (the program runs natively; only its inputs are logged: syscall results and the bytes they wrote, rdtsc values, signals; no blocks until the run is expanded; ASLR off and no vDSO). Default: dbi.")
+            description = "step (ptrace single-step: exact, ~20k instructions/s), dbi (the binary translator: runs the program from a code cache, ~1,000x faster than step) or inputs (the program runs natively, traced by a small C recorder the launcher runs, with no JVM: only its inputs are logged, syscall results and the bytes they wrote, rdtsc values, signals; the first command that needs blocks expands the run once; ASLR off and no vDSO). Default: dbi.")
     EngineKind engine;
 
     @Option(names = "--aslr", negatable = true, defaultValue = "false", fallbackValue = "true",
