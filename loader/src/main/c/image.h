@@ -108,6 +108,4 @@ static inline const void *tdb_at(const struct tdb_cache *c, uint32_t offset) {
     return c->image + offset;
 }
 
-uint32_t tdb_crc32c(const void *data, size_t length);
-
 #endif

@@ -5,6 +5,8 @@
  * importer can check and append it as it is. */
 #include "journal.h"
 
+#include "crc32c.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,36 +31,6 @@ struct journal {
     size_t frame;      /* where the open frame's length prefix is */
     uint64_t written;
 };
-
-/* CRC32C (Castagnoli, reflected 0x82F63B78), slicing by 8: the checksum the store verifies. */
-static uint32_t crc_table[8][256];
-
-static void crc_init(void) {
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++) c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-        crc_table[0][n] = c;
-    }
-    for (uint32_t n = 0; n < 256; n++)
-        for (int t = 1; t < 8; t++)
-            crc_table[t][n] = (crc_table[t - 1][n] >> 8) ^ crc_table[0][crc_table[t - 1][n] & 0xff];
-}
-
-static uint32_t crc32c(const uint8_t *p, size_t n) {
-    uint32_t c = 0xffffffffu;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        w ^= c;
-        c = crc_table[7][w & 0xff] ^ crc_table[6][(w >> 8) & 0xff] ^ crc_table[5][(w >> 16) & 0xff]
-            ^ crc_table[4][(w >> 24) & 0xff] ^ crc_table[3][(w >> 32) & 0xff] ^ crc_table[2][(w >> 40) & 0xff]
-            ^ crc_table[1][(w >> 48) & 0xff] ^ crc_table[0][w >> 56];
-        p += 8;
-        n -= 8;
-    }
-    while (n--) c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-    return ~c;
-}
 
 static void reserve(struct journal *j, size_t more) {
     if (j->len + more <= j->cap) return;
@@ -99,18 +71,13 @@ static void begin(struct journal *j, uint8_t type) { begin_version(j, type, FORM
 static void end(struct journal *j) {
     uint8_t *start = j->buf + j->frame + 4;
     size_t n = j->len - j->frame - 4;
-    uint32_t crc = crc32c(start, n);
+    uint32_t crc = tdb_crc32c(start, n);
     put(j, &crc, 4);
     int32_t length = (int32_t) (n + 4);
     memcpy(j->buf + j->frame, &length, 4);
 }
 
 struct journal *journal_open(int fd, const char *run_name) {
-    static int crc_ready;
-    if (!crc_ready) {
-        crc_init();
-        crc_ready = 1;
-    }
     struct journal *j = calloc(1, sizeof *j);
     if (!j) return NULL;
     j->fd = fd;
