@@ -262,8 +262,8 @@ static u64 run_libc(u64 n, u64 arg) {
 }
 
 /* ---- threads: ARG threads run the switch, pointer and recursion loops at once, each on its own
- * seed; ARG 0 runs the same work in the main thread (the recorder refuses threads, so recordings use
- * 0). The checksum combines the threads' in thread order, so it does not depend on scheduling. */
+ * seed; ARG 0 runs the same work in the main thread (a recording steps aside at a second thread,
+ * so recordings use 0). The checksum combines the threads' in thread order, so it does not depend on scheduling. */
 struct thread_work {
     pthread_t thread;
     u64 n, seed, result;

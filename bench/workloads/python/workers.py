@@ -1,6 +1,7 @@
 """Forked workers and threads: a multiprocessing pool (fork start method; the parent runs the pool's
-helper threads) and a plain os.fork. The recorder refuses fork and threads, so this one is only run
-with a cache compiled from the other workloads. Usage: workers.py N"""
+helper threads) and a plain os.fork. A recording steps aside at the pool's first thread (one run
+records one thread), so this one is only run with a cache compiled from the other workloads.
+Usage: workers.py N"""
 import multiprocessing
 import os
 import sys

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Processes the recorded program creates, end to end: children run natively (their output is the
  * plain run's), the parent's recording is complete and verifies clean under both engines; an exec
  * of the recorded process ends its recording with one line, the new program runs on natively and
- * its status is {@code tracedb record}'s; a thread is refused with one line.
+ * its status is {@code tracedb record}'s, and so does a thread (the program goes on natively); a
+ * process created with CLONE_UNTRACED is refused with one line.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class ChildProcessesTest {
@@ -107,15 +108,67 @@ class ChildProcessesTest {
                 + " the program went on natively: exit 7\\n"), run::toString);
     }
 
+    /**
+     * Threads: single-threaded work, then four threads. Under both engines the recording steps aside
+     * before the first thread exists: the output and status are the plain run's (an exit status, and a
+     * signal raised at the end), the process carries no code-cache mapping afterwards (the program
+     * prints its /dev/shm mappings), the run is incomplete, readable and verifies clean.
+     */
     @Test
-    void aThreadIsRefusedWithOneLineUnderBothEngines() {
+    void aThreadEndsTheRecordingAndTheProgramGoesOnNativelyUnderBothEngines() throws Exception {
+        for (List<String> argv : List.of(List.of(Programs.path("threads"), "4", "2000", "3"),
+                List.of(Programs.path("threads-static"), "2", "2000", "-15"))) {
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Programs.Result plain = Programs.plain(tmp, argv.get(0), args);
+            assertTrue(plain.stdout().startsWith("single-threaded: ") && plain.stdout().endsWith("0 mappings from /dev/shm\n"),
+                    plain.stdout());
+            for (EngineKind engine : List.of(EngineKind.DBI, EngineKind.STEP)) {
+                String what = engine + " " + argv;
+                Recorded rec = record(engine, argv.toArray(String[]::new));
+                assertEquals(plain.stdout(), rec.stdout(), what);
+                assertEquals(plain.status(), rec.outcome().shellStatus(), what);
+                assertEquals("the program starts a thread (clone3 with CLONE_THREAD) and a run records one thread:"
+                        + " recording stopped before the thread existed", rec.outcome().steppedAside(), what);
+                assertTrue(rec.outcome().instructions() > 10_000, what + ": the work before the thread is in the log");
+                try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+                    assertEquals(RunState.INCOMPLETE, db.find(rec.outcome().runId()).orElseThrow().state());
+                }
+                CliRun verify = tracedb(tmp.resolve("db"), "verify", rec.outcome().runId().toString());
+                assertEquals(0, verify.status(), verify::toString);
+                assertTrue(verify.out().matches(rec.outcome().runId() + ": clean: [\\d,]+ instructions in [\\d,]+ block"
+                        + " events, 1 notes\nnote: the run is incomplete \\(no RunEnded\\): its totals cannot be checked\n"),
+                        verify::toString);
+            }
+        }
+    }
+
+    /** CPython's threading module under the DBI engine: recorded up to the first thread, then natively. */
+    @Test
+    void python3ThreadsGoOnNativelyWithTheSameOutput() throws Exception {
+        String script = InterpreterCachesIT.workloadDirectory().resolve("python/threads.py").toString();
+        Programs.Result plain = Programs.plain(tmp, "/usr/bin/python3", script, "20000");
+        assertEquals(0, plain.status(), plain.stdout());
+        assertTrue(plain.stdout().contains("thread 3 ") && plain.stdout().endsWith("threads alive at the end 1\n"),
+                plain.stdout());
+        Recorded rec = record(EngineKind.DBI, "/usr/bin/python3", script, "20000");
+        assertEquals(plain.stdout(), rec.stdout());
+        assertEquals(ExitStatus.exited(0), rec.outcome().status());
+        assertTrue(rec.outcome().steppedAside().startsWith("the program starts a thread"), rec.outcome().steppedAside());
+        CliRun verify = tracedb(tmp.resolve("db"), "verify", rec.outcome().runId().toString());
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().contains(": clean: "), verify::toString);
+    }
+
+    /** A process created with CLONE_UNTRACED could not be followed: still refused with one line, the program killed. */
+    @Test
+    void anUntracedCloneIsRefusedWithOneLineUnderBothEngines() {
         for (String engine : List.of("dbi", "step")) {
             Path db = tmp.resolve("db-" + engine);
             CliRun run = tracedb(db, "record", "--engine", engine, "--env", Programs.TUNABLES, "--",
-                    Programs.path("threads-static"));
+                    Programs.path("threads-static"), "untraced");
             assertEquals(1, run.status(), run::toString);
-            assertEquals("tracedb: recording stopped: the program creates a thread (clone3 with CLONE_THREAD): threads are"
-                    + " not supported, a run records one thread; stopped before the thread existed"
+            assertEquals("tracedb: recording stopped: the program creates a process with CLONE_UNTRACED (clone): it would"
+                    + " run its first instructions in the recorder's code cache unobserved; stopped before it existed"
                     + " (run r0001 left incomplete, program killed)\n", run.err(), run::toString);
         }
     }

@@ -69,7 +69,7 @@ class CompiledProgramsIT {
         cases.add(hotloops("hotloops", "avx", 20_000, 2_000_001));
         cases.add(hotloops("hotloops", "riprel", 20_000, 2_000_002));
         cases.add(hotloops("hotloops", "libc", 2_000, 100_003));
-        // recorded in one thread (the recorder refuses threads), run in four at once
+        // recorded in one thread (a recording steps aside at a second thread), run in four at once
         cases.add(new Case("hotloops", List.of("threads", "5000", "0"), List.of("threads", "1000001", "4"), "hotloops"));
         cases.add(new Case("loops", List.of("300"), List.of("20000"), "loops"));
         cases.add(new Case("syscall-loop", List.of("2000"), List.of("100000"), "syscall-loop"));

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * into one cache per interpreter, and each workload runs with a larger input and the cache: the same
  * stdout and exit status as a plain run. The Lua set includes pcall/error (longjmp inside the
  * interpreter) and coroutines; the Python set a loop that a 1 ms interval timer interrupts. A Python
- * program with forked workers and threads (which the recorder refuses) runs with the Python cache. Then Debian's CPython test suite
+ * program with forked workers and threads (a recording would step aside at its first thread) runs with the Python cache. Then Debian's CPython test suite
  * ({@code libpython3.11-testsuite}) runs plain and with the Python cache, and every test's outcome,
  * each module's totals and the overall result must be the same.
  */

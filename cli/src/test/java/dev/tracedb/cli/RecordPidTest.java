@@ -92,6 +92,35 @@ class RecordPidTest {
         assertTrue(verify.out().startsWith("r0001: clean: "), verify::toString);
     }
 
+    /**
+     * Attached during its single-threaded work, the process starts threads while recorded: the
+     * recording steps aside at the first one (placed on its clone3, the cache unmapped, detached),
+     * and it finishes natively with the plain run's output and status; the partial run verifies clean.
+     */
+    @Test
+    void aProcessThatStartsAThreadWhileRecordedIsLetGoThere() throws Exception {
+        String threads = Programs.path("threads");
+        String[] args = {"2", "1000000000", "4"};
+        Programs.Result plain = Programs.plain(tmp, threads, args);
+        assertEquals(4, plain.status());
+        String[] argv = new String[args.length + 1];
+        argv[0] = threads;
+        System.arraycopy(args, 0, argv, 1, args.length);
+        RunningProgram program = RunningProgram.start(tmp, argv);
+        CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", Integer.toString(program.pid()));
+        assertEquals(0, run.status(), run::toString);
+        assertTrue(run.err().matches("tracedb: recorded r0001 for [\\d.]+ m?s: [\\d,]+ instructions, [\\d,]+ block events,"
+                + " [\\d,]+ blocks; detached from process " + program.pid() + " \\(the program starts a thread \\(clone3 with"
+                + " CLONE_THREAD\\) and a run records one thread: recording stopped before the thread existed\\), which goes"
+                + " on natively \\(run left incomplete\\)\n"), run::toString);
+        assertEquals(4, program.awaitExit());
+        assertEquals(plain.stdout(), Files.readString(program.stdout()));
+        assertTrue(plain.stdout().endsWith("0 mappings from /dev/shm\n"), plain.stdout());
+        CliRun verify = tracedb(tmp.resolve("db"), "verify", "r0001");
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().startsWith("r0001: clean: "), verify::toString);
+    }
+
     @Test
     void aMissingProcessIsOneLine() {
         CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", "999999999");

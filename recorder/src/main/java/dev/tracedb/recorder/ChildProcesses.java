@@ -21,8 +21,10 @@ import java.util.Set;
 /**
  * The one rule both engines follow for processes the recorded program creates: <em>the recorded
  * process is followed, a child process is not recorded and runs natively</em> (one log per run,
- * one process per log). A thread ({@code CLONE_THREAD}) is refused before it exists: it would
- * share the process's code cache and ring, and one stream per run cannot hold two threads.
+ * one process per log). Before a thread ({@code CLONE_THREAD}) exists the recording steps aside
+ * ({@link SteppedAside#threadStarting}): the thread would share the process's code cache and ring,
+ * and one stream per run cannot hold two threads, so the process is placed on its own
+ * {@code syscall} instruction with the clone not yet run, detached, and goes on natively.
  *
  * <p>How a child gets away without running one instruction unobserved: the kernel attaches every
  * child to us at birth ({@link #OPTIONS}) and stops it before its first instruction; the engine
@@ -103,23 +105,40 @@ public final class ChildProcesses {
         }
     }
 
-    /** Why a clone with {@code flags} is refused (one line), or null if its child can be let go natively. */
-    public static String refusal(long number, long flags) {
-        String call = switch ((int) number) {
+    /** The name of a process-creating call, for messages. */
+    public static String callName(long number) {
+        return switch ((int) number) {
             case CLONE -> "clone";
             case CLONE3 -> "clone3";
             case FORK -> "fork";
             default -> "vfork";
         };
-        if ((flags & CLONE_THREAD) != 0) {
-            return "the program creates a thread (" + call + " with CLONE_THREAD): threads are not supported,"
-                    + " a run records one thread; stopped before the thread existed";
-        }
+    }
+
+    /** Whether a clone with {@code flags} creates a thread of the same process (the recording steps aside before it). */
+    public static boolean startsThread(long flags) {
+        return (flags & CLONE_THREAD) != 0;
+    }
+
+    /**
+     * Why a clone with {@code flags} that {@linkplain #startsThread starts no thread} is refused
+     * (one line), or null if its child can be let go natively.
+     */
+    public static String refusal(long number, long flags) {
         if ((flags & CLONE_UNTRACED) != 0) {
-            return "the program creates a process with CLONE_UNTRACED (" + call + "): it would run its first"
+            return "the program creates a process with CLONE_UNTRACED (" + callName(number) + "): it would run its first"
                     + " instructions in the recorder's code cache unobserved; stopped before it existed";
         }
         return null;
+    }
+
+    /**
+     * Why a thread is refused where the recorder cannot step aside (an expansion re-executes a
+     * recorded run and must not let it go on natively: it would produce its effects again).
+     */
+    public static String threadRefusal(long number) {
+        return "the program creates a thread (" + callName(number) + " with CLONE_THREAD): threads are not supported,"
+                + " a run records one thread; stopped before the thread existed";
     }
 
     /** Whether {@code stop} is the parent's fork, vfork or clone event, with a new child stopped or about to stop. */

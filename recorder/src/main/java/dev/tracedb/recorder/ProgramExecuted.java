@@ -2,17 +2,13 @@ package dev.tracedb.recorder;
 
 /**
  * The recorded process replaced its program (a successful {@code execve}/{@code execveat}): the
- * engine steps aside. Everything up to and including the exec's system call is in the log; the
+ * engine steps aside ({@link SteppedAside}). Everything up to and including the exec's system call is in the log; the
  * tracee is stopped at its exec event, and the {@link Recorder} leaves the run incomplete (the
  * recording did not see the program's end), lets the new program run on natively and still
  * reports its exit status. Recording a second program in the same run would need a second set of
  * modules and a new code cache; one log per program keeps every run's meaning simple.
- *
- * <p>The inputs engine throws it too when it stops following a program it cannot record to its
- * end (a thread, an unknown syscall; see {@code dev.tracedb.recorder.inputs.Handover}): the same
- * stepping aside, with the reason as the message, the program detached wherever it stopped.
  */
-public class ProgramExecuted extends RuntimeException {
+public class ProgramExecuted extends SteppedAside {
     private static final long serialVersionUID = 1L;
 
     public ProgramExecuted(String message) {

@@ -23,10 +23,11 @@ import java.time.Instant;
  *
  * <p>If anything fails after the run was created (the engine stops on something unsupported, or
  * an error), the program is killed, what was appended is flushed and the run is left incomplete;
- * the failure is thrown as {@link RecordingFailedException} naming the run. When the program execs
- * another program ({@link ProgramExecuted}) the recorder steps aside instead: the run is left
- * incomplete with everything before the exec, the new program runs on natively, and the outcome
- * carries its exit status and {@link RecordOutcome#steppedAside why}. Nothing is created
+ * the failure is thrown as {@link RecordingFailedException} naming the run. When the engine steps
+ * aside ({@link SteppedAside}: the program execs another program, or starts a thread) the
+ * recorder lets it go instead: the run is left incomplete with everything before that point, the
+ * program runs on natively, and the outcome carries its exit status and
+ * {@link RecordOutcome#steppedAside why}. Nothing is created
  * when the program cannot be launched ({@link LaunchException}) or the engine does not exist.
  *
  * <p>Thread-safety: each call of {@link #record} is independent (its own tracer thread, tracee,
@@ -63,7 +64,7 @@ public final class Recorder {
         try (Tracee tracee = Tracee.launch(tracer, launch)) {
             RunStarted started = new RunStarted(launch.argv(), workingDirectory(launch), launch.environment(),
                     MachineInfo.current(), start);
-            ProgramExecuted aside = null;
+            SteppedAside aside = null;
             RecordOutcome partial;
             try (RunWriter direct = database.createRun(options.runName(), started);
                  RunWriter writer = engine.writesLogInBackground() ? new BackgroundRunWriter(direct, progress) : direct) {
@@ -73,7 +74,7 @@ public final class Recorder {
                     ExitStatus status = null;
                     try {
                         status = engine.record(recording);
-                    } catch (ProgramExecuted e) {
+                    } catch (SteppedAside e) {
                         aside = e;
                     } catch (RuntimeException | Error e) {
                         // Kill first: the program must not go on unrecorded while we unwind.
@@ -92,12 +93,13 @@ public final class Recorder {
                             blocks.size(), modules.modules().size(), progress.stops(), null, aside.getMessage());
                 }
             }
-            // The log is closed without RunEnded (incomplete, everything before the exec in it) before the
-            // new program, no longer traced, is waited for: it is still our child, so its status is ours to report.
+            // The log is closed without RunEnded (incomplete, everything before the exec or thread in it) before
+            // the program, no longer traced, is waited for: it is still our child, so its status is ours to report.
             Duration recorded = Duration.between(start, Instant.now());
-            // An engine that stepped aside may have seen the program end on its way out (the inputs engine
-            // delivers a pending signal first): then there is nothing to detach, only its end to report.
-            StopEvent end = tracee.isAlive() ? tracee.detachAndAwaitExit() : tracee.lastStop();
+            // An engine that stepped aside may have detached the program itself (the DBI engine, once its code
+            // cache is unmapped) or seen it end on its way out (the inputs engine delivers a pending signal
+            // first): then there is only its end to wait for, or to report.
+            StopEvent end = tracee.isAlive() || tracee.isDetached() ? tracee.detachAndAwaitExit() : tracee.lastStop();
             ExitStatus status = end instanceof StopEvent.Killed k ? ExitStatus.killedBy(k.signal().number())
                     : ExitStatus.exited(((StopEvent.Exited) end).code());
             return new RecordOutcome(partial.runId(), status, partial.blockEvents(), partial.instructions(),
@@ -149,13 +151,15 @@ public final class Recorder {
                                 blocks.size(), modules.modules().size(), progress.stops(),
                                 Duration.between(start, Instant.now()),
                                 "detached from process " + process.pid() + " (" + detached.getMessage() + ")");
-                    } catch (ProgramExecuted executed) {
+                    } catch (SteppedAside aside) {
                         // At its exec event the old image, and our cache with it, is gone: the new program runs natively.
-                        tracee.detach();
+                        if (tracee.isAlive()) {
+                            tracee.detach();
+                        }
                         return new RecordOutcome(writer.id(), null, writer.blockEvents(), writer.instructions(),
                                 blocks.size(), modules.modules().size(), progress.stops(),
                                 Duration.between(start, Instant.now()),
-                                "detached from process " + process.pid() + " (" + executed.getMessage() + ")");
+                                "detached from process " + process.pid() + " (" + aside.getMessage() + ")");
                     } catch (RuntimeException | Error e) {
                         // The engine could not let it go natively: it cannot run on from the cache without us.
                         tracee.kill();

@@ -14,7 +14,9 @@
  * instructions the program retired, in order; {@code rep} string instructions count once; a block
  * cut short by a signal is logged as its prefix. What an engine cannot record stops the recording
  * ({@link dev.tracedb.recorder.RecordingStoppedException}); the program is then killed and the
- * run left incomplete, never continued unrecorded.
+ * run left incomplete, never continued unrecorded, with one exception: where the program can go
+ * on natively, correctly (an exec, a second thread), the engine steps aside
+ * ({@link dev.tracedb.recorder.SteppedAside}): the run is left incomplete and the program goes on.
  *
  * <p><b>Thread-safety.</b> {@code Recorder} is thread-safe (each call is independent). The services
  * of one {@code Recording} are confined to one thread at a time; {@link dev.tracedb.recorder.Progress}

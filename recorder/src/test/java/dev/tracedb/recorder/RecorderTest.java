@@ -84,13 +84,18 @@ class RecorderTest {
         }
     }
 
+    /**
+     * A process created with CLONE_UNTRACED could not be followed (nor stepped aside for: it would
+     * start in the code cache): refused before it exists, the program killed, the run incomplete.
+     */
     @Test
-    void anUnsupportedSyscallKillsTheProgramAndLeavesTheRunIncomplete() {
+    void anUnsupportedSyscallKillsTheProgramAndLeavesTheRunIncomplete() throws java.io.IOException {
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
             RecordingFailedException e = assertThrows(RecordingFailedException.class,
-                    () -> record(db, TestPrograms.ENV, TestPrograms.program("threads-static")));
-            assertTrue(e.getMessage().contains("threads are not supported, a run records one thread"), e.getMessage());
+                    () -> record(db, TestPrograms.ENV, TestPrograms.program("threads-static"), "untraced"));
+            assertTrue(e.getMessage().contains("the program creates a process with CLONE_UNTRACED (clone)"), e.getMessage());
             assertEquals(RunState.INCOMPLETE, db.find(e.runId()).orElseThrow().state());
+            assertEquals("", java.nio.file.Files.readString(tmp.resolve("stdout")), "killed before the clone ran");
         }
     }
 

@@ -132,6 +132,11 @@ public final class Tracee implements AutoCloseable {
         return state == State.STOPPED;
     }
 
+    /** Whether the process was let go ({@link #detach}): it may still run, untraced. */
+    public boolean isDetached() {
+        return state == State.DETACHED;
+    }
+
     /** The tracee's memory; usable from any thread, stopped or not. */
     public RemoteMemory memory() {
         return memory;
@@ -376,16 +381,18 @@ public final class Tracee implements AutoCloseable {
     }
 
     /**
-     * Lets a launched process run on untraced and waits for its end: it is still this JVM's
-     * child, so its exit status reaches us even though it is no longer traced. Returns the
-     * terminal stop ({@link StopEvent.Exited} or {@link StopEvent.Killed}).
+     * Lets a launched process run on untraced (unless it was detached already) and waits for its
+     * end: it is still this JVM's child, so its exit status reaches us even though it is no longer
+     * traced. Returns the terminal stop ({@link StopEvent.Exited} or {@link StopEvent.Killed}).
      */
     public StopEvent detachAndAwaitExit() {
         return tracer.call(() -> {
             if (origin != Origin.LAUNCHED) {
                 throw new IllegalStateException("process " + pid + " is not our child: cannot wait for its exit");
             }
-            detach();
+            if (state != State.DETACHED) {
+                detach();
+            }
             int[] status = new int[1];
             while (LibC.waitpid(pid, status, 0) == -1) {
                 int errno = LibC.errno();

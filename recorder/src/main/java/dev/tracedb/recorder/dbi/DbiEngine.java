@@ -8,6 +8,7 @@ import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.CodeModule;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
+import dev.tracedb.recorder.SteppedAside;
 import dev.tracedb.recorder.StopRequest;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.Terminator;
@@ -20,11 +21,12 @@ import java.util.List;
  * recording's {@link BlockTable}, so their ids are those defined in the log, exactly as the step
  * engine's are.
  *
- * <p>Supported now: one thread, static and dynamic programs (recorded from the dynamic loader's
+ * <p>Supported now: one thread (at a second one the recording steps aside: {@link SteppedAside},
+ * the process placed on its own {@code clone} and detached), static and dynamic programs (recorded from the dynamic loader's
  * entry; every module gets a code-cache view within rel32 reach, see {@link ViewPlacement}).
  * Signal handlers run translated ({@link SignalDelivery}). Child processes run natively
  * ({@link NativeChild}); an exec ends the recording ({@link dev.tracedb.recorder.ProgramExecuted}).
- * Refused with {@link UnsupportedProgramException}: threads, the instructions listed in
+ * Refused with {@link UnsupportedProgramException}: the instructions listed in
  * {@link BlockTranslator}, and the few signal placements listed in {@link OriginalPoint}. Not thread-safe; {@link #record} runs on the
  * tracer thread.
  */
@@ -127,6 +129,11 @@ public final class DbiEngine implements Engine {
             }
             StopEvent end = result.end();
             if (end == null) {
+                // Let go natively (the views unmapped, detached): an attached process because it was asked
+                // to or at something refused; a launched one only where a run cannot follow it, at a thread.
+                if (stop == null) {
+                    throw new SteppedAside(session.detachReason());
+                }
                 throw new Detached(session.detachReason());
             }
             if (end instanceof StopEvent.Exited e) {

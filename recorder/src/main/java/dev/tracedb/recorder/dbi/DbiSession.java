@@ -202,7 +202,7 @@ final class DbiSession implements AutoCloseable {
         }
     }
 
-    /** Why an attached process was let go natively, or null if it was recorded to its end. */
+    /** Why the process was let go natively (attached, or stepped aside at a thread), or null if it was recorded to its end. */
     String detachReason() {
         return detachReason;
     }
@@ -241,6 +241,9 @@ final class DbiSession implements AutoCloseable {
             Signal deliver;
             try {
                 deliver = onStop(stop);
+            } catch (ThreadStarting thread) {
+                stepAside(thread);
+                return detachedEnd;
             } catch (UnsupportedProgramException refused) {
                 if (stopRequest == null || !tracee.isStopped()) {
                     throw refused;
@@ -287,13 +290,28 @@ final class DbiSession implements AutoCloseable {
     }
 
     /**
-     * Lets the attached process go natively: brings it to an exact place of the original program
-     * ({@link OriginalPoint#forDetach}: registers in place, a block cut short logged as its prefix),
-     * drains the ring, logs a signal still to be delivered, unmaps the cache views and detaches,
-     * delivering that signal.
+     * The program is about to start a thread: the recording steps aside. The tracee stands on the
+     * clone's vetting trap, the call not run: {@link OriginalPoint#forDetach} places it on the
+     * original {@code syscall} instruction (the block's event taken back and the prefix before the
+     * syscall logged, as the step engine logs it), with rax still the call's number, so the clone
+     * runs natively once detached and is not in the log; then the views are unmapped and the
+     * process detached ({@link #detachNatively}). Its result ({@link Result#end} null,
+     * {@link #detachReason}) tells the engine to report the stepping aside.
+     */
+    private void stepAside(ThreadStarting thread) {
+        detachNatively(thread.getMessage());
+    }
+
+    /**
+     * Lets the process go natively (attached: on request or refusal; launched or attached: at a
+     * thread): brings it to an exact place of the original program ({@link OriginalPoint#forDetach}:
+     * registers in place, a block cut short logged as its prefix), drains the ring, logs a signal
+     * still to be delivered, unmaps the cache views and detaches, delivering that signal.
      */
     private void detachNatively(String reason) {
-        stopRequest.disarm();
+        if (stopRequest != null) {
+            stopRequest.disarm();
+        }
         OriginalPoint.Detach place = originalPoint.forDetach();
         detachReason = reason;
         if (place.end() != null) {
@@ -308,11 +326,7 @@ final class DbiSession implements AutoCloseable {
         }
         if (place.heldSignal() == null) {
             tracee.setRegisters(tracee.registers().set(Register.ORIG_RAX, -1));
-            try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
-                for (CacheView view : region.views()) {
-                    remote.munmap(RemoteAddress.of(view.base()), view.size());
-                }
-            }
+            unmapViews();
             tracee.detach();
             return;
         }
@@ -320,6 +334,27 @@ final class DbiSession implements AutoCloseable {
         // delivers the signal by its own rules (handler, syscall restart or EINTR). Injected munmaps would
         // leave it at a syscall stop, where a detach cannot deliver a signal: the unused views stay mapped.
         tracee.detach(place.heldSignal());
+    }
+
+    /**
+     * Unmaps every code-cache view from the stopped tracee (injected munmaps), so that the process
+     * goes on natively with nothing of ours in it. Asynchronous signals are blocked meanwhile
+     * ({@code PTRACE_SETSIGMASK}): one arriving stays pending, with its siginfo, and the kernel
+     * delivers it natively once the process is detached with its own mask back, instead of
+     * interrupting the injected calls (which would re-send it with kill, its siginfo lost).
+     */
+    private void unmapViews() {
+        long mask = tracee.signalMask();
+        tracee.setSignalMask(mask | ~OriginalPoint.SYNCHRONOUS);
+        try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
+            for (CacheView view : region.views()) {
+                remote.munmap(RemoteAddress.of(view.base()), view.size());
+            }
+        } finally {
+            if (tracee.isAlive()) {
+                tracee.setSignalMask(mask);
+            }
+        }
     }
 
     /** Handles a ptrace stop; returns the signal to deliver on resuming, or null. */
@@ -377,7 +412,15 @@ final class DbiSession implements AutoCloseable {
                         if (stop.isTerminal()) {
                             return stop;
                         }
-                        tracee.resume(Resume.CONTINUE, onStop(stop));
+                        Signal deliver;
+                        try {
+                            deliver = onStop(stop);
+                        } catch (ThreadStarting thread) {
+                            // The watcher is not armed (it reported this stop): nothing waits on the tracee.
+                            stepAside(thread);
+                            return detachedEnd;
+                        }
+                        tracee.resume(Resume.CONTINUE, deliver);
                         watcher.arm();
                         continue;
                     }

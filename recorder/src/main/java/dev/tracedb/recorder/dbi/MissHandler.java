@@ -24,9 +24,10 @@ import java.util.Set;
  * falls back to a ptrace stop (the {@link ExitStub.Kind#REISSUE} trap) when serving needs the
  * tracee stopped.
  *
- * <p>System calls the engine cannot follow are refused here, before they run: threads
- * ({@code CLONE_THREAD}: the thread would run our code cache unrecorded, writing into our ring; see
- * {@link ChildProcesses}). A child process is let go natively by {@link DbiSession} at its birth
+ * <p>System calls the engine cannot follow are stopped here, before they run: a thread
+ * ({@code CLONE_THREAD}: it would run our code cache unrecorded, writing into our ring; see
+ * {@link ChildProcesses}) is {@link ThreadStarting}, for the session to step aside; a
+ * {@code CLONE_UNTRACED} child is refused. A child process is let go natively by {@link DbiSession} at its birth
  * stop; exec runs and, if it succeeds, ends the recording there. {@code rt_sigreturn} is handed to
  * {@link SignalDelivery#sigreturn}, which points the frame's saved rip into the cache. exit and
  * exit_group are logged when the process exits ({@link #exited}), not at their vetting trap, so
@@ -273,6 +274,14 @@ final class MissHandler {
     private void vet(int number, Registers regs) {
         if (ChildProcesses.createsChild(number)) {
             pendingCloneFlags = ChildProcesses.cloneFlags(tracee, regs);
+            if (ChildProcesses.startsThread(pendingCloneFlags)) {
+                // Recording: the session steps aside before the call runs. An expansion must not let the
+                // program go on natively (it would redo its effects): it stops, as its inputs run stopped there.
+                if (boundary == SyscallBoundary.NATIVE) {
+                    throw new ThreadStarting(number);
+                }
+                throw new UnsupportedProgramException(ChildProcesses.threadRefusal(number));
+            }
             String refusal = ChildProcesses.refusal(number, pendingCloneFlags);
             if (refusal != null) {
                 throw new UnsupportedProgramException(refusal);

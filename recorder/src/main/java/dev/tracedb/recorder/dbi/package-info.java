@@ -88,8 +88,8 @@
  *     it.</li>
  * <li><b>Tried, not kept.</b> Inlining the lookup at every indirect branch, so that each site's
  *     final indirect jump is predicted apart: no measurable change on the Lua workload.</li>
- * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: threads
- *     and CLONE_UNTRACED are refused before they run; rt_sigreturn is served, see Signals; the
+ * <li><b>Syscalls</b> run in the cache, bracketed by two traps: before (vet the number: at a
+ *     thread the recording steps aside, see below; CLONE_UNTRACED is refused before it runs; rt_sigreturn is served, see Signals; the
  *     ring is not drained there), after (log number, six arguments, result). rcx is then set to
  *     the original next address, as the kernel would have set it natively. exit and exit_group
  *     are logged at the exit event.</li>
@@ -105,6 +105,13 @@
  *     logged like any syscall. A successful one reaches its exec event (the cache is gone with
  *     the old image): it is logged with result 0 and the recording ends there
  *     ({@link dev.tracedb.recorder.ProgramExecuted}).</li>
+ * <li><b>Threads: the recording steps aside.</b> At the vetting trap of a clone with CLONE_THREAD,
+ *     before it runs, the process is placed on the original {@code syscall} instruction as for a
+ *     detach ({@link dev.tracedb.recorder.dbi.OriginalPoint}: the block's event taken back, its
+ *     prefix before the syscall logged), rax still the call's number; the views are unmapped
+ *     with asynchronous signals blocked, and the process is detached: the clone runs natively
+ *     and is not logged, the run is left incomplete ({@link dev.tracedb.recorder.SteppedAside}).
+ *     An expansion refuses there instead: it must not let the program go on natively.</li>
  * <li><b>Signals to handlers run translated</b> ({@link dev.tracedb.recorder.dbi.SignalDelivery}),
  *     not natively: a native handler that longjmps out would leave the cache and the recording
  *     would silently stop. At the delivery-stop the tracee is moved to an exact original address

@@ -5,12 +5,12 @@ import dev.tracedb.machine.linux.Resume;
 import dev.tracedb.machine.linux.Signal;
 import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.linux.Tracee;
-import dev.tracedb.recorder.ProgramExecuted;
+import dev.tracedb.recorder.SteppedAside;
 
 /**
  * Ends an inputs recording early and hands the program over to run natively. The log keeps
  * everything up to here; the {@link dev.tracedb.recorder.Recorder} treats the
- * {@link ProgramExecuted} this returns as it treats an exec: the run is left incomplete, the
+ * {@link SteppedAside} this returns as it treats an exec: the run is left incomplete, the
  * program is detached and goes on, and its exit status is still reported.
  *
  * <p>Two things must hold before the program is let go, or it would run wrongly:
@@ -35,7 +35,7 @@ final class Handover {
      * @param syscall  the index in the log of the system call it ends at (the calls logged before it)
      * @param pending  the signal of the current signal-delivery-stop, still to be delivered, or null
      */
-    static ProgramExecuted end(Tracee tracee, TimestampEmulation timestamps, long syscall, String reason,
+    static SteppedAside end(Tracee tracee, TimestampEmulation timestamps, long syscall, String reason,
                                Signal pending) {
         return end(tracee, timestamps, syscall, reason, pending, null);
     }
@@ -46,7 +46,7 @@ final class Handover {
      *
      * @param deferred the recording's held signals, or null
      */
-    static ProgramExecuted end(Tracee tracee, TimestampEmulation timestamps, long syscall, String reason,
+    static SteppedAside end(Tracee tracee, TimestampEmulation timestamps, long syscall, String reason,
                                Signal pending, DeferredSignals deferred) {
         if (deferred != null) {
             deferred.send();
@@ -71,6 +71,6 @@ final class Handover {
         if (tracee.isAlive() && !exiting && (stop instanceof StopEvent.SyscallStop || stop instanceof StopEvent.EventStop)) {
             TimestampEmulation.allow(tracee);
         }
-        return new ProgramExecuted(message);
+        return new SteppedAside(message);
     }
 }

@@ -14,6 +14,7 @@ import dev.tracedb.machine.linux.StopEvent;
 import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.recorder.ChildProcesses;
 import dev.tracedb.recorder.ProgramExecuted;
+import dev.tracedb.recorder.SteppedAside;
 import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.Recording;
 import dev.tracedb.store.ExitStatus;
@@ -42,7 +43,7 @@ import java.util.List;
  * off at an exec's entry too (the new program runs natively), and on again if the exec failed
  * ({@link TimestampEmulation}).
  *
- * <p>Ending early ({@link Handover}): the reason goes into {@link ProgramExecuted}'s message; the
+ * <p>Ending early ({@link Handover}): the reason goes into {@link SteppedAside}'s message; the
  * recorder then leaves the run incomplete, detaches the program, which goes on natively, and
  * waits for its exit status.
  */
@@ -194,7 +195,7 @@ final class InputsSession {
      * sent, and the recording ends there: they are delivered (with their own siginfo) before the
      * call, which then runs again natively. The call itself is not logged.
      */
-    private ProgramExecuted handOverBefore(Registers regs, int number) {
+    private SteppedAside handOverBefore(Registers regs, int number) {
         String reason = "asynchronous " + String.join(", ", deferred.names()) + " to a handler, held for the next"
                 + " system call, and that call (" + SyscallNames.of(number) + ") would lose it";
         tracee.setRegisters(regs.copy().set(Register.ORIG_RAX, -1));

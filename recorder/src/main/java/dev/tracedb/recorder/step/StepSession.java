@@ -17,6 +17,7 @@ import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.ProgramExecuted;
 import dev.tracedb.recorder.Recording;
 import dev.tracedb.recorder.RecordingStoppedException;
+import dev.tracedb.recorder.SteppedAside;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.RunWriter;
 import dev.tracedb.store.Terminator;
@@ -45,8 +46,9 @@ import java.util.OptionalLong;
  * ({@code rax}). {@code exit}/{@code exit_group} retire with result 0 at the exit event.
  *
  * <p><b>Processes</b> ({@link ChildProcesses}): a child process is detached at its birth stop and
- * runs natively; the parent's single-step over the creating syscall then goes on. A thread
- * ({@code CLONE_THREAD}) is refused before it exists ({@link RecordingStoppedException}). A
+ * runs natively; the parent's single-step over the creating syscall then goes on. Before a thread
+ * ({@code CLONE_THREAD}) exists the recording steps aside ({@link SteppedAside}): the process,
+ * on its {@code clone} not yet run, is detached and goes on natively. A
  * successful exec retires its syscall with result 0 and ends the recording ({@link ProgramExecuted}):
  * the new program runs on natively.
  *
@@ -112,7 +114,11 @@ final class StepSession {
                 if (isLast() && block.terminator() == Terminator.SYSCALL) {
                     number = regs.rax();
                     if (ChildProcesses.createsChild(number)) {
-                        String refusal = ChildProcesses.refusal(number, ChildProcesses.cloneFlags(tracee, regs));
+                        long flags = ChildProcesses.cloneFlags(tracee, regs);
+                        if (ChildProcesses.startsThread(flags)) {
+                            throw stepAsideBeforeThread(number);
+                        }
+                        String refusal = ChildProcesses.refusal(number, flags);
                         if (refusal != null) {
                             throw new RecordingStoppedException(refusal);
                         }
@@ -147,6 +153,20 @@ final class StepSession {
                 progress.publish(writer.blockEvents(), writer.instructions(), stops);
             }
         }
+    }
+
+    /**
+     * The program is about to start a thread: the recording steps aside. The tracee stands on the
+     * {@code syscall}, not yet run, with native registers (rax the call's number): the retired
+     * prefix of the block is logged (the clone is not: it never ran here) and the process is
+     * detached, passing on a signal still owed to it, to create its thread and go on natively.
+     */
+    private SteppedAside stepAsideBeforeThread(long number) {
+        endBlockEarly();
+        progress.publish(writer.blockEvents(), writer.instructions(), stops);
+        tracee.detach(passOn);
+        passOn = null;
+        return SteppedAside.threadStarting(ChildProcesses.callName(number));
     }
 
     private StopEvent step(Signal signal) {

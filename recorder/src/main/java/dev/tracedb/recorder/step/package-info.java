@@ -5,9 +5,9 @@
  * for its rules on block entry, {@code rep}, syscalls and signals.
  *
  * <p>Supported: one process with one thread, static and dynamic programs, the vDSO, signal handlers,
- * restarted syscalls; child processes (fork, vfork, posix_spawn), which run natively; an exec,
- * which ends the recording while the new program goes on natively. Refused cleanly (the recording
- * stops, the program is killed, the run is left incomplete): threads (CLONE_THREAD), code in
+ * restarted syscalls; child processes (fork, vfork, posix_spawn), which run natively; an exec or a
+ * second thread (CLONE_THREAD), which end the recording while the program goes on natively. Refused
+ * cleanly (the recording stops, the program is killed, the run is left incomplete): code in
  * anonymous memory, instructions the decoder does not know, job-control stops. Not detected: self-modifying code in a file mapping, and
  * programs that raise SIGTRAP themselves.
  *

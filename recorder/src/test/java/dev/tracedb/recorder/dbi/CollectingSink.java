@@ -48,6 +48,11 @@ final class CollectingSink implements EventSink {
         return eventCount;
     }
 
+    /** The block of the last event. */
+    Fragment lastExecuted() {
+        return blocks.get(events[eventCount - 1]);
+    }
+
     /** The executed instructions' addresses, block events expanded with each block's instruction list. */
     long[] instructionStream() {
         long total = 0;

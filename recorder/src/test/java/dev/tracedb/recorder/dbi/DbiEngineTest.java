@@ -196,6 +196,39 @@ class DbiEngineTest extends NoStrayProcesses {
         }
     }
 
+    /**
+     * A thread ends both recordings at the same place, before the clone: the same log line for line
+     * (the block holding clone3's syscall logged as its prefix, the clone not logged), and the
+     * program goes on natively to the plain run's output and status under both.
+     */
+    @Test
+    void dbiLogEqualsStepLogUpToAThread() throws IOException {
+        for (String program : List.of("threads", "threads-static")) {
+            try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-" + program))) {
+                List<List<String>> logs = new ArrayList<>();
+                List<String> outputs = new ArrayList<>();
+                for (EngineKind engine : List.of(EngineKind.STEP, EngineKind.DBI)) {
+                    Path out = tmp.resolve(program + "-" + engine + ".out");
+                    RecordOutcome outcome = new Recorder(db).record(options(program, out, engine, "2", "500", "6"),
+                            new Progress());
+                    assertEquals(ExitStatus.exited(6), outcome.status(), program + " " + engine);
+                    assertTrue(outcome.steppedAside().startsWith("the program starts a thread"), outcome.steppedAside());
+                    outputs.add(Files.readString(out));
+                    logs.add(dump(db, outcome.runId()));
+                }
+                assertEquals(outputs.get(0), outputs.get(1), program);
+                assertTrue(outputs.get(0).contains("thread 1: ") && outputs.get(0).endsWith("0 mappings from /dev/shm\n"),
+                        outputs.get(0));
+                assertEquals(logs.get(0), logs.get(1), program);
+                List<String> log = logs.get(0);
+                assertTrue(log.size() > 1000, "a real stream: " + log.size());
+                assertTrue(log.get(log.size() - 1).startsWith("incomplete "), log.get(log.size() - 1));
+                assertTrue(log.stream().noneMatch(l -> l.startsWith("syscall 435 ")), "the clone is not logged");
+                System.out.printf("%s: same log up to the thread, %d lines, %s%n", program, log.size(), log.get(log.size() - 1));
+            }
+        }
+    }
+
     private void assertSameLog(String program, String... args) throws IOException {
         String name = Path.of(program).getFileName().toString();
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-" + name))) {

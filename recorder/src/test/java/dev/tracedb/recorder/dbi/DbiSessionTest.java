@@ -344,12 +344,38 @@ class DbiSessionTest extends NoStrayProcesses {
         }
     }
 
+    /**
+     * A thread: the session steps aside before the clone runs, under both handshakes. The log ends
+     * with the block cut short right before the {@code syscall} (its last instruction the
+     * {@code mov eax, 435} that loads clone3's number), the clone not in it; the process is detached,
+     * without a code-cache mapping, and ends as a plain run does.
+     */
     @Test
-    void aThreadIsRefusedBeforeItExists() throws IOException {
-        UnsupportedProgramException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedProgramException.class,
-                () -> record("threads", RegionLayout.DEFAULT));
-        assertTrue(e.getMessage().startsWith("the program creates a thread (clone3 with CLONE_THREAD)"), e.getMessage());
-        assertEquals("", Files.readString(tmp.resolve("threads-dbi.out")), "refused before the thread could run");
+    void aThreadMakesTheSessionStepAsideBeforeTheCloneRuns() throws IOException {
+        Plain plain = plain("threads", "3", "1000", "4");
+        assertEquals(new StopEvent.Exited(4), plain.end());
+        for (MissHandshake handshake : MissHandshake.values()) {
+            Path out = tmp.resolve("threads-" + handshake + ".out");
+            CollectingSink sink = new CollectingSink();
+            try (Tracee t = Tracee.launch(tracer, options(environment, "threads", out, "3", "1000", "4"));
+                 DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
+                 DbiSession engine = new DbiSession(t, RegionLayout.DEFAULT, handshake, source, sink)) {
+                DbiSession.Result result = engine.run();
+                assertEquals(null, result.end(), handshake + ": let go, not ended");
+                assertEquals("the program starts a thread (clone3 with CLONE_THREAD) and a run records one thread:"
+                        + " recording stopped before the thread existed", engine.detachReason());
+                assertTrue(t.isDetached(), handshake.toString());
+                assertEquals(plain.end(), t.detachAndAwaitExit(), handshake.toString());
+                assertEquals(plain.stdout(), Files.readString(out), handshake.toString());
+                assertTrue(plain.stdout().endsWith("\n0 mappings from /dev/shm\n"), plain.stdout());
+                assertFalse(sink.syscalls.contains(435), handshake + ": the clone is not logged");
+                Fragment last = sink.lastExecuted();
+                assertEquals(dev.tracedb.store.Terminator.FALL_THROUGH, last.terminator(), last.toString());
+                byte[] bytes = last.bytes();
+                assertEquals("b8b3010000", java.util.HexFormat.of().formatHex(bytes, bytes.length - 5, bytes.length),
+                        handshake + ": the log ends at mov eax, 435, right before the syscall");
+            }
+        }
     }
 
     /**
