@@ -47,6 +47,16 @@ final class ExpandCommand implements Callable<Integer> {
             + " to the new run (without --again, the expanded run's id is printed and nothing is done).")
     boolean again;
 
+    @Option(names = "--probe", paramLabel = "MODULE+0xOFF",
+            description = "Value probe: sample the destination register of the instruction at this offset of this module each time it runs (repeatable); implies --again: a new expansion holds the samples.")
+    java.util.List<String> probeSites = new java.util.ArrayList<>();
+
+    @Option(names = "--probes", paramLabel = "FILE", description = "Value probes, one MODULE+0xOFF a line.")
+    java.nio.file.Path probesFile;
+
+    @Option(names = "--probe-budget", paramLabel = "N", defaultValue = "4000000", description = "Samples kept at most (default 4,000,000).")
+    long probeBudget;
+
     @Option(names = "--quiet", description = "No summary line and no progress line.")
     boolean quiet;
 
@@ -58,10 +68,12 @@ final class ExpandCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {
+            dev.tracedb.recorder.ValueProbeOptions probes = ProbeArguments.parse(spec, probeSites, probesFile, probeBudget);
             RunSummary inputs = db.resolve(run);
             Optional<RunId> linked = db.expansions().expandedAs(inputs.id());
-            if (linked.isEmpty() || again) {
-                linked = Optional.of(new InputsExpansion(db, err).expand(inputs, name, again, false, !quiet).run());
+            boolean anew = again || probes.any();
+            if (linked.isEmpty() || anew) {
+                linked = Optional.of(new InputsExpansion(db, err).probing(probes).expand(inputs, name, anew, false, !quiet).run());
             } else if (!quiet) {
                 err.println("tracedb: " + inputs.id() + " is expanded already, as " + linked.get()
                         + " (tracedb expand --again " + inputs.id() + " expands it once more)");

@@ -44,14 +44,15 @@ final class InfoCommand implements Callable<Integer> {
             try (RunReader reader = db.openRun(summary.id())) {
                 ExpansionLinks links = db.expansions();
                 print(out, summary, reader.info(), ModuleTotals.of(reader), links.expandedAs(summary.id()),
-                        links.expandedFrom(summary.id()));
+                        links.expandedFrom(summary.id()), reader.probes());
             }
         }
         return TraceDbCommand.EXIT_OK;
     }
 
     private static void print(PrintWriter out, RunSummary summary, RunInfo info, ModuleTotals totals,
-                              Optional<RunId> expandedAs, Optional<RunId> expandedFrom) {
+                              Optional<RunId> expandedAs, Optional<RunId> expandedFrom,
+                              Optional<dev.tracedb.store.ProbeWindow> probes) {
         RunStarted started = info.started();
         Table facts = Table.facts();
         facts.row("run", summary.id() + " (" + summary.name() + ")");
@@ -80,6 +81,11 @@ final class InfoCommand implements Callable<Integer> {
         }
         facts.row("syscalls", Formats.count(info.syscalls()));
         facts.row("signals", Formats.count(info.signals()));
+        // Only runs recorded with probes have the row: the others print as before.
+        probes.ifPresent(w -> facts.row("value probes", w.sites().size() + " site" + (w.sites().size() == 1 ? "" : "s")
+                + " (" + w.sites().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", "))
+                + "), block events " + Formats.count(w.firstEvent()) + " to " + Formats.count(w.endEvent()) + ", "
+                + Formats.count(w.samples()) + " samples" + (w.cutOff() ? ", cut off by the sample budget" : "")));
         facts.print(out, "");
 
         if (info.inputsOnly()) return;

@@ -35,6 +35,14 @@ final class InputsExpansion {
     record Expanded(RunId run, RecordOutcome outcome) {
     }
 
+    private dev.tracedb.recorder.ValueProbeOptions probes = dev.tracedb.recorder.ValueProbeOptions.NONE;
+
+    /** Samples {@code probes} in the expansion (tracedb expand --probe). */
+    InputsExpansion probing(dev.tracedb.recorder.ValueProbeOptions probes) {
+        this.probes = probes;
+        return this;
+    }
+
     InputsExpansion(TraceDatabase db, PrintWriter err) {
         this.db = db;
         this.err = err;
@@ -99,7 +107,7 @@ final class InputsExpansion {
             Thread display = showProgress && Terminals.stderrIsTerminal() ? RecordCommand.startProgressLine(progress, err) : null;
             RecordOutcome outcome;
             try {
-                outcome = new Expander(db, line -> note(err, "tracedb: " + line)).expand(inputs.id(), name, progress, created -> {
+                outcome = new Expander(db, line -> note(err, "tracedb: " + line)).probing(probes).expand(inputs.id(), name, progress, created -> {
                     if (announce) {
                         note(err, "tracedb: " + inputs.id() + " holds inputs only; expanding it into " + created + " (once)...");
                     }

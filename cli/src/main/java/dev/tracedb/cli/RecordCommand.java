@@ -57,6 +57,17 @@ final class RecordCommand implements Callable<Integer> {
             description = "step (ptrace single-step: exact, ~20k instructions/s), dbi (the binary translator: runs the program from a code cache, ~1,000x faster than step) or inputs (the program runs natively, traced by a small C recorder the launcher runs, with no JVM: only its inputs are logged, syscall results and the bytes they wrote, rdtsc values, signals; the first command that needs blocks expands the run once; ASLR off and no vDSO). Default: dbi.")
     EngineKind engine;
 
+    @Option(names = "--probe", paramLabel = "MODULE+0xOFF",
+            description = "Value probe (dbi engine): sample the destination register of the instruction at this offset of this module (file name) each time it runs, next to its block event; repeatable. Read back with RunReader.probedValues; tracedb info shows the window.")
+    List<String> probeSites = new java.util.ArrayList<>();
+
+    @Option(names = "--probes", paramLabel = "FILE", description = "Value probes, one MODULE+0xOFF a line (# comments and blank lines skipped).")
+    Path probesFile;
+
+    @Option(names = "--probe-budget", paramLabel = "N", defaultValue = "4000000",
+            description = "Samples kept at most (default 4,000,000); sampling stops there and the window says where.")
+    long probeBudget;
+
     @Option(names = "--aslr", negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "Keep the system's address randomization. Default --no-aslr: the same program gets the same addresses in every run.")
     boolean aslr;
@@ -95,10 +106,16 @@ final class RecordCommand implements Callable<Integer> {
         if (kind == EngineKind.INPUTS && aslr) {
             throw new ParameterException(spec.commandLine(), "--aslr cannot go with --engine inputs: an inputs-only run is re-executed, with the same addresses");
         }
+        dev.tracedb.recorder.ValueProbeOptions probes = ProbeArguments.parse(spec, probeSites, probesFile, probeBudget);
+        if (probes.any() && kind != EngineKind.DBI) {
+            throw new ParameterException(spec.commandLine(), "--probe needs --engine dbi: only the binary translator can sample values"
+                    + " (an inputs run's values come from its expansion: tracedb expand RUN --probe ...)");
+        }
         // Fails before anything is created if the engine does not exist yet.
         Engines.create(kind);
         RecordOptions options = RecordOptions.builder(command)
                 .engine(kind)
+                .probes(probes)
                 .runName(name)
                 .launch(l -> l.environment(environment())
                         .randomization(aslr ? AddressRandomization.SYSTEM_DEFAULT : AddressRandomization.DISABLED))

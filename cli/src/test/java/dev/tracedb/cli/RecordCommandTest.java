@@ -48,6 +48,18 @@ class RecordCommandTest {
     }
 
     @Test
+    void aProbeWithAnotherEngineOrAMalformedSiteIsOneLineAndNothingRuns() {
+        CliRun step = tracedb(db, "record", "--engine", "step", "--probe", "lua5.4+0x1c479", "--", "/bin/true");
+        assertEquals(2, step.status(), step::toString);
+        assertTrue(step.err().startsWith("tracedb: --probe needs --engine dbi"), step::toString);
+        assertEquals(2, step.err().lines().count(), step::toString); // the line and picocli's usage hint
+        CliRun malformed = tracedb(db, "record", "--probe", "lua5.4", "--", "/bin/true");
+        assertEquals(2, malformed.status(), malformed::toString);
+        assertTrue(malformed.err().startsWith("tracedb: probe site \"lua5.4\" is not MODULE+0xOFFSET"), malformed::toString);
+        assertFalse(Files.exists(db.resolve("runs")), "no run created");
+    }
+
+    @Test
     void exitStatusIsTheProgramsAndASummaryLineFollows() {
         CliRun run = record(db, Programs.path("exitcode-static"), "7");
         assertEquals(7, run.status(), run::toString);

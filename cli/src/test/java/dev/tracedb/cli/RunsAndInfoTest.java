@@ -67,6 +67,21 @@ class RunsAndInfoTest {
     }
 
     @Test
+    void infoShowsValueProbesOnlyForARunRecordedWithThem() {
+        RunId plain = SampleRuns.complete(db, "plain");
+        RunId probed = SampleRuns.probed(db, "probed");
+
+        CliRun plainInfo = tracedb(db, "info", plain.toString());
+        CliRun probedInfo = tracedb(db, "info", probed.toString());
+
+        assertEquals(0, plainInfo.status(), plainInfo::toString);
+        assertFalse(plainInfo.out().contains("value probes"), plainInfo::toString);
+        assertEquals(0, probedInfo.status(), probedInfo::toString);
+        assertTrue(probedInfo.out().matches("(?s).*value probes\\s+1 site \\(loop\\+0x1005\\), block events 0 to 501,"
+                + " 500 samples, cut off by the sample budget\n.*"), probedInfo::toString);
+    }
+
+    @Test
     void infoFindsARunByName() {
         SampleRuns.complete(db, "first");
         SampleRuns.complete(db, "second");

@@ -289,6 +289,29 @@ public final class BackgroundRunWriter implements RunWriter {
     }
 
     @Override
+    public void probeSites(java.util.List<dev.tracedb.store.ProbeSite> sites, long firstEvent) {
+        java.util.List<dev.tracedb.store.ProbeSite> copy = java.util.List.copyOf(sites);
+        sendGathered();
+        send(log -> log.probeSites(copy, firstEvent));
+    }
+
+    @Override
+    public void probeSamples(long[] blockEvents, int[] sites, long[] values, int count, long coveredTo) {
+        // Copied: the caller reuses its arrays as soon as this returns.
+        long[] events = java.util.Arrays.copyOf(blockEvents, count);
+        int[] siteCopy = java.util.Arrays.copyOf(sites, count);
+        long[] valueCopy = java.util.Arrays.copyOf(values, count);
+        sendGathered();
+        send(log -> log.probeSamples(events, siteCopy, valueCopy, count, coveredTo));
+    }
+
+    @Override
+    public void probeWindowEnd(long endEvent, boolean cutOff) {
+        sendGathered();
+        send(log -> log.probeWindowEnd(endEvent, cutOff));
+    }
+
+    @Override
     public void flush() {
         sendGathered();
         send(RunWriter::flush);

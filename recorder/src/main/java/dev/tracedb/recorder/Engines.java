@@ -10,6 +10,15 @@ public final class Engines {
     private Engines() {}
 
     /** A new engine of this kind. */
+    public static Engine create(EngineKind kind, ValueProbeOptions probes) {
+        if (!probes.any()) return create(kind);
+        if (kind != EngineKind.DBI) {
+            throw new IllegalArgumentException("value probes need the dbi engine (--engine dbi), not "
+                    + kind.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return new DbiEngine().probing(probes);
+    }
+
     public static Engine create(EngineKind kind) {
         return switch (kind) {
             case STEP -> new StepEngine();

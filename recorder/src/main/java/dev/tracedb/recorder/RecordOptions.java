@@ -16,9 +16,17 @@ import java.util.function.Consumer;
  * @param engine  which engine records
  * @param runName the run's name; {@code null} for the program's file name
  */
-public record RecordOptions(LaunchOptions launch, EngineKind engine, String runName) {
+public record RecordOptions(LaunchOptions launch, EngineKind engine, String runName, ValueProbeOptions probes) {
+
+    public RecordOptions(LaunchOptions launch, EngineKind engine, String runName) {
+        this(launch, engine, runName, ValueProbeOptions.NONE);
+    }
 
     public RecordOptions {
+        Objects.requireNonNull(probes, "probes");
+        if (probes.any() && engine != EngineKind.DBI) {
+            throw new IllegalArgumentException("value probes need the dbi engine (--engine dbi), not " + engine.name().toLowerCase(java.util.Locale.ROOT));
+        }
         Objects.requireNonNull(launch, "launch");
         Objects.requireNonNull(engine, "engine");
         if (engine == EngineKind.INPUTS
@@ -47,6 +55,7 @@ public record RecordOptions(LaunchOptions launch, EngineKind engine, String runN
         private final List<String> argv;
         private EngineKind engine = EngineKind.STEP;
         private String runName;
+        private ValueProbeOptions probes = ValueProbeOptions.NONE;
         private Consumer<LaunchOptions.Builder> launchSettings = launch -> { };
 
         private Builder(List<String> argv) {
@@ -67,6 +76,11 @@ public record RecordOptions(LaunchOptions launch, EngineKind engine, String runN
             return this;
         }
 
+        public Builder probes(ValueProbeOptions probes) {
+            this.probes = probes;
+            return this;
+        }
+
         public Builder runName(String name) {
             this.runName = name;
             return this;
@@ -81,7 +95,7 @@ public record RecordOptions(LaunchOptions launch, EngineKind engine, String runN
                     .randomization(AddressRandomization.DISABLED)
                     .hideVdso(engine == EngineKind.INPUTS);
             launchSettings.accept(launch);
-            return new RecordOptions(launch.build(), engine, runName);
+            return new RecordOptions(launch.build(), engine, runName, probes);
         }
     }
 }

@@ -49,7 +49,7 @@ public final class Recorder {
      * @throws RecordingFailedException      if recording stopped early (the run is incomplete)
      */
     public RecordOutcome record(RecordOptions options, Progress progress) {
-        Engine engine = Engines.create(options.engine());
+        Engine engine = Engines.create(options.engine(), options.probes());
         try (Tracer tracer = Tracer.start("tracedb-recorder")) {
             // Everything on the tracer thread: ptrace demands it, and the run's writer stays on the
             // thread that created it (Chronicle's appender is confined to its creating thread).

@@ -49,6 +49,10 @@ class BackgroundRunWriterTest {
     /** As above; with {@code released}, every other array goes as a view ({@link BackgroundRunWriter#appendExec(ByteBuffer, Runnable)}). */
     private static void writeRun(RunWriter w, AtomicInteger released) {
         w.moduleMapped(new ModuleMapped(0, "/bin/example", 0x400000, 0x1000, new byte[0], new byte[32]));
+        w.probeSites(List.of(dev.tracedb.store.ProbeSite.parse("example+0x10")), 0);
+        long[] sampleEvents = new long[3];
+        int[] sampleSites = new int[3];
+        long[] sampleValues = new long[3];
         int defined = 0;
         int[] ids = new int[BackgroundRunWriter.CHUNK_EVENTS / 3 + 17];
         long x = 1;
@@ -75,6 +79,12 @@ class BackgroundRunWriterTest {
                 w.appendExec(ids, 5, ids.length - 5);
             }
             w.appendExec(defined - 1);
+            for (int i = 0; i < 3; i++) {
+                sampleEvents[i] = w.blockEvents() - 3 + i;
+                sampleValues[i] = x + i;
+            }
+            w.probeSamples(sampleEvents, sampleSites, sampleValues, 3, w.blockEvents());
+            Arrays.fill(sampleValues, -9); // the writer must have taken its copy
             if (round % 3 == 1) {
                 w.syscall(round, new long[] {1, 2, 3, 4, 5, 6}, -round);
             }
@@ -82,6 +92,7 @@ class BackgroundRunWriterTest {
                 w.signal(10, 0, 0);
             }
         }
+        w.probeWindowEnd(w.blockEvents(), false);
     }
 
     /** The run {@link #writeRun} gives through the store's own writer: what a background writer must match. */
@@ -119,6 +130,8 @@ class BackgroundRunWriterTest {
                 }
             });
             lines.add("ended " + reader.ended().orElseThrow().status() + " " + reader.instructionCount());
+            lines.add("probes " + reader.probes().orElseThrow());
+            reader.probedValues((event, site, value) -> lines.add("sample " + event + " " + site + " " + value));
         }
         return lines;
     }

@@ -70,6 +70,21 @@ public interface RunReader extends AutoCloseable {
      */
     void replayFrom(ExecBatchHeader from, EventVisitor visitor);
 
+    /**
+     * The run's value probes: which sites it sampled and over which block events; empty for a run
+     * recorded without probes.
+     */
+    default Optional<ProbeWindow> probes() {
+        return Optional.empty();
+    }
+
+    /**
+     * Streams every value-probe sample of {@link #probes()}' window, in block-event order (in
+     * execution order within a block event); nothing for a run without probes.
+     */
+    default void probedValues(ProbedValueVisitor visitor) {
+    }
+
     /** Totals and facts for {@code tracedb info}. */
     RunInfo info();
 

@@ -111,6 +111,32 @@ public interface RunWriter extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write an inputs-only run");
     }
 
+    /**
+     * Starts value probing: the sites sampled from block event {@code firstEvent} on (written once,
+     * before any sample). Runs without this call hold no probe events.
+     */
+    default void probeSites(java.util.List<ProbeSite> sites, long firstEvent) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write value probes");
+    }
+
+    /**
+     * Appends samples {@code [0, count)}: block event, site index and value each, in execution order
+     * and after every earlier sample. {@code coveredTo}: every sample of a block event before it is
+     * now appended (what a run whose recorder dies leaves readable).
+     */
+    default void probeSamples(long[] blockEvents, int[] sites, long[] values, int count, long coveredTo) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write value probes");
+    }
+
+    /**
+     * Ends the probe window at block event {@code endEvent}: {@code cutOff} when the sample budget
+     * stopped sampling there (the run goes on), else at the run's end. Written once, last of the
+     * probe events.
+     */
+    default void probeWindowEnd(long endEvent, boolean cutOff) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write value probes");
+    }
+
     /** Writes the pending execution batch, if any. Batches then stay smaller than the maximum. */
     void flush();
 

@@ -12,7 +12,12 @@ interface BlockSource {
      * A block: its id and its instructions, ending in a control transfer unless cut short, and
      * the extent of the module it lies in (which decides the code-cache view it runs through).
      */
-    record Source(int id, BasicBlock block, ViewPlacement.Extent module) {}
+    record Source(int id, BasicBlock block, ViewPlacement.Extent module, String modulePath) {
+        /** A block whose module's file is not known (engine tests): it can hold no value probe. */
+        Source(int id, BasicBlock block, ViewPlacement.Extent module) {
+            this(id, block, module, null);
+        }
+    }
 
     /** The block at {@code address}, defined now (it is about to run, or has just run for the first time). */
     Source blockAt(AppAddress address);

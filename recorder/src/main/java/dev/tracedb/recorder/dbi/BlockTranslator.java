@@ -47,7 +47,11 @@ final class BlockTranslator {
      * what follows is the engine's code for the block's end.
      */
     record Translation(Fragment block, List<ExitStub> stubs, int idField, int flagStore, int bodyOffset,
-                       int exitOffset) {}
+                       int exitOffset, int[] probeAfter, int[] probeBytes) {
+        Translation(Fragment block, List<ExitStub> stubs, int idField, int flagStore, int bodyOffset, int exitOffset) {
+            this(block, stubs, idField, flagStore, bodyOffset, exitOffset, new int[0], new int[0]);
+        }
+    }
 
     /** Bytes of the store that marks a provisional block's run ({@code mov byte [rip+d], 1}); a NOP of this length replaces it. */
     static final int FLAG_STORE_BYTES = 7;
@@ -56,11 +60,18 @@ final class BlockTranslator {
     private final IndirectBranchTable ibl;
     /** The futex handshake's requests, or null for int3 stubs. */
     private final FutexHandshake futex;
+    /** The session's value probes, or null. */
+    private ValueProbes probes;
 
     BlockTranslator(CodeCache cache, IndirectBranchTable ibl, FutexHandshake futex) {
         this.cache = cache;
         this.ibl = ibl;
         this.futex = futex;
+    }
+
+    /** Samples the sites of {@code probes} in the blocks translated from now on. */
+    void probe(ValueProbes probes) {
+        this.probes = probes;
     }
 
     /**
@@ -69,6 +80,18 @@ final class BlockTranslator {
      * linked at once.
      */
     Translation translate(BasicBlock bb, int id, CacheView view, Function<AppAddress, CacheAddress> translated) {
+        return translate(bb, id, view, translated, null, 0);
+    }
+
+    /**
+     * As above; {@code modulePath} and {@code moduleBase} say which module the block lies in, for
+     * its value probes: after each probed instruction comes the sequence that samples its
+     * destination register ({@link #emitProbe}); {@link Translation#probeAfter} gives, per sequence,
+     * the program offset (from the block's start) of the instruction after it, and
+     * {@link Translation#probeBytes} its length.
+     */
+    Translation translate(BasicBlock bb, int id, CacheView view, Function<AppAddress, CacheAddress> translated,
+                          String modulePath, long moduleBase) {
         if (bb.instructions().isEmpty()) {
             throw new IllegalArgumentException("empty block at 0x" + Long.toHexString(bb.start()));
         }
@@ -88,9 +111,20 @@ final class BlockTranslator {
         List<Instruction> insns = bb.instructions();
         Instruction last = insns.get(insns.size() - 1);
         boolean complete = bb.end() == BasicBlock.End.CONTROL_TRANSFER;
+        List<Integer> probeAfter = new ArrayList<>();
+        List<Integer> probeBytes = new ArrayList<>();
+        List<Integer> probeAt = new ArrayList<>();
         for (Instruction insn : complete ? insns.subList(0, insns.size() - 1) : insns) {
             requireSupported(insn);
             copy(e, insn);
+            int site = probes == null ? -1 : probes.siteOf(insn, modulePath, moduleBase);
+            if (site >= 0) {
+                int before = e.buffer.position();
+                emitProbe(e, ValueProbes.destination(insn), site);
+                probeAt.add(before);
+                probeAfter.add((int) (insn.nextAddress() - bb.start()));
+                probeBytes.add(e.buffer.position() - before);
+            }
         }
         int exitOffset = e.buffer.position();
         Terminator terminator;
@@ -111,8 +145,43 @@ final class BlockTranslator {
             System.arraycopy(b, 0, original, pos, b.length);
             pos += b.length;
         }
+        int entryOffset = cache.region().offsetOf(entry);
+        for (int i = 0; i < probeAt.size(); i++) {
+            probes.emitted(entryOffset + probeAt.get(i), probeBytes.get(i));
+        }
         return new Translation(new Fragment(id, AppAddress.of(bb.start()), original, addresses, terminator, entry), stubs,
-                idField, flagStore, bodyOffset, exitOffset);
+                idField, flagStore, bodyOffset, exitOffset, probeAfter.stream().mapToInt(Integer::intValue).toArray(),
+                probeBytes.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * Appends a sample record of {@code value} (the register the probed instruction wrote, all 64
+     * bits) for {@code site} to the probe buffer, with mov and lea only (flags untouched) and two
+     * scratch registers other than {@code value} saved in control-page slots (nothing below rsp).
+     * The first store is the value's: at a full buffer it faults on the guard page with the
+     * record pointer exactly there ({@link ValueProbes#isGuard}). The first instruction is 7 bytes,
+     * room for the 2-byte jump that disables the sequence at the budget's end.
+     */
+    private static void emitProbe(Emitter e, Gpr value, int site) {
+        Gpr[] scratch = new Gpr[2];
+        int n = 0;
+        for (Gpr g : new Gpr[] {Gpr.RAX, Gpr.RCX, Gpr.RDX}) {
+            if (g != value && n < 2) scratch[n++] = g;
+        }
+        Gpr record = scratch[0];
+        Gpr ring = scratch[1];
+        Assembler a = e.a;
+        a.mov(Mem.rip(e.slot(RegionLayout.SPILL_PROBE_1)), record);
+        a.mov(record, Mem.rip(e.slot(RegionLayout.PROBE_CURSOR)));
+        a.mov(Mem.of(record), value);
+        a.mov(Mem.of(record, 8), site);
+        a.mov(Mem.rip(e.slot(RegionLayout.SPILL_PROBE_2)), ring);
+        a.mov(ring, Mem.rip(e.slot(RegionLayout.RING_CURSOR)));
+        a.mov32(Mem.of(record, 12), ring);
+        a.mov(ring, Mem.rip(e.slot(RegionLayout.SPILL_PROBE_2)));
+        a.lea(record, Mem.of(record, RegionLayout.PROBE_RECORD_BYTES));
+        a.mov(Mem.rip(e.slot(RegionLayout.PROBE_CURSOR)), record);
+        a.mov(record, Mem.rip(e.slot(RegionLayout.SPILL_PROBE_1)));
     }
 
     /** Emits the prologue; returns the offset of its id field from the block's entry. */

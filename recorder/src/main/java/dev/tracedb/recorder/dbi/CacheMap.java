@@ -46,10 +46,22 @@ final class CacheMap {
      *
      * @param idField where its prologue's block id is (the id it appends now: provisional or log id)
      */
-    record Placed(Fragment block, int entry, int idField, int body, int exit) {
-        /** The region offset where the block's instruction {@code index} is (copied, or for the last, mangled). */
+    record Placed(Fragment block, int entry, int idField, int body, int exit, int[] probeAfter, int[] probeBytes) {
+        Placed(Fragment block, int entry, int idField, int body, int exit) {
+            this(block, entry, idField, body, exit, new int[0], new int[0]);
+        }
+
+        /**
+         * The region offset where the block's instruction {@code index} is (copied, or for the last,
+         * mangled): its offset in the program, moved on by the value-probe sequences before it.
+         */
         int instructionOffset(int index) {
-            return body + (int) (block.instructionAddresses()[index] - block.start().value());
+            int inProgram = (int) (block.instructionAddresses()[index] - block.start().value());
+            int at = body + inProgram;
+            for (int i = 0; i < probeAfter.length; i++) {
+                if (probeAfter[i] <= inProgram) at += probeBytes[i];
+            }
+            return at;
         }
     }
 
@@ -89,7 +101,7 @@ final class CacheMap {
     void add(BlockTranslator.Translation t) {
         int entry = region.offsetOf(t.block().entry());
         Placed placed = new Placed(t.block(), entry, entry + t.idField(), entry + t.bodyOffset(),
-                entry + t.exitOffset());
+                entry + t.exitOffset(), t.probeAfter(), t.probeBytes());
         byEntry.put(entry, placed);
         byStart.put(t.block().start().value(), placed);
     }
@@ -132,6 +144,9 @@ final class CacheMap {
                 } else {
                     hi = mid - 1;
                 }
+            }
+            if (p.probeAfter().length > 0) {
+                return engineCode(); // inside a value-probe sequence: stepped through to the next instruction
             }
             throw new IllegalStateException("cache point 0x" + Long.toHexString(address)
                     + " is inside an instruction of " + p.block());

@@ -19,6 +19,10 @@ final class CodeCache {
     private final int end;
     private int next;
 
+    SharedRegion region() {
+        return region;
+    }
+
     CodeCache(SharedRegion region) {
         this.region = region;
         this.bytes = region.buffer();

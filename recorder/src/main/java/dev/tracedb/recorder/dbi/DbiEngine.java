@@ -36,6 +36,14 @@ public final class DbiEngine implements Engine {
     private final RecordedInputs inputs;
     /** For an expansion: what the recorded program mapped, kept free of views. */
     private final List<ViewPlacement.Extent> reserved;
+    /** The value probes to sample. */
+    private dev.tracedb.recorder.ValueProbeOptions probes = dev.tracedb.recorder.ValueProbeOptions.NONE;
+
+    /** This engine, sampling {@code probes} (value probes) in what it records. */
+    public DbiEngine probing(dev.tracedb.recorder.ValueProbeOptions probes) {
+        this.probes = probes;
+        return this;
+    }
 
     public DbiEngine() {
         // A knob for measuring the ring's size (bench/record.sh), not an option of the command.
@@ -107,7 +115,8 @@ public final class DbiEngine implements Engine {
         };
         DbiSession created;
         try {
-            created = new DbiSession(recording.tracee(), layout, MissHandshake.PTRACE, source, sink, reserved);
+            created = new DbiSession(recording.tracee(), probes.any() ? layout.withProbeBuffer(ValueProbes.BUFFER_BYTES) : layout,
+                    MissHandshake.PTRACE, source, sink, reserved);
         } catch (UnsupportedProgramException refused) {
             if (stop == null) {
                 throw refused;
@@ -117,6 +126,9 @@ public final class DbiEngine implements Engine {
             throw new Detached("recording stopped before it began: " + refused.getMessage());
         }
         try (DbiSession session = created) {
+            if (probes.any()) {
+                session.probe(new ValueProbes(probes.sites(), probes.budget(), note -> System.err.println("tracedb: " + note)));
+            }
             if (expansion != null) {
                 ReplayedSyscalls replayed = new ReplayedSyscalls(recording.tracee(), session.region(), inputs);
                 expansion.matchAgainst(replayed);
@@ -151,6 +163,6 @@ public final class DbiEngine implements Engine {
         BasicBlock.End end = terminator == Terminator.FALL_THROUGH
                 ? BasicBlock.End.INSTRUCTION_LIMIT : BasicBlock.End.CONTROL_TRANSFER;
         return new BlockSource.Source(id, new BasicBlock(instructions.get(0).address(), instructions, end),
-                new ViewPlacement.Extent(module.base(), module.base() + module.size()));
+                new ViewPlacement.Extent(module.base(), module.base() + module.size()), module.path());
     }
 }

@@ -104,6 +104,8 @@ final class DbiSession implements AutoCloseable {
     /** Why the session let the (attached) process go natively, or null while it records it. */
     private String detachReason;
     private SyscallBoundary boundary = SyscallBoundary.NATIVE;
+    /** The value probes, or null. */
+    private ValueProbes probes;
 
     /**
      * Sets up the region in the stopped {@code tracee}, its first view near the module it is
@@ -163,6 +165,19 @@ final class DbiSession implements AutoCloseable {
         misses.boundary(boundary);
     }
 
+    /**
+     * Samples {@code probes}' sites from the program's first block event; call before {@link #run}.
+     * The session's layout must have a probe buffer.
+     */
+    void probe(ValueProbes probes) {
+        if (region.layout().probeBytes() == 0) throw new IllegalStateException("the region has no probe buffer");
+        this.probes = probes;
+        probes.attach(region);
+        translator.probe(probes);
+        ring.probes(probes);
+        originalPoint.probes = probes;
+    }
+
     /** Sets how many blocks to translate ahead per miss (0: none); call before {@link #run}. */
     void prefetch(int blocks) {
         this.prefetchBlocks = blocks;
@@ -212,6 +227,9 @@ final class DbiSession implements AutoCloseable {
         return tracee.tracer().call(() -> {
             long t0 = System.nanoTime();
             StopEvent end;
+            if (probes != null) {
+                sink.probeSites(probes.sites(), ring.eventsDelivered());
+            }
             try {
                 ChildProcesses.follow(tracee);
                 Registers regs = restarted(tracee.registers());
@@ -222,6 +240,13 @@ final class DbiSession implements AutoCloseable {
             } finally {
                 if (tracee.isAlive()) {
                     ring.drain(sink);
+                }
+                if (probes != null) {
+                    sink.probeWindowEnd(probes.endEvent(ring.eventsDelivered()), probes.cutOff());
+                    for (dev.tracedb.store.ProbeSite s : probes.unfound()) {
+                        System.err.println("tracedb: probe " + s + ": no recorded block has an instruction starting there;"
+                                + " no samples");
+                    }
                 }
             }
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
@@ -468,6 +493,11 @@ final class DbiSession implements AutoCloseable {
             tracee.setRegisters(regs.set(Register.RAX, next.value()));
             return null;
         }
+        if (signal.equals(Signal.SIGSEGV) && info.faultAddress() != null && probes != null
+                && probes.isGuard(info.faultAddress().value()) && region.contains(regs.rip().value())) {
+            tracee.setRegisters(probes.onFull(regs, ring, sink));
+            return null;
+        }
         info = boundary.arriving(signal, info, regs);
         if (info == null) {
             return null;
@@ -508,7 +538,8 @@ final class DbiSession implements AutoCloseable {
         if (view == null) {
             view = views.viewFor(source.module());
         }
-        BlockTranslator.Translation t = translator.translate(source.block(), source.id(), view, this::entryOf);
+        BlockTranslator.Translation t = translator.translate(source.block(), source.id(), view, this::entryOf,
+                source.modulePath(), source.module().start());
         blocks.put(target.value(), t.block());
         cacheMap.add(t);
         t.stubs().forEach(misses::register);
@@ -582,7 +613,8 @@ final class DbiSession implements AutoCloseable {
             }
             BlockTranslator.Translation t;
             try {
-                t = translator.translate(s.block(), prefetched.nextProvisionalId(), view, this::entryOf);
+                t = translator.translate(s.block(), prefetched.nextProvisionalId(), view, this::entryOf,
+                        s.modulePath(), s.module().start());
             } catch (UnsupportedProgramException refused) {
                 // Translated only if it runs: then the refusal stops the recording, at its place.
                 continue;

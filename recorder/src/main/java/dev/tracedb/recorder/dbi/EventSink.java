@@ -47,6 +47,22 @@ interface EventSink {
     /** A signal is about to be delivered with its default action (no handler is installed). */
     void signal(int signo, int code, long address);
 
+    /** Value probes: the sites sampled from block event {@code firstEvent} on, before any sample. */
+    default void probeSites(java.util.List<dev.tracedb.store.ProbeSite> sites, long firstEvent) {
+    }
+
+    /**
+     * Value probes: samples {@code [0, count)} (block event, site, value), in execution order; the
+     * arrays are reused after the call. Every sample of a block event before {@code coveredTo} has
+     * been delivered.
+     */
+    default void probed(long[] blockEvents, int[] sites, long[] values, int count, long coveredTo) {
+    }
+
+    /** Value probes: the window ends at {@code endEvent}, cut off by the budget or not; after the last sample. */
+    default void probeWindowEnd(long endEvent, boolean cutOff) {
+    }
+
     /** The ring has been drained: every event executed so far was delivered. */
     default void drained() {
     }

@@ -52,4 +52,19 @@ final class ExpansionSink implements EventSink {
     public void drained() {
         log.drained();
     }
+
+    @Override
+    public void probeSites(java.util.List<dev.tracedb.store.ProbeSite> sites, long firstEvent) {
+        log.probeSites(sites, firstEvent);
+    }
+
+    @Override
+    public void probed(long[] blockEvents, int[] sites, long[] values, int count, long coveredTo) {
+        log.probed(blockEvents, sites, values, count, coveredTo);
+    }
+
+    @Override
+    public void probeWindowEnd(long endEvent, boolean cutOff) {
+        log.probeWindowEnd(endEvent, cutOff);
+    }
 }

@@ -89,6 +89,8 @@ final class OriginalPoint {
     private final EventSink sink;
     private final MissHandler misses;
     private final Blocks blocks;
+    /** The session's value probes (whose buffer may fill while stepping), or null. */
+    ValueProbes probes;
     /** Single-steps taken so far, for the engine's statistics. */
     private long steps;
     /** Blocks whose event was taken back and replaced by the prefix that retired. */
@@ -243,6 +245,7 @@ final class OriginalPoint {
         ring.drain(sink);
         if (p.index() > 0) {
             sink.executed(new int[] {blocks.prefixId(placed, current, p.index())}, 1);
+            ring.deliveredElsewhere(1);
         } else {
             // The event taken back may have been the block's first, with a provisional id: define it now.
             blocks.entered(placed.block().start());
@@ -322,6 +325,11 @@ final class OriginalPoint {
                 && ring.isGuard(info.faultAddress().value()) && region.contains(regs.rip().value())) {
             CacheAddress next = ring.onOverflow(sink, info.faultAddress().value());
             tracee.setRegisters(regs.set(Register.RAX, next.value()));
+            return true;
+        }
+        if (s.signal().equals(Signal.SIGSEGV) && info.faultAddress() != null && probes != null
+                && probes.isGuard(info.faultAddress().value()) && region.contains(regs.rip().value())) {
+            tracee.setRegisters(probes.onFull(regs, ring, sink));
             return true;
         }
         if (purpose != Purpose.DETACH) {

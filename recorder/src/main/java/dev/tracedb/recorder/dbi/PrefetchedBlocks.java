@@ -161,4 +161,19 @@ final class PrefetchedBlocks implements EventSink {
     public void signal(int signo, int code, long address) {
         downstream.signal(signo, code, address);
     }
+
+    @Override
+    public void probeSites(java.util.List<dev.tracedb.store.ProbeSite> sites, long firstEvent) {
+        downstream.probeSites(sites, firstEvent);
+    }
+
+    @Override
+    public void probed(long[] blockEvents, int[] sites, long[] values, int count, long coveredTo) {
+        downstream.probed(blockEvents, sites, values, count, coveredTo);
+    }
+
+    @Override
+    public void probeWindowEnd(long endEvent, boolean cutOff) {
+        downstream.probeWindowEnd(endEvent, cutOff);
+    }
 }

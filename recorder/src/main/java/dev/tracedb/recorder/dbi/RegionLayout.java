@@ -9,13 +9,14 @@ package dev.tracedb.recorder.dbi;
  *   ringOffset        the event ring: 4-byte block ids, in two halves (see {@link Ring})
  *   midGuardOffset    a guard page between the halves, PROT_NONE in the tracee: "half full" faults
  *   ringEnd           one guard page, PROT_NONE in the tracee: "ring full" becomes a SIGSEGV
+ *   probeOffset       with value probes only: sample records, then a PROT_NONE guard page
  *   codeOffset        the code cache: translated blocks and exit stubs
  * </pre>
  * Each spill slot has one user, so no sequence can clobber another's saved value. Slots that
  * translated code writes on every block (cursor, prologue spill) sit on their own cache line.
  * Immutable.
  */
-public record RegionLayout(int ringBytes, int codeBytes) {
+public record RegionLayout(int ringBytes, int codeBytes, int probeBytes) {
     public static final int PAGE = 4096;
 
     /** Prologue: the scratch register (rax) while the ring cursor is in it. */
@@ -35,6 +36,13 @@ public record RegionLayout(int ringBytes, int codeBytes) {
      * 0, the ring holds no provisional ids and a drain need not look for them.
      */
     public static final int PREFETCHED_RAN = 0x68;
+    /** Value probes: the two scratch registers of a probe sequence. */
+    public static final int SPILL_PROBE_1 = 0x70;
+    public static final int SPILL_PROBE_2 = 0x78;
+    /** Value probes: tracee address of the next free 16-byte sample record, on its own cache line. */
+    public static final int PROBE_CURSOR = 0x140;
+    /** Bytes of one sample record: value (8), site (4), ring cursor's low 32 bits (4). */
+    public static final int PROBE_RECORD_BYTES = 16;
 
     /**
      * Futex handshake ({@link MissHandshake#FUTEX}), each on its own cache line where both sides
@@ -64,7 +72,20 @@ public record RegionLayout(int ringBytes, int codeBytes) {
     /** A ring of ~4 M events (16 MiB) and 32 MiB of code. */
     public static final RegionLayout DEFAULT = new RegionLayout(16 << 20, 32 << 20);
 
+    /** A layout without a probe buffer. */
+    public RegionLayout(int ringBytes, int codeBytes) {
+        this(ringBytes, codeBytes, 0);
+    }
+
+    /** The same layout with a value-probe buffer of {@code bytes} (a multiple of a page) before the code. */
+    public RegionLayout withProbeBuffer(int bytes) {
+        return new RegionLayout(ringBytes, codeBytes, bytes);
+    }
+
     public RegionLayout {
+        if (probeBytes < 0 || probeBytes % PAGE != 0) {
+            throw new IllegalArgumentException("probe buffer size must be a multiple of a page: " + probeBytes);
+        }
         if (ringBytes < 3 * PAGE || ringBytes % PAGE != 0) {
             throw new IllegalArgumentException("ring size must be a multiple of a page, at least 3 (two halves and"
                     + " the guard page between them): " + ringBytes);
@@ -94,8 +115,17 @@ public record RegionLayout(int ringBytes, int codeBytes) {
         return ringEnd();
     }
 
-    public int codeOffset() {
+    /** The value-probe buffer (when {@link #probeBytes} is not 0): sample records, then a PROT_NONE guard page. */
+    public int probeOffset() {
         return guardOffset() + PAGE;
+    }
+
+    public int probeGuardOffset() {
+        return probeOffset() + probeBytes;
+    }
+
+    public int codeOffset() {
+        return probeBytes == 0 ? guardOffset() + PAGE : probeGuardOffset() + PAGE;
     }
 
     public int totalBytes() {

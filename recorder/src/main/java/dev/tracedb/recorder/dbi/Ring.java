@@ -78,8 +78,32 @@ final class Ring {
         return address == halfGuard[0] || address == halfGuard[1];
     }
 
+    /** The session's value probes, whose samples are converted at each drain, or null. */
+    private ValueProbes probes;
+
+    void probes(ValueProbes probes) {
+        this.probes = probes;
+    }
+
+    /**
+     * Converts the value-probe samples taken so far: by the ring's state now, before a drain moves
+     * it (a sample's ring cursor tells its block event only against the events not yet handed over).
+     */
+    void collectProbes(EventSink sink) {
+        if (probes != null) probes.collect(drained + deliveredElsewhere, handedUpTo, sink);
+    }
+
+    /** Block events delivered to the sink other than from the ring (a cut-short block's prefix). */
+    private long deliveredElsewhere;
+
+    /** Notes {@code events} block events delivered to the sink directly, after the ring's: they shift the stream. */
+    void deliveredElsewhere(int events) {
+        deliveredElsewhere += events;
+    }
+
     /** Delivers the events since the last drain to {@code sink}, as a view of the ring. */
     void drain(EventSink sink) {
+        collectProbes(sink);
         long t0 = System.nanoTime();
         long cursor = bytes.getLong(RegionLayout.RING_CURSOR);
         if (cursor < handedUpTo || cursor > halfGuard[half] || (cursor - handedUpTo) % 4 != 0) {
@@ -161,6 +185,11 @@ final class Ring {
     /** Of {@link #drainNanos}, the time spent waiting for the writer side to release a half. */
     long waitNanos() {
         return waitNanos;
+    }
+
+    /** Block events delivered to the sink so far, by the ring and otherwise: the stream's length. */
+    long eventsDelivered() {
+        return drained + deliveredElsewhere;
     }
 
     long eventsDrained() {

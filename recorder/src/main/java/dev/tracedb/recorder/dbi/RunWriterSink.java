@@ -52,4 +52,19 @@ final class RunWriterSink implements EventSink {
     public void signal(int signo, int code, long address) {
         writer.signal(signo, code, address);
     }
+
+    @Override
+    public void probeSites(java.util.List<dev.tracedb.store.ProbeSite> sites, long firstEvent) {
+        writer.probeSites(sites, firstEvent);
+    }
+
+    @Override
+    public void probed(long[] blockEvents, int[] sites, long[] values, int count, long coveredTo) {
+        writer.probeSamples(blockEvents, sites, values, count, coveredTo);
+    }
+
+    @Override
+    public void probeWindowEnd(long endEvent, boolean cutOff) {
+        writer.probeWindowEnd(endEvent, cutOff);
+    }
 }

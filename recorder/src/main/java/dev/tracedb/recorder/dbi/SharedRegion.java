@@ -164,6 +164,10 @@ public final class SharedRegion implements AutoCloseable {
                 RegionLayout.PAGE, PROT_NONE);
         remote.check("mprotect(ring guard page)", SyscallNumber.MPROTECT, at + layout.guardOffset(),
                 RegionLayout.PAGE, PROT_NONE);
+        if (layout.probeBytes() > 0) {
+            remote.check("mprotect(probe guard page)", SyscallNumber.MPROTECT, at + layout.probeGuardOffset(),
+                    RegionLayout.PAGE, PROT_NONE);
+        }
     }
 
     /**

@@ -145,6 +145,13 @@
  *     keep out of every range the recorded program mapped ({@link dev.tracedb.recorder.dbi.AddressRange});
  *     signal deliveries are matched by {@link dev.tracedb.recorder.dbi.ExpansionSink}. A mismatch is
  *     an {@link dev.tracedb.recorder.dbi.ExpansionDivergedException}.</li>
+ * <li><b>Value probes</b> ({@link dev.tracedb.recorder.dbi.ValueProbes}, {@code record --probe}): after
+ *     each probed instruction a flags-preserving sequence appends (value, site, ring cursor) to a probe
+ *     buffer of the region (its own guard page); the {@link dev.tracedb.recorder.dbi.Ring} turns the
+ *     records into block-event indices at each drain, before its state moves; {@link dev.tracedb.recorder.dbi.CacheMap}
+ *     counts the sequences in instruction offsets; a sample budget ends the window at an exact
+ *     block event and patches every sequence into a jump over itself. Runs without probes map no
+ *     probe buffer and emit nothing.</li>
  * <li><b>Refusals</b> ({@link dev.tracedb.recorder.dbi.UnsupportedProgramException}, a
  *     {@code RecordingStoppedException}): RIP-relative data out of rel32 reach of its module's
  *     view (more than ~1.9 GiB outside the module), no free range for a view, undecodable

@@ -62,6 +62,7 @@ public final class Expander {
 
     private final TraceDatabase database;
     private final Consumer<String> notes;
+    private dev.tracedb.recorder.ValueProbeOptions probes = dev.tracedb.recorder.ValueProbeOptions.NONE;
 
     public Expander(TraceDatabase database) {
         this(database, note -> { });
@@ -75,6 +76,15 @@ public final class Expander {
     public Expander(TraceDatabase database, Consumer<String> notes) {
         this.database = database;
         this.notes = notes;
+    }
+
+    /**
+     * Samples {@code probes} (value probes) in the expansions from now on: how an inputs-only run
+     * gets the values its recording could not take. Returns this expander.
+     */
+    public Expander probing(dev.tracedb.recorder.ValueProbeOptions probes) {
+        this.probes = probes;
+        return this;
     }
 
     /**
@@ -157,7 +167,7 @@ public final class Expander {
                     Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);
                     ExitStatus status;
                     try {
-                        status = DbiEngine.expanding(inputs, scan.mappedRanges()).record(recording);
+                        status = ((DbiEngine) DbiEngine.expanding(inputs, scan.mappedRanges())).probing(probes).record(recording);
                         requireSameEnd(inputs, status, recordedEnd);
                     } catch (RuntimeException | Error e) {
                         tracee.kill();

@@ -77,6 +77,16 @@ public final class ByteSink {
         len += n;
     }
 
+    /** An unsigned LEB128 varint: 7 bits a byte, low bits first, 1 to 10 bytes. */
+    public void varLong(long v) {
+        reserve(10);
+        while ((v & ~0x7FL) != 0) {
+            buf[len++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        buf[len++] = (byte) v;
+    }
+
     public void string(String s) {
         bytes(s.getBytes(StandardCharsets.UTF_8));
     }

@@ -52,6 +52,17 @@ public final class ByteSource {
         return v;
     }
 
+    /** An unsigned LEB128 varint ({@link ByteSink#varLong}). */
+    public long varLong() throws FormatException {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            int b = u8();
+            v |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return v;
+        }
+        throw new FormatException("varint longer than 10 bytes at payload offset " + (pos - 10));
+    }
+
     /** A length field, checked against what is left so damage cannot trigger a huge allocation. */
     public int length(int elementSize) throws FormatException {
         int n = i32();

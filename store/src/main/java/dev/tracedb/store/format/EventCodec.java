@@ -6,6 +6,7 @@ import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.FileMapped;
 import dev.tracedb.store.MachineInfo;
 import dev.tracedb.store.MemoryWritten;
+import dev.tracedb.store.ProbeSite;
 import dev.tracedb.store.ModuleMapped;
 import dev.tracedb.store.RunEnded;
 import dev.tracedb.store.RunId;
@@ -187,6 +188,47 @@ public final class EventCodec {
         return end();
     }
 
+    /** A {@link EventType#PROBE_SITES} frame (version 3). */
+    public ByteSink encode(ProbeFrames.Sites e) {
+        begin(EventType.PROBE_SITES, FormatVersion.V3);
+        sink.i64(e.firstEvent());
+        sink.i32(e.sites().size());
+        for (ProbeSite site : e.sites()) {
+            sink.string(site.module());
+            sink.i64(site.offset());
+        }
+        return end();
+    }
+
+    /**
+     * A {@link EventType#PROBE_SAMPLES} frame (version 3) of samples {@code [from, from+count)}:
+     * each block event as a varint delta from the previous (the first from 0), the site and the
+     * value as varints.
+     */
+    public ByteSink encodeProbeSamples(long[] blockEvents, int[] sites, long[] values, int from, int count,
+                                       long coveredTo) {
+        begin(EventType.PROBE_SAMPLES, FormatVersion.V3);
+        sink.i64(coveredTo);
+        sink.i32(count);
+        long previous = 0;
+        for (int i = from, end = from + count; i < end; i++) {
+            sink.varLong(blockEvents[i] - previous);
+            previous = blockEvents[i];
+            sink.varLong(sites[i]);
+            sink.varLong(values[i]);
+        }
+        return end();
+    }
+
+    /** A {@link EventType#PROBE_WINDOW_END} frame (version 3). */
+    public ByteSink encode(ProbeFrames.WindowEnd e) {
+        begin(EventType.PROBE_WINDOW_END, FormatVersion.V3);
+        sink.i64(e.endEvent());
+        sink.u8(e.cutOff() ? 1 : 0);
+        sink.i64(e.samples());
+        return end();
+    }
+
     public ByteSink encode(RunEnded e) {
         begin(EventType.RUN_ENDED);
         exit(e.status());
@@ -289,6 +331,9 @@ public final class EventCodec {
             case TIMESTAMP_READ -> new TimestampRead(in.i64(), in.i64(), in.i64(), in.u8() != 0);
             case INPUTS_ONLY -> EventType.INPUTS_ONLY;
             case UNPLACED_STOP -> EventType.UNPLACED_STOP;
+            case PROBE_SITES -> probeSites(in);
+            case PROBE_SAMPLES -> probeSamples(in);
+            case PROBE_WINDOW_END -> probeWindowEnd(in);
             case RUN_CREATED -> new CatalogRecord.RunCreated(runId(in), in.string(), in.string(), instant(in));
             case RUN_CLOSED -> new CatalogRecord.RunClosed(runId(in), exit(in), instant(in));
             case EXEC_BATCH -> throw new IllegalArgumentException("use batchHeader/batchIds for execution batches");
@@ -362,6 +407,62 @@ public final class EventCodec {
         } catch (IllegalArgumentException e) {
             throw new FormatException("invalid BlockDefined: " + e.getMessage(), e);
         }
+    }
+
+    private static ProbeFrames.Sites probeSites(ByteSource in) throws FormatException {
+        long first = in.i64();
+        int n = in.length(12);
+        List<ProbeSite> sites = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String module = in.string();
+            long offset = in.i64();
+            try {
+                sites.add(new ProbeSite(module, offset));
+            } catch (IllegalArgumentException e) {
+                throw new FormatException("invalid probe site: " + e.getMessage(), e);
+            }
+        }
+        if (first < 0) throw new FormatException("probe window starts at block event " + first);
+        return new ProbeFrames.Sites(sites, first);
+    }
+
+    /** The header of a checked {@link EventType#PROBE_SAMPLES} frame: its coveredTo and count, samples not decoded. */
+    public ProbeFrames.Samples probeSamplesHeader(byte[] buf, int len) throws FormatException {
+        ByteSource in = payload(buf, len);
+        long coveredTo = in.i64();
+        int count = in.length(3);
+        return new ProbeFrames.Samples(coveredTo, count, null, null, null);
+    }
+
+    private static ProbeFrames.Samples probeSamples(ByteSource in) throws FormatException {
+        long coveredTo = in.i64();
+        int count = in.length(3);
+        long[] events = new long[count];
+        int[] sites = new int[count];
+        long[] values = new long[count];
+        long event = 0;
+        for (int i = 0; i < count; i++) {
+            long delta = in.varLong();
+            long site = in.varLong();
+            if (delta < 0 || site < 0 || site > Integer.MAX_VALUE) {
+                throw new FormatException("implausible probe sample " + i + ": event delta " + delta + ", site " + site);
+            }
+            event += delta;
+            events[i] = event;
+            sites[i] = (int) site;
+            values[i] = in.varLong();
+        }
+        return new ProbeFrames.Samples(coveredTo, count, events, sites, values);
+    }
+
+    private static ProbeFrames.WindowEnd probeWindowEnd(ByteSource in) throws FormatException {
+        long end = in.i64();
+        int cut = in.u8();
+        long samples = in.i64();
+        if (end < 0 || cut > 1 || samples < 0) {
+            throw new FormatException("invalid probe window end: event " + end + ", cut off " + cut + ", " + samples + " samples");
+        }
+        return new ProbeFrames.WindowEnd(end, cut == 1, samples);
     }
 
     private static FileMapped fileMapped(ByteSource in, FormatVersion version) throws FormatException {

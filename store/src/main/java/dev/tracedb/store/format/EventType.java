@@ -22,6 +22,12 @@ public enum EventType {
      * place (a signal that arrived between syscalls); written last, no payload.
      */
     UNPLACED_STOP(12),
+    /** Value probes: the sites a run samples, and the block event sampling starts at. */
+    PROBE_SITES(13),
+    /** Value probes: a chunk of samples (block event, site, value), in execution order. */
+    PROBE_SAMPLES(14),
+    /** Value probes: where the window ends, and whether the sample budget cut it off. */
+    PROBE_WINDOW_END(15),
     /** Catalog: a run was created. */
     RUN_CREATED(16),
     /** Catalog: a run ended normally. */

@@ -18,13 +18,19 @@ public enum FormatVersion {
      * version 1 layout is still read (those two unknown). Every other frame is unchanged and still
      * written at version 1.
      */
-    V2(2);
+    V2(2),
+    /**
+     * Version 3 (TraceDB 0.3): the value-probe events PROBE_SITES, PROBE_SAMPLES and
+     * PROBE_WINDOW_END, written at version 3 (so an older build names the version it lacks rather
+     * than an unknown type), and only in runs recorded with probes; every other frame is unchanged.
+     */
+    V3(3);
 
     /** What every frame whose layout has not changed since version 1 is written at. */
     public static final FormatVersion CURRENT = V1;
 
-    /** The newest version this build reads (and writes, for FILE_MAPPED). */
-    public static final FormatVersion LATEST = V2;
+    /** The newest version this build reads (and writes, for the probe events). */
+    public static final FormatVersion LATEST = V3;
 
     private final int code;
 

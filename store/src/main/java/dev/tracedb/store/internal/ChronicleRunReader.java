@@ -18,6 +18,9 @@ import dev.tracedb.store.TimestampRead;
 import dev.tracedb.store.format.EventCodec;
 import dev.tracedb.store.format.EventType;
 import dev.tracedb.store.format.FormatException;
+import dev.tracedb.store.format.ProbeFrames;
+import dev.tracedb.store.ProbeWindow;
+import dev.tracedb.store.ProbedValueVisitor;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
@@ -209,8 +212,60 @@ final class ChronicleRunReader implements RunReader {
             case UNPLACED_STOP -> {
                 if (!skipping) v.unplacedStop();
             }
+            case PROBE_SITES, PROBE_SAMPLES, PROBE_WINDOW_END -> {
+                // read through probes() and probedValues()
+            }
             case RUN_ENDED -> v.runEnded((RunEnded) codec.decode(type, buf, len));
             default -> throw docs.corrupt("a run log cannot hold a " + type + " event");
+        }
+    }
+
+    @Override
+    public Optional<ProbeWindow> probes() {
+        ProbeFrames.Sites sites = index.probeSites;
+        if (sites == null) return Optional.empty();
+        long first = Math.min(sites.firstEvent(), index.blockEvents);
+        ProbeFrames.WindowEnd end = index.probeEnd;
+        // A window the log closed ends where it says; one whose recorder died, at the last block
+        // event whose samples are all in the log. Either way no further than the complete batches.
+        long endEvent = Math.max(first, Math.min(index.blockEvents, end != null ? end.endEvent() : index.probeCoveredTo));
+        boolean cutOff = end != null && end.cutOff() && end.endEvent() <= index.blockEvents;
+        long samples;
+        if (end != null && end.endEvent() <= index.blockEvents && index.probeSamples == end.samples()) {
+            samples = end.samples();
+        } else {
+            long[] n = new long[1];
+            visitSamples(first, endEvent, (e, s, v) -> n[0]++);
+            samples = n[0];
+        }
+        return Optional.of(new ProbeWindow(sites.sites(), first, endEvent, cutOff, samples));
+    }
+
+    @Override
+    public void probedValues(ProbedValueVisitor visitor) {
+        probes().ifPresent(w -> visitSamples(w.firstEvent(), w.endEvent(), visitor));
+    }
+
+    /** Streams the samples whose block event is in {@code [first, end)}. */
+    private void visitSamples(long first, long end, ProbedValueVisitor visitor) {
+        checkOpen();
+        int sites = index.probeSites.sites().size();
+        try {
+            for (long logIndex : index.probeChunks) {
+                docs.read(tailer, logIndex);
+                EventType type = codec.check(docs.buffer(), docs.length());
+                if (type != EventType.PROBE_SAMPLES) throw docs.corrupt("not a probe sample chunk");
+                ProbeFrames.Samples chunk = (ProbeFrames.Samples) codec.decode(type, docs.buffer(), docs.length());
+                for (int i = 0; i < chunk.count(); i++) {
+                    long e = chunk.blockEvents()[i];
+                    if (chunk.sites()[i] >= sites) throw docs.corrupt("probe sample of site " + chunk.sites()[i] + " of " + sites);
+                    if (e >= first && e < end) visitor.value(e, chunk.sites()[i], chunk.values()[i]);
+                }
+            }
+        } catch (FormatException e) {
+            throw docs.corrupt(e);
+        } catch (InternalError e) {
+            throw truncated(e);
         }
     }
 

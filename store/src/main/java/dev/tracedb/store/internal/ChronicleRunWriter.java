@@ -16,6 +16,7 @@ import dev.tracedb.store.TimestampRead;
 import dev.tracedb.store.format.BatchEncoding;
 import dev.tracedb.store.format.ByteSink;
 import dev.tracedb.store.format.EventCodec;
+import dev.tracedb.store.format.ProbeFrames;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
@@ -318,6 +319,42 @@ final class ChronicleRunWriter implements RunWriter {
         checkWritable();
         flush();
         write(codec.encode(new TimestampRead(flushedEvents, value, aux, withAux)));
+    }
+
+    /** Samples per PROBE_SAMPLES frame at most. */
+    private static final int PROBE_CHUNK = 1 << 16;
+    private boolean probing;
+    private boolean probeWindowEnded;
+    private long probeSamplesWritten;
+
+    @Override
+    public void probeSites(java.util.List<dev.tracedb.store.ProbeSite> sites, long firstEvent) {
+        checkWritable();
+        if (probing) throw new IllegalStateException("run " + id + " has its probe sites already");
+        write(codec.encode(new ProbeFrames.Sites(sites, firstEvent)));
+        probing = true;
+    }
+
+    @Override
+    public void probeSamples(long[] blockEvents, int[] sites, long[] values, int count, long coveredTo) {
+        checkWritable();
+        if (!probing || probeWindowEnded) throw new IllegalStateException("run " + id + " has no open probe window");
+        for (int from = 0; from < count; from += PROBE_CHUNK) {
+            int n = Math.min(PROBE_CHUNK, count - from);
+            // A chunk covers only up to its own last sample's event unless it is the last chunk.
+            long covered = from + n == count ? coveredTo : blockEvents[from + n - 1];
+            write(codec.encodeProbeSamples(blockEvents, sites, values, from, n, covered));
+        }
+        if (count == 0) write(codec.encodeProbeSamples(blockEvents, sites, values, 0, 0, coveredTo));
+        probeSamplesWritten += count;
+    }
+
+    @Override
+    public void probeWindowEnd(long endEvent, boolean cutOff) {
+        checkWritable();
+        if (!probing || probeWindowEnded) throw new IllegalStateException("run " + id + " has no open probe window");
+        write(codec.encode(new ProbeFrames.WindowEnd(endEvent, cutOff, probeSamplesWritten)));
+        probeWindowEnded = true;
     }
 
     @Override

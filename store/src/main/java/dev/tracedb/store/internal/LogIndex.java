@@ -7,6 +7,7 @@ import dev.tracedb.store.RunStarted;
 import dev.tracedb.store.format.EventCodec;
 import dev.tracedb.store.format.EventType;
 import dev.tracedb.store.format.FormatException;
+import dev.tracedb.store.format.ProbeFrames;
 import net.openhft.chronicle.queue.ExcerptTailer;
 
 import java.util.ArrayList;
@@ -32,6 +33,12 @@ final class LogIndex {
     int maxBatchEvents;
     RunEnded ended;
     long lastIndex = -1;
+    /** Value probes: the sites and first event (null: the run has no probes), the sample chunks, the window end. */
+    ProbeFrames.Sites probeSites;
+    final List<Long> probeChunks = new ArrayList<>();
+    long probeSamples;
+    long probeCoveredTo;
+    ProbeFrames.WindowEnd probeEnd;
 
     static LogIndex scan(ExcerptTailer tailer, LogDocuments docs, EventCodec codec) {
         LogIndex ix = new LogIndex();
@@ -67,6 +74,22 @@ final class LogIndex {
             }
             case MEMORY_WRITTEN, FILE_MAPPED, TIMESTAMP_READ, UNPLACED_STOP -> {
                 if (!inputsOnly) throw docs.corrupt("a run with blocks cannot hold a " + type + " event");
+            }
+            case PROBE_SITES -> {
+                if (probeSites != null) throw docs.corrupt("second PROBE_SITES");
+                probeSites = (ProbeFrames.Sites) codec.decode(type, buf, len);
+                probeCoveredTo = probeSites.firstEvent();
+            }
+            case PROBE_SAMPLES -> {
+                if (probeSites == null || probeEnd != null) throw docs.corrupt("PROBE_SAMPLES outside a probe window");
+                ProbeFrames.Samples h = codec.probeSamplesHeader(buf, len);
+                probeChunks.add(docs.index());
+                probeSamples += h.count();
+                probeCoveredTo = Math.max(probeCoveredTo, h.coveredTo());
+            }
+            case PROBE_WINDOW_END -> {
+                if (probeSites == null || probeEnd != null) throw docs.corrupt("PROBE_WINDOW_END outside a probe window");
+                probeEnd = (ProbeFrames.WindowEnd) codec.decode(type, buf, len);
             }
             case EXEC_BATCH -> addBatch(codec.batchHeader(buf, len, docs.index()), docs);
             case RUN_ENDED -> {
