@@ -91,6 +91,14 @@ final class TraceEmitter {
         this.guards = new IndirectGuard(this, a, copier);
     }
 
+    /** Module offsets strictly inside some trace's head patch (no value guard may exit there); none by default. */
+    private java.util.function.LongPredicate insideAPatch = offset -> false;
+
+    TraceEmitter avoidingPatches(java.util.function.LongPredicate insideAPatch) {
+        this.insideAPatch = insideAPatch;
+        return this;
+    }
+
     TraceCode emit(List<DecodedBlock> blocks) {
         int patchLength = patchLength(blocks.get(0));
         this.blocks = blocks;
@@ -103,7 +111,7 @@ final class TraceEmitter {
         this.dispatches = new DispatchSpecialiser(blocks, nexts, path.loopsToHead(), module, tables, liveness);
         this.sunkWrites = new SunkWrites(blocks, path.loopsToHead(), dispatches);
         this.implied = new ImpliedGuards(blocks, nexts, redundantGuards, dispatches);
-        this.valueGuards = new ValueGuards(blocks, path.valueGuards(), patchLength, liveness, dispatches, sunkWrites);
+        this.valueGuards = new ValueGuards(blocks, path.valueGuards(), patchLength, insideAPatch, liveness, dispatches, sunkWrites);
         this.folder = new ValueFolder(a, copier);
         this.nexts = nexts;
         if (counters != null) {

@@ -15,7 +15,7 @@ import java.util.Map;
  * A guard is applied where its instruction is a plain load {@code mov r32, dword [mem]} or
  * {@code mov r64, qword [mem]} (opcode 8B, no prefix but REX, no segment, not RIP-relative; a
  * 64-bit value only when it fits a sign-extended imm32), not a specialised dispatch's table load
- * nor a sunk write, nor in the head's patched bytes, and the status flags are dead right after it on the path (the compare
+ * nor a sunk write, nor with its exit inside a head patch (its own trace's or another's), and the status flags are dead right after it on the path (the compare
  * overwrites them; its mismatch exit goes to the original code right after the load, which the
  * same scan covers). Guards elsewhere are left out: the load is then copied as it is. Stateless
  * after construction; not thread-safe only because nothing here needs to be.
@@ -26,7 +26,8 @@ final class ValueGuards {
     private final Map<Long, ValueGuard> applied = new HashMap<>();
     private final List<ValueGuard> appliedInOrder = new ArrayList<>();
 
-    ValueGuards(List<DecodedBlock> blocks, List<ValueGuard> guards, int patchLength, FlagsLiveness liveness,
+    ValueGuards(List<DecodedBlock> blocks, List<ValueGuard> guards, int patchLength,
+                java.util.function.LongPredicate insideAPatch, FlagsLiveness liveness,
                 DispatchSpecialiser dispatches, SunkWrites sunk) {
         for (ValueGuard g : guards) {
             if (g.block() >= blocks.size()) continue;
@@ -40,6 +41,7 @@ final class ValueGuards {
             if (g.block() == 0 && body.get(g.instruction()).nextAddress() < blocks.get(0).block().at().offset() + patchLength) {
                 continue;
             }
+            if (insideAPatch.test(body.get(g.instruction()).nextAddress())) continue; // another trace's head patch
             if (!liveness.deadAfterInstruction(g.block(), g.instruction(), j -> dispatches.planForJump(j) != null)) {
                 continue;
             }
