@@ -5,6 +5,7 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.store.Terminator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Whether the six status flags (CF PF AF ZF SF OF) may still be read after a point of a trace,
@@ -86,7 +87,7 @@ final class FlagsLiveness {
      * whose guard needs no compare at the jump, {@link DispatchSpecialiser}) goes on into the
      * next block, as it does on the path.
      */
-    boolean deadAfterInstruction(int index, int position, java.util.function.IntPredicate decided) {
+    boolean deadAfterInstruction(int index, int position, IntPredicate decided) {
         int j = index;
         int from = position + 1;
         for (int visited = 0; visited <= blocks.size(); visited++) {

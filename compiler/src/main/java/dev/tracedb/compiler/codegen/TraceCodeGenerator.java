@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongPredicate;
 
 /**
  * Turns a {@link TraceSelection} into position-independent trace code, one blob per module, and
@@ -35,7 +36,7 @@ public final class TraceCodeGenerator {
         Map<TracePath, TraceCode> counting = new LinkedHashMap<>();
         Map<Integer, DispatchTables> tables = new java.util.HashMap<>();
         try (Decoder decoder = Decoder.open()) {
-            java.util.function.LongPredicate insideAPatch = insideHeadPatches(selection, decoder);
+            LongPredicate insideAPatch = insideHeadPatches(selection, decoder);
             for (TracePath path : selection.traces()) {
                 try {
                     List<DecodedBlock> blocks = new ArrayList<>();
@@ -91,7 +92,7 @@ public final class TraceCodeGenerator {
      * an approximation that ignores the module index: a value guard is only left out where it
      * would otherwise get its whole trace refused by {@link #dropConflicts}).
      */
-    private static java.util.function.LongPredicate insideHeadPatches(TraceSelection selection, Decoder decoder) {
+    private static LongPredicate insideHeadPatches(TraceSelection selection, Decoder decoder) {
         List<long[]> ranges = new ArrayList<>();
         for (TracePath path : selection.traces()) {
             try {

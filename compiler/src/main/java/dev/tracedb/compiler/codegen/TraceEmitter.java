@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import java.util.function.LongPredicate;
 
 /**
  * Emits one trace: its blocks' instructions in path order, each block's exit rewritten so that
@@ -92,9 +93,9 @@ final class TraceEmitter {
     }
 
     /** Module offsets strictly inside some trace's head patch (no value guard may exit there); none by default. */
-    private java.util.function.LongPredicate insideAPatch = offset -> false;
+    private LongPredicate insideAPatch = offset -> false;
 
-    TraceEmitter avoidingPatches(java.util.function.LongPredicate insideAPatch) {
+    TraceEmitter avoidingPatches(LongPredicate insideAPatch) {
         this.insideAPatch = insideAPatch;
         return this;
     }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * Which of a trace's {@link ValueGuard}s code generation applies, and the compare each becomes.
@@ -27,7 +28,7 @@ final class ValueGuards {
     private final List<ValueGuard> appliedInOrder = new ArrayList<>();
 
     ValueGuards(List<DecodedBlock> blocks, List<ValueGuard> guards, int patchLength,
-                java.util.function.LongPredicate insideAPatch, FlagsLiveness liveness,
+                LongPredicate insideAPatch, FlagsLiveness liveness,
                 DispatchSpecialiser dispatches, SunkWrites sunk) {
         for (ValueGuard g : guards) {
             if (g.block() >= blocks.size()) continue;
