@@ -5,6 +5,7 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.store.Terminator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Whether the six status flags (CF PF AF ZF SF OF) may still be read after a point of a trace,
@@ -76,6 +77,47 @@ final class FlagsLiveness {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether the status flags are dead right after body instruction {@code position} of block
+     * {@code index} on the recorded path: an instruction that overwrites all six comes before
+     * any that reads one or any way out of the trace. The same scan as {@link #liveAfter}, from
+     * inside a block, except that an indirect jump for which {@code decided} holds (a dispatch
+     * whose guard needs no compare at the jump, {@link DispatchSpecialiser}) goes on into the
+     * next block, as it does on the path.
+     */
+    boolean deadAfterInstruction(int index, int position, IntPredicate decided) {
+        int j = index;
+        int from = position + 1;
+        for (int visited = 0; visited <= blocks.size(); visited++) {
+            DecodedBlock block = blocks.get(j);
+            List<Instruction> body = block.body();
+            for (int k = from; k < body.size(); k++) {
+                if (reads(body.get(k))) return false;
+                if (overwritesAll(body.get(k))) return true;
+            }
+            Terminator kind = BranchForms.terminatorOf(block);
+            switch (kind) {
+                case FALL_THROUGH, JUMP -> { }
+                case INDIRECT_JUMP -> {
+                    if (!decided.test(j)) return false;
+                }
+                case CALL, INDIRECT_CALL, RETURN -> {
+                    return true;
+                }
+                default -> {
+                    return false;
+                }
+            }
+            j++;
+            from = 0;
+            if (j == blocks.size()) {
+                if (!loops) return false;
+                j = 0;
+            }
+        }
+        return false;
     }
 
     static boolean reads(Instruction insn) {

@@ -1,6 +1,7 @@
 package dev.tracedb.compiler.codegen;
 
 import dev.tracedb.compiler.cache.ModuleCode;
+import dev.tracedb.compiler.path.ValueGuard;
 import java.util.List;
 
 /**
@@ -14,12 +15,20 @@ import java.util.List;
  * @param fixups      the places in {@code code} that name module addresses (and counters)
  * @param counters    the counting variant's counters, by the index {@link CounterUse} names; empty
  *                    for plain code
+ * @param valueGuards the value guards the code applies ({@link ValueGuards})
+ * @param foldedInstructions how many path instructions the {@link ValueFolder} left out
  */
 record TraceCode(int traceId, long headOffset, int patchLength, byte[] code, List<Fixup> fixups,
-                 List<ModuleCode.Counter> counters) {
+                 List<ModuleCode.Counter> counters, List<ValueGuard> valueGuards, int foldedInstructions) {
     TraceCode {
         fixups = List.copyOf(fixups);
         counters = List.copyOf(counters);
+        valueGuards = List.copyOf(valueGuards);
+    }
+
+    TraceCode(int traceId, long headOffset, int patchLength, byte[] code, List<Fixup> fixups,
+              List<ModuleCode.Counter> counters) {
+        this(traceId, headOffset, patchLength, code, fixups, counters, List.of(), 0);
     }
 
     /** A field in the code that refers to the module or a counter; {@code field} is its offset in the code. */

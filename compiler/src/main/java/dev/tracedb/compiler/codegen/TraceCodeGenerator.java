@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongPredicate;
 
 /**
  * Turns a {@link TraceSelection} into position-independent trace code, one blob per module, and
@@ -35,6 +36,7 @@ public final class TraceCodeGenerator {
         Map<TracePath, TraceCode> counting = new LinkedHashMap<>();
         Map<Integer, DispatchTables> tables = new java.util.HashMap<>();
         try (Decoder decoder = Decoder.open()) {
+            LongPredicate insideAPatch = insideHeadPatches(selection, decoder);
             for (TracePath path : selection.traces()) {
                 try {
                     List<DecodedBlock> blocks = new ArrayList<>();
@@ -44,8 +46,8 @@ public final class TraceCodeGenerator {
                     int moduleIndex = path.head().at().moduleIndex();
                     DispatchTables moduleTables = tables.computeIfAbsent(moduleIndex,
                             m -> DispatchTables.load(selection.modules().get(m), decoder));
-                    TraceCode plain = new TraceEmitter(path, false, moduleTables).emit(blocks);
-                    counting.put(path, new TraceEmitter(path, true, moduleTables).emit(blocks));
+                    TraceCode plain = new TraceEmitter(path, false, moduleTables).avoidingPatches(insideAPatch).emit(blocks);
+                    counting.put(path, new TraceEmitter(path, true, moduleTables).avoidingPatches(insideAPatch).emit(blocks));
                     emitted.put(path, plain);
                 } catch (TraceRefusedException e) {
                     refusals.add(new Refusal(path.traceId(), path.head().at(), e.getMessage()));
@@ -83,6 +85,24 @@ public final class TraceCodeGenerator {
         }
         TraceSelection generated = new TraceSelection(selection.modules(), List.copyOf(emitted.keySet()));
         return new GeneratedCode(generated, modules, sources, code, refusals);
+    }
+
+    /**
+     * Module offsets strictly inside the bytes some trace's head patch would overwrite (per module,
+     * an approximation that ignores the module index: a value guard is only left out where it
+     * would otherwise get its whole trace refused by {@link #dropConflicts}).
+     */
+    private static LongPredicate insideHeadPatches(TraceSelection selection, Decoder decoder) {
+        List<long[]> ranges = new ArrayList<>();
+        for (TracePath path : selection.traces()) {
+            try {
+                int length = TraceEmitter.patchLength(DecodedBlock.decode(decoder, path.head()));
+                ranges.add(new long[] {path.head().at().offset(), path.head().at().offset() + length});
+            } catch (TraceRefusedException e) {
+                // refused later with its reason; it patches nothing
+            }
+        }
+        return offset -> ranges.stream().anyMatch(r -> offset > r[0] && offset < r[1]);
     }
 
     /**

@@ -3,6 +3,10 @@ package dev.tracedb.compiler.codegen;
 import dev.tracedb.compiler.path.CodeAddress;
 import dev.tracedb.compiler.path.PathBlock;
 import dev.tracedb.compiler.path.TracePath;
+import dev.tracedb.compiler.path.ValueGuard;
+import dev.tracedb.machine.x86.decode.MemoryOperand;
+import dev.tracedb.machine.x86.decode.Register;
+import dev.tracedb.machine.x86.decode.RegisterOperand;
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.encode.Assembler;
 import dev.tracedb.machine.x86.encode.CodeBuffer;
@@ -16,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import java.util.function.LongPredicate;
 
 /**
  * Emits one trace: its blocks' instructions in path order, each block's exit rewritten so that
@@ -46,6 +51,8 @@ final class TraceEmitter {
     private DispatchSpecialiser dispatches;
     private SunkWrites sunkWrites;
     private ImpliedGuards implied;
+    private ValueGuards valueGuards;
+    private ValueFolder folder;
     /** Per block, the address the path goes on to. */
     private List<CodeAddress> nexts;
     /** The module's read-only jump tables, for {@link DispatchSpecialiser}. */
@@ -85,6 +92,14 @@ final class TraceEmitter {
         this.guards = new IndirectGuard(this, a, copier);
     }
 
+    /** Module offsets strictly inside some trace's head patch (no value guard may exit there); none by default. */
+    private LongPredicate insideAPatch = offset -> false;
+
+    TraceEmitter avoidingPatches(LongPredicate insideAPatch) {
+        this.insideAPatch = insideAPatch;
+        return this;
+    }
+
     TraceCode emit(List<DecodedBlock> blocks) {
         int patchLength = patchLength(blocks.get(0));
         this.blocks = blocks;
@@ -97,6 +112,8 @@ final class TraceEmitter {
         this.dispatches = new DispatchSpecialiser(blocks, nexts, path.loopsToHead(), module, tables, liveness);
         this.sunkWrites = new SunkWrites(blocks, path.loopsToHead(), dispatches);
         this.implied = new ImpliedGuards(blocks, nexts, redundantGuards, dispatches);
+        this.valueGuards = new ValueGuards(blocks, path.valueGuards(), patchLength, insideAPatch, liveness, dispatches, sunkWrites);
+        this.folder = new ValueFolder(a, copier);
         this.nexts = nexts;
         if (counters != null) {
             count(counters.entry());
@@ -112,7 +129,7 @@ final class TraceEmitter {
         }
         emitPool();
         return new TraceCode(path.traceId(), path.head().at().offset(), patchLength, a.finish(), fixups,
-                counters == null ? List.of() : counters.counters());
+                counters == null ? List.of() : counters.counters(), valueGuards.applied(), folder.folded());
     }
 
     /**
@@ -154,28 +171,59 @@ final class TraceEmitter {
                 guardTableIndex(load);
                 continue;
             }
-            if (sunkWrites.isSunk(index, i)) continue; // dead on the path: copied into the exits that need it
-            copier.copy(body.get(i));
+            if (sunkWrites.isSunk(index, i)) {
+                // dead on the path: copied into the exits that need it
+                ValueFolder.destinationOf(body.get(i)).ifPresent(folder::overwritten);
+                continue;
+            }
+            ValueGuard guard = valueGuards.at(index, i);
+            if (guard != null) {
+                valueGuard(guard, body.get(i));
+                continue;
+            }
+            int position = i;
+            folder.emit(body.get(i), () -> liveness.deadAfterInstruction(index, position,
+                    j -> dispatches.planForJump(j) != null));
         }
         Instruction term = block.last();
         boolean loopBack = last && path.loopsToHead();
         if (kind == Terminator.INDIRECT_JUMP && dispatches.planForJump(index) != null) {
             // The index guard decided the jump: it goes to the recorded target, the next block.
-            if (loopBack) a.jmp(loopBack());
+            if (loopBack) {
+                folder.materializeAll();
+                a.jmp(loopBack());
+            }
             return;
+        }
+        if (kind == Terminator.INDIRECT_JUMP) {
+            folder.materializeAll(); // its guard's mismatch leaves with every register as the original has it
+        } else if (kind != Terminator.FALL_THROUGH && kind != Terminator.JUMP && kind != Terminator.CONDITIONAL) {
+            folder.reset(); // calls and returns: every register as the original has it, rsp moved
         }
         switch (kind) {
             case FALL_THROUGH -> {
                 requireSuccessor(b, next, b.end().offset());
-                if (last) end(next);
+                if (last) {
+                    folder.materializeAll();
+                    end(next);
+                }
             }
             case JUMP -> {
                 requireSuccessor(b, next, term.directTarget().getAsLong());
-                if (last) end(next);
+                if (last) {
+                    folder.materializeAll();
+                    end(next);
+                }
             }
             case CONDITIONAL -> {
-                if (!decided && !merged) conditional(term, next, dispatches.planForExit(index), sunkWrites.atExit(index));
-                if (last) end(next);
+                if (!decided && !merged) {
+                    if (!DispatchSpecialiser.isJcc(term)) folder.materializeAll(); // loop/jrcxz exit inline
+                    conditional(term, next, dispatches.planForExit(index), sunkWrites.atExit(index), folder.pending());
+                }
+                if (last) {
+                    folder.materializeAll();
+                    end(next);
+                }
             }
             case CALL -> {
                 BranchForms.requireDirectCall(term);
@@ -247,23 +295,63 @@ final class TraceEmitter {
      * original code right after it.
      */
     private void guardTableIndex(DispatchSpecialiser.Plan plan) {
-        Label mismatch = outOfLine(() -> {
-            countGuardExit();
-            if (plan.restore() != null) {
-                plan.restore().emit(buffer);
+        Register index = Register.valueOf(plan.index().name());
+        // A guarded value (ValueFolder) may decide the index already: then only the base is checked.
+        boolean indexKnown = folder.valueOf(index)
+                .filter(v -> v.isConstant() && v.offset() == plan.entry().index()).isPresent();
+        if (plan.restore() != null) folder.materializeAll(); // the restore reads registers
+        if (!indexKnown) folder.materialize(List.of(index));
+        folder.materialize(List.of(Register.valueOf(plan.base().name())));
+        if (!indexKnown || plan.checkBase()) {
+            List<ValueFolder.Fix> pending = folder.pending();
+            Label mismatch = outOfLine(() -> {
+                countGuardExit();
+                ValueFolder.emit(a, pending);
+                if (plan.restore() != null) {
+                    plan.restore().emit(buffer);
+                }
+                copier.copy(plan.load());
+                jumpTo(plan.load().nextAddress());
+            });
+            if (!indexKnown) {
+                a.cmp(plan.index(), plan.entry().index());
+                a.jcc(Condition.NE, mismatch);
             }
-            copier.copy(plan.load());
-            jumpTo(plan.load().nextAddress());
-        });
-        a.cmp(plan.index(), plan.entry().index());
-        a.jcc(Condition.NE, mismatch);
-        if (plan.checkBase()) {
-            cmpWithSlot(plan.base(), plan.entry().tableOffset());
-            a.jcc(Condition.NE, mismatch);
+            if (plan.checkBase()) {
+                cmpWithSlot(plan.base(), plan.entry().tableOffset());
+                a.jcc(Condition.NE, mismatch);
+            }
         }
         if (plan.restoreOnMatch()) {
             plan.restore().emit(buffer);
         }
+        // The original loads the target here; the path leaves the index (or anything) in the
+        // register, and the exits before the path overwrites it load the target (see the class).
+        folder.overwritten(Register.valueOf(plan.register().name()));
+    }
+
+    /**
+     * A {@link ValueGuard}: in place of the load, its memory compared with the recorded value; a
+     * mismatch writes out the registers the path has not computed yet and makes the original
+     * load, then goes on in the original code right after it. On the match path the register is
+     * not loaded: the folder knows its value and writes it only where something needs it.
+     */
+    private void valueGuard(ValueGuard guard, Instruction load) {
+        MemoryOperand mem = (MemoryOperand) load.operands().get(1);
+        List<Register> address = new ArrayList<>();
+        mem.base().ifPresent(r -> address.add(r.full()));
+        mem.index().ifPresent(r -> address.add(r.full()));
+        folder.materialize(address);
+        List<ValueFolder.Fix> pending = folder.pending();
+        Label mismatch = outOfLine(() -> {
+            countGuardExit();
+            ValueFolder.emit(a, pending);
+            copier.copy(load);
+            jumpTo(load.nextAddress());
+        });
+        ValueGuards.emitCompare(buffer, load, guard.value());
+        a.jcc(Condition.NE, mismatch);
+        folder.loaded(((RegisterOperand) load.operands().get(0)).register().full(), guard.value());
     }
 
     /**
@@ -326,7 +414,7 @@ final class TraceEmitter {
 
     /** A conditional branch becomes a guard: the recorded direction falls through inside the trace. */
     private void conditional(Instruction jcc, CodeAddress next, DispatchSpecialiser.Plan loadOnExit,
-                             List<Instruction> sunkHere) {
+                             List<Instruction> sunkHere, List<ValueFolder.Fix> pending) {
         long taken = jcc.directTarget().orElseThrow();
         long fallThrough = jcc.nextAddress();
         boolean followsTaken = isAt(next, taken);
@@ -363,8 +451,8 @@ final class TraceEmitter {
         Condition cc = BranchForms.condition(jcc);
         Condition leaves = followsTaken ? cc.negate() : cc;
         long exit = followsTaken ? fallThrough : taken;
-        if (loadOnExit != null || !sunkHere.isEmpty()) {
-            exitIfRestoring(leaves, exit, loadOnExit, sunkHere);
+        if (loadOnExit != null || !sunkHere.isEmpty() || !pending.isEmpty()) {
+            exitIfRestoring(leaves, exit, loadOnExit, sunkHere, pending);
         } else {
             exitIf(leaves, exit);
         }
@@ -379,10 +467,18 @@ final class TraceEmitter {
         DecodedBlock second = blocks.get(index + 1);
         Instruction cmpA = first.body().get(first.body().size() - 1);
         Instruction cmpB = second.body().get(second.body().size() - 1);
+        List<Register> compared = new ArrayList<>();
+        for (Instruction cmp : List.of(cmpA, cmpB)) {
+            cmp.registersRead().forEach(r -> compared.add(r.full()));
+        }
+        folder.materialize(compared);
+        List<ValueFolder.Fix> pending = folder.pending();
         copier.copy(cmpB);
         a.jcc(Condition.NE, outOfLine(() -> {
+            ValueFolder.emit(a, pending); // the registers the path has not written yet, as the original has them
             copier.copy(cmpA);
-            conditional(first.last(), nexts.get(index), dispatches.planForExit(index), sunkWrites.atExit(index));
+            conditional(first.last(), nexts.get(index), dispatches.planForExit(index), sunkWrites.atExit(index),
+                    List.of());
             List<Instruction> between = second.body();
             for (int i = 0; i < between.size() - 1; i++) {
                 if (!sunkWrites.isSunk(index + 1, i)) copier.copy(between.get(i));
@@ -410,10 +506,12 @@ final class TraceEmitter {
      * ({@link SunkWrites}) run; out of line ({@code mov} and {@code lea} write no flag), then the
      * exit's jump.
      */
-    private void exitIfRestoring(Condition cc, long target, DispatchSpecialiser.Plan plan, List<Instruction> sunk) {
+    private void exitIfRestoring(Condition cc, long target, DispatchSpecialiser.Plan plan, List<Instruction> sunk,
+                                 List<ValueFolder.Fix> pending) {
         int counter = counters != null ? counters.exit(target) : -1;
         a.jcc(cc, outOfLine(() -> {
             if (counter >= 0) count(counter);
+            ValueFolder.emit(a, pending); // ValueFolder: registers the path has not written yet (first: sunk writes read them)
             if (plan != null) movFromSlot(plan.register(), plan.target());
             for (Instruction insn : sunk) copier.copy(insn); // SunkWrites: the writes the path left out
             jumpTo(target);

@@ -77,6 +77,15 @@
  *     (lua5.4's dispatch {@code lea rcx, [rbx + 0x40]}) is left out of the path and copied into
  *     the out-of-line stubs of the conditional side exits in between, its sources unchanged
  *     there.</li>
+ * <li><b>Value guards fold the decode of a guarded load</b> ({@link dev.tracedb.compiler.codegen.ValueGuards},
+ *     {@link dev.tracedb.compiler.codegen.ValueFolder}): a path position given a
+ *     {@link dev.tracedb.compiler.path.ValueGuard} whose load is {@code mov r32/r64, [mem]}, with
+ *     the flags dead after it, becomes {@code cmp [mem], W; jne stub} (the stub makes the original
+ *     load and goes on after it); the register is not loaded, and the moves, shifts, masks,
+ *     zero-extensions, adds and {@code lea}s the path computes from it are folded into constants or
+ *     {@code lea r, [base + c]}, written only before an instruction that reads them, before a
+ *     transfer the folder does not pass, and in every exit stub. No selection supplies value
+ *     guards yet (they need recorded values: value probes); without them nothing changes.</li>
  * <li><b>The end of the path</b>: a loop trace (continuation = head) jumps back to its own
  *     start; any other trace jumps to its continuation. A path that ends in a return or an
  *     indirect transfer executes it as the original does.</li>

@@ -20,10 +20,18 @@ import java.util.Objects;
  * @param blocks           the path, head first, at least one block
  * @param continuation     where the recorded path went after the last block
  * @param expectedEntries  how often the recorded runs entered the head (selection's estimate)
+ * @param valueGuards      loads whose recorded value the trace may guard and fold (empty: none)
  */
-public record TracePath(int traceId, List<PathBlock> blocks, CodeAddress continuation, long expectedEntries) {
+public record TracePath(int traceId, List<PathBlock> blocks, CodeAddress continuation, long expectedEntries,
+                        List<ValueGuard> valueGuards) {
     public TracePath {
         blocks = List.copyOf(blocks);
+        valueGuards = List.copyOf(valueGuards);
+        for (ValueGuard g : valueGuards) {
+            if (g.block() >= blocks.size() || g.instruction() >= blocks.get(g.block()).instructionCount()) {
+                throw new IllegalArgumentException("trace " + traceId + " has no instruction at " + g);
+            }
+        }
         Objects.requireNonNull(continuation, "continuation");
         if (blocks.isEmpty()) throw new IllegalArgumentException("a trace has at least one block");
         int module = blocks.get(0).at().moduleIndex();
@@ -32,6 +40,16 @@ public record TracePath(int traceId, List<PathBlock> blocks, CodeAddress continu
                 throw new IllegalArgumentException("trace " + traceId + " leaves its module at " + b.at());
             }
         }
+    }
+
+    /** A path with no value guards. */
+    public TracePath(int traceId, List<PathBlock> blocks, CodeAddress continuation, long expectedEntries) {
+        this(traceId, blocks, continuation, expectedEntries, List.of());
+    }
+
+    /** The same path with {@code guards} as its value guards. */
+    public TracePath withValueGuards(List<ValueGuard> guards) {
+        return new TracePath(traceId, blocks, continuation, expectedEntries, guards);
     }
 
     public PathBlock head() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tracedb.compiler.path.PathBlock;
 import dev.tracedb.compiler.path.TracePath;
 import dev.tracedb.compiler.path.TraceSelection;
+import dev.tracedb.compiler.path.ValueGuard;
 import dev.tracedb.store.Terminator;
 import java.util.EnumSet;
 import java.util.Set;
@@ -152,6 +153,72 @@ class GeneratedCodeRunsTest {
         assertTrue(merged > 0 && stubs > 0, "no type guard pair merged:\n" + String.join("\n", all));
     }
 
+    /**
+     * Value guards, run for real: {@code interp-goto}'s first bytecode sequence is a static array
+     * whose words the test writes down from the program's source (the values the program loads;
+     * no probe recorded them). Each 32-bit word load before a dispatch gets a guard for the word of
+     * the opcode its dispatch reaches in that sequence (each opcode occurs once there), so the
+     * decode after it folds. The run goes through all three sequences: in the first the guards
+     * hold, in the second and third the same opcodes carry other operands and the guards fail.
+     * Output equal to a plain run's.
+     */
+    @Test
+    void valueGuardsFoldTheDecodeAndTheirFailuresLeaveExactly() throws Exception {
+        // I(op, a, b, c) = op | a << 7 | b << 16 | c << 24, interp-goto.c's `first`, by opcode
+        long[] first = new long[8];
+        first[0] = word(0, 1, 1, 2); // ADD
+        first[2] = word(2, 2, 2, 3); // MUL
+        first[4] = word(4, 4, 3, 3); // SHR
+        first[1] = word(1, 5, 5, 4); // SUB
+        first[3] = word(3, 3, 3, 1); // XORS
+        first[5] = word(5, 0, 0, 0); // LOOP
+        first[6] = word(6, 0, 0, 0); // HALT
+        Path program = RecordedRun.program("interp-goto");
+        int[] guards = new int[1];
+        GeneratedCode code = runWith(program, List.of(program.toString()), "300", "200000", 8, 60, selection -> {
+            try (dev.tracedb.machine.x86.decode.Decoder decoder = dev.tracedb.machine.x86.decode.Decoder.open()) {
+                List<TracePath> traces = new ArrayList<>();
+                for (TracePath trace : selection.traces()) {
+                    DispatchTables tables = DispatchTables.load(selection.modules().get(trace.head().at().moduleIndex()), decoder);
+                    List<ValueGuard> values = new ArrayList<>();
+                    List<DecodedBlock> blocks = trace.blocks().stream().map(b -> DecodedBlock.decode(decoder, b)).toList();
+                    for (int b = 0; b < blocks.size(); b++) {
+                        List<dev.tracedb.machine.x86.decode.Instruction> body = blocks.get(b).body();
+                        for (int i = 0; i < body.size(); i++) {
+                            if (!ValueGuards.comparable(body.get(i), 0) || body.get(i).operandText().contains("rsp")) continue;
+                            int jump = b;
+                            while (jump < blocks.size() && BranchForms.terminatorOf(blocks.get(jump)) != Terminator.INDIRECT_JUMP) jump++;
+                            if (jump >= blocks.size() - 1) continue;
+                            long handler = blocks.get(jump + 1).block().at().offset();
+                            var entry = tables.entryFor(dev.tracedb.machine.x86.decode.Register.R9, 8, 0, handler)
+                                    .or(() -> tables.entryFor(dev.tracedb.machine.x86.decode.Register.RCX, 8, 0, handler));
+                            if (entry.isEmpty() || first[entry.get().index()] == 0) continue;
+                            values.add(new ValueGuard(b, i, first[entry.get().index()]));
+                        }
+                    }
+                    guards[0] += values.size();
+                    traces.add(trace.withValueGuards(values));
+                }
+                return new TraceSelection(selection.modules(), traces);
+            }
+        });
+        List<String> all = new ArrayList<>();
+        int applied = 0;
+        for (TracePath trace : code.generated().traces()) {
+            all.addAll(Listing.of(code.code().get(0), trace.traceId()));
+        }
+        long compares = all.stream().filter(l -> l.matches("cmp dword ptr \\[r[0-9a-z]+\\], 0x[0-9a-f]+")).count();
+        System.out.println("interp-goto: " + guards[0] + " value guards given, " + compares + " applied");
+        assertTrue(compares > 0, "no value guard was applied:\n" + String.join("\n", all));
+        // folded: A's register slot is one lea from the registers' base (rsi), not shr/movzx/shl/add
+        assertTrue(all.stream().anyMatch(l -> l.matches("lea rdx, \\[rsi \\+ 0x[0-9a-f]+\\]")),
+                "no decode was folded:\n" + String.join("\n", all));
+    }
+
+    private static long word(int op, int a, int b, int c) {
+        return op | (long) a << 7 | (long) b << 16 | (long) c << 24;
+    }
+
     /** Nested counted loops and a recursive fib. */
     @Test
     void loopsStatic() throws Exception {
@@ -190,11 +257,17 @@ class GeneratedCodeRunsTest {
     /** Records {@code command} + recordInput, builds traces in {@code program}'s module, runs command + runInput with them. */
     private GeneratedCode runWith(Path program, List<String> command, String recordInput, String runInput,
                                   int maxTraces, int maxBlocks) throws Exception {
+        return runWith(program, command, recordInput, runInput, maxTraces, maxBlocks, s -> s);
+    }
+
+    private GeneratedCode runWith(Path program, List<String> command, String recordInput, String runInput,
+                                  int maxTraces, int maxBlocks, java.util.function.UnaryOperator<TraceSelection> change)
+            throws Exception {
         String name = program.getFileName().toString();
         List<String> recorded = new ArrayList<>(command);
         recorded.add(recordInput);
         RecordedRun run = RecordedRun.record(tmp.resolve("db"), tmp.resolve("recorded.out"), recorded);
-        TraceSelection selection = RecordedPaths.select(run, run.module(program), maxTraces, maxBlocks);
+        TraceSelection selection = change.apply(RecordedPaths.select(run, run.module(program), maxTraces, maxBlocks));
         GeneratedCode code = new TraceCodeGenerator().generate(selection);
         code.refusals().forEach(r -> System.out.println(name + ": refused " + r));
         assertFalse(code.generated().traces().isEmpty(), "no trace was generated: " + code.refusals());

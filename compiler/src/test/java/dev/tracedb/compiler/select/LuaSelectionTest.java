@@ -65,6 +65,12 @@ class LuaSelectionTest {
                                 .anyMatch(d -> d.reason().startsWith("entered by a call or a return")),
                         "lua5.4's C functions called from the loop had traces, dropped: " + result.summary());
                 assertEquals(List.of("profile", "paths", "forecast"), progress.subList(0, 3));
+                // The sites a value probe would record: lua5.4's dispatch load of the instruction word
+                // (mov r12d, [r13] at +0x1c479, Debian's build), found in the loop trace.
+                var sites = dev.tracedb.compiler.codegen.ValueSites.of(result.selection());
+                System.out.println("value sites: " + sites);
+                assertTrue(sites.stream().anyMatch(s -> s.traceId() == hottest.traceId() && s.at().offset() == 0x1c479),
+                        "the dispatch's word load is not a value site: " + sites);
                 String report = SelectionReport.format(result, 5);
                 System.out.println(report);
                 assertTrue(report.contains("#0   lua5.4+0x" + Long.toHexString(hottest.head().at().offset()) + "  "

@@ -1,0 +1,103 @@
+package dev.tracedb.compiler.codegen;
+
+import dev.tracedb.compiler.path.ValueGuard;
+import dev.tracedb.machine.x86.decode.Instruction;
+import dev.tracedb.machine.x86.decode.MemoryOperand;
+import dev.tracedb.machine.x86.decode.RegisterOperand;
+import dev.tracedb.machine.x86.encode.CodeBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongPredicate;
+
+/**
+ * Which of a trace's {@link ValueGuard}s code generation applies, and the compare each becomes.
+ * A guard is applied where its instruction is a plain load {@code mov r32, dword [mem]} or
+ * {@code mov r64, qword [mem]} (opcode 8B, no prefix but REX, no segment, not RIP-relative; a
+ * 64-bit value only when it fits a sign-extended imm32), not a specialised dispatch's table load
+ * nor a sunk write, nor with its exit inside a head patch (its own trace's or another's), and the status flags are dead right after it on the path (the compare
+ * overwrites them; its mismatch exit goes to the original code right after the load, which the
+ * same scan covers). Guards elsewhere are left out: the load is then copied as it is. Stateless
+ * after construction; not thread-safe only because nothing here needs to be.
+ */
+final class ValueGuards {
+    private static final int MOV_LOAD = 0x8b;
+
+    private final Map<Long, ValueGuard> applied = new HashMap<>();
+    private final List<ValueGuard> appliedInOrder = new ArrayList<>();
+
+    ValueGuards(List<DecodedBlock> blocks, List<ValueGuard> guards, int patchLength,
+                LongPredicate insideAPatch, FlagsLiveness liveness,
+                DispatchSpecialiser dispatches, SunkWrites sunk) {
+        for (ValueGuard g : guards) {
+            if (g.block() >= blocks.size()) continue;
+            List<Instruction> body = blocks.get(g.block()).body();
+            if (g.instruction() >= body.size()) continue;
+            DispatchSpecialiser.Plan load = dispatches.planForLoad(g.block());
+            if (load != null && load.loadIndex() == g.instruction()) continue;
+            if (sunk.isSunk(g.block(), g.instruction())) continue;
+            if (!comparable(body.get(g.instruction()), g.value())) continue;
+            // its mismatch goes on right after the load: not inside the bytes the head patch overwrites
+            if (g.block() == 0 && body.get(g.instruction()).nextAddress() < blocks.get(0).block().at().offset() + patchLength) {
+                continue;
+            }
+            if (insideAPatch.test(body.get(g.instruction()).nextAddress())) continue; // another trace's head patch
+            if (!liveness.deadAfterInstruction(g.block(), g.instruction(), j -> dispatches.planForJump(j) != null)) {
+                continue;
+            }
+            if (applied.putIfAbsent(key(g.block(), g.instruction()), g) == null) appliedInOrder.add(g);
+        }
+    }
+
+    /** The guard applied at body instruction {@code position} of block {@code block}, or null. */
+    ValueGuard at(int block, int position) {
+        return applied.get(key(block, position));
+    }
+
+    /** The guards applied, in the order they were given. */
+    List<ValueGuard> applied() {
+        return List.copyOf(appliedInOrder);
+    }
+
+    private static long key(int block, int position) {
+        return (long) block << 32 | position;
+    }
+
+    /** Whether {@code load} is a load this class turns into {@code cmp [mem], value}. */
+    static boolean comparable(Instruction load, long value) {
+        byte[] b = load.bytes();
+        int op = 0;
+        if ((b[0] & 0xf0) == 0x40) op = 1;
+        if (op >= b.length || (b[op] & 0xff) != MOV_LOAD || !load.mnemonic().equals("mov")) return false;
+        if (load.operands().size() != 2 || !(load.operands().get(0) instanceof RegisterOperand dst)
+                || !(load.operands().get(1) instanceof MemoryOperand mem)) {
+            return false;
+        }
+        if (mem.segment().isPresent() || mem.isRipRelative()) return false;
+        boolean wide = op == 1 && (b[0] & 0x08) != 0;
+        if (dst.sizeBytes() != (wide ? 8 : 4)) return false;
+        return wide ? value == (int) value : value == (value & 0xffff_ffffL);
+    }
+
+    /**
+     * {@code cmp dword|qword [mem], imm32} with {@code load}'s own addressing bytes: the REX prefix
+     * without its R bit (no register operand), opcode 81 /7, the load's ModRM (reg field 7), SIB
+     * and displacement, then the value.
+     */
+    static void emitCompare(CodeBuffer buffer, Instruction load, long value) {
+        byte[] b = load.bytes();
+        int op = 0;
+        if ((b[0] & 0xf0) == 0x40) {
+            int rex = (b[0] & 0xff) & ~0x04;
+            if (rex != 0x40) buffer.emit8(rex);
+            op = 1;
+        }
+        buffer.emit8(0x81);
+        buffer.emit8((b[op + 1] & 0xc7) | 7 << 3);
+        for (int i = op + 2; i < b.length; i++) {
+            buffer.emit8(b[i]);
+        }
+        buffer.emit32((int) value);
+    }
+}

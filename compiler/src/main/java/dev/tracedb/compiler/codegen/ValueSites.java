@@ -1,0 +1,86 @@
+package dev.tracedb.compiler.codegen;
+
+import dev.tracedb.compiler.path.CodeAddress;
+import dev.tracedb.compiler.path.PathBlock;
+import dev.tracedb.compiler.path.TracePath;
+import dev.tracedb.compiler.path.TraceSelection;
+import dev.tracedb.machine.x86.decode.Decoder;
+import dev.tracedb.machine.x86.decode.ImmediateOperand;
+import dev.tracedb.machine.x86.decode.Instruction;
+import dev.tracedb.machine.x86.decode.Register;
+import dev.tracedb.machine.x86.decode.RegisterOperand;
+import dev.tracedb.store.Terminator;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The trace positions worth a value probe: 32-bit loads a {@link ValueGuards} guard could replace
+ * whose value is decoded before the next indirect jump of the path, i.e. copied by 32-bit
+ * {@code mov}s and masked by an {@code and} with an immediate (an interpreter's opcode field:
+ * lua5.4's {@code mov r12d, [r13]; …; mov eax, r12d; and eax, 0x7f} at {@code lua5.4+0x1c479}).
+ * Selection would record values at these sites (value probes) and keep a guard where one value
+ * was seen in (nearly) all passes; that part is not built. Stateless; thread-safe.
+ */
+public final class ValueSites {
+    private ValueSites() {}
+
+    /** One candidate: trace, block index, instruction index, and the load's address. */
+    public record Site(int traceId, int block, int instruction, CodeAddress at) {}
+
+    public static List<Site> of(TraceSelection selection) {
+        List<Site> sites = new ArrayList<>();
+        try (Decoder decoder = Decoder.open()) {
+            for (TracePath path : selection.traces()) {
+                List<DecodedBlock> blocks = new ArrayList<>();
+                try {
+                    for (PathBlock b : path.blocks()) blocks.add(DecodedBlock.decode(decoder, b));
+                } catch (TraceRefusedException e) {
+                    continue; // code generation refuses it too
+                }
+                for (int b = 0; b < blocks.size(); b++) {
+                    List<Instruction> body = blocks.get(b).body();
+                    for (int i = 0; i < body.size(); i++) {
+                        Instruction load = body.get(i);
+                        if (ValueGuards.comparable(load, 0) && ((RegisterOperand) load.operands().get(0)).sizeBytes() == 4
+                                && masked(blocks, b, i)) {
+                            sites.add(new Site(path.traceId(), b, i,
+                                    new CodeAddress(path.head().at().moduleIndex(), load.address())));
+                        }
+                    }
+                }
+            }
+        }
+        return sites;
+    }
+
+    /** Whether the load's register, through 32-bit register copies, is masked with an immediate before the next indirect jump. */
+    private static boolean masked(List<DecodedBlock> blocks, int block, int position) {
+        Set<Register> holding = EnumSet.of(((RegisterOperand) blocks.get(block).body().get(position).operands().get(0))
+                .register().full());
+        int from = position + 1;
+        for (int b = block; b < blocks.size(); b++, from = 0) {
+            List<Instruction> body = blocks.get(b).body();
+            for (int k = from; k < body.size(); k++) {
+                Instruction insn = body.get(k);
+                var ops = insn.operands();
+                if (ops.size() == 2 && ops.get(0) instanceof RegisterOperand d && d.sizeBytes() == 4) {
+                    Register dst = d.register().full();
+                    if (insn.mnemonic().equals("and") && ops.get(1) instanceof ImmediateOperand && holding.contains(dst)) {
+                        return true;
+                    }
+                    if (insn.mnemonic().equals("mov") && ops.get(1) instanceof RegisterOperand s
+                            && holding.contains(s.register().full())) {
+                        holding.add(dst);
+                        continue;
+                    }
+                }
+                for (Register w : insn.registersWritten()) holding.remove(w.full());
+                if (holding.isEmpty()) return false;
+            }
+            if (BranchForms.terminatorOf(blocks.get(b)) == Terminator.INDIRECT_JUMP) return false;
+        }
+        return false;
+    }
+}

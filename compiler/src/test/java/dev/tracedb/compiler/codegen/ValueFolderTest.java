@@ -1,0 +1,162 @@
+package dev.tracedb.compiler.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.compiler.path.CodeAddress;
+import dev.tracedb.compiler.path.PathBlock;
+import dev.tracedb.compiler.path.TraceModule;
+import dev.tracedb.compiler.path.TracePath;
+import dev.tracedb.compiler.path.TraceSelection;
+import dev.tracedb.compiler.path.ValueGuard;
+import dev.tracedb.machine.x86.encode.Assembler;
+import dev.tracedb.machine.x86.encode.CodeBuffer;
+import dev.tracedb.machine.x86.encode.Condition;
+import dev.tracedb.machine.x86.encode.Gpr;
+import dev.tracedb.store.Terminator;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Golden tests of value guards ({@link ValueGuards}) and the folding after them
+ * ({@link ValueFolder}): hand-assembled blocks of lua5.4's decode shape (gas's bytes), Capstone's
+ * disassembly of the generated code compared line by line.
+ */
+class ValueFolderTest {
+    private static final TraceModule MODULE = new TraceModule("/test/module", "abcd", 0x100000);
+
+    /** opcode 5, A 3, B 2, C 9: the word lua5.4's dispatch would load. */
+    private static final long WORD = 5 | 3 << 7 | 2 << 16 | 9L << 24;
+
+    /**
+     * The dispatch: the word loaded, decoded into the opcode (eax) and A's stack slot (rbx), the
+     * handler's address loaded from a table through the opcode, {@code jmp rax}.
+     */
+    private static final PathBlock DISPATCH = block(0x2000, 13, Terminator.INDIRECT_JUMP,
+            "0f1f440000"        // nop (the head's patch: a guard's exit cannot go into it)
+            + "458b6500"        // mov r12d, [r13]
+            + "4d8d6d04"        // lea r13, [r13 + 4]
+            + "4489e3"          // mov ebx, r12d
+            + "4489e0"          // mov eax, r12d
+            + "c1eb07"          // shr ebx, 7
+            + "83e07f"          // and eax, 0x7f
+            + "0fb6db"          // movzx ebx, bl
+            + "498b04c6"        // mov rax, [r14 + rax*8]
+            + "48c1e304"        // shl rbx, 4
+            + "4c01d3"          // add rbx, r10
+            + "488d4b40"        // lea rcx, [rbx + 0x40]
+            + "ffe0", null);    // jmp rax
+
+    /** A handler: B's stack slot (rax) from the word, its type byte compared; a type mismatch leaves. */
+    private static final PathBlock HANDLER = block(0x3000, 8, Terminator.CONDITIONAL,
+            "4489e0"            // mov eax, r12d
+            + "c1e810"          // shr eax, 16
+            + "0fb6c0"          // movzx eax, al
+            + "48c1e004"        // shl rax, 4
+            + "4c01d0"          // add rax, r10
+            + "0fb67008"        // movzx esi, byte [rax + 8]
+            + "4080fe03",       // cmp sil, 3
+            a -> a.jcc(Condition.NE, 0x3100L));
+
+    /** The slot copied into A's; back to the dispatch. */
+    private static PathBlock store(long at) {
+        return block(at, 4, Terminator.CONDITIONAL,
+                "488b10"        // mov rdx, [rax]
+                + "488913"      // mov [rbx], rdx
+                + "4080fe03",   // cmp sil, 3
+                a -> a.jcc(Condition.E, 0x2000L));
+    }
+
+    private static PathBlock block(long offset, int instructions, Terminator terminator, String hex,
+                                   java.util.function.Consumer<Assembler> last) {
+        Assembler a = new Assembler(new CodeBuffer(offset));
+        for (byte b : HexFormat.of().parseHex(hex)) a.buffer().emit8(b);
+        if (last != null) last.accept(a);
+        return new PathBlock(new CodeAddress(0, offset), a.finish(), instructions, terminator);
+    }
+
+    private static GeneratedCode generate(TracePath trace) {
+        return new TraceCodeGenerator().generate(new TraceSelection(List.of(MODULE), List.of(trace)));
+    }
+
+    private static TracePath loop() {
+        PathBlock handler = HANDLER;
+        PathBlock store = store(handler.end().offset());
+        return new TracePath(0, List.of(DISPATCH, handler, store), new CodeAddress(0, 0x2000), 10);
+    }
+
+    @Test
+    void theGuardedWordsDecodeFoldsAndExitsSeeTheOriginalRegisters() {
+        GeneratedCode out = generate(loop().withValueGuards(List.of(new ValueGuard(0, 1, WORD))));
+        assertEquals(List.of(), out.refusals());
+        List<String> listing = Listing.of(out.code().get(0), 0);
+        System.out.println(String.join("\n", listing));
+        assertEquals(List.of(
+                "nop dword ptr [rax + rax]",
+                "cmp dword ptr [r13], 0x9020185",   // the load, now a guard
+                "jne @19",
+                "lea r13, [r13 + 4]",
+                "mov eax, 5",                        // the opcode, which the table load reads
+                "mov rax, qword ptr [r14 + rax*8]",
+                "mov ebx, 0x30",                     // A*16: the add's flags are read by the jump guard's restore
+                "add rbx, r10",
+                "lea rcx, [rbx + 0x40]",
+                "mov r12d, 0x9020185"),              // every register written before a guarded jump
+                listing.subList(0, 10));
+        int handler = listing.indexOf("lea rax, [r10 + 0x20]");
+        assertTrue(handler > 9, "B's slot is not one lea from r10:\n" + String.join("\n", listing));
+        assertEquals(List.of("lea rax, [r10 + 0x20]", "movzx esi, byte ptr [rax + 8]", "cmp sil, 3"),
+                listing.subList(handler, handler + 3), "the handler's decode folded into one lea");
+        assertTrue(listing.stream().noneMatch(l -> l.startsWith("shr") || l.startsWith("shl") || l.startsWith("movzx ebx")
+                || l.startsWith("and eax")), "a decode instruction survived:\n" + String.join("\n", listing));
+        // the guard's mismatch: the original load, then the original code after it
+        int stub = listing.indexOf("mov r12d, dword ptr [r13]");
+        assertEquals("jmp m+0x2009", listing.get(stub + 1));
+    }
+
+    @Test
+    void exitsBeforeTheFoldedRegistersAreWrittenWriteThemFirst() {
+        // The guard's word kept in r12 until the loop's end: each exit in between writes it.
+        PathBlock dispatch = block(0x2000, 5, Terminator.FALL_THROUGH,
+                "0f1f440000"    // nop (the head's patch)
+                + "458b6500"    // mov r12d, [r13]
+                + "4489e0"      // mov eax, r12d
+                + "c1e810"      // shr eax, 16
+                + "4883f802",   // cmp rax, 2
+                null);
+        PathBlock test = block(dispatch.end().offset(), 1, Terminator.CONDITIONAL, "", a -> a.jcc(Condition.NE, 0x2100L));
+        PathBlock use = block(test.end().offset(), 2, Terminator.CONDITIONAL, "4c01e0", a -> a.jcc(Condition.NE, 0x2000L));
+        GeneratedCode out = generate(new TracePath(0, List.of(dispatch, test, use), new CodeAddress(0, 0x2000), 10)
+                .withValueGuards(List.of(new ValueGuard(0, 1, WORD))));
+        assertEquals(List.of(), out.refusals());
+        assertEquals(List.of(
+                "nop dword ptr [rax + rax]",
+                "cmp dword ptr [r13], 0x9020185",
+                "jne @10",
+                "mov eax, 0x902",             // word >> 16, written because the cmp reads rax
+                "cmp rax, 2",
+                "jne @12",                    // its exit writes r12 first
+                "mov r12d, 0x9020185",        // the add reads r12
+                "add rax, r12",
+                "je m+0x2022",
+                "jmp t0+0x0",
+                "mov r12d, dword ptr [r13]",  // @10: the guard's mismatch, the original load
+                "jmp m+0x2009",
+                "mov r12d, 0x9020185",        // @12: the side exit with the word in r12, as the original
+                "jmp m+0x2100"), Listing.of(out.code().get(0), 0));
+    }
+
+    @Test
+    void noGuardWhereTheFlagsAreLiveAfterTheLoad() {
+        PathBlock head = block(0x2000, 4, Terminator.CONDITIONAL,
+                "0f1f440000"    // nop (the head's patch)
+                + "4883f802"    // cmp rax, 2
+                + "458b6500",   // mov r12d, [r13]: the jne below reads the cmp's flags
+                a -> a.jcc(Condition.NE, 0x2000L));
+        GeneratedCode out = generate(new TracePath(0, List.of(head), new CodeAddress(0, 0x2000), 10)
+                .withValueGuards(List.of(new ValueGuard(0, 2, WORD))));
+        assertEquals(List.of(), out.refusals());
+        assertTrue(Listing.of(out.code().get(0), 0).contains("mov r12d, dword ptr [r13]"), "the load became a guard");
+    }
+}
