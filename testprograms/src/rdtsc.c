@@ -4,8 +4,13 @@
  * run. "rdtsc READS thread" then starts a thread, which ends an inputs recording, and reads the
  * counter as many times again: the program must go on with a working rdtsc; "rdtsc READS fork" has
  * a child process (which a recorder does not follow) read it as many times, and waits for it.
- * Usage: rdtsc [READS [thread|fork]] */
+ * "rdtsc trap-check" says whether this machine honours prctl(PR_SET_TSC, PR_TSC_SIGSEGV): a child
+ * sets it and reads the counter, which must kill it with SIGSEGV; some hypervisors accept the
+ * setting and let rdtsc run. Prints "rdtsc traps" or "rdtsc does not trap".
+ * Usage: rdtsc [READS [thread|fork] | trap-check] */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -30,7 +35,28 @@ static void *nothing(void *arg) {
 
 static int read_counter(int reads);
 
+static int trap_check(void) {
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) != 0) _exit(2);
+        rdtsc();
+        _exit(0);
+    }
+    int status;
+    if (child < 0 || waitpid(child, &status, 0) != child) return 3;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) {
+        puts("rdtsc traps");
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        puts("rdtsc does not trap");
+    } else {
+        return 4;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "trap-check") == 0) return trap_check();
     int reads = argc > 1 ? atoi(argv[1]) : 10;
     int ok = read_counter(reads);
     if (argc > 2 && strcmp(argv[2], "thread") == 0) {

@@ -1,5 +1,7 @@
 package dev.tracedb.recorder;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +15,33 @@ public final class TestPrograms {
     public static final List<String> ENV = List.of("PATH=/usr/bin:/bin", "LC_ALL=C",
             "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX512ER,-AVX512PF");
 
+    private static Boolean rdtscTraps;
+
     private TestPrograms() {}
+
+    /**
+     * Whether this machine honours {@code prctl(PR_SET_TSC, PR_TSC_SIGSEGV)} ({@code rdtsc trap-check}):
+     * some hypervisors (Firecracker's PVM guests) accept it and let rdtsc run, so the inputs engine
+     * cannot see a counter read there. Tests assert the behaviour of the machine they run on.
+     */
+    public static synchronized boolean rdtscTraps() {
+        if (rdtscTraps == null) {
+            try {
+                Process check = new ProcessBuilder(program("rdtsc"), "trap-check").redirectErrorStream(true).start();
+                String said = new String(check.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+                if (check.waitFor() != 0 || !said.matches("rdtsc (traps|does not trap)")) {
+                    throw new IllegalStateException("rdtsc trap-check failed: " + said);
+                }
+                rdtscTraps = said.equals("rdtsc traps");
+            } catch (IOException e) {
+                throw new IllegalStateException("rdtsc trap-check", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("rdtsc trap-check interrupted", e);
+            }
+        }
+        return rdtscTraps;
+    }
 
     public static String program(String name) {
         String dir = System.getProperty("tracedb.testprograms");

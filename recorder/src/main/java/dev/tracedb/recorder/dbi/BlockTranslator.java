@@ -62,11 +62,18 @@ final class BlockTranslator {
     private final FutexHandshake futex;
     /** The session's value probes, or null. */
     private ValueProbes probes;
+    /** Whether rdtsc/rdtscp are copied as faulting substitutes (an expansion plays their recorded values). */
+    private boolean substituteTimestampReads;
 
     BlockTranslator(CodeCache cache, IndirectBranchTable ibl, FutexHandshake futex) {
         this.cache = cache;
         this.ibl = ibl;
         this.futex = futex;
+    }
+
+    /** Copies rdtsc and rdtscp as {@link TimestampReads} substitutes in the blocks translated from now on. */
+    void substituteTimestampReads() {
+        this.substituteTimestampReads = true;
     }
 
     /** Samples the sites of {@code probes} in the blocks translated from now on. */
@@ -116,7 +123,17 @@ final class BlockTranslator {
         List<Integer> probeAt = new ArrayList<>();
         for (Instruction insn : complete ? insns.subList(0, insns.size() - 1) : insns) {
             requireSupported(insn);
-            copy(e, insn);
+            TimestampReads timestamp = substituteTimestampReads ? TimestampReads.of(insn) : null;
+            if (substituteTimestampReads && TimestampReads.isPrefixed(insn)) {
+                throw refuse(insn, "a prefixed rdtsc/rdtscp cannot be played from the log");
+            }
+            if (timestamp != null) {
+                for (byte x : timestamp.substitute()) {
+                    e.buffer.emit8(x);
+                }
+            } else {
+                copy(e, insn);
+            }
             int site = probes == null ? -1 : probes.siteOf(insn, modulePath, moduleBase);
             if (site >= 0) {
                 int before = e.buffer.position();

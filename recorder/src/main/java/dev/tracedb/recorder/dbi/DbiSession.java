@@ -163,6 +163,9 @@ final class DbiSession implements AutoCloseable {
     void boundary(SyscallBoundary boundary) {
         this.boundary = boundary;
         misses.boundary(boundary);
+        if (boundary.playsTimestampReads()) {
+            translator.substituteTimestampReads();
+        }
     }
 
     /**

@@ -37,6 +37,14 @@ public interface RecordedInputs {
     /** A recorded signal delivery. */
     record Delivery(SignalDelivered signal) implements Input {}
 
+    /**
+     * Whether the run logged any rdtsc/rdtscp read. When it did, the expansion plays them (its
+     * translator makes each one fault, {@link TimestampReads}). When it did not, either none ran,
+     * or the recording machine did not trap them (some hypervisors accept {@code PR_SET_TSC} and let
+     * rdtsc run natively): then the expansion's reads run natively too, the only values there are.
+     */
+    boolean holdsTimestampReads();
+
     /** The next input, or null after the last one the run holds. */
     Input next();
 

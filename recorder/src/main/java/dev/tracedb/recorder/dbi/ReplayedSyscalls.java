@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -49,8 +50,10 @@ import java.util.Set;
  *     {@code syscall} instruction is skipped (rip onto the result trap after it), rax is the
  *     recorded result, r11 the flags as the kernel leaves them, and the recorded bytes are
  *     written into the program. Nothing reaches the outside again.</li>
- * <li><b>rdtsc/rdtscp</b>: with PR_TSC_SIGSEGV set, the copied instruction faults in the cache
- *     (SIGSEGV, SI_KERNEL); rax, rdx (and rcx) take the next recorded value, rip goes past it.</li>
+ * <li><b>rdtsc/rdtscp</b>: in a run that logged counter reads, the translator copies each as an
+ *     undefined instruction ({@link TimestampReads}), which faults in the cache (SIGILL); rax, rdx
+ *     (and rcx) take the next recorded value, rip goes past it. In a run that logged none they run
+ *     natively ({@link RecordedInputs#holdsTimestampReads}).</li>
  * <li><b>Signals</b>: a synchronous fault happens again by itself and is delivered by the engine
  *     as in a recording. Any other recorded signal (raise, kill, an interrupted call, one ignored
  *     or fatal) follows an input in the log: it is sent (tgkill) once that input is served, with
@@ -73,7 +76,6 @@ final class ReplayedSyscalls implements SyscallBoundary {
     private static final long MAP_FIXED_NOREPLACE = 0x100000;
     private static final long MREMAP_FIXED = 2;
     private static final int O_RDONLY_CLOEXEC = 0x80000;
-    private static final int SI_KERNEL = 0x80;
     /** mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, rt_sigreturn, mremap, madvise, sigaltstack, arch_prctl, set_tid_address, set_robust_list, rseq, exit, exit_group. */
     private static final Set<Integer> EXECUTED = Set.of(9, 10, 11, 12, 13, 14, 15, 25, 28, 131, 158, 218, 273, 334,
             EXIT, EXIT_GROUP);
@@ -190,6 +192,11 @@ final class ReplayedSyscalls implements SyscallBoundary {
     }
 
     @Override
+    public boolean playsTimestampReads() {
+        return inputs.holdsTimestampReads();
+    }
+
+    @Override
     public SignalInfo arriving(Signal signal, SignalInfo info, Registers regs) {
         if (injected != null && signal.number() == injected.signo()) {
             // Ours (tgkill from the tracer): it goes in as the recorded one, with its si_code.
@@ -199,27 +206,25 @@ final class ReplayedSyscalls implements SyscallBoundary {
             injected = null;
             return tracee.signalInfo();
         }
-        if (!signal.equals(Signal.SIGSEGV) || info.code() != SI_KERNEL || !region.contains(regs.rip().value())) {
+        if (!signal.equals(Signal.SIGILL) || !region.contains(regs.rip().value())) {
             return info;
         }
-        byte[] insn = tracee.memory().read(regs.rip(), 3);
-        boolean rdtsc = insn[0] == 0x0f && insn[1] == 0x31;
-        boolean rdtscp = insn[0] == 0x0f && insn[1] == 0x01 && (insn[2] & 0xff) == 0xf9;
-        if (!rdtsc && !rdtscp) {
+        TimestampReads substitute = TimestampReads.substitutedAt(tracee.memory().read(regs.rip(), 3));
+        if (substitute == null) {
             return info;
         }
         timestamps++;
         RecordedInputs.Input next = inputs.next();
         if (!(next instanceof RecordedInputs.Timestamp t)) {
             throw diverged("timestamp read " + timestamps, next == null ? "the end of the inputs" : describe(next),
-                    rdtsc ? "rdtsc" : "rdtscp");
+                    substitute.name().toLowerCase(Locale.ROOT));
         }
         TimestampRead read = t.read();
         regs.set(Register.RAX, read.value() & 0xffffffffL).set(Register.RDX, read.value() >>> 32);
-        if (rdtscp) {
+        if (substitute == TimestampReads.RDTSCP) {
             regs.set(Register.RCX, read.aux());
         }
-        tracee.setRegisters(regs.setRip(regs.rip().plus(rdtsc ? 2 : 3)));
+        tracee.setRegisters(regs.setRip(regs.rip().plus(substitute.length())));
         injectRecordedSignal();
         stopIfLastInput();
         return null;

@@ -13,7 +13,7 @@ import dev.tracedb.machine.linux.SignalInfo;
  * <p>Called on the tracer thread with the tracee stopped; implementations need not be thread-safe.
  */
 interface SyscallBoundary {
-    /** Recording: every syscall runs in the kernel, rdtsc is never trapped. */
+    /** Recording: every syscall runs in the kernel, rdtsc runs natively. */
     SyscallBoundary NATIVE = new SyscallBoundary() {
         @Override
         public void entering(int number, long[] args, Registers regs) {
@@ -53,6 +53,14 @@ interface SyscallBoundary {
 
     /** {@code rt_sigreturn} was served ({@link SignalDelivery#sigreturn}): the tracee stands where the frame returned to. */
     void sigreturned();
+
+    /**
+     * Whether rdtsc and rdtscp get their values here: the translator then copies them as
+     * {@link TimestampReads} substitutes, whose SIGILL {@link #arriving} serves.
+     */
+    default boolean playsTimestampReads() {
+        return false;
+    }
 
     /**
      * A signal stop the engine does not own: null if this boundary served it itself (the tracee

@@ -5,7 +5,6 @@ import dev.tracedb.machine.linux.AuxiliaryVector;
 import dev.tracedb.machine.linux.MemoryMapping;
 import dev.tracedb.machine.linux.ProcMaps;
 import dev.tracedb.machine.linux.RemoteAddress;
-import dev.tracedb.machine.linux.RemoteSyscalls;
 import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.machine.linux.Tracer;
 import dev.tracedb.recorder.BackgroundRunWriter;
@@ -46,7 +45,7 @@ import java.util.function.Consumer;
  * {@code tracedb expand}: turns an inputs-only run into an ordinary one by re-executing its program
  * under the DBI engine in replay mode ({@link DbiEngine#expanding}), launched exactly as the
  * recording launched it: same argv, environment (in order), working directory, ASLR off, vDSO
- * hidden, {@code PR_TSC_SIGSEGV} set, AT_RANDOM's recorded bytes in place. Its stdin, stdout and
+ * hidden, AT_RANDOM's recorded bytes in place. Its stdin, stdout and
  * stderr are /dev/null: every read and write is emulated anyway, so nothing reaches them.
  *
  * <p>Refused before anything is created (one line, {@link IllegalArgumentException}): a run that is
@@ -163,7 +162,7 @@ public final class Expander {
                 runCreated.accept(direct.id());
                 ModuleTracker modules = new ModuleTracker(tracee.pid(), tracee.memory(), writer);
                 try (BlockTable blocks = new BlockTable(tracee.memory(), modules, writer);
-                     InputsStream inputs = InputsStream.open(database, inputsRun)) {
+                     InputsStream inputs = InputsStream.open(database, inputsRun, scan)) {
                     Recording recording = new Recording(options, tracee, writer, modules, blocks, progress);
                     ExitStatus status;
                     try {
@@ -184,11 +183,11 @@ public final class Expander {
         }
     }
 
-    /** PR_TSC_SIGSEGV (as the recording had it), and the bytes the kernel put on the stack that a new exec does not repeat. */
+    /**
+     * The bytes the kernel put on the stack that a new exec does not repeat. (rdtsc needs no
+     * PR_SET_TSC here: the translator makes it fault, see the dbi package's TimestampReads.)
+     */
     private static void prepare(Tracee tracee, InputsScan scan) {
-        try (RemoteSyscalls remote = new RemoteSyscalls(tracee)) {
-            remote.trapTimestampCounter(true);
-        }
         RemoteAddress random = AuxiliaryVector.atExec(tracee).randomBytesAddress();
         for (MemoryWritten w : scan.initialWrites()) {
             if (w.address() != random.value()) {

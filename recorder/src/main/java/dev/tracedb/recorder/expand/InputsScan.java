@@ -10,6 +10,7 @@ import dev.tracedb.store.FileMapped;
 import dev.tracedb.store.MemoryWritten;
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.SyscallResult;
+import dev.tracedb.store.TimestampRead;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,7 +19,8 @@ import java.util.List;
  * What an expansion must know before the program starts, from one pass over the inputs run:
  * every address range the recorded program ever mapped (mmap and mremap results, the brk heap), so
  * that the engine's code-cache views never take one of them (the forced mappings would then
- * fail); the files it mapped; and the bytes written before its first syscall (AT_RANDOM).
+ * fail); the files it mapped; the bytes written before its first syscall (AT_RANDOM); and how many
+ * counter reads it logged.
  *
  * <p>The pass streams the run and keeps only ranges and file names. Not thread-safe.
  */
@@ -29,6 +31,7 @@ final class InputsScan implements EventVisitor {
     private final List<FileMapped> files = new ArrayList<>();
     private final List<MemoryWritten> initialWrites = new ArrayList<>();
     private long syscalls;
+    private long timestampReads;
     private long lowestBreak = Long.MAX_VALUE;
     private long highestBreak;
 
@@ -71,6 +74,11 @@ final class InputsScan implements EventVisitor {
     }
 
     @Override
+    public void timestampRead(TimestampRead event) {
+        timestampReads++;
+    }
+
+    @Override
     public void fileMapped(FileMapped event) {
         files.add(event);
     }
@@ -102,6 +110,10 @@ final class InputsScan implements EventVisitor {
     /** The bytes the kernel had written before the program's first syscall (AT_RANDOM). */
     List<MemoryWritten> initialWrites() {
         return initialWrites;
+    }
+
+    long timestampReads() {
+        return timestampReads;
     }
 
     long syscalls() {

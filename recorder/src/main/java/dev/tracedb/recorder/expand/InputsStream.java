@@ -37,15 +37,23 @@ final class InputsStream implements RecordedInputs, AutoCloseable {
     /** The input taken from the queue by {@link #peek} and not yet by {@link #next}. */
     private Input peeked;
 
-    private InputsStream(TraceDatabase database, RunId run) {
+    private final boolean holdsTimestampReads;
+
+    private InputsStream(TraceDatabase database, RunId run, boolean holdsTimestampReads) {
+        this.holdsTimestampReads = holdsTimestampReads;
         reader = new Thread(() -> read(database, run), "tracedb-expand-inputs");
         reader.setDaemon(true);
         reader.start();
     }
 
-    /** Starts streaming {@code run}'s inputs. */
-    static InputsStream open(TraceDatabase database, RunId run) {
-        return new InputsStream(database, run);
+    /** Starts streaming {@code run}'s inputs; {@code scan} is its {@link InputsScan}. */
+    static InputsStream open(TraceDatabase database, RunId run, InputsScan scan) {
+        return new InputsStream(database, run, scan.timestampReads() > 0);
+    }
+
+    @Override
+    public boolean holdsTimestampReads() {
+        return holdsTimestampReads;
     }
 
     @Override

@@ -243,6 +243,10 @@ class InputsEngineTest {
             assertEquals("rdtsc: 50 reads, increasing\n", inputs.stdout());
             List<TimestampRead> reads = inputs.log().timestamps;
             System.out.println("rdtsc 50: " + reads.size() + " counter reads logged");
+            if (!TestPrograms.rdtscTraps()) {
+                assertEquals(List.of(), reads, "this machine lets rdtsc run under PR_TSC_SIGSEGV: no read is seen");
+                return;
+            }
             assertTrue(reads.size() >= 50, "the program's 50, and the dynamic loader's: " + reads.size());
             assertEquals(25, reads.stream().filter(TimestampRead::withAux).count(), "reads 1, 3, …, 49 of the program are rdtscp");
             for (int i = 1; i < reads.size(); i++) {
@@ -359,7 +363,11 @@ class InputsEngineTest {
             assertEquals("rdtsc: 20 reads, increasing\nafter a thread:\nrdtsc: 20 reads, increasing\n", inputs.stdout());
             assertFalse(inputs.outcome().complete());
             assertTrue(inputs.outcome().steppedAside().contains("creates a thread"), inputs.outcome().steppedAside());
-            assertTrue(inputs.log().timestamps.size() >= 20, "the reads before the thread are logged");
+            if (TestPrograms.rdtscTraps()) {
+                assertTrue(inputs.log().timestamps.size() >= 20, "the reads before the thread are logged");
+            } else {
+                assertEquals(0, inputs.log().timestamps.size(), "this machine lets rdtsc run: no read is seen");
+            }
         }
     }
 
