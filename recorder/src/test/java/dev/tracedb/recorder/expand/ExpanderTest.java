@@ -11,7 +11,11 @@ import dev.tracedb.recorder.RecordOptions;
 import dev.tracedb.recorder.RecordOutcome;
 import dev.tracedb.recorder.Recorder;
 import dev.tracedb.recorder.TestPrograms;
+import dev.tracedb.machine.x86.decode.Decoder;
+import dev.tracedb.machine.x86.decode.Instruction;
+import dev.tracedb.store.BlockDefined;
 import dev.tracedb.store.EventVisitor;
+import dev.tracedb.store.ExecBatchHeader;
 import dev.tracedb.store.FileMapped;
 import dev.tracedb.store.MemoryWritten;
 import dev.tracedb.store.RunId;
@@ -32,7 +36,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -280,6 +286,107 @@ class ExpanderTest {
             notes.clear();
             assertTrue(new Expander(db, notes::add).expand(inputs.runId(), null, new Progress()).complete());
             assertEquals(List.of(), notes, "nothing to say of a run that has them");
+        }
+    }
+
+    /**
+     * The expansion plays logged counter reads through the translator's substitutes (rdtsc copied as
+     * ud2, rdtscp as ud1), whatever the machine: the inputs run of {@code rdtsc 20} is rewritten with
+     * one logged read per rdtsc/rdtscp that the DBI recording of the same program ran, each placed
+     * before the syscall it preceded there (on a machine that traps rdtsc the recorder's own reads are
+     * replaced; on one that does not, where the inputs run has none, they are added). Increasing
+     * values expand to the DBI recording's stream, every read consumed; values that go down make the
+     * program print "NOT increasing", a longer write, at which the expansion diverges: what the
+     * program read was the log's.
+     */
+    @Test
+    void loggedCounterReadsArePlayedFromTheLog() throws IOException {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            List<String> argv = argv("rdtsc", "20");
+            RecordOutcome inputs = record(db, EngineKind.INPUTS, argv, tmp.resolve("inputs.out"));
+            RecordOutcome dbi = record(db, EngineKind.DBI, argv, tmp.resolve("dbi.out"));
+            List<List<Boolean>> reads = counterReadsBeforeEachSyscall(db, dbi.runId());
+            long total = reads.stream().mapToLong(List::size).sum();
+            assertTrue(total >= 20, "the program's 20 reads and the loader's: " + total);
+
+            RunId increasing = withCounterReads(db, inputs.runId(), reads, "increasing", i -> 1_000_000L + 1000L * i);
+            RecordOutcome expanded = new Expander(db).expand(increasing, null, new Progress());
+            assertTrue(expanded.complete());
+            BlockStream direct = BlockStream.of(db, dbi.runId());
+            BlockStream replayed = BlockStream.of(db, expanded.runId());
+            assertEquals(direct.firstDifference(replayed), replayed.firstDifference(direct));
+            assertEquals(direct.digest(), replayed.digest(), "the whole block stream");
+
+            RunId decreasing = withCounterReads(db, inputs.runId(), reads, "decreasing", i -> 1_000_000L - 1000L * i);
+            ExpansionFailedException diverged = assertThrows(ExpansionFailedException.class,
+                    () -> new Expander(db).expand(decreasing, null, new Progress()));
+            assertTrue(diverged.getMessage().matches("expansion diverged at syscall \\d+: recorded syscall 1\\(0x1, .*"),
+                    diverged.getMessage());
+        }
+    }
+
+    /** Per syscall of {@code run} (and one list after the last), the counter reads its blocks ran before it: true for rdtscp. */
+    private static List<List<Boolean>> counterReadsBeforeEachSyscall(TraceDatabase db, RunId run) {
+        Map<Integer, List<Boolean>> readsOfBlock = new HashMap<>();
+        List<List<Boolean>> reads = new ArrayList<>(List.of(new ArrayList<>()));
+        try (RunReader reader = db.openRun(run); Decoder decoder = Decoder.open()) {
+            reader.replay(new EventVisitor() {
+                @Override
+                public void blockDefined(BlockDefined b) {
+                    List<Boolean> found = new ArrayList<>();
+                    for (int at = 0, n = 0; n < b.instructionCount(); n++) {
+                        Instruction insn = decoder.decode(b.bytes(), 0, at);
+                        if (insn.mnemonic().equals("rdtsc") || insn.mnemonic().equals("rdtscp")) {
+                            found.add(insn.mnemonic().equals("rdtscp"));
+                        }
+                        at += insn.length();
+                    }
+                    readsOfBlock.put(b.blockId(), found);
+                }
+
+                @Override
+                public void execBatch(ExecBatchHeader header, int[] ids) {
+                    for (int i = 0; i < header.eventCount(); i++) {
+                        reads.get(reads.size() - 1).addAll(readsOfBlock.get(ids[i]));
+                    }
+                }
+
+                @Override
+                public void syscall(SyscallResult s) {
+                    reads.add(new ArrayList<>());
+                }
+            });
+        }
+        return reads;
+    }
+
+    /** A copy of inputs run {@code run} whose counter reads are {@code reads}, the i-th (from 0) reading {@code value(i)}. */
+    private static RunId withCounterReads(TraceDatabase db, RunId run, List<List<Boolean>> reads, String name,
+                                          java.util.function.LongUnaryOperator value) {
+        try (RunReader in = db.openRun(run); RunWriter copy = db.createRun(name, in.started())) {
+            copy.inputsOnly();
+            long[] next = {0};
+            int[] syscall = {0};
+            java.util.function.IntConsumer readsBefore = k -> {
+                for (boolean withAux : reads.get(k)) {
+                    copy.timestampRead(value.applyAsLong(next[0]++), 0, withAux);
+                }
+            };
+            in.replay(new EventVisitor() {
+                @Override public void syscall(SyscallResult e) {
+                    readsBefore.accept(syscall[0]++);
+                    copy.syscall(e.number(), e.args(), e.result());
+                }
+                @Override public void memoryWritten(MemoryWritten e) { copy.memoryWritten(e.address(), e.bytes()); }
+                @Override public void signal(SignalDelivered e) { copy.signal(e.signo(), e.code(), e.address()); }
+                @Override public void fileMapped(FileMapped e) {
+                    copy.fileMapped(e.path(), e.size(), e.modifiedNanos(), e.inode(), e.changedNanos(), e.device());
+                }
+            });
+            assertEquals(reads.size() - 1, syscall[0], "the DBI recording made the inputs run's syscalls");
+            readsBefore.accept(syscall[0]);
+            copy.end(in.ended().orElseThrow().status());
+            return copy.id();
         }
     }
 
