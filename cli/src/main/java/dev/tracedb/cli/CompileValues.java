@@ -60,8 +60,8 @@ final class CompileValues {
             } else {
                 note("tracedb: note: " + reader.id() + " has no value samples at the traces' "
                         + Formats.count(plan.probeSites().size()) + " guardable loads, so it gives no value guards;"
-                        + " recording it again as: tracedb record " + probeArguments(plan.probeSites()) + " -- "
-                        + Formats.commandLine(reader.started().argv()) + " would (or --no-values to silence this)");
+                        + " a recording with value probes has them: tracedb record " + probeArguments(plan.probeSites())
+                        + " -- " + Formats.commandLine(reader.started().argv()) + " (--no-values silences this)");
             }
         }
         if (!anySamples) return new ChosenValues(selection, List.of(), List.of());
