@@ -39,6 +39,11 @@ import picocli.CommandLine.Spec;
  * ({@link SelectionReport}: what was mined, the hottest traces and their forecast, why heads were
  * refused), any trace code generation refused, and what was written go to stdout.
  *
+ * <p>Between selection and code generation, {@link CompileValues} gives the traces their value
+ * guards (unless {@code --no-values}): the instruction-word loads on their paths are compared with
+ * the word the runs' value probes saw in nearly every pass, and their decode folds. An expanded
+ * inputs run without those samples is expanded again with the probes, once.
+ *
  * <p>When code generation refuses a trace, the forecast is computed again for exactly the traces
  * that were generated, so the cache's forecast is never of code it does not hold. In the cache,
  * forecast exits name the cache's own module indices; exits to a module without traces are

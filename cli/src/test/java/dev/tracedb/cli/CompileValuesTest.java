@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,15 +25,20 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Value guards end to end on lua5.4: recorded, compiled with the instruction words the runs
- * sampled, and run with the cache on another input (guards hold: output equal to a plain run's)
- * and on another script whose loop has the same opcodes with other operands (every guard fails
- * and side-exits: output still equal).
+ * Value guards end to end on lua5.4 and on a C bytecode interpreter ({@code valueloop}): recorded,
+ * compiled with the instruction words the runs sampled, and run with the cache on another input
+ * (guards hold: output equal to a plain run's) and on a bytecode with the same opcodes and other
+ * operands (every guard fails and side-exits: output still equal).
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class CompileValuesTest {
     private static final Pattern APPLIED = Pattern.compile("value guards: .*, (\\d+) applied in (\\d+) traces?\\n");
     private static final Pattern SIDE_EXITS = Pattern.compile("tracedb: stats for .*; (\\d+) entries, (\\d+) completions, (\\d+) side exits");
+    private static final Pattern NOTE = Pattern.compile("tracedb: note: r0001 has no value samples at the traces' \\d+"
+            + " guardable loads, so it gives no value guards; a recording with value probes has them: tracedb record (.*)"
+            + " -- (.*) \\(--no-values silences this\\)\\n");
+    private static final Pattern TRACE = Pattern.compile(
+            "tracedb: trace \\d+ (\\S+) entered (\\d+), completed (\\d+), side exits (\\d+)");
     private static final String LUA = "/usr/bin/lua5.4";
 
     @TempDir
@@ -103,17 +110,11 @@ class CompileValuesTest {
         CliRun compile = tracedb(db, "compile", "--quiet", "loop", "-o", dir.resolve("none.tcache").toString());
         assertEquals(0, compile.status(), compile::toString);
         assertFalse(compile.out().contains("value guards"), compile::toString);
-        Matcher note = Pattern.compile("tracedb: note: r0001 has no value samples at the traces' \\d+ guardable loads, so it"
-                + " gives no value guards; a recording with value probes has them: tracedb record (.*) -- (.*) \\(--no-values"
-                + " silences this\\)\\n").matcher(compile.err());
+        Matcher note = NOTE.matcher(compile.err());
         assertTrue(note.find(), compile::toString);
         assertEquals(LUA + " " + loop + " 20000", note.group(2));
 
-        List<String> args = new ArrayList<>(List.of("record", "--quiet", "--name", "probed", "--env", Programs.TUNABLES));
-        args.addAll(Arrays.asList(note.group(1).split(" ")));
-        args.add("--");
-        args.addAll(Arrays.asList(note.group(2).split(" ")));
-        CliRun probed = tracedb(db, args.toArray(String[]::new));
+        CliRun probed = recordAsNoted(note);
         assertEquals(0, probed.status(), probed::toString);
         Path cache = dir.resolve("probed.tcache");
         CliRun guarded = tracedb(db, "compile", "--quiet", "probed", "-o", cache.toString());
@@ -121,6 +122,63 @@ class CompileValuesTest {
         assertFalse(guarded.err().contains("no value samples"), guarded::toString);
         assertTrue(applied(guarded) >= 3, guarded::toString);
         assertSameOutput(cache, loop);
+    }
+
+    /**
+     * {@code valueloop}, a C bytecode interpreter dispatched as lua5.4 is: recorded with the DBI
+     * engine, compiled (the note names the probes), recorded again with exactly those probes and
+     * compiled with guards; program "a" (the recorded bytecode) completes its loop trace every
+     * round, program "b" (same opcodes, other operands) leaves it at a failed guard every time.
+     */
+    @Test
+    void aBytecodeInterpreterInCRecordedWithTheNotedProbesRunsGuarded() throws Exception {
+        String program = Programs.path("valueloop");
+        EndToEnd.record(db, dir, "valueloop", List.of(program, "a", "3000"));
+        CliRun compile = tracedb(db, "compile", "--quiet", "valueloop", "-o", dir.resolve("none.tcache").toString());
+        assertEquals(0, compile.status(), compile::toString);
+        Matcher note = NOTE.matcher(compile.err());
+        assertTrue(note.find(), compile::toString);
+        assertTrue(note.group(1).contains("--probe valueloop+0x"), compile::toString);
+
+        CliRun probed = recordAsNoted(note);
+        assertEquals(0, probed.status(), probed::toString);
+        Path cache = dir.resolve("valueloop.tcache");
+        CliRun guarded = tracedb(db, "compile", "--quiet", "probed", "-o", cache.toString());
+        assertEquals(0, guarded.status(), guarded::toString);
+        int applied = applied(guarded);
+        assertTrue(applied >= 3, "the loop trace's fetches are guarded: " + guarded);
+
+        Map<String, long[]> holding = traceCounts(cache, List.of(program, "a", "2000000"));
+        Map<String, long[]> failing = traceCounts(cache, List.of(program, "b", "2000000"));
+        long[] a = holding.entrySet().stream().filter(e -> e.getKey().startsWith("valueloop+")).findFirst().orElseThrow().getValue();
+        long[] b = failing.entrySet().stream().filter(e -> e.getKey().startsWith("valueloop+")).findFirst().orElseThrow().getValue();
+        assertTrue(a[1] >= 2_000_000, "program a completes the guarded trace every round: " + Arrays.toString(a));
+        assertEquals(0, b[1], "program b leaves it at a value guard every time: " + Arrays.toString(b));
+        assertTrue(b[2] >= 2_000_000, Arrays.toString(b));
+    }
+
+    /** Records, as run "probed", the command a no-samples note gave (with the tests' environment). */
+    private CliRun recordAsNoted(Matcher note) {
+        List<String> args = new ArrayList<>(List.of("record", "--quiet", "--name", "probed", "--env", Programs.TUNABLES));
+        args.addAll(Arrays.asList(note.group(1).split(" ")));
+        args.add("--");
+        args.addAll(Arrays.asList(note.group(2).split(" ")));
+        return tracedb(db, args.toArray(String[]::new));
+    }
+
+    /** Runs {@code argv} plainly and with {@code cache} (same output); per trace head, --stats' entered, completed, side exits. */
+    private Map<String, long[]> traceCounts(Path cache, List<String> argv) throws Exception {
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
+        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
+        assertEquals(0, plain.status(), plain::toString);
+        assertEquals(plain.out(), cached.out(), cached::toString);
+        assertEquals(plain.status(), cached.status(), cached::toString);
+        Map<String, long[]> counts = new HashMap<>();
+        Matcher m = TRACE.matcher(cached.err());
+        while (m.find()) {
+            counts.put(m.group(1), new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
+        }
+        return counts;
     }
 
     private static int applied(CliRun compile) {
