@@ -54,7 +54,16 @@ final class CompileValues {
             }
             Optional<RunId> inputs = db.expansions().expandedFrom(reader.id());
             if (inputs.isPresent()) {
-                readers.set(r, expandWithProbes(inputs.get(), reader, plan));
+                RunReader probed;
+                try {
+                    probed = expandWithProbes(inputs.get(), reader, plan);
+                } catch (RuntimeException e) {
+                    // The traces are exact without values: a failed expansion costs only the guards.
+                    note("tracedb: note: expanding " + inputs.get() + " with probes failed, so " + reader.id()
+                            + " gives no value guards: " + e.getMessage());
+                    continue;
+                }
+                readers.set(r, probed);
                 reader.close();
                 anySamples = true;
             } else {
