@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The payoff benchmark (issue 4): for each workload, record a small input with the binary
-# translator, compile the hot traces, then time the plain program against the whole
-# `tracedb run --cache …` command on a larger input (a different input from the recorded one),
-# interleaved, and print the median of each, the speed-up ratio, and the geometric mean.
+# The payoff benchmark (issue 4): for each workload, record a small input, compile the hot traces,
+# then time the plain program against the whole `tracedb run --cache …` command on a larger input
+# (a different input from the recorded one), interleaved, and print the median of each, the
+# speed-up ratio, and the geometric mean.
 # Outputs must be identical; a workload whose outputs differ is reported as WRONG and fails the script.
 #
-#   bench/speedup.sh [--runs N] [--only NAME] [--keep DIR]
+#   bench/speedup.sh [--runs N] [--only NAME] [--keep DIR] [--engine inputs|dbi] [--no-values]
+#
+# The small input is recorded with --engine inputs (default) so that compile can expand it again
+# with value probes and guard the traces' instruction words (value guards, on by default); with
+# --engine dbi, or --no-values, the caches have no value guards (as before the eighth round).
 #
 # Ratios > 1 mean the cached run is faster. The machine is shared and noisy: read medians and ratios.
 # CPU_SPEEDUP is the same ratio in CPU time (user+sys of the whole command and its children, from
@@ -13,13 +17,15 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 workloads="$root/bench/workloads"
-runs=5 only="" keep=""
+runs=5 only="" keep="" engine=inputs values=""
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --engine) engine="$2"; shift 2 ;;
+    --no-values) values="--no-values"; shift ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "speedup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -71,11 +77,11 @@ for row in "${table[@]}"; do
   IFS='|' read -r name recorded measured <<<"$row"
   [[ -z "$only" || "$only" == "$name" ]] || continue
   cache="$work/$name.tcache"
-  if ! "${tracedb[@]}" record --engine dbi --quiet --name "$name" -- $recorded >/dev/null 2>"$work/$name.record.err"; then
+  if ! "${tracedb[@]}" record --engine "$engine" --quiet --name "$name" -- $recorded >/dev/null 2>"$work/$name.record.err"; then
     printf '%-14s %10s %10s %8s %11s %9s  %s\n' "$name" - - - - - "record failed: $(tail -1 "$work/$name.record.err")"
     status=1; continue
   fi
-  if ! "${tracedb[@]}" compile "$name" -o "$cache" >"$work/$name.compile.out" 2>&1; then
+  if ! "${tracedb[@]}" compile $values "$name" -o "$cache" >"$work/$name.compile.out" 2>&1; then
     printf '%-14s %10s %10s %8s %11s %9s  %s\n' "$name" - - - - - "compile failed: $(tail -1 "$work/$name.compile.out")"
     status=1; continue
   fi
@@ -128,5 +134,5 @@ if [[ -n "$first_cache" ]]; then
   read -r -d '' p c < <(startup "$first_cache"; printf '\0') || true
   awk -v p="$p" -v c="$c" 'BEGIN {printf "loader start-up: lua5.4 -e \"\" %.1f ms plain, %.1f ms under tracedb run (+%.1f ms)\n", p/1e6, c/1e6, (c-p)/1e6}'
 fi
-echo "medians of $runs interleaved runs; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "medians of $runs interleaved runs; recorded with --engine $engine${values:+, $values}; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 exit $status

@@ -9,7 +9,7 @@
 
 #define TDB_FILE_MAGIC "TDBCACHE"
 #define TDB_IMAGE_MAGIC "TDBIMGv2" /* version 1 was "TDBIMAGE", 64-byte module records */
-#define TDB_FORMAT_VERSION 2
+#define TDB_FORMAT_VERSION 3
 #define TDB_HEADER_CRC_AT 56
 
 struct tdb_file_header {

@@ -1,6 +1,7 @@
 package dev.tracedb.cli;
 
 import dev.tracedb.compiler.cache.Forecast;
+import dev.tracedb.compiler.cache.GuardedLoad;
 import dev.tracedb.compiler.cache.TraceCache;
 import dev.tracedb.compiler.cache.TraceCacheFile;
 import dev.tracedb.compiler.codegen.GeneratedCode;
@@ -13,6 +14,7 @@ import dev.tracedb.compiler.select.SelectionOptions;
 import dev.tracedb.compiler.select.SelectionResult;
 import dev.tracedb.compiler.select.SelectionReport;
 import dev.tracedb.compiler.select.TraceSelector;
+import dev.tracedb.compiler.values.ChosenValues;
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
@@ -36,6 +38,11 @@ import picocli.CommandLine.Spec;
  * (one line per pass over the runs) goes to stderr; the selection's report
  * ({@link SelectionReport}: what was mined, the hottest traces and their forecast, why heads were
  * refused), any trace code generation refused, and what was written go to stdout.
+ *
+ * <p>Between selection and code generation, {@link CompileValues} gives the traces their value
+ * guards (unless {@code --no-values}): the instruction-word loads on their paths are compared with
+ * the word the runs' value probes saw in nearly every pass, and their decode folds. An expanded
+ * inputs run without those samples is expanded again with the probes, once.
  *
  * <p>When code generation refuses a trace, the forecast is computed again for exactly the traces
  * that were generated, so the cache's forecast is never of code it does not hold. In the cache,
@@ -83,6 +90,12 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress lines.")
     boolean quiet;
 
+    @Option(names = "--values", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Guard the traces' instruction-word loads with the value recorded there and fold their decode"
+                    + " (default: on). Samples come from value probes in the runs; an expanded inputs run is expanded"
+                    + " again with the probes it needs, once. --no-values compiles without.")
+    boolean values;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -101,13 +114,16 @@ final class CompileCommand implements Callable<Integer> {
                 readers.add(OpenedRun.openWithBlocks(db, db.resolve(run), expand, err));
             }
             SelectionResult selected = TraceSelector.select(readers, options, progress);
-            GeneratedCode generated = new TraceCodeGenerator().generate(selected.selection());
+            ChosenValues chosen = values ? new CompileValues(db, err).guard(selected.selection(), readers, progress)
+                    : new ChosenValues(selected.selection(), List.of(), List.of());
+            GeneratedCode generated = new TraceCodeGenerator().generate(chosen.guarded());
             Forecast forecast = generated.refusals().isEmpty() ? selected.forecast()
                     : Forecaster.forecast(readers, generated.generated(), progress);
             TraceCache cache = generated.toCache(inCacheModules(forecast, generated));
             TraceCacheFile.write(cache, output);
             out.print(SelectionReport.format(new SelectionResult(generated.generated(), forecast, selected.summary()),
                     REPORTED_TRACES));
+            reportValues(out, chosen, generated);
             report(out, generated, cache);
         } finally {
             for (RunReader reader : readers) {
@@ -131,6 +147,17 @@ final class CompileCommand implements Callable<Integer> {
             traces.add(new Forecast.TraceForecast(t.traceId(), t.entries(), t.completions(), t.instructionsInside(), exits));
         }
         return new Forecast(forecast.totalInstructions(), forecast.instructionsInTraces(), traces);
+    }
+
+    /** One line: how many loads were probed, how many the samples made guards, how many the code applies. */
+    private static void reportValues(PrintWriter out, ChosenValues chosen, GeneratedCode generated) {
+        if (chosen.sites().isEmpty()) return;
+        long sampled = chosen.sites().stream().filter(s -> s.passes() > 0).count();
+        long traces = generated.valueGuards().stream().mapToInt(GuardedLoad::traceId).distinct().count();
+        out.println("value guards: " + Formats.count(chosen.sites().size()) + " guardable loads on trace paths, "
+                + Formats.count(sampled) + " with samples, " + Formats.count(chosen.guardCount()) + " stable (one value in"
+                + " >= 95 % of passes), " + Formats.count(generated.valueGuards().size()) + " applied in "
+                + Formats.count(traces) + (traces == 1 ? " trace" : " traces"));
     }
 
     private void report(PrintWriter out, GeneratedCode generated, TraceCache cache) {

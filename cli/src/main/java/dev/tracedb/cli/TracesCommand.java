@@ -2,6 +2,7 @@ package dev.tracedb.cli;
 
 import dev.tracedb.compiler.cache.CachedModule;
 import dev.tracedb.compiler.cache.Forecast;
+import dev.tracedb.compiler.cache.GuardedLoad;
 import dev.tracedb.compiler.cache.ModuleCode;
 import dev.tracedb.compiler.cache.TraceCache;
 import dev.tracedb.compiler.cache.TraceCacheFile;
@@ -84,6 +85,25 @@ final class TracesCommand implements Callable<Integer> {
                         f == null || f.exits().isEmpty() ? "-" : "+0x" + Long.toHexString(f.exits().get(0).to().offset())
                                 + " (" + Formats.count(f.exits().get(0).count()) + "x)");
             }
+        }
+        table.print(out, "  ");
+        printValueGuards(out, cache);
+    }
+
+    /** The loads each trace compares with a recorded value instead of making (value guards), by trace. */
+    private static void printValueGuards(PrintWriter out, TraceCache cache) {
+        if (cache.valueGuards().isEmpty()) return;
+        Map<Integer, String> moduleOfTrace = new HashMap<>();
+        for (ModuleCode code : cache.code()) {
+            String module = Path.of(cache.modules().get(code.moduleIndex()).path()).getFileName().toString();
+            code.entries().forEach(e -> moduleOfTrace.put(e.traceId(), module));
+        }
+        out.println();
+        out.println("value guards: " + Formats.count(cache.valueGuards().size()));
+        Table table = new Table("TRACE", "LOAD", "VALUE").alignRight(0);
+        for (GuardedLoad g : cache.valueGuards()) {
+            table.row(g.traceId(), moduleOfTrace.getOrDefault(g.traceId(), "?") + "+0x" + Long.toHexString(g.offset()),
+                    "0x" + Long.toHexString(g.value()));
         }
         table.print(out, "  ");
     }

@@ -42,7 +42,7 @@ class TracesCommandTest {
         CliRun r = CliRun.tracedb(null, "traces", file.toString());
         assertEquals(0, r.status(), r::toString);
         List<String> lines = r.out().lines().toList();
-        assertEquals(file + ": format 2, 1 module, 1 trace, " + code.code().get(0).code().length + " B of code", lines.get(0));
+        assertEquals(file + ": format " + dev.tracedb.compiler.cache.TraceCache.FORMAT_VERSION + ", 1 module, 1 trace, " + code.code().get(0).code().length + " B of code", lines.get(0));
         assertEquals("forecast: 60.0 % of 1,000 recorded instructions would run inside traces", lines.get(1));
         assertTrue(lines.get(5).matches("\\s*0\\s+1\\s+\\d+ B\\s+9 bytes in 1 range\\s+[0-9a-f]{16}\\s+0123abcd\\s+/usr/bin/example"),
                 lines.get(5));

@@ -169,7 +169,7 @@ class NativeLoaderTest {
             Result r = run(loader.command(cache, stats, false, List.of(traces.program.toString(), "3")), null);
             assertEquals(1, r.exit, r.stderr);
             assertEquals("", r.stdout, "the program must not run");
-            assertEquals("tracedb: trace cache " + cache.toRealPath() + ": format version 1, this tracedb reads version 2"
+            assertEquals("tracedb: trace cache " + cache.toRealPath() + ": format version 1, this tracedb reads version " + TraceCache.FORMAT_VERSION
                     + " (recompile the cache)\n", r.stderr);
         }
     }

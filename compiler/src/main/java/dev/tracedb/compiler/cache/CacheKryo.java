@@ -36,6 +36,7 @@ final class CacheKryo {
         kryo.register(ModuleCode.Counting.class, 121);
         kryo.register(ModuleCode.Counter.class, 122);
         kryo.register(ModuleCode.CounterKind.class, 123);
+        kryo.register(GuardedLoad.class, 124);
         return kryo;
     }
 }

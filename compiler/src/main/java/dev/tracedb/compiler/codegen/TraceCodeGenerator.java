@@ -1,11 +1,13 @@
 package dev.tracedb.compiler.codegen;
 
 import dev.tracedb.compiler.cache.CachedModule;
+import dev.tracedb.compiler.cache.GuardedLoad;
 import dev.tracedb.compiler.cache.ModuleCode;
 import dev.tracedb.compiler.path.PathBlock;
 import dev.tracedb.compiler.path.TraceModule;
 import dev.tracedb.compiler.path.TracePath;
 import dev.tracedb.compiler.path.TraceSelection;
+import dev.tracedb.compiler.path.ValueGuard;
 import dev.tracedb.machine.x86.decode.Decoder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +37,7 @@ public final class TraceCodeGenerator {
         Map<TracePath, TraceCode> emitted = new LinkedHashMap<>();
         Map<TracePath, TraceCode> counting = new LinkedHashMap<>();
         Map<Integer, DispatchTables> tables = new java.util.HashMap<>();
+        List<GuardedLoad> guardedLoads = new ArrayList<>();
         try (Decoder decoder = Decoder.open()) {
             LongPredicate insideAPatch = insideHeadPatches(selection, decoder);
             for (TracePath path : selection.traces()) {
@@ -47,8 +50,14 @@ public final class TraceCodeGenerator {
                     DispatchTables moduleTables = tables.computeIfAbsent(moduleIndex,
                             m -> DispatchTables.load(selection.modules().get(m), decoder));
                     TraceCode plain = new TraceEmitter(path, false, moduleTables).avoidingPatches(insideAPatch).emit(blocks);
-                    counting.put(path, new TraceEmitter(path, true, moduleTables).avoidingPatches(insideAPatch).emit(blocks));
-                    emitted.put(path, plain);
+                    // From here on the path carries only the guards its code applies.
+                    TracePath applied = path.withValueGuards(plain.valueGuards());
+                    counting.put(applied, new TraceEmitter(path, true, moduleTables).avoidingPatches(insideAPatch).emit(blocks));
+                    emitted.put(applied, plain);
+                    for (ValueGuard g : plain.valueGuards()) {
+                        guardedLoads.add(new GuardedLoad(path.traceId(),
+                                blocks.get(g.block()).body().get(g.instruction()).address(), g.value()));
+                    }
                 } catch (TraceRefusedException e) {
                     refusals.add(new Refusal(path.traceId(), path.head().at(), e.getMessage()));
                 } catch (IllegalArgumentException | IllegalStateException e) {
@@ -84,7 +93,9 @@ public final class TraceCodeGenerator {
             sources.add(entry.getKey());
         }
         TraceSelection generated = new TraceSelection(selection.modules(), List.copyOf(emitted.keySet()));
-        return new GeneratedCode(generated, modules, sources, code, refusals);
+        List<GuardedLoad> keptGuards = guardedLoads.stream()
+                .filter(g -> generated.traces().stream().anyMatch(t -> t.traceId() == g.traceId())).toList();
+        return new GeneratedCode(generated, modules, sources, code, refusals, keptGuards);
     }
 
     /**

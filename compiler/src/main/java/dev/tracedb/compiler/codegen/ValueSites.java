@@ -20,8 +20,8 @@ import java.util.Set;
  * whose value is decoded before the next indirect jump of the path, i.e. copied by 32-bit
  * {@code mov}s and masked by an {@code and} with an immediate (an interpreter's opcode field:
  * lua5.4's {@code mov r12d, [r13]; …; mov eax, r12d; and eax, 0x7f} at {@code lua5.4+0x1c479}).
- * Selection would record values at these sites (value probes) and keep a guard where one value
- * was seen in (nearly) all passes; that part is not built. Stateless; thread-safe.
+ * {@code compile} probes these sites and keeps a guard where one value was seen in (nearly) all
+ * passes ({@link dev.tracedb.compiler.values.ValueGuardChooser}). Stateless; thread-safe.
  */
 public final class ValueSites {
     private ValueSites() {}

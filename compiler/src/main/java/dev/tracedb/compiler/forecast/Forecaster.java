@@ -41,6 +41,16 @@ public final class Forecaster {
     /** One streaming pass over {@code runs}. */
     public static Forecast forecast(List<RunReader> runs, TraceSelection selection, ProgressListener progress) {
         BlockStream.requireSameProgram(runs);
+        BlockCatalog catalog = catalogOf(selection);
+        List<SimulatedTrace> traces = simulatedTraces(selection, catalog);
+        TraceSimulator simulator = TraceSimulator.simulate(runs, catalog, traces,
+                ProgramEntry.of(runs.get(0)).orElse(null), progress);
+        int[] ids = selection.traces().stream().mapToInt(TracePath::traceId).toArray();
+        return toForecast(simulator, catalog, ids, selection.modules().size(), identity(selection.modules().size()));
+    }
+
+    /** A catalog whose module indices are the selection's (exits and blocks then name them alike). */
+    public static BlockCatalog catalogOf(TraceSelection selection) {
         BlockCatalog catalog = new BlockCatalog();
         for (TraceModule module : selection.modules()) {
             catalog.module(new ModuleKey(module.path(), module.buildId()), module.size());
@@ -48,6 +58,11 @@ public final class Forecaster {
         if (catalog.moduleCount() != selection.modules().size()) {
             throw new IllegalArgumentException("the selection lists one module twice");
         }
+        return catalog;
+    }
+
+    /** The selection's traces as the simulator sees them, in selection order, blocks entered into {@code catalog}. */
+    public static List<SimulatedTrace> simulatedTraces(TraceSelection selection, BlockCatalog catalog) {
         List<SimulatedTrace> traces = new ArrayList<>();
         for (TracePath trace : selection.traces()) {
             int[] blocks = new int[trace.blocks().size()];
@@ -58,10 +73,7 @@ public final class Forecaster {
             }
             traces.add(new SimulatedTrace(blocks, trace.continuation().moduleIndex(), trace.continuation().offset()));
         }
-        TraceSimulator simulator = TraceSimulator.simulate(runs, catalog, traces,
-                ProgramEntry.of(runs.get(0)).orElse(null), progress);
-        int[] ids = selection.traces().stream().mapToInt(TracePath::traceId).toArray();
-        return toForecast(simulator, catalog, ids, selection.modules().size(), identity(selection.modules().size()));
+        return traces;
     }
 
     /**

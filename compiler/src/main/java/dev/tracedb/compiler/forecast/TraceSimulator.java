@@ -169,6 +169,20 @@ public final class TraceSimulator implements BlockStream.Sink {
         return active && current < 0;
     }
 
+    /**
+     * The trace the last block event ran inside (its head included), or -1 if it ran in the
+     * original code; {@link #currentPosition()} is its place on that trace's path. Lets a sink
+     * streamed after this one align per-event data (value samples) to trace positions.
+     */
+    public int currentTrace() {
+        return current;
+    }
+
+    /** The path index of the last block event inside {@link #currentTrace()} (meaningless when that is -1). */
+    public int currentPosition() {
+        return position - 1;
+    }
+
     public int traceCount() {
         return paths.length;
     }

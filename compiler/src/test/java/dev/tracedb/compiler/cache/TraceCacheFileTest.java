@@ -135,7 +135,7 @@ class TraceCacheFileTest {
 
     @Test
     void anotherFormatVersionIsRefused() throws IOException {
-        // 1: a cache from before counting code (version 2); 3: one from a newer tracedb
+        // 1: a cache from before counting code (version 2); FORMAT_VERSION + 1: one from a newer tracedb
         for (int version : new int[] {1, TraceCache.FORMAT_VERSION + 1}) {
             Path file = dir.resolve("v" + version + ".tcache");
             TraceCacheFile.write(sampleCache(), file);
@@ -145,7 +145,7 @@ class TraceCacheFileTest {
             header.putInt(TraceCacheFile.HEADER_CRC_AT, TraceCacheFile.crc(bytes, 0, TraceCacheFile.HEADER_CRC_AT));
             Files.write(file, bytes);
             TraceCacheFileException e = assertThrows(TraceCacheFileException.class, () -> TraceCacheFile.read(file));
-            assertEquals("trace cache " + file + ": format version " + version + ", this tracedb reads version 2"
+            assertEquals("trace cache " + file + ": format version " + version + ", this tracedb reads version " + TraceCache.FORMAT_VERSION
                     + " (recompile the cache)", e.getMessage());
         }
     }

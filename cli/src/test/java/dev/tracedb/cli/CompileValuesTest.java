@@ -1,0 +1,202 @@
+package dev.tracedb.cli;
+
+import static dev.tracedb.cli.CliRun.tracedb;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.compiler.cache.GuardedLoad;
+import dev.tracedb.compiler.cache.TraceCache;
+import dev.tracedb.compiler.cache.TraceCacheFile;
+import dev.tracedb.loader.NativeLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Value guards end to end on lua5.4 and on a C bytecode interpreter ({@code valueloop}): recorded,
+ * compiled with the instruction words the runs sampled, and run with the cache on another input
+ * (guards hold: output equal to a plain run's) and on a bytecode with the same opcodes and other
+ * operands (every guard fails and side-exits: output still equal).
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class CompileValuesTest {
+    private static final Pattern APPLIED = Pattern.compile("value guards: .*, (\\d+) applied in (\\d+) traces?\\n");
+    private static final Pattern SIDE_EXITS = Pattern.compile("tracedb: stats for .*; (\\d+) entries, (\\d+) completions, (\\d+) side exits");
+    private static final Pattern NOTE = Pattern.compile("tracedb: note: r0001 has no value samples at the traces' \\d+"
+            + " guardable loads, so it gives no value guards; a recording with value probes has them: tracedb record (.*)"
+            + " -- (.*) \\(--no-values silences this\\)\\n");
+    private static final Pattern TRACE = Pattern.compile(
+            "tracedb: trace \\d+ (\\S+) entered (\\d+), completed (\\d+), side exits (\\d+)");
+    private static final String LUA = "/usr/bin/lua5.4";
+
+    @TempDir
+    Path dir;
+    private Path db;
+    private Path loop;
+    private Path shifted;
+
+    @BeforeEach
+    void scripts() throws Exception {
+        assertTrue(Files.isExecutable(Path.of(LUA)), "needs Debian's lua5.4");
+        db = dir.resolve("db");
+        loop = dir.resolve("loop.lua");
+        Files.writeString(loop, String.join("\n",
+                "local s, t = 0, 0",
+                "for i = 1, tonumber(arg[1]) do s = s + i * 2; t = t ~ (i & 7) end",
+                "print(s, t)", ""));
+        // One more local first: every register operand of the loop moves up by one, so the loop's
+        // instruction words differ from the recorded ones while its opcodes are the same.
+        shifted = dir.resolve("shifted.lua");
+        Files.writeString(shifted, String.join("\n",
+                "local pad, s, t = 5, 0, 0",
+                "for i = 1, tonumber(arg[1]) do s = s + i * 2; t = t ~ (i & 7) end",
+                "print(s, t, pad)", ""));
+    }
+
+    @Test
+    void anInputsRunIsExpandedWithProbesOnceAndItsLoopRunsGuarded() throws Exception {
+        CliRun record = tracedb(db, "record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--",
+                LUA, loop.toString(), "20000");
+        assertEquals(0, record.status(), record::toString);
+
+        Path cache = dir.resolve("loop.tcache");
+        CliRun compile = tracedb(db, "compile", "--quiet", "r0001", "-o", cache.toString());
+        assertEquals(0, compile.status(), compile::toString);
+        assertTrue(compile.err().contains("expanding r0001 again with probes there"), compile::toString);
+        int applied = applied(compile);
+        assertTrue(applied >= 3, "the loop's dispatches are guarded: " + compile);
+        TraceCache read = TraceCacheFile.read(cache);
+        assertEquals(applied, read.valueGuards().size(), compile::toString);
+        for (GuardedLoad g : read.valueGuards()) {
+            // lua 5.4 has 83 opcodes in the low 7 bits of an instruction word
+            assertTrue((g.value() & 0x7f) < 83 && g.value() >= 0 && g.value() <= 0xffffffffL, "not an instruction word: " + g);
+        }
+        CliRun list = tracedb(null, "traces", cache.toString());
+        assertTrue(list.out().contains("value guards: " + applied + "\n"), list::toString);
+
+        // The samples stay with the inputs run's new expansion: a second compile does not expand again.
+        CliRun again = tracedb(db, "compile", "--quiet", "r0001", "-o", dir.resolve("again.tcache").toString());
+        assertEquals(0, again.status(), again::toString);
+        assertFalse(again.err().contains("expanding"), again::toString);
+        assertEquals(applied, applied(again), again::toString);
+
+        long[] same = assertSameOutput(cache, loop);
+        assertTrue(same[1] > 250_000 && same[2] < 1_000, "the guarded loop trace completes its passes: " + Arrays.toString(same));
+        long[] failing = assertSameOutput(cache, shifted);
+        assertTrue(failing[2] >= 300_000, "every pass leaves the loop trace at a failed value guard: " + Arrays.toString(failing));
+
+        Path plain = dir.resolve("plain.tcache");
+        CliRun without = tracedb(db, "compile", "--quiet", "--no-values", "r0001", "-o", plain.toString());
+        assertEquals(0, without.status(), without::toString);
+        assertFalse(without.out().contains("value guards"), without::toString);
+        assertEquals(List.of(), TraceCacheFile.read(plain).valueGuards());
+    }
+
+    @Test
+    void aDbiRunWithoutSamplesNamesTheRecordingThatHasThem() throws Exception {
+        EndToEnd.record(db, dir, "loop", List.of(LUA, loop.toString(), "20000"));
+        CliRun compile = tracedb(db, "compile", "--quiet", "loop", "-o", dir.resolve("none.tcache").toString());
+        assertEquals(0, compile.status(), compile::toString);
+        assertFalse(compile.out().contains("value guards"), compile::toString);
+        Matcher note = NOTE.matcher(compile.err());
+        assertTrue(note.find(), compile::toString);
+        assertEquals(LUA + " " + loop + " 20000", note.group(2));
+
+        CliRun probed = recordAsNoted(note);
+        assertEquals(0, probed.status(), probed::toString);
+        Path cache = dir.resolve("probed.tcache");
+        CliRun guarded = tracedb(db, "compile", "--quiet", "probed", "-o", cache.toString());
+        assertEquals(0, guarded.status(), guarded::toString);
+        assertFalse(guarded.err().contains("no value samples"), guarded::toString);
+        assertTrue(applied(guarded) >= 3, guarded::toString);
+        assertSameOutput(cache, loop);
+    }
+
+    /**
+     * {@code valueloop}, a C bytecode interpreter dispatched as lua5.4 is: recorded with the DBI
+     * engine, compiled (the note names the probes), recorded again with exactly those probes and
+     * compiled with guards; program "a" (the recorded bytecode) completes its loop trace every
+     * round, program "b" (same opcodes, other operands) leaves it at a failed guard every time.
+     */
+    @Test
+    void aBytecodeInterpreterInCRecordedWithTheNotedProbesRunsGuarded() throws Exception {
+        String program = Programs.path("valueloop");
+        EndToEnd.record(db, dir, "valueloop", List.of(program, "a", "3000"));
+        CliRun compile = tracedb(db, "compile", "--quiet", "valueloop", "-o", dir.resolve("none.tcache").toString());
+        assertEquals(0, compile.status(), compile::toString);
+        Matcher note = NOTE.matcher(compile.err());
+        assertTrue(note.find(), compile::toString);
+        assertTrue(note.group(1).contains("--probe valueloop+0x"), compile::toString);
+
+        CliRun probed = recordAsNoted(note);
+        assertEquals(0, probed.status(), probed::toString);
+        Path cache = dir.resolve("valueloop.tcache");
+        CliRun guarded = tracedb(db, "compile", "--quiet", "probed", "-o", cache.toString());
+        assertEquals(0, guarded.status(), guarded::toString);
+        int applied = applied(guarded);
+        assertTrue(applied >= 3, "the loop trace's fetches are guarded: " + guarded);
+
+        Map<String, long[]> holding = traceCounts(cache, List.of(program, "a", "2000000"));
+        Map<String, long[]> failing = traceCounts(cache, List.of(program, "b", "2000000"));
+        long[] a = holding.entrySet().stream().filter(e -> e.getKey().startsWith("valueloop+")).findFirst().orElseThrow().getValue();
+        long[] b = failing.entrySet().stream().filter(e -> e.getKey().startsWith("valueloop+")).findFirst().orElseThrow().getValue();
+        assertTrue(a[1] >= 2_000_000, "program a completes the guarded trace every round: " + Arrays.toString(a));
+        assertEquals(0, b[1], "program b leaves it at a value guard every time: " + Arrays.toString(b));
+        assertTrue(b[2] >= 2_000_000, Arrays.toString(b));
+    }
+
+    /** Records, as run "probed", the command a no-samples note gave (with the tests' environment). */
+    private CliRun recordAsNoted(Matcher note) {
+        List<String> args = new ArrayList<>(List.of("record", "--quiet", "--name", "probed", "--env", Programs.TUNABLES));
+        args.addAll(Arrays.asList(note.group(1).split(" ")));
+        args.add("--");
+        args.addAll(Arrays.asList(note.group(2).split(" ")));
+        return tracedb(db, args.toArray(String[]::new));
+    }
+
+    /** Runs {@code argv} plainly and with {@code cache} (same output); per trace head, --stats' entered, completed, side exits. */
+    private Map<String, long[]> traceCounts(Path cache, List<String> argv) throws Exception {
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
+        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
+        assertEquals(0, plain.status(), plain::toString);
+        assertEquals(plain.out(), cached.out(), cached::toString);
+        assertEquals(plain.status(), cached.status(), cached::toString);
+        Map<String, long[]> counts = new HashMap<>();
+        Matcher m = TRACE.matcher(cached.err());
+        while (m.find()) {
+            counts.put(m.group(1), new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
+        }
+        return counts;
+    }
+
+    private static int applied(CliRun compile) {
+        Matcher m = APPLIED.matcher(compile.out());
+        assertTrue(m.find(), compile::toString);
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** Runs {@code script} 300,000 rounds plainly and with {@code cache}: same output; the --stats entries, completions, side exits. */
+    private long[] assertSameOutput(Path cache, Path script) throws Exception {
+        List<String> argv = List.of(LUA, script.toString(), "300000");
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
+        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
+        assertEquals(0, plain.status(), plain::toString);
+        assertEquals(plain.out(), cached.out(), cached::toString);
+        assertEquals(plain.status(), cached.status(), cached::toString);
+        Matcher m = SIDE_EXITS.matcher(cached.err());
+        assertTrue(m.find(), cached::toString);
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))};
+    }
+}
