@@ -4,10 +4,10 @@
  * jit [K [S]]   K iterations of a hash first (printed: the work the recording holds), then writes a
  *               tiny function into anonymous memory (mmap read-write, then mprotect read-execute,
  *               as JITs do) and calls it K times through a pointer, summing its results; prints the
- *               sum, whether the code is still there, and how many /dev/shm mappings it has then
- *               (0: no recorder's code cache left in it); exits with status S (default 0), or
- *               raises signal -S if S is negative.
- * jit rwx [K]   the same with the code written into a read-write-execute mapping. */
+ *               sum, f(1, 2, 3, 4) = 40, the hash carried on, and how many /dev/shm mappings it
+ *               has then (0: no recorder's code cache left in it); exits with status S (default
+ *               0), or raises signal -S if S is negative.
+ * jit rwx [K [S]]  the same with the code written into a read-write-execute mapping. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>
@@ -38,8 +38,15 @@ static int shm_mappings(void) {
     return n;
 }
 
-/* lea eax, [rdi + rdi*2 + 42]; ret: f(x) = 3x + 42. */
-static const unsigned char CODE[] = {0x8d, 0x44, 0x7f, 0x2a, 0xc3};
+/* f(a, b, c, d) = a + 2b + c + 8d + CF. It reads rcx, rdx and the carry flag as the call left them:
+ * what the DBI engine's indirect-branch lookup uses (rax, rcx, rdx spilled) and must leave alone
+ * (the flags), so the first call, the one a recorder steps aside at, shows if they were not put back. */
+static const unsigned char CODE[] = {
+    0x48, 0x8d, 0x04, 0x77, /* lea rax, [rdi + rsi*2] */
+    0x48, 0x8d, 0x04, 0xc8, /* lea rax, [rax + rcx*8] */
+    0x48, 0x11, 0xd0,       /* adc rax, rdx: the carry flag as the caller left it */
+    0xc3,                   /* ret */
+};
 
 int main(int argc, char **argv) {
     int rwx = argc > 1 && strcmp(argv[1], "rwx") == 0;
@@ -62,12 +69,14 @@ int main(int argc, char **argv) {
         perror("mprotect");
         return 1;
     }
-    int (*generated)(int) = (int (*)(int)) (void *) page;
+    uint64_t (*generated)(uint64_t, uint64_t, uint64_t, uint64_t) =
+            (uint64_t (*)(uint64_t, uint64_t, uint64_t, uint64_t)) (void *) page;
     uint64_t sum = 0;
     for (uint64_t i = 0; i < iterations; i++) {
-        sum += (uint64_t) generated((int) (i & 0xffff));
+        sum += generated(i + before, i ^ before, i * 3 + 1, i >> 1);
     }
-    printf("generated code: sum %llu, f(1) = %d\n", (unsigned long long) sum, generated(1));
+    printf("generated code: sum %llu, f(1, 2, 3, 4) = %llu\n", (unsigned long long) sum,
+           (unsigned long long) generated(1, 2, 3, 4));
     printf("after: %016llx\n", (unsigned long long) mix(before, iterations));
     printf("%d mappings from /dev/shm\n", shm_mappings());
     fflush(stdout);

@@ -82,7 +82,7 @@ class RunTimeCodeTest {
             String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
             Programs.Result plain = Programs.plain(tmp, argv.get(0), args);
             assertTrue(plain.stdout().startsWith("before the generated code: ")
-                    && plain.stdout().contains("f(1) = 45\n") && plain.stdout().endsWith("0 mappings from /dev/shm\n"),
+                    && plain.stdout().contains("f(1, 2, 3, 4) = 40\n") && plain.stdout().endsWith("0 mappings from /dev/shm\n"),
                     plain.stdout());
             for (EngineKind engine : List.of(EngineKind.DBI, EngineKind.STEP)) {
                 String what = engine + " " + argv;

@@ -252,7 +252,7 @@ class DbiEngineTest extends NoStrayProcesses {
                     logs.add(dump(db, outcome.runId()));
                 }
                 assertEquals(outputs.get(0), outputs.get(1), program);
-                assertTrue(outputs.get(0).contains("f(1) = 45\n") && outputs.get(0).endsWith("0 mappings from /dev/shm\n"),
+                assertTrue(outputs.get(0).contains("f(1, 2, 3, 4) = 40\n") && outputs.get(0).endsWith("0 mappings from /dev/shm\n"),
                         outputs.get(0));
                 assertEquals(logs.get(0), logs.get(1), program);
                 List<String> log = logs.get(0);
