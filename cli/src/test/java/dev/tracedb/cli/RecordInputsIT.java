@@ -103,4 +103,32 @@ class RecordInputsIT {
         assertEquals(0, verified.status(), verified::toString);
         assertTrue(verified.out().startsWith("r0002: clean: "), verified::toString);
     }
+
+    /**
+     * JIT code through the native recorder: the program runs natively, so its generated code is just
+     * instructions and the inputs run is complete, with the plain run's output and status. Its
+     * expansion meets that code under the DBI engine and stops there with one line, the expanded run
+     * left incomplete (an expansion cannot let the program go on natively).
+     */
+    @Test
+    void aProgramWithJitCodeIsRecordedCompletelyAndItsExpansionStopsThere() throws Exception {
+        String program = Programs.path("jit");
+        EndToEnd.Outcome plain = EndToEnd.plain(tmp, List.of(program, "300", "4"));
+        EndToEnd.Outcome recorded = record(program, "300", "4");
+        assertEquals(plain.out(), recorded.out(), recorded::toString);
+        assertEquals(4, recorded.status(), recorded::toString);
+        assertTrue(recorded.err().startsWith("tracedb: recorded r0001, the program's inputs only: exit 4, "), recorded::toString);
+
+        String db = tmp.resolve("db").toString();
+        EndToEnd.Outcome expanded = EndToEnd.execute(tmp, List.of(EndToEnd.launcher(), "--db", db, "expand", "r0001"));
+        assertEquals(1, expanded.status(), expanded::toString);
+        assertTrue(expanded.err().matches("tracedb: execution reached 0x[0-9a-f]+ in anonymous executable memory"
+                + " \\(r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\): code generated at run time \\(JIT\\) is not recorded; an expansion"
+                + " cannot let the program run it natively \\(it would redo the recorded effects\\)"
+                + " \\(expanded run r0002 left incomplete\\)\n"), expanded::toString);
+        try (TraceDatabase db2 = TraceDatabase.open(tmp.resolve("db"))) {
+            assertEquals(RunState.COMPLETE, db2.resolve("r0001").state());
+            assertEquals(RunState.INCOMPLETE, db2.resolve("r0002").state());
+        }
+    }
 }

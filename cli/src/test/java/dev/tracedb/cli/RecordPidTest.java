@@ -121,6 +121,33 @@ class RecordPidTest {
         assertTrue(verify.out().startsWith("r0001: clean: "), verify::toString);
     }
 
+    /**
+     * Attached during its hash work, the process reaches code it generated (JIT) while recorded: the
+     * recording steps aside at its first instruction (the cache unmapped, detached) and the process
+     * finishes natively with the plain run's output and status; the partial run verifies clean.
+     */
+    @Test
+    void aProcessThatReachesJitCodeWhileRecordedIsLetGoThere() throws Exception {
+        String jit = Programs.path("jit");
+        String[] args = {"500000000", "4"};
+        Programs.Result plain = Programs.plain(tmp, jit, args);
+        assertEquals(4, plain.status());
+        assertTrue(plain.stdout().endsWith("0 mappings from /dev/shm\n"), plain.stdout());
+        RunningProgram program = RunningProgram.start(tmp, jit, args[0], args[1]);
+        CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", Integer.toString(program.pid()));
+        assertEquals(0, run.status(), run::toString);
+        assertTrue(run.err().matches("tracedb: recorded r0001 for [\\d.]+ m?s: [\\d,]+ instructions, [\\d,]+ block events,"
+                + " [\\d,]+ blocks; detached from process " + program.pid() + " \\(execution reached code generated at run"
+                + " time \\(JIT\\) at 0x[0-9a-f]+, in anonymous executable memory \\(r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\), which"
+                + " a run does not record: recording stopped there\\), which goes on natively \\(run left incomplete\\)\n"),
+                run::toString);
+        assertEquals(4, program.awaitExit());
+        assertEquals(plain.stdout(), Files.readString(program.stdout()));
+        CliRun verify = tracedb(tmp.resolve("db"), "verify", "r0001");
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().startsWith("r0001: clean: ") && verify.out().contains("the run is incomplete"), verify::toString);
+    }
+
     @Test
     void aMissingProcessIsOneLine() {
         CliRun run = tracedb(tmp.resolve("db"), "record", "--pid", "999999999");

@@ -28,12 +28,13 @@ import dev.tracedb.store.ExitStatus;
  * recording: the engine logs it and throws {@link ProgramExecuted} with the tracee stopped at its
  * exec event, and the {@link Recorder} lets the new program go on natively.
  *
- * <p>What an engine does not support yet (JIT code, an instruction the decoder does not know)
+ * <p>What an engine does not support yet (an instruction the decoder does not know)
  * ends the recording by throwing {@link RecordingStoppedException} with a message for the user;
  * the {@link Recorder} then kills the program and leaves the run incomplete. An engine never lets
  * the recorded program run on unrecorded, except where it can go on natively, correctly: it then
  * steps aside ({@link SteppedAside}): after an exec (the new program), before a second thread
- * (the step and DBI engines detach the process on its own {@code clone}, not yet run), and
+ * (the step and DBI engines detach the process on its own {@code clone}, not yet run), at code
+ * generated at run time ({@link RunTimeCodeReached}: detached at its first instruction), and
  * wherever the inputs engine cannot go on (the program runs natively there, as it would have
  * under that engine anyway).
  *

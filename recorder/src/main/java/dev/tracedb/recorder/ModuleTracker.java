@@ -36,8 +36,8 @@ import java.util.TreeMap;
  * has changed since. The vDSO is a module named {@code [vdso]} with no build-id.
  *
  * <p>Execution in anonymous executable memory (JIT code) or in anything else that is not a file or
- * the vDSO stops the recording with {@link RecordingStoppedException}: blocks are defined relative
- * to a module, and such code has none (not supported yet).
+ * the vDSO is {@link RunTimeCodeReached}: blocks are defined relative to a module, and such code
+ * has none. The engines step aside there (the program runs it natively, unrecorded).
  *
  * <p>Not thread-safe: use from one thread (the engine's).
  */
@@ -69,8 +69,8 @@ public final class ModuleTracker {
      * The module holding executable code at {@code address}, writing its {@link ModuleMapped} on
      * first sight.
      *
-     * @throws RecordingStoppedException if the address is in anonymous memory, not executable or
-     *                                   not mapped
+     * @throws RunTimeCodeReached        if the address is in executable memory that is not a file's (JIT code)
+     * @throws RecordingStoppedException if the address is not executable or not mapped
      */
     public CodeModule moduleAt(long address) {
         Range range = lookup(address);
@@ -127,9 +127,8 @@ public final class ModuleTracker {
             return;
         }
         if (!hit.isFileBacked()) {
-            throw new RecordingStoppedException(String.format(
-                    "execution reached 0x%x in %s executable memory: code generated at run time (JIT) is not supported yet",
-                    address, hit.path().orElse("anonymous")));
+            throw new RunTimeCodeReached(address, String.format("%s executable memory (%s 0x%x-0x%x)", hit.path().orElse("anonymous"),
+                    hit.permissions(), hit.start(), hit.end()));
         }
         LoadedModule loaded = LoadedModule.group(mappings).stream().filter(m -> m.contains(address)).findFirst()
                 .orElseThrow();

@@ -15,7 +15,7 @@
  * cut short by a signal is logged as its prefix. What an engine cannot record stops the recording
  * ({@link dev.tracedb.recorder.RecordingStoppedException}); the program is then killed and the
  * run left incomplete, never continued unrecorded, with one exception: where the program can go
- * on natively, correctly (an exec, a second thread), the engine steps aside
+ * on natively, correctly (an exec, a second thread, JIT code), the engine steps aside
  * ({@link dev.tracedb.recorder.SteppedAside}): the run is left incomplete and the program goes on.
  *
  * <p><b>Thread-safety.</b> {@code Recorder} is thread-safe (each call is independent). The services

@@ -22,7 +22,8 @@ import java.util.List;
  * engine's are.
  *
  * <p>Supported now: one thread (at a second one the recording steps aside: {@link SteppedAside},
- * the process placed on its own {@code clone} and detached), static and dynamic programs (recorded from the dynamic loader's
+ * the process placed on its own {@code clone} and detached; so it does at JIT code, the process
+ * placed at its first instruction), static and dynamic programs (recorded from the dynamic loader's
  * entry; every module gets a code-cache view within rel32 reach, see {@link ViewPlacement}).
  * Signal handlers run translated ({@link SignalDelivery}). Child processes run natively
  * ({@link NativeChild}); an exec ends the recording ({@link dev.tracedb.recorder.ProgramExecuted}).

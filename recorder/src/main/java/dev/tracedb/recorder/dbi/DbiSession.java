@@ -16,6 +16,8 @@ import dev.tracedb.machine.x86.decode.InstructionGroup;
 import dev.tracedb.recorder.ChildProcesses;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.ProgramExecuted;
+import dev.tracedb.recorder.RecordingStoppedException;
+import dev.tracedb.recorder.RunTimeCodeReached;
 import dev.tracedb.recorder.StopRequest;
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -220,7 +222,10 @@ final class DbiSession implements AutoCloseable {
         }
     }
 
-    /** Why the process was let go natively (attached, or stepped aside at a thread), or null if it was recorded to its end. */
+    /**
+     * Why the process was let go natively (attached; or stepped aside at a thread or at JIT code), or
+     * null if it was recorded to its end.
+     */
     String detachReason() {
         return detachReason;
     }
@@ -236,10 +241,24 @@ final class DbiSession implements AutoCloseable {
             try {
                 ChildProcesses.follow(tracee);
                 Registers regs = restarted(tracee.registers());
-                CacheAddress entry = translate(AppAddress.of(regs.rip().value()), true);
-                tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
-                entered = true;
-                end = futex == null ? loop() : futexLoop();
+                CacheAddress entry;
+                try {
+                    entry = translate(AppAddress.of(regs.rip().value()), true);
+                } catch (RunTimeCodeReached jit) {
+                    // Attached while it runs JIT code: it stands at an original address already.
+                    if (!mayStepAside()) {
+                        throw cannotStepAside(jit);
+                    }
+                    entry = null;
+                    stepAsideAt(jit);
+                }
+                if (entry == null) {
+                    end = detachedEnd;
+                } else {
+                    tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
+                    entered = true;
+                    end = futex == null ? loop() : futexLoop();
+                }
             } finally {
                 if (tracee.isAlive()) {
                     ring.drain(sink);
@@ -272,16 +291,18 @@ final class DbiSession implements AutoCloseable {
             } catch (ThreadStarting thread) {
                 stepAside(thread);
                 return detachedEnd;
+            } catch (RunTimeCodeReached jit) {
+                if (!mayStepAside()) {
+                    throw cannotStepAside(jit);
+                }
+                deliver = null;
+                stepAsideAt(jit);
             } catch (UnsupportedProgramException refused) {
                 if (stopRequest == null || !tracee.isStopped()) {
                     throw refused;
                 }
                 deliver = null;
-                // Refused while serving a stub's int3: back onto the int3, a place with an exact original address.
-                Registers regs = tracee.registers();
-                if (misses.stubAt(regs.rip()) != null) {
-                    tracee.setRegisters(regs.setRip(regs.rip().minus(1)));
-                }
+                backOntoStub();
                 detachNatively("recording stopped: " + refused.getMessage());
             }
             if (detachReason != null) {
@@ -294,6 +315,46 @@ final class DbiSession implements AutoCloseable {
                 stop = tracee.cont(deliver);
             }
         }
+    }
+
+    /**
+     * Refused while serving a stub's int3 (rip one past it): puts the tracee back onto the int3, a
+     * place with an exact original address ({@link OriginalPoint}: a direct exit's target, or an
+     * indirect miss's with rax, rcx and rdx from the lookup routine's spill slots).
+     */
+    private void backOntoStub() {
+        Registers regs = tracee.registers();
+        if (misses.stubAt(regs.rip()) != null) {
+            tracee.setRegisters(regs.setRip(regs.rip().minus(1)));
+        }
+    }
+
+    /**
+     * Whether the session can step aside where execution reached JIT code: recording (an expansion
+     * must not let the program go on natively: it would redo its recorded effects), with the tracee
+     * stopped (the futex handshake serves misses while it runs, in the miss routine).
+     */
+    private boolean mayStepAside() {
+        return boundary == SyscallBoundary.NATIVE && tracee.isStopped();
+    }
+
+    /** JIT code where the program cannot be let go: the refusal, saying why. */
+    private RecordingStoppedException cannotStepAside(RunTimeCodeReached jit) {
+        return new RecordingStoppedException(jit.getMessage() + (boundary == SyscallBoundary.NATIVE
+                ? "; the DBI engine's futex handshake cannot let the program go there"
+                : "; an expansion cannot let the program run it natively (it would redo the recorded effects)"), jit);
+    }
+
+    /**
+     * Execution reached code generated at run time (JIT): the recording steps aside, as at a thread.
+     * The miss that found it left the tracee on a stub's int3, which {@link #backOntoStub} and
+     * {@link OriginalPoint#forDetach} turn into the native state at the JIT code's first instruction
+     * (the branch that went there retired and is logged; nothing of the JIT code is); the views are
+     * unmapped and the process detached, to run that code natively ({@link #detachNatively}).
+     */
+    private void stepAsideAt(RunTimeCodeReached jit) {
+        backOntoStub();
+        detachNatively(jit.stepAsideReason());
     }
 
     /** The end seen while stepping to a detach point, if the process ended there; null when detached. */

@@ -112,6 +112,12 @@
  *     with asynchronous signals blocked, and the process is detached: the clone runs natively
  *     and is not logged, the run is left incomplete ({@link dev.tracedb.recorder.SteppedAside}).
  *     An expansion refuses there instead: it must not let the program go on natively.</li>
+ * <li><b>JIT code: the recording steps aside.</b> A miss whose target lies in executable memory
+ *     that is not a file's ({@link dev.tracedb.recorder.RunTimeCodeReached}) leaves the tracee on
+ *     the stub's int3, an exact original point: put back onto it, placed at the target by
+ *     {@link dev.tracedb.recorder.dbi.OriginalPoint} (an indirect miss's rax, rcx and rdx from the
+ *     spill slots), the views unmapped, detached; the JIT code runs natively, unrecorded. An
+ *     expansion, and the futex handshake (which serves misses while the tracee runs), refuse.</li>
  * <li><b>Signals to handlers run translated</b> ({@link dev.tracedb.recorder.dbi.SignalDelivery}),
  *     not natively: a native handler that longjmps out would leave the cache and the recording
  *     would silently stop. At the delivery-stop the tracee is moved to an exact original address

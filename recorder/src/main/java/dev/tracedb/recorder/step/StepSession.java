@@ -17,6 +17,7 @@ import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.ProgramExecuted;
 import dev.tracedb.recorder.Recording;
 import dev.tracedb.recorder.RecordingStoppedException;
+import dev.tracedb.recorder.RunTimeCodeReached;
 import dev.tracedb.recorder.SteppedAside;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.RunWriter;
@@ -50,7 +51,8 @@ import java.util.OptionalLong;
  * ({@code CLONE_THREAD}) exists the recording steps aside ({@link SteppedAside}): the process,
  * on its {@code clone} not yet run, is detached and goes on natively. A
  * successful exec retires its syscall with result 0 and ends the recording ({@link ProgramExecuted}):
- * the new program runs on natively.
+ * the new program runs on natively. Code generated at run time (JIT, {@link RunTimeCodeReached}) is
+ * not recorded either: at its first instruction the process is detached and runs it natively.
  *
  * <p><b>Signals.</b> A stop for any signal but the step's SIGTRAP ends the current block early (its
  * retired prefix is appended), logs the signal, and passes it on. A signal the program catches
@@ -104,7 +106,11 @@ final class StepSession {
             } else {
                 long pc = regs.get(Register.RIP);
                 if (block == null) {
-                    block = blocks.blockAt(pc);
+                    try {
+                        block = blocks.blockAt(pc);
+                    } catch (RunTimeCodeReached jit) {
+                        throw stepAsideAtRunTimeCode(jit);
+                    }
                     retired = 0;
                 }
                 insn = block.instruction(retired);
@@ -167,6 +173,19 @@ final class StepSession {
         tracee.detach(passOn);
         passOn = null;
         return SteppedAside.threadStarting(ChildProcesses.callName(number));
+    }
+
+    /**
+     * Execution reached code generated at run time (JIT), which a run does not record: the recording
+     * steps aside. The tracee stands on the JIT code's first instruction, not yet run, with native
+     * registers (the branch that went there retired and is logged): it is detached, passing on a
+     * signal still owed to it, and runs that code natively.
+     */
+    private SteppedAside stepAsideAtRunTimeCode(RunTimeCodeReached jit) {
+        progress.publish(writer.blockEvents(), writer.instructions(), stops);
+        tracee.detach(passOn);
+        passOn = null;
+        return new SteppedAside(jit.stepAsideReason());
     }
 
     private StopEvent step(Signal signal) {

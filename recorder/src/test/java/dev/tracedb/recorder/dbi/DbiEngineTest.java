@@ -229,6 +229,40 @@ class DbiEngineTest extends NoStrayProcesses {
         }
     }
 
+    /**
+     * Up to code generated at run time (JIT): both engines step aside at its first instruction, the
+     * branch that went there the last thing logged; the logs are equal event by event, the program's
+     * output and status are the same and it carries no /dev/shm mapping afterwards.
+     */
+    @Test
+    void dbiLogEqualsStepLogUpToJitCode() throws IOException {
+        for (List<String> argv : List.of(List.of("jit", "3000", "6"), List.of("jit-static", "rwx", "3000", "6"))) {
+            String program = argv.get(0);
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-" + program))) {
+                List<List<String>> logs = new ArrayList<>();
+                List<String> outputs = new ArrayList<>();
+                for (EngineKind engine : List.of(EngineKind.STEP, EngineKind.DBI)) {
+                    Path out = tmp.resolve(program + "-" + engine + ".out");
+                    RecordOutcome outcome = new Recorder(db).record(options(program, out, engine, args), new Progress());
+                    assertEquals(ExitStatus.exited(6), outcome.status(), program + " " + engine);
+                    assertTrue(outcome.steppedAside().startsWith("execution reached code generated at run time (JIT) at 0x"),
+                            outcome.steppedAside());
+                    outputs.add(Files.readString(out));
+                    logs.add(dump(db, outcome.runId()));
+                }
+                assertEquals(outputs.get(0), outputs.get(1), program);
+                assertTrue(outputs.get(0).contains("f(1, 2, 3, 4) = 40\n") && outputs.get(0).endsWith("0 mappings from /dev/shm\n"),
+                        outputs.get(0));
+                assertEquals(logs.get(0), logs.get(1), program);
+                List<String> log = logs.get(0);
+                assertTrue(log.size() > 1000, "a real stream: " + log.size());
+                assertTrue(log.get(log.size() - 1).startsWith("incomplete "), log.get(log.size() - 1));
+                System.out.printf("%s: same log up to the JIT code, %d lines, %s%n", program, log.size(), log.get(log.size() - 1));
+            }
+        }
+    }
+
     private void assertSameLog(String program, String... args) throws IOException {
         String name = Path.of(program).getFileName().toString();
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-" + name))) {

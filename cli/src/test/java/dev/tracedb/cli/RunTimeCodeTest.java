@@ -1,0 +1,166 @@
+package dev.tracedb.cli;
+
+import static dev.tracedb.cli.CliRun.tracedb;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracedb.recorder.EngineKind;
+import dev.tracedb.recorder.Progress;
+import dev.tracedb.recorder.RecordOptions;
+import dev.tracedb.recorder.RecordOutcome;
+import dev.tracedb.recorder.Recorder;
+import dev.tracedb.store.RunState;
+import dev.tracedb.store.TraceDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Code generated at run time (JIT), end to end: a run records code of files, so at the JIT code's
+ * first instruction the {@code dbi} and {@code step} recordings step aside (the process let go
+ * there, the code cache unmapped) and the program goes on natively to the output and status of a
+ * plain run; the run is incomplete, readable and verifies clean. {@code testprograms/jit.c} (a
+ * function written into anonymous memory and called in a loop) and {@code grep -P}, whose PCRE2
+ * compiles the pattern to machine code. An expansion cannot let its program go: it stops there.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class RunTimeCodeTest {
+    /** The one line of a step aside at JIT code, as {@code RecordOutcome.steppedAside} says it. */
+    private static final String STEPPED_ASIDE = "execution reached code generated at run time \\(JIT\\) at 0x[0-9a-f]+,"
+            + " in anonymous executable memory \\((r-x|rwx)p 0x[0-9a-f]+-0x[0-9a-f]+\\), which a run does not record:"
+            + " recording stopped there";
+
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void noProgramLeftBehind() {
+        assertEquals(List.of(), ProcessHandle.current().children()
+                .map(p -> p.pid() + " " + p.info().command().orElse("?")).toList(), "child processes left behind");
+    }
+
+    private record Recorded(RecordOutcome outcome, String stdout) {}
+
+    private Recorded record(EngineKind engine, String... argv) throws IOException {
+        Path out = Files.createTempFile(tmp, "recorded", ".out");
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(List.of(argv)).engine(engine)
+                    .launch(l -> l.environment(Programs.ENV).stdout(out).stderr(tmp.resolve("stderr"))).build(),
+                    new Progress());
+            return new Recorded(outcome, Files.readString(out));
+        }
+    }
+
+    /** The run is incomplete and verifies clean: its one note says it is incomplete. */
+    private void assertIncompleteAndClean(RecordOutcome outcome, String what) {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            assertEquals(RunState.INCOMPLETE, db.find(outcome.runId()).orElseThrow().state(), what);
+        }
+        CliRun verify = tracedb(tmp.resolve("db"), "verify", outcome.runId().toString());
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().matches(outcome.runId() + ": clean: [\\d,]+ instructions in [\\d,]+ block"
+                + " events, 1 notes\nnote: the run is incomplete \\(no RunEnded\\): its totals cannot be checked\n"),
+                what + ": " + verify);
+    }
+
+    /**
+     * The JIT test program, dynamic (code made read-execute by mprotect, exit status 3) and static
+     * (a read-write-execute mapping, ending by a signal): under both engines the same output and
+     * status as a plain run, the work before the JIT code in the log, no /dev/shm mapping left.
+     */
+    @Test
+    void jitCodeEndsTheRecordingAndTheProgramGoesOnNativelyUnderBothEngines() throws Exception {
+        for (List<String> argv : List.of(List.of(Programs.path("jit"), "2000", "3"),
+                List.of(Programs.path("jit-static"), "rwx", "2000", "-15"))) {
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Programs.Result plain = Programs.plain(tmp, argv.get(0), args);
+            assertTrue(plain.stdout().startsWith("before the generated code: ")
+                    && plain.stdout().contains("f(1, 2, 3, 4) = 40\n") && plain.stdout().endsWith("0 mappings from /dev/shm\n"),
+                    plain.stdout());
+            for (EngineKind engine : List.of(EngineKind.DBI, EngineKind.STEP)) {
+                String what = engine + " " + argv;
+                Recorded rec = record(engine, argv.toArray(String[]::new));
+                assertEquals(plain.stdout(), rec.stdout(), what);
+                assertEquals(plain.status(), rec.outcome().shellStatus(), what);
+                assertNotNull(rec.outcome().steppedAside(), what);
+                assertTrue(rec.outcome().steppedAside().matches(STEPPED_ASIDE), what + ": " + rec.outcome().steppedAside());
+                assertTrue(rec.outcome().instructions() > 10_000, what + ": the work before the JIT code is in the log");
+                assertIncompleteAndClean(rec.outcome(), what);
+            }
+        }
+    }
+
+    /** The command's own line: what happened, where, and the program's status. */
+    @Test
+    void theCommandSaysInOneLineWhereItSteppedAside() {
+        for (String engine : List.of("dbi", "step")) {
+            CliRun run = tracedb(tmp.resolve("db-" + engine), "record", "--quiet", "--engine", engine,
+                    "--env", Programs.TUNABLES, "--", Programs.path("jit-static"), "100", "5");
+            assertEquals(5, run.status(), run::toString);
+            assertTrue(run.err().matches("tracedb: " + STEPPED_ASIDE + "; run r0001 left incomplete with [\\d,]+"
+                    + " instructions, [\\d,]+ block events; the program went on natively: exit 5\\n"), run::toString);
+        }
+    }
+
+    /**
+     * {@code grep -P}: Debian's grep matches with PCRE2's JIT. Under the DBI engine the recording
+     * steps aside at the compiled pattern and grep prints the plain run's lines with its status,
+     * for a pattern that matches (0) and one that does not (1).
+     */
+    @Test
+    void grepWithPerlRegularExpressionsGivesThePlainRunsOutputAndStatus() throws Exception {
+        Path input = tmp.resolve("input.txt");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 500; i++) {
+            text.append("line ").append(i).append(i % 7 == 0 ? " ends in digits 42\n" : " ends in letters\n");
+        }
+        Files.writeString(input, text);
+        for (List<String> pattern : List.of(List.of("-P", "\\d+$"), List.of("-cP", "(?<=letters)x"))) {
+            String[] argv = {"/usr/bin/grep", pattern.get(0), pattern.get(1), input.toString()};
+            Programs.Result plain = Programs.plain(tmp, argv[0], argv[1], argv[2], argv[3]);
+            Recorded rec = record(EngineKind.DBI, argv);
+            String what = "grep " + pattern;
+            assertEquals(plain.stdout(), rec.stdout(), what);
+            assertEquals(plain.status(), rec.outcome().shellStatus(), what);
+            assertNotNull(rec.outcome().steppedAside(), what + ": PCRE2's JIT ran");
+            assertTrue(rec.outcome().steppedAside().matches(STEPPED_ASIDE), what + ": " + rec.outcome().steppedAside());
+            assertTrue(rec.outcome().instructions() > 100_000, what + ": grep's start and the pattern's compilation");
+            assertIncompleteAndClean(rec.outcome(), what);
+        }
+    }
+
+    /**
+     * The inputs engine runs the program natively, so JIT code is just instructions to it: the
+     * inputs run is complete. Its expansion re-executes it under the DBI engine, which meets the JIT
+     * code and cannot let the program go (it would redo the recorded effects): it stops with one
+     * line saying so, the expanded run left incomplete.
+     */
+    @Test
+    void anInputsRunWithJitCodeRecordsCompletelyAndItsExpansionStopsThereWithOneLine() {
+        CliRun inputs = tracedb(tmp.resolve("db"), "record", "--quiet", "--engine", "inputs",
+                "--env", Programs.TUNABLES, "--", Programs.path("jit"), "500", "4");
+        assertEquals(4, inputs.status(), inputs::toString);
+        CliRun info = tracedb(tmp.resolve("db"), "info", "r0001");
+        assertTrue(info.out().matches("(?s).*state\\s+complete, exit 4\\n.*"), info::toString);
+
+        CliRun expand = tracedb(tmp.resolve("db"), "expand", "r0001");
+        assertEquals(TraceDbCommand.EXIT_FAILED, expand.status(), expand::toString);
+        assertTrue(expand.err().matches("tracedb: execution reached 0x[0-9a-f]+ in anonymous executable memory"
+                + " \\(r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\): code generated at run time \\(JIT\\) is not recorded; an expansion"
+                + " cannot let the program run it natively \\(it would redo the recorded effects\\)"
+                + " \\(expanded run r0002 left incomplete\\)\\n"), expand::toString);
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            assertEquals(RunState.INCOMPLETE, db.find(dev.tracedb.store.RunId.parse("r0002")).orElseThrow().state());
+        }
+        CliRun verify = tracedb(tmp.resolve("db"), "verify", "r0002");
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().startsWith("r0002: clean: "), verify::toString);
+    }
+}
