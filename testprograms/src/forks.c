@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "shm_mappings.h"
 
 extern char **environ;
 
@@ -24,17 +25,6 @@ static void report(const char *what, int status) {
     fflush(stdout);
 }
 
-/* Mappings of files in /dev/shm: a recorder's code cache must not be left in a child. */
-static int shm_mappings(void) {
-    FILE *maps = fopen("/proc/self/maps", "r");
-    char line[512];
-    int n = 0;
-    while (maps && fgets(line, sizeof line, maps)) {
-        if (strstr(line, " /dev/shm/")) n++;
-    }
-    if (maps) fclose(maps);
-    return n;
-}
 
 static void fork_and_exec(void) {
     pid_t child = fork();

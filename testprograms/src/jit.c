@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "shm_mappings.h"
 
 static uint64_t mix(uint64_t x, uint64_t iterations) {
     for (uint64_t i = 0; i < iterations; i++) {
@@ -26,17 +27,6 @@ static uint64_t mix(uint64_t x, uint64_t iterations) {
     return x;
 }
 
-/* Mappings of files in /dev/shm: a recorder that stepped aside must leave no code cache behind. */
-static int shm_mappings(void) {
-    FILE *maps = fopen("/proc/self/maps", "r");
-    char line[512];
-    int n = 0;
-    while (maps && fgets(line, sizeof line, maps)) {
-        if (strstr(line, " /dev/shm/")) n++;
-    }
-    if (maps) fclose(maps);
-    return n;
-}
 
 /* f(a, b, c, d) = a + 2b + c + 8d + CF. It reads rcx, rdx and the carry flag as the call left them:
  * what the DBI engine's indirect-branch lookup uses (rax, rcx, rdx spilled) and must leave alone

@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "shm_mappings.h"
 
 static void *work(void *arg) {
     *(int *) arg += 1;
@@ -48,17 +49,6 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-/* Mappings of files in /dev/shm: a recorder that stepped aside must leave no code cache behind. */
-static int shm_mappings(void) {
-    FILE *maps = fopen("/proc/self/maps", "r");
-    char line[512];
-    int n = 0;
-    while (maps && fgets(line, sizeof line, maps)) {
-        if (strstr(line, " /dev/shm/")) n++;
-    }
-    if (maps) fclose(maps);
-    return n;
-}
 
 static int several(long threads, uint64_t iterations, int status) {
     /* Before any thread: what the recording holds. */

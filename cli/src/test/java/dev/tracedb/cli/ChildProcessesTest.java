@@ -6,15 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracedb.recorder.EngineKind;
-import dev.tracedb.recorder.Progress;
-import dev.tracedb.recorder.RecordOptions;
 import dev.tracedb.recorder.RecordOutcome;
-import dev.tracedb.recorder.Recorder;
 import dev.tracedb.store.ExitStatus;
 import dev.tracedb.store.RunState;
 import dev.tracedb.store.TraceDatabase;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,16 +36,8 @@ class ChildProcessesTest {
                 .map(p -> p.pid() + " " + p.info().command().orElse("?")).toList(), "child processes left behind");
     }
 
-    private record Recorded(RecordOutcome outcome, String stdout) {}
-
-    private Recorded record(EngineKind engine, String... argv) throws IOException {
-        Path out = Files.createTempFile(tmp, "recorded", ".out");
-        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(List.of(argv)).engine(engine)
-                    .launch(l -> l.environment(Programs.ENV).stdout(out).stderr(tmp.resolve("stderr"))).build(),
-                    new Progress());
-            return new Recorded(outcome, Files.readString(out));
-        }
+    private Programs.Recorded record(EngineKind engine, String... argv) {
+        return Programs.record(engine, tmp.resolve("db"), tmp, argv);
     }
 
     /** fork + exec of /bin/echo, fork + _exit(3), posix_spawn, system() and vfork + exec, under both engines. */
@@ -63,7 +50,7 @@ class ChildProcessesTest {
                 + "fork+exec: exited 0\nfork+_exit(3): exited 3\nspawned\nposix_spawn: exited 4\nfrom system\n"
                 + "system: exited 5\nvfork child: echo ran\nvfork+exec: exited 0\nparent: done\n"), plain.stdout());
         for (EngineKind engine : List.of(EngineKind.DBI, EngineKind.STEP)) {
-            Recorded rec = record(engine, forks);
+            Programs.Recorded rec = record(engine, forks);
             assertEquals(plain.stdout(), rec.stdout(), engine + ": the children's output and the parent's");
             assertEquals(ExitStatus.exited(0), rec.outcome().status(), engine.toString());
             assertNull(rec.outcome().steppedAside(), engine.toString());
@@ -78,7 +65,7 @@ class ChildProcessesTest {
         Programs.Result plain = Programs.plain(tmp, "/usr/bin/python3", script, "20000");
         assertEquals(0, plain.status(), plain.stdout());
         assertTrue(plain.stdout().contains("captured 'captured\\n' 3\n"), plain.stdout());
-        Recorded rec = record(EngineKind.DBI, "/usr/bin/python3", script, "20000");
+        Programs.Recorded rec = record(EngineKind.DBI, "/usr/bin/python3", script, "20000");
         assertEquals(plain.stdout(), rec.stdout());
         assertEquals(ExitStatus.exited(0), rec.outcome().status());
         assertClean(rec.outcome());
@@ -88,7 +75,7 @@ class ChildProcessesTest {
     void anExecEndsTheRecordingTheNewProgramGoesOnNativelyWithItsStatus() throws Exception {
         String execs = Programs.path("execs");
         for (EngineKind engine : List.of(EngineKind.DBI, EngineKind.STEP)) {
-            Recorded rec = record(engine, execs);
+            Programs.Recorded rec = record(engine, execs);
             assertEquals("before exec\nafter exec\n", rec.stdout(), engine.toString());
             assertEquals(ExitStatus.exited(7), rec.outcome().status(), engine.toString());
             assertEquals("recording ended at the program's exec of /bin/sh (one program per run)",
@@ -124,7 +111,7 @@ class ChildProcessesTest {
                     plain.stdout());
             for (EngineKind engine : List.of(EngineKind.DBI, EngineKind.STEP)) {
                 String what = engine + " " + argv;
-                Recorded rec = record(engine, argv.toArray(String[]::new));
+                Programs.Recorded rec = record(engine, argv.toArray(String[]::new));
                 assertEquals(plain.stdout(), rec.stdout(), what);
                 assertEquals(plain.status(), rec.outcome().shellStatus(), what);
                 assertEquals("the program starts a thread (clone3 with CLONE_THREAD) and a run records one thread:"
@@ -150,7 +137,7 @@ class ChildProcessesTest {
         assertEquals(0, plain.status(), plain.stdout());
         assertTrue(plain.stdout().contains("thread 3 ") && plain.stdout().endsWith("threads alive at the end 1\n"),
                 plain.stdout());
-        Recorded rec = record(EngineKind.DBI, "/usr/bin/python3", script, "20000");
+        Programs.Recorded rec = record(EngineKind.DBI, "/usr/bin/python3", script, "20000");
         assertEquals(plain.stdout(), rec.stdout());
         assertEquals(ExitStatus.exited(0), rec.outcome().status());
         assertTrue(rec.outcome().steppedAside().startsWith("the program starts a thread"), rec.outcome().steppedAside());

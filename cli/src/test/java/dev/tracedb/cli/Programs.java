@@ -1,5 +1,6 @@
 package dev.tracedb.cli;
 
+import dev.tracedb.recorder.EngineKind;
 import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.RecordOptions;
 import dev.tracedb.recorder.RecordOutcome;
@@ -59,9 +60,14 @@ final class Programs {
     static Recorded record(Path database, Path scratch, String program, String... args) {
         List<String> argv = new ArrayList<>(List.of(program));
         argv.addAll(List.of(args));
+        return record(EngineKind.STEP, database, scratch, argv.toArray(String[]::new));
+    }
+
+    /** Records {@code argv} with {@code engine} into {@code database}, stdout to a file. */
+    static Recorded record(EngineKind engine, Path database, Path scratch, String... argv) {
         try (TraceDatabase db = TraceDatabase.open(database)) {
             Path out = Files.createTempFile(scratch, "recorded", ".out");
-            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(argv)
+            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(List.of(argv)).engine(engine)
                     .launch(l -> l.environment(ENV).stdout(out).stderr(scratch.resolve("stderr"))).build(), new Progress());
             return new Recorded(outcome, new Result(Files.readString(out), outcome.shellStatus()));
         } catch (IOException e) {
@@ -70,5 +76,8 @@ final class Programs {
     }
 
     record Recorded(RecordOutcome outcome, Result result) {
+        String stdout() {
+            return result.stdout();
+        }
     }
 }

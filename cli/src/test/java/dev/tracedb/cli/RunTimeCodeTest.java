@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracedb.recorder.EngineKind;
-import dev.tracedb.recorder.Progress;
-import dev.tracedb.recorder.RecordOptions;
 import dev.tracedb.recorder.RecordOutcome;
-import dev.tracedb.recorder.Recorder;
 import dev.tracedb.store.RunState;
 import dev.tracedb.store.TraceDatabase;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,16 +42,8 @@ class RunTimeCodeTest {
                 .map(p -> p.pid() + " " + p.info().command().orElse("?")).toList(), "child processes left behind");
     }
 
-    private record Recorded(RecordOutcome outcome, String stdout) {}
-
-    private Recorded record(EngineKind engine, String... argv) throws IOException {
-        Path out = Files.createTempFile(tmp, "recorded", ".out");
-        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            RecordOutcome outcome = new Recorder(db).record(RecordOptions.builder(List.of(argv)).engine(engine)
-                    .launch(l -> l.environment(Programs.ENV).stdout(out).stderr(tmp.resolve("stderr"))).build(),
-                    new Progress());
-            return new Recorded(outcome, Files.readString(out));
-        }
+    private Programs.Recorded record(EngineKind engine, String... argv) {
+        return Programs.record(engine, tmp.resolve("db"), tmp, argv);
     }
 
     /** The run is incomplete and verifies clean: its one note says it is incomplete. */
@@ -86,7 +74,7 @@ class RunTimeCodeTest {
                     plain.stdout());
             for (EngineKind engine : List.of(EngineKind.DBI, EngineKind.STEP)) {
                 String what = engine + " " + argv;
-                Recorded rec = record(engine, argv.toArray(String[]::new));
+                Programs.Recorded rec = record(engine, argv.toArray(String[]::new));
                 assertEquals(plain.stdout(), rec.stdout(), what);
                 assertEquals(plain.status(), rec.outcome().shellStatus(), what);
                 assertNotNull(rec.outcome().steppedAside(), what);
@@ -125,7 +113,7 @@ class RunTimeCodeTest {
         for (List<String> pattern : List.of(List.of("-P", "\\d+$"), List.of("-cP", "(?<=letters)x"))) {
             String[] argv = {"/usr/bin/grep", pattern.get(0), pattern.get(1), input.toString()};
             Programs.Result plain = Programs.plain(tmp, argv[0], argv[1], argv[2], argv[3]);
-            Recorded rec = record(EngineKind.DBI, argv);
+            Programs.Recorded rec = record(EngineKind.DBI, argv);
             String what = "grep " + pattern;
             assertEquals(plain.stdout(), rec.stdout(), what);
             assertEquals(plain.status(), rec.outcome().shellStatus(), what);
