@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Splits the runs of a bench/rusage-ab.py --csv file at a CPU time: bench/rusage-modes.py CSV SPLIT_MS
 
-On the shared VM the CPU time of one and the same memory-heavy command is bimodal (lua-strings
-~1.65-1.80 s or ~2.05-2.35 s, lua-closures ~1.0-1.1 s or ~1.3-1.5 s), each run landing in one mode
-or the other whatever it runs (docs/compiling.md, Ninth round). A median over a handful of runs
+On the shared VM the CPU time of one and the same command is bimodal (lua-strings ~1.53-1.80 s
+or ~2.05-2.35 s, lua-closures ~1.0-1.1 s or ~1.3-1.5 s, lua-numeric 0.78 s or 1.3-1.5 s), the slow
+runs coming in stretches of tens of seconds whatever runs (docs/compiling.md, Ninth round). A median over a handful of runs
 then measures mostly how many runs landed in the slow mode. This prints per command how many runs
 fell below and above SPLIT_MS and the median CPU time within each mode, which compares like with
 like."""
