@@ -13,9 +13,9 @@ command was the faster. --csv writes every run (for plots). No hardware counters
 import csv
 import os
 import statistics
-import subprocess
 import sys
-import time
+
+from rusage_runner import quartiles, run_rounds
 
 args = sys.argv[1:]
 csv_path = None
@@ -26,36 +26,13 @@ if len(args) < 2 or any("=" not in a for a in args[1:]):
 rounds = int(args[0])
 names = [a.split("=", 1)[0] for a in args[1:]]
 commands = [a.split("=", 1)[1] for a in args[1:]]
-k = len(commands)
-runs = [[] for _ in commands]  # per command, per round: dict
-rows = []
-for r in range(rounds):
-    for j in range(k):
-        i = (r + j) % k
-        load = os.getloadavg()[0]
-        started = time.perf_counter()
-        child = subprocess.Popen(commands[i], shell=True, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-        _, status, u = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        run = dict(round=r, position=j, name=names[i], cpu=u.ru_utime + u.ru_stime, user=u.ru_utime,
-                   sys=u.ru_stime, wall=wall, minflt=u.ru_minflt, nvcsw=u.ru_nvcsw,
-                   nivcsw=u.ru_nivcsw, load=load, status=status)
-        runs[i].append(run)
-        rows.append(run)
+runs = run_rounds(commands, rounds, names)
+rows = sorted((run for per in runs for run in per), key=lambda run: (run["round"], run["position"]))
 if csv_path:
     with open(csv_path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-
-
-def quartiles(xs):
-    if len(xs) < 4:
-        return min(xs), statistics.median(xs), max(xs)
-    q = statistics.quantiles(xs, n=4)
-    return q[0], q[1], q[2]
-
 
 base = [run["cpu"] for run in runs[0]]
 loads = [run["load"] for run in rows]
