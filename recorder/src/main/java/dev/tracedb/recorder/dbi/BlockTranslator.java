@@ -32,6 +32,8 @@ import java.util.function.Function;
  * <li><b>syscall</b>: an {@code int3} lets Java vet the call first; the syscall then runs in the
  *     cache, a second {@code int3} reports its result to Java for the log, rcx is set to the original next address (the kernel set it to a cache address;
  *     natively it would be the app's), and the block falls through to the next one.
+ * <li><b>rdtsc, rdtscp</b> in an expansion that plays logged counter reads: copied as
+ *     {@link TimestampReads} substitutes of the same length, which fault.
  * </ul>
  * Anything else that ends a block (int, hlt, ud2, far transfers, sysenter) and transactional
  * memory are refused with {@link UnsupportedProgramException}. Not thread-safe.
@@ -123,17 +125,7 @@ final class BlockTranslator {
         List<Integer> probeAt = new ArrayList<>();
         for (Instruction insn : complete ? insns.subList(0, insns.size() - 1) : insns) {
             requireSupported(insn);
-            TimestampReads timestamp = substituteTimestampReads ? TimestampReads.of(insn) : null;
-            if (substituteTimestampReads && TimestampReads.isPrefixed(insn)) {
-                throw refuse(insn, "a prefixed rdtsc/rdtscp cannot be played from the log");
-            }
-            if (timestamp != null) {
-                for (byte x : timestamp.substitute()) {
-                    e.buffer.emit8(x);
-                }
-            } else {
-                copy(e, insn);
-            }
+            copyBodyInstruction(e, insn);
             int site = probes == null ? -1 : probes.siteOf(insn, modulePath, moduleBase);
             if (site >= 0) {
                 int before = e.buffer.position();
@@ -220,6 +212,23 @@ final class BlockTranslator {
         if (insn.is(InstructionGroup.RTM)) {
             throw refuse(insn, "transactional memory is not supported");
         }
+    }
+
+    /** Copies an instruction of the block's body: as {@link #copy}, or as its substitute for a timestamp read an expansion plays. */
+    private void copyBodyInstruction(Emitter e, Instruction insn) {
+        if (substituteTimestampReads) {
+            if (TimestampReads.isPrefixed(insn)) {
+                throw refuse(insn, "a prefixed rdtsc/rdtscp cannot be played from the log");
+            }
+            TimestampReads timestamp = TimestampReads.of(insn);
+            if (timestamp != null) {
+                for (byte x : timestamp.substitute()) {
+                    e.buffer.emit8(x);
+                }
+                return;
+            }
+        }
+        copy(e, insn);
     }
 
     /** Emits {@code insn} unchanged except for a RIP-relative displacement, re-aimed from the new address. */
