@@ -15,18 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "mix.h"
 #include "shm_mappings.h"
-
-static uint64_t mix(uint64_t x, uint64_t iterations) {
-    for (uint64_t i = 0; i < iterations; i++) {
-        x ^= x >> 33;
-        x *= 0xff51afd7ed558ccdULL;
-        x ^= x >> 29;
-        x += i;
-    }
-    return x;
-}
-
 
 /* f(a, b, c, d) = a + 2b + c + 8d + CF. It reads rcx, rdx and the carry flag as the call left them:
  * what the DBI engine's indirect-branch lookup uses (rax, rcx, rdx spilled) and must leave alone

@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "mix.h"
 #include "shm_mappings.h"
 
 static void *work(void *arg) {
@@ -32,16 +33,6 @@ struct worker {
     uint64_t iterations;
     uint64_t result;
 };
-
-static uint64_t mix(uint64_t x, uint64_t iterations) {
-    for (uint64_t i = 0; i < iterations; i++) {
-        x ^= x >> 33;
-        x *= 0xff51afd7ed558ccdULL;
-        x ^= x >> 29;
-        x += i;
-    }
-    return x;
-}
 
 static void *worker_main(void *arg) {
     struct worker *w = arg;

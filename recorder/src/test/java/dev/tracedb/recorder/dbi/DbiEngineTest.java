@@ -205,17 +205,9 @@ class DbiEngineTest extends NoStrayProcesses {
     void dbiLogEqualsStepLogUpToAThread() throws IOException {
         for (String program : List.of("threads", "threads-static")) {
             try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-" + program))) {
-                List<List<String>> logs = new ArrayList<>();
-                List<String> outputs = new ArrayList<>();
-                for (EngineKind engine : List.of(EngineKind.STEP, EngineKind.DBI)) {
-                    Path out = tmp.resolve(program + "-" + engine + ".out");
-                    RecordOutcome outcome = new Recorder(db).record(options(program, out, engine, "2", "500", "6"),
-                            new Progress());
-                    assertEquals(ExitStatus.exited(6), outcome.status(), program + " " + engine);
-                    assertTrue(outcome.steppedAside().startsWith("the program starts a thread"), outcome.steppedAside());
-                    outputs.add(Files.readString(out));
-                    logs.add(dump(db, outcome.runId()));
-                }
+                SteppedAsideUnderBoth both = recordSteppingAside(db, program, "the program starts a thread", "2", "500", "6");
+                List<String> outputs = both.outputs();
+                List<List<String>> logs = both.logs();
                 assertEquals(outputs.get(0), outputs.get(1), program);
                 assertTrue(outputs.get(0).contains("thread 1: ") && outputs.get(0).endsWith("0 mappings from /dev/shm\n"),
                         outputs.get(0));
@@ -229,6 +221,28 @@ class DbiEngineTest extends NoStrayProcesses {
         }
     }
 
+    /** The outputs and log dumps of one program recorded under the step engine, then the DBI engine. */
+    private record SteppedAsideUnderBoth(List<String> outputs, List<List<String>> logs) {}
+
+    /**
+     * Records {@code program ARGS} under the step engine, then the DBI engine: each exits with status 6
+     * (the programs' last argument) and steps aside with a line starting {@code aside}.
+     */
+    private SteppedAsideUnderBoth recordSteppingAside(TraceDatabase db, String program, String aside, String... args)
+            throws IOException {
+        List<List<String>> logs = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        for (EngineKind engine : List.of(EngineKind.STEP, EngineKind.DBI)) {
+            Path out = tmp.resolve(program + "-" + engine + ".out");
+            RecordOutcome outcome = new Recorder(db).record(options(program, out, engine, args), new Progress());
+            assertEquals(ExitStatus.exited(6), outcome.status(), program + " " + engine);
+            assertTrue(outcome.steppedAside().startsWith(aside), outcome.steppedAside());
+            outputs.add(Files.readString(out));
+            logs.add(dump(db, outcome.runId()));
+        }
+        return new SteppedAsideUnderBoth(outputs, logs);
+    }
+
     /**
      * Up to code generated at run time (JIT): both engines step aside at its first instruction, the
      * branch that went there the last thing logged; the logs are equal event by event, the program's
@@ -240,17 +254,10 @@ class DbiEngineTest extends NoStrayProcesses {
             String program = argv.get(0);
             String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
             try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-" + program))) {
-                List<List<String>> logs = new ArrayList<>();
-                List<String> outputs = new ArrayList<>();
-                for (EngineKind engine : List.of(EngineKind.STEP, EngineKind.DBI)) {
-                    Path out = tmp.resolve(program + "-" + engine + ".out");
-                    RecordOutcome outcome = new Recorder(db).record(options(program, out, engine, args), new Progress());
-                    assertEquals(ExitStatus.exited(6), outcome.status(), program + " " + engine);
-                    assertTrue(outcome.steppedAside().startsWith("execution reached code generated at run time (JIT) at 0x"),
-                            outcome.steppedAside());
-                    outputs.add(Files.readString(out));
-                    logs.add(dump(db, outcome.runId()));
-                }
+                SteppedAsideUnderBoth both = recordSteppingAside(db, program,
+                        "execution reached code generated at run time (JIT) at 0x", args);
+                List<String> outputs = both.outputs();
+                List<List<String>> logs = both.logs();
                 assertEquals(outputs.get(0), outputs.get(1), program);
                 assertTrue(outputs.get(0).contains("f(1, 2, 3, 4) = 40\n") && outputs.get(0).endsWith("0 mappings from /dev/shm\n"),
                         outputs.get(0));
