@@ -117,7 +117,8 @@ public final class DbiEngine implements Engine {
         DbiSession created;
         try {
             created = new DbiSession(recording.tracee(), probes.any() ? layout.withProbeBuffer(ValueProbes.BUFFER_BYTES) : layout,
-                    MissHandshake.PTRACE, source, sink, reserved);
+                    // Attached: the ptrace handshake (the futex one is for launched programs, see MissHandshake).
+                    stop == null ? MissHandshake.configured() : MissHandshake.PTRACE, source, sink, reserved);
         } catch (UnsupportedProgramException refused) {
             if (stop == null) {
                 throw refused;
