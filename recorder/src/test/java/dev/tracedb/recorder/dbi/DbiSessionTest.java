@@ -472,6 +472,27 @@ class DbiSessionTest extends NoStrayProcesses {
     }
 
     /**
+     * A 1 ms timer ticking while the program calls 1024 functions it never called before (each a
+     * lookup miss): under the futex handshake ticks land while the tracee waits in the miss routine
+     * (its request answered, it is stepped out to the miss's target, the handler delivered from
+     * there). Output and exit of a plain run, every delivery logged, under both handshakes.
+     */
+    @ParameterizedTest
+    @EnumSource(MissHandshake.class)
+    void signalsArrivingWhileMissesAreServedReachTheirHandler(MissHandshake handshake) throws IOException {
+        Plain plain = plain("signal-misses", "30");
+        Recording rec = record("signal-misses", RegionLayout.DEFAULT, handshake, "30");
+        assertEquals(new StopEvent.Exited(0), plain.end());
+        assertEquals(plain.end(), rec.result().end(), handshake.toString());
+        assertEquals(plain.stdout(), rec.stdout(), handshake.toString());
+        assertTrue(rec.sink().signals.size() >= 30 && rec.sink().signals.stream().allMatch(s -> s == 14),
+                handshake + ": SIGALRM deliveries logged: " + rec.sink().signals);
+        assertEquals(rec.sink().signals.size(), rec.result().signalsToHandlers(), rec.result().toString());
+        assertTrue(rec.result().indirectMisses() >= 1024, rec.result().toString());
+        System.out.printf("signal-misses %s: %s%n", handshake, rec.result());
+    }
+
+    /**
      * A process attached while it runs {@code rep} string instructions in a tight loop and then
      * detached on request is placed where it stands: before the copied instruction it was stopped
      * at (inside a {@code rep}, with its registers as they are), the block's event taken back and
