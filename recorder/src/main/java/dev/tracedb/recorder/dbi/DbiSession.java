@@ -112,10 +112,6 @@ final class DbiSession implements AutoCloseable {
      * Sets up the region in the stopped {@code tracee}, its first view near the module it is
      * stopped in (the dynamic loader, or a static program); nothing of the program runs yet.
      */
-    DbiSession(Tracee tracee, RegionLayout layout, BlockSource source, EventSink sink) {
-        this(tracee, layout, MissHandshake.PTRACE, source, sink);
-    }
-
     DbiSession(Tracee tracee, RegionLayout layout, MissHandshake handshake, BlockSource source, EventSink sink) {
         this(tracee, layout, handshake, source, sink, List.of());
     }
@@ -199,9 +195,6 @@ final class DbiSession implements AutoCloseable {
      * lets it go natively rather than kill it: it was running natively before we came.
      */
     Result runAttached(StopRequest stop) {
-        if (futex != null) {
-            throw new IllegalStateException("an attached process is recorded with the ptrace handshake");
-        }
         this.stopRequest = stop;
         // SIGSTOP cannot be caught or blocked, so it always reaches us as a signal-delivery-stop, which
         // is then suppressed: the process never sees it. (PTRACE_INTERRUPT would need the tracer thread,
@@ -269,9 +262,8 @@ final class DbiSession implements AutoCloseable {
             }
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.indirectTargets(), misses.count(ExitStub.Kind.SYSCALL),
-                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), misses.requests(), misses.reissues(),
-                    translateNanos,
-                    ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), originalPoint.steps(),
+                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), misses.requests(),
+                    misses.count(ExitStub.Kind.REISSUE), translateNanos, ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), originalPoint.steps(),
                     originalPoint.cutShort(), System.nanoTime() - t0);
         });
     }
@@ -391,19 +383,6 @@ final class DbiSession implements AutoCloseable {
     }
 
     /**
-     * The program is about to start a thread: the recording steps aside. The tracee stands on the
-     * clone's vetting trap, the call not run: {@link OriginalPoint#forDetach} places it on the
-     * original {@code syscall} instruction (the block's event taken back and the prefix before the
-     * syscall logged, as the step engine logs it), with rax still the call's number, so the clone
-     * runs natively once detached and is not in the log; then the views are unmapped and the
-     * process detached ({@link #detachNatively}). Its result ({@link Result#end} null,
-     * {@link #detachReason}) tells the engine to report the stepping aside.
-     */
-    private void stepAside(ThreadStarting thread) {
-        detachNatively(thread.getMessage());
-    }
-
-    /**
      * Lets the process go natively (attached: on request or refusal; launched or attached: at a
      * thread): brings it to an exact place of the original program ({@link OriginalPoint#forDetach}:
      * registers in place, a block cut short logged as its prefix), drains the ring, logs a signal
@@ -468,7 +447,7 @@ final class DbiSession implements AutoCloseable {
         try {
             return handle(stop);
         } catch (ThreadStarting thread) {
-            stepAside(thread);
+            detachNatively(thread.getMessage());
         } catch (RunTimeCodeReached jit) {
             stepAsideAt(jit);
         } catch (UnsupportedProgramException refused) {

@@ -61,7 +61,6 @@ final class MissHandler {
     /** Futex handshake: a request deferred to the reissue trap, to be served there. */
     private ExitStub reissued;
     private long requests;
-    private long reissues;
 
     /** Translates a target and returns its entry; null if that needs the tracee stopped and it is not. */
     interface Translate {
@@ -198,38 +197,39 @@ final class MissHandler {
         }
         requests++;
         ExitStub stub = stubAtOffset(futex.stubOffset());
-        AppAddress target = stub.kind() == ExitStub.Kind.DIRECT ? stub.target() : futex.iblMissTarget();
+        boolean direct = stub.kind() == ExitStub.Kind.DIRECT;
         CacheAddress entry;
         try {
-            entry = translate.entry(target, false);
+            entry = resolve(stub, direct ? stub.target() : futex.iblMissTarget(), false);
         } catch (RecordingStoppedException refusedOrJit) {
             entry = null;
         }
         if (entry == null) {
             reissued = stub;
-            reissues++;
-            futex.answer(futex.reissue());
-            return true;
         }
-        counts[stub.kind().ordinal()]++;
-        if (stub.kind() == ExitStub.Kind.DIRECT) {
-            linker.link(stub, entry);
-            futex.answer(entry);
-        } else {
-            indirectTargets.add(target.value());
-            ibl.insert(target, entry);
-            futex.answer(ibl.retry(region.views().get(0)));
-        }
+        counts[(entry == null ? ExitStub.Kind.REISSUE : stub.kind()).ordinal()]++;
+        futex.answer(entry == null ? futex.reissue() : direct ? entry : ibl.retry(region.views().get(0)));
         return true;
     }
 
-    /** Futex handshake: requests served, and of those, reissued as a ptrace stop. */
-    long requests() {
-        return requests;
+    /**
+     * A miss's target translated, then linked to the direct exit {@code stub} or entered in the lookup
+     * table; null if that needs the tracee stopped and it is not ({@code traceeStopped} false).
+     */
+    private CacheAddress resolve(ExitStub stub, AppAddress target, boolean traceeStopped) {
+        CacheAddress entry = translate.entry(target, traceeStopped);
+        if (entry != null && stub.kind() == ExitStub.Kind.DIRECT) {
+            linker.link(stub, entry);
+        } else if (entry != null) {
+            indirectTargets.add(target.value());
+            ibl.insert(target, entry);
+        }
+        return entry;
     }
 
-    long reissues() {
-        return reissues;
+    /** Futex handshake: requests served (of which {@code count(REISSUE)} reissued as a ptrace stop). */
+    long requests() {
+        return requests;
     }
 
     /** Handles the request of {@code stub}; {@code regs} are the tracee's current registers. */
@@ -242,22 +242,9 @@ final class MissHandler {
         }
         counts[stub.kind().ordinal()]++;
         switch (stub.kind()) {
-            case DIRECT -> {
-                CacheAddress entry = translate.entry(stub.target(), true);
-                linker.link(stub, entry);
-                tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
-            }
-            case INDIRECT_MISS -> {
-                AppAddress target = AppAddress.of(regs.rax());
-                indirectTargets.add(target.value());
-                CacheAddress entry = translate.entry(target, true);
-                ibl.insert(target, entry);
-                regs.set(Register.RAX, control.getLong(RegionLayout.SPILL_IBL_RAX))
-                        .set(Register.RCX, control.getLong(RegionLayout.SPILL_IBL_RCX))
-                        .set(Register.RDX, control.getLong(RegionLayout.SPILL_IBL_RDX))
-                        .setRip(RemoteAddress.of(entry.value()));
-                tracee.setRegisters(regs);
-            }
+            case DIRECT -> tracee.setRegisters(regs.setRip(RemoteAddress.of(resolve(stub, stub.target(), true).value())));
+            case INDIRECT_MISS -> tracee.setRegisters(beforeIndirectMiss(regs)
+                    .setRip(RemoteAddress.of(resolve(stub, AppAddress.of(regs.rax()), true).value())));
             case SYSCALL -> {
                 // rip is already on the syscall instruction after the int3: nothing to change.
                 int number = (int) regs.rax();

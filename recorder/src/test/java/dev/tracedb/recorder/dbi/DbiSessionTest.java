@@ -499,10 +499,11 @@ class DbiSessionTest extends NoStrayProcesses {
      * its retired prefix logged; only a stop inside a prologue or a block's end code takes steps,
      * a handful. Stepping to the next block entry instead, as detaching once did, steps a
      * {@code rep} once per iteration, up to 575 here. The process then computes natively the
-     * same checksum and status as a plain run.
+     * same checksum and status as a plain run. Under both handshakes.
      */
-    @Test
-    void aDetachPlacesTheProcessWhereItStandsWithAFewStepsAtMost() throws Exception {
+    @ParameterizedTest
+    @EnumSource(MissHandshake.class)
+    void aDetachPlacesTheProcessWhereItStandsWithAFewStepsAtMost(MissHandshake handshake) throws Exception {
         String program = TestPrograms.path("hotloops").toString();
         Plain plain = plain(program, "rep", "20000000");
         assertEquals(new StopEvent.Exited(0), plain.end());
@@ -514,7 +515,7 @@ class DbiSessionTest extends NoStrayProcesses {
                     + pidFile + ".tmp'; mv '" + pidFile + ".tmp' '" + pidFile + "'; wait $!", program, "rep", "20000000")
                     .redirectErrorStream(true).start();
             try {
-                detachOnce(shell, pidFile, out, plain.stdout(), round);
+                detachOnce(shell, pidFile, out, plain.stdout(), round, handshake);
             } finally {
                 shell.destroyForcibly();
             }
@@ -522,7 +523,8 @@ class DbiSessionTest extends NoStrayProcesses {
     }
 
     /** Attaches to the program {@code shell} started, records it for 300 ms, detaches it and checks how. */
-    private void detachOnce(Process shell, Path pidFile, Path out, String expectedStdout, int round) throws Exception {
+    private void detachOnce(Process shell, Path pidFile, Path out, String expectedStdout, int round, MissHandshake handshake)
+            throws Exception {
         while (!Files.exists(pidFile)) {
             Thread.sleep(10);
         }
@@ -544,7 +546,7 @@ class DbiSessionTest extends NoStrayProcesses {
         String reason;
         try (Tracee t = Tracee.attach(tracer, pid, dev.tracedb.recorder.ChildProcesses.OPTIONS);
              DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
-             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, source, sink)) {
+             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, handshake, source, sink)) {
             result = session.runAttached(stop);
             reason = session.detachReason();
         }
@@ -557,7 +559,7 @@ class DbiSessionTest extends NoStrayProcesses {
         assertTrue(shell.waitFor(60, TimeUnit.SECONDS), "the detached process ends");
         assertEquals(0, shell.exitValue());
         assertEquals(expectedStdout, Files.readString(out), "the checksum of a plain run");
-        System.out.printf("detach of hotloops rep, round %d: %d single-steps, %d blocks cut short%n", round,
+        System.out.printf("detach of hotloops rep, %s, round %d: %d single-steps, %d blocks cut short%n", handshake, round,
                 result.parkingSteps(), result.blocksCutShort());
     }
 
