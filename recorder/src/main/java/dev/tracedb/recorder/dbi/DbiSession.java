@@ -296,9 +296,6 @@ final class DbiSession implements AutoCloseable {
         }
     }
 
-    /** Java-side spin rounds on the doorbell before sleeping on it; short for the same reason as {@link FutexHandshake#TRACEE_SPINS}. */
-    private static final int JAVA_SPINS = 200;
-
     /**
      * Resumes the tracee (delivering {@code deliver}) and returns its next ptrace stop. With the futex
      * handshake ({@code watcher} not null) the tracer thread answers mailbox requests while the tracee
@@ -321,13 +318,7 @@ final class DbiSession implements AutoCloseable {
             if (stopped) {
                 return tracee.waitForStop();
             }
-            int spins = JAVA_SPINS;
-            while (spins-- > 0 && futex.doorbell() == seen) {
-                Thread.onSpinWait();
-            }
-            if (spins < 0) {
-                futex.sleep(seen);
-            }
+            futex.awaitDoorbell(seen);
         }
     }
 
