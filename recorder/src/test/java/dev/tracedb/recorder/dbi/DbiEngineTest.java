@@ -157,6 +157,20 @@ class DbiEngineTest extends NoStrayProcesses {
         assertSameLog("signal-timer", "1000", "0");
     }
 
+    /**
+     * The correctness bar's C programs the other cases leave out: {@code control} (jump table,
+     * function pointers, recursion, tail call, setjmp/longjmp, rep movs/stos, a vDSO clock read),
+     * dynamic PIE and static non-PIE; {@code hotloops}' SSE and AVX loops, dynamic non-PIC and
+     * static PIE.
+     */
+    @Test
+    void dbiLogEqualsStepLogForControlFlowAndVectorCode() throws IOException {
+        assertSameLog("control");
+        assertSameLog("control-static");
+        assertSameLog("hotloops-nopie", "sse", "20");
+        assertSameLog("hotloops-static-pie", "avx", "20");
+    }
+
     /** Real coreutils on a fixed file (each ~300 k instructions, most of them start-up). */
     @Test
     void dbiLogEqualsStepLogCoreutils() throws IOException {
