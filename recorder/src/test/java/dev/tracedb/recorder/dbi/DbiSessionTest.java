@@ -233,11 +233,15 @@ class DbiSessionTest extends NoStrayProcesses {
                 plain.nanos() / 1e6);
     }
 
-    /** Real dynamic programs: the loader, libc and the program, with output and exit status of a plain run. */
+    /**
+     * Real dynamic programs: the loader, libc and the program, with output and exit status of a plain
+     * run; {@code control}'s clock read runs the vDSO's code translated.
+     */
     @Test
     void realDynamicProgramsBehaveAsInAPlainRun() throws IOException {
         String loops = TestPrograms.path("loops").toString();
-        for (List<String> argv : List.of(List.of("/bin/true"), List.of("/bin/echo", "hello"), List.of(loops, "50"))) {
+        for (List<String> argv : List.of(List.of("/bin/true"), List.of("/bin/echo", "hello"), List.of(loops, "50"),
+                List.of(TestPrograms.path("control").toString()))) {
             String program = argv.get(0);
             String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
             Plain plain = plain(program, args);
