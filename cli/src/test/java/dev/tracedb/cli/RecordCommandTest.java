@@ -110,6 +110,27 @@ class RecordCommandTest {
         }
     }
 
+    /**
+     * The correctness bar's interpreters under the DBI engine alone: {@code lua5.4} and Debian's
+     * {@code python3} print what a plain run prints, exit alike, and their runs verify clean.
+     */
+    @Test
+    void luaAndPythonUnderTheDbiEngineBehaveAsAPlainRunAndVerifyClean(@TempDir Path scratch) throws Exception {
+        for (List<String> argv : List.of(
+                List.of("/usr/bin/lua5.4", "-e", "local t = {} for i = 1, 200000 do t[i % 97] = (t[i % 97] or 0) + i end"
+                        + " print(t[5], #t)"),
+                List.of("/usr/bin/python3", "-c", "import json; print(json.dumps({str(i): i * i for i in range(500)})[:60],"
+                        + " sum(i * i for i in range(100000)))"))) {
+            Programs.Result plain = Programs.plain(scratch, argv.get(0), argv.subList(1, argv.size()).toArray(String[]::new));
+            Programs.Recorded rec = Programs.record(dev.tracedb.recorder.EngineKind.DBI, db, scratch, argv.toArray(String[]::new));
+            assertEquals(plain, rec.result(), argv.get(0));
+            assertTrue(plain.stdout().length() > 10, plain::toString);
+            CliRun verify = tracedb(db, "verify", rec.outcome().runId().toString());
+            assertEquals(0, verify.status(), verify::toString);
+            assertTrue(verify.out().contains(": clean: "), verify::toString);
+        }
+    }
+
     @Test
     void aMissingProgramIsOneClearLineAndStatus127() throws IOException {
         CliRun run = record(db, "/no/such/program");

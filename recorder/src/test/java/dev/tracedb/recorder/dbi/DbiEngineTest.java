@@ -166,7 +166,8 @@ class DbiEngineTest extends NoStrayProcesses {
     /**
      * The correctness bar's C programs the other cases leave out: {@code control} (jump table,
      * function pointers, recursion, tail call, setjmp/longjmp, rep movs/stos), dynamic PIE and static
-     * non-PIE; {@code hotloops}' SSE and AVX loops, dynamic non-PIC and static PIE. {@code control}
+     * non-PIE; {@code hotloops}' SSE and AVX loops, dynamic non-PIC and static PIE, and its tail calls
+     * (compiled to jumps; {@code control}'s stays a call at -O1). {@code control}
      * reads the clock, where the vDSO's code took other branches single-stepped than translated (a
      * different block at line 22,377 of 24,957: a path that depends on timing, we think its retry
      * loop): here without the vDSO, the read a syscall; with it, DbiSessionTest's
@@ -178,6 +179,7 @@ class DbiEngineTest extends NoStrayProcesses {
         assertSameLog(Vdso.HIDDEN, "control-static");
         assertSameLog("hotloops-nopie", "sse", "20");
         assertSameLog("hotloops-static-pie", "avx", "20");
+        assertSameLog("hotloops-nopie", "tail", "20");
     }
 
     /** Real coreutils on a fixed file (each ~300 k instructions, most of them start-up). */
