@@ -51,7 +51,7 @@ class RecorderKilledIT {
 
             CliRun info = tracedb(db, "info", "r0001");
             assertEquals(0, info.status(), info::toString);
-            assertTrue(info.out().matches("(?s).*state\\s+incomplete.*"), info::toString);
+            assertTrue(info.out().matches("(?s).*state\\s+INCOMPLETE: .*"), info::toString);
             CliRun verify = tracedb(db, "verify", "r0001");
             assertEquals(0, verify.status(), verify::toString);
             assertTrue(verify.out().matches("r0001: clean: [\\d,]+ instructions in [\\d,]+ block events, \\d+ notes\\n(?s).*"

@@ -165,7 +165,8 @@ class DbiEngineTest extends NoStrayProcesses {
 
     /**
      * The correctness bar's C programs the other cases leave out: {@code control} (jump table,
-     * function pointers, recursion, tail call, setjmp/longjmp, rep movs/stos), dynamic PIE and static
+     * function pointers, the red zone kept across block ends, recursion, setjmp/longjmp, rep
+     * movs/stos), dynamic PIE and static
      * non-PIE; {@code hotloops}' SSE and AVX loops, dynamic non-PIC and static PIE, and its tail calls
      * (compiled to jumps; {@code control}'s stays a call at -O1). {@code control}
      * reads the clock, where the vDSO's code took other branches single-stepped than translated (a
