@@ -40,8 +40,8 @@ import java.util.Set;
  * {@code PTRACE_SINGLESTEP} and the handler is translated at its first instruction; its
  * {@code rt_sigreturn} goes back into the cache through the frame's rewritten rip. The same under
  * both miss handshakes: one stop loop ({@link #loop}) and one stop handler ({@link #onStop}) serve
- * both, the futex handshake differing only in how it waits for the next stop. Any other signal is logged and delivered with
- * its default action (a crash is recorded up to the faulting block, whose prologue already ran).
+ * both, the futex handshake differing only in how it waits for the next stop. Any other signal is
+ * logged and delivered with its default action (a crash is recorded up to the faulting block, whose prologue already ran).
  * The guard-page SIGSEGV of a full ring is ours and never reaches the program. The syscall
  * vetting trap leaves the ring undrained so that a signal arriving between it and the syscall can
  * still take the block's event back; exit and exit_group are logged at the exit event.
@@ -263,8 +263,9 @@ final class DbiSession implements AutoCloseable {
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.indirectTargets(), misses.count(ExitStub.Kind.SYSCALL),
                     ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), misses.requests(),
-                    misses.count(ExitStub.Kind.REISSUE), translateNanos, ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), originalPoint.steps(),
-                    originalPoint.cutShort(), System.nanoTime() - t0);
+                    misses.count(ExitStub.Kind.REISSUE), translateNanos, ring.drainNanos(), prefetched.translated(),
+                    prefetched.ran(), signals.delivered(), originalPoint.steps(), originalPoint.cutShort(),
+                    System.nanoTime() - t0);
         });
     }
 
