@@ -1,6 +1,6 @@
 /* Control flow the recorder must follow exactly: a switch compiled to a jump table, calls through
- * function pointers, recursion, a tail call, setjmp/longjmp across frames, rep movs/stos, and a
- * clock_gettime that glibc answers in the vDSO.
+ * function pointers, values kept in the red zone across block ends, recursion, a tail call,
+ * setjmp/longjmp across frames, rep movs/stos, and a clock_gettime that glibc answers in the vDSO.
  * Prints a checksum per part, so a wrong execution shows up as a different line. */
 #include <setjmp.h>
 #include <stdio.h>
@@ -36,6 +36,24 @@ __attribute__((noinline)) static int tail(int n, int acc) {
     return tail(n - 1, acc + n); /* -O1 keeps it a call; -O2 a jump: either is fine */
 }
 
+/* Values below rsp (the red zone, as a leaf function keeps them) across a direct jump and an indirect
+ * one, each a block end (and, recorded, a first-time miss): code a recorder inserts must leave them. */
+__attribute__((noinline)) static unsigned long red_zone(void) {
+    unsigned long near, far;
+    __asm__ volatile(
+        "movq $0x5a5a1234, -8(%%rsp)\n\t"
+        "movq $0x0badf00d, -128(%%rsp)\n\t"
+        "jmp 1f\n"
+        "1:\n\t"
+        "leaq 2f(%%rip), %%rax\n\t"
+        "jmp *%%rax\n"
+        "2:\n\t"
+        "movq -8(%%rsp), %0\n\t"
+        "movq -128(%%rsp), %1\n\t"
+        : "=r"(near), "=r"(far) : : "rax", "memory");
+    return near << 32 | far;
+}
+
 static jmp_buf env;
 
 /* Every path ends in longjmp or recursion, which gcc 12 reports as infinite recursion: it is the point. */
@@ -56,6 +74,8 @@ int main(void) {
     int y = 3;
     for (int i = 0; i < 10; i++) y = ops[i & 1](y) % 10007;
     printf("pointers %d\n", y);
+
+    printf("red zone %lx\n", red_zone());
 
     printf("recursion %u tail %d\n", ackermannish(12), tail(100, 0));
 

@@ -75,6 +75,23 @@ final class Programs {
         }
     }
 
+    /**
+     * Runs {@code recording} with the DBI engine's miss handshake knob ({@code tracedb.dbi.handshake})
+     * set to {@code handshake} ("ptrace" or "futex"), restored after.
+     */
+    static <T> T withHandshake(String handshake, java.util.function.Supplier<T> recording) {
+        String previous = System.setProperty("tracedb.dbi.handshake", handshake);
+        try {
+            return recording.get();
+        } finally {
+            if (previous == null) {
+                System.clearProperty("tracedb.dbi.handshake");
+            } else {
+                System.setProperty("tracedb.dbi.handshake", previous);
+            }
+        }
+    }
+
     record Recorded(RecordOutcome outcome, Result result) {
         String stdout() {
             return result.stdout();

@@ -80,26 +80,54 @@ class RecordCommandTest {
         assertTrue(replayed > 50_000, "ld.so and libc start-up alone take more: " + replayed);
     }
 
+    /**
+     * A SIGSEGV under both engines: the run is complete up to the crash, the signal its last event
+     * (the step engine logs up to the block before the store through NULL, which never retired; the
+     * DBI engine logs that block whole, its prologue having run), and the command exits 128+11.
+     */
     @Test
     void aCrashIsRecordedUpToTheSignalAndExitsWith128PlusN() {
-        CliRun run = record(db, Programs.path("crash"));
-        assertEquals(128 + 11, run.status(), run::toString);
-        assertTrue(run.err().contains(", signal 11, "), run::toString);
-        CliRun info = tracedb(db, "info", "r0001");
-        assertTrue(info.out().contains("complete, signal 11"), info::toString);
-        assertTrue(info.out().matches("(?s).*signals\\s+1\\n.*"), info::toString);
-        CliRun verify = tracedb(db, "verify", "r0001");
-        assertEquals(0, verify.status(), verify::toString);
-        // The store through NULL never retired: the signal comes after the last logged block event.
-        List<SignalDelivered> signals = new ArrayList<>();
-        try (TraceDatabase database = TraceDatabase.open(db); RunReader reader = database.openRun(new RunId(1))) {
-            reader.replay(new EventVisitor() {
-                @Override
-                public void signal(SignalDelivered event) {
-                    signals.add(event);
-                }
-            });
-            assertEquals(List.of(new SignalDelivered(reader.blockEventCount(), 11, 1, 0)), signals);
+        for (String engine : List.of("step", "dbi")) {
+            Path runs = db.resolve(engine);
+            CliRun run = tracedb(runs, "record", "--engine", engine, "--env", Programs.TUNABLES, "--", Programs.path("crash"));
+            assertEquals(128 + 11, run.status(), run::toString);
+            assertTrue(run.err().contains(", signal 11, "), run::toString);
+            CliRun info = tracedb(runs, "info", "r0001");
+            assertTrue(info.out().contains("complete, signal 11"), info::toString);
+            assertTrue(info.out().matches("(?s).*signals\\s+1\\n.*"), info::toString);
+            CliRun verify = tracedb(runs, "verify", "r0001");
+            assertEquals(0, verify.status(), verify::toString);
+            List<SignalDelivered> signals = new ArrayList<>();
+            try (TraceDatabase database = TraceDatabase.open(runs); RunReader reader = database.openRun(new RunId(1))) {
+                reader.replay(new EventVisitor() {
+                    @Override
+                    public void signal(SignalDelivered event) {
+                        signals.add(event);
+                    }
+                });
+                assertEquals(List.of(new SignalDelivered(reader.blockEventCount(), 11, 1, 0)), signals, engine);
+            }
+        }
+    }
+
+    /**
+     * The correctness bar's interpreters under the DBI engine alone: {@code lua5.4} and Debian's
+     * {@code python3} print what a plain run prints, exit alike, and their runs verify clean.
+     */
+    @Test
+    void luaAndPythonUnderTheDbiEngineBehaveAsAPlainRunAndVerifyClean(@TempDir Path scratch) throws Exception {
+        for (List<String> argv : List.of(
+                List.of("/usr/bin/lua5.4", "-e", "local t = {} for i = 1, 200000 do t[i % 97] = (t[i % 97] or 0) + i end"
+                        + " print(t[5], #t)"),
+                List.of("/usr/bin/python3", "-c", "import json; print(json.dumps({str(i): i * i for i in range(500)})[:60],"
+                        + " sum(i * i for i in range(100000)))"))) {
+            Programs.Result plain = Programs.plain(scratch, argv.get(0), argv.subList(1, argv.size()).toArray(String[]::new));
+            Programs.Recorded rec = Programs.record(dev.tracedb.recorder.EngineKind.DBI, db, scratch, argv.toArray(String[]::new));
+            assertEquals(plain, rec.result(), argv.get(0));
+            assertTrue(plain.stdout().length() > 10, plain::toString);
+            CliRun verify = tracedb(db, "verify", rec.outcome().runId().toString());
+            assertEquals(0, verify.status(), verify::toString);
+            assertTrue(verify.out().contains(": clean: "), verify::toString);
         }
     }
 

@@ -117,7 +117,7 @@ public final class DbiEngine implements Engine {
         DbiSession created;
         try {
             created = new DbiSession(recording.tracee(), probes.any() ? layout.withProbeBuffer(ValueProbes.BUFFER_BYTES) : layout,
-                    MissHandshake.PTRACE, source, sink, reserved);
+                    MissHandshake.configured(), source, sink, reserved);
         } catch (UnsupportedProgramException refused) {
             if (stop == null) {
                 throw refused;

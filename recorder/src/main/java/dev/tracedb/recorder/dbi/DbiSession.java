@@ -38,9 +38,10 @@ import java.util.Set;
  * retired prefix, engine code is single-stepped through with asynchronous signals blocked), the
  * delivery is logged, the kernel builds the frame from that original rip under
  * {@code PTRACE_SINGLESTEP} and the handler is translated at its first instruction; its
- * {@code rt_sigreturn} goes back into the cache through the frame's rewritten rip. Only with the
- * ptrace miss handshake (the futex one refuses). Any other signal is logged and delivered with
- * its default action (a crash is recorded up to the faulting block, whose prologue already ran).
+ * {@code rt_sigreturn} goes back into the cache through the frame's rewritten rip. The same under
+ * both miss handshakes: one stop loop ({@link #loop}) and one stop handler ({@link #onStop}) serve
+ * both, the futex handshake differing only in how it waits for the next stop. Any other signal is
+ * logged and delivered with its default action (a crash is recorded up to the faulting block, whose prologue already ran).
  * The guard-page SIGSEGV of a full ring is ours and never reaches the program. The syscall
  * vetting trap leaves the ring undrained so that a signal arriving between it and the syscall can
  * still take the block's event back; exit and exit_group are logged at the exit event.
@@ -82,8 +83,6 @@ final class DbiSession implements AutoCloseable {
     private final FutexHandshake futex;
     /** Blocks decoded for a translation that had to wait for the tracee to stop. */
     private final Map<Long, BlockSource.Source> decoded = new HashMap<>();
-    private long futexRequests;
-    private long reissues;
     private final BlockSource source;
     private final Map<Long, Fragment> blocks = new HashMap<>();
     /** Where each translated block lies in the cache, for mapping a cache point back to the program. */
@@ -113,10 +112,6 @@ final class DbiSession implements AutoCloseable {
      * Sets up the region in the stopped {@code tracee}, its first view near the module it is
      * stopped in (the dynamic loader, or a static program); nothing of the program runs yet.
      */
-    DbiSession(Tracee tracee, RegionLayout layout, BlockSource source, EventSink sink) {
-        this(tracee, layout, MissHandshake.PTRACE, source, sink);
-    }
-
     DbiSession(Tracee tracee, RegionLayout layout, MissHandshake handshake, BlockSource source, EventSink sink) {
         this(tracee, layout, handshake, source, sink, List.of());
     }
@@ -140,7 +135,7 @@ final class DbiSession implements AutoCloseable {
         this.futex = handshake == MissHandshake.FUTEX ? new FutexHandshake(region) : null;
         this.translator = new BlockTranslator(cache, ibl, futex);
         this.linker = new Linker(cache);
-        this.misses = new MissHandler(tracee, region, linker, ibl, this::translate, sink);
+        this.misses = new MissHandler(tracee, region, linker, ibl, futex, this::translate, sink);
         this.cacheMap = new CacheMap(region);
         this.originalPoint = new OriginalPoint(tracee, region, cacheMap, ring, this.sink, misses, new OriginalPoint.Blocks() {
             @Override
@@ -200,9 +195,6 @@ final class DbiSession implements AutoCloseable {
      * lets it go natively rather than kill it: it was running natively before we came.
      */
     Result runAttached(StopRequest stop) {
-        if (futex != null) {
-            throw new IllegalStateException("an attached process is recorded with the ptrace handshake");
-        }
         this.stopRequest = stop;
         // SIGSTOP cannot be caught or blocked, so it always reaches us as a signal-delivery-stop, which
         // is then suppressed: the process never sees it. (PTRACE_INTERRUPT would need the tracer thread,
@@ -246,9 +238,6 @@ final class DbiSession implements AutoCloseable {
                     entry = translate(AppAddress.of(regs.rip().value()), true);
                 } catch (RunTimeCodeReached jit) {
                     // Attached while it runs JIT code: it stands at an original address already.
-                    if (!mayStepAside()) {
-                        throw cannotStepAside(jit);
-                    }
                     entry = null;
                     stepAsideAt(jit);
                 }
@@ -257,7 +246,7 @@ final class DbiSession implements AutoCloseable {
                 } else {
                     tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
                     entered = true;
-                    end = futex == null ? loop() : futexLoop();
+                    end = loop();
                 }
             } finally {
                 if (tracee.isAlive()) {
@@ -273,47 +262,64 @@ final class DbiSession implements AutoCloseable {
             }
             return new Result(end, blocks.size(), ring.eventsDrained(), misses.count(ExitStub.Kind.DIRECT),
                     misses.count(ExitStub.Kind.INDIRECT_MISS), misses.indirectTargets(), misses.count(ExitStub.Kind.SYSCALL),
-                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), futexRequests, reissues, translateNanos,
-                    ring.drainNanos(), prefetched.translated(), prefetched.ran(), signals.delivered(), originalPoint.steps(),
-                    originalPoint.cutShort(), System.nanoTime() - t0);
+                    ring.overflows(), cache.used(), region.views().size(), linker.farLinks(), misses.requests(),
+                    misses.count(ExitStub.Kind.REISSUE), translateNanos, ring.drainNanos(), prefetched.translated(),
+                    prefetched.ran(), signals.delivered(), originalPoint.steps(), originalPoint.cutShort(),
+                    System.nanoTime() - t0);
         });
     }
 
+    /**
+     * The one stop loop, for both handshakes: resumes the tracee, waits for its next ptrace stop
+     * ({@link #resumeAndWait}: the futex handshake answers mailbox requests meanwhile) and hands it
+     * to {@link #onStop}, until the process ends or is let go.
+     */
     private StopEvent loop() {
-        StopEvent stop = tracee.cont();
-        while (true) {
-            if (stop.isTerminal()) {
-                return stop;
-            }
-            Signal deliver;
+        try (StopWatcher watcher = futex == null ? null : new StopWatcher(tracee.pid(), futex)) {
             try {
-                deliver = onStop(stop);
-            } catch (ThreadStarting thread) {
-                stepAside(thread);
-                return detachedEnd;
-            } catch (RunTimeCodeReached jit) {
-                if (!mayStepAside()) {
-                    throw cannotStepAside(jit);
+                StopEvent stop = resumeAndWait(watcher, null);
+                while (!stop.isTerminal()) {
+                    Signal deliver = onStop(stop);
+                    if (detachReason != null) {
+                        return detachedEnd;
+                    }
+                    stop = nextStop != null ? nextStop : resumeAndWait(watcher, deliver);
+                    nextStop = null;
                 }
-                deliver = null;
-                stepAsideAt(jit);
-            } catch (UnsupportedProgramException refused) {
-                if (stopRequest == null || !tracee.isStopped()) {
-                    throw refused;
+                return stop;
+            } catch (RuntimeException e) {
+                // Thrown while the tracee runs (the futex handshake's watcher waits on it): only its end lets it go.
+                if (tracee.isAlive() && !tracee.isStopped()) {
+                    tracee.kill();
                 }
-                deliver = null;
-                backOntoStub();
-                detachNatively("recording stopped: " + refused.getMessage());
+                throw e;
             }
-            if (detachReason != null) {
-                return detachedEnd;
+        }
+    }
+
+    /**
+     * Resumes the tracee (delivering {@code deliver}) and returns its next ptrace stop. With the futex
+     * handshake ({@code watcher} not null) the tracer thread answers mailbox requests while the tracee
+     * runs, and reaps the stop when the watcher reports one.
+     */
+    private StopEvent resumeAndWait(StopWatcher watcher, Signal deliver) {
+        if (watcher == null) {
+            return tracee.cont(deliver);
+        }
+        tracee.resume(Resume.CONTINUE, deliver);
+        watcher.arm();
+        while (true) {
+            long seen = futex.doorbell();
+            // Read before the mailbox: a tracee already stopped posts nothing more, so its request is
+            // answered before its stop is handled, and no stop finds it waiting in the miss routine.
+            boolean stopped = watcher.stopPending();
+            if (misses.answerRequest()) {
+                continue;
             }
-            if (nextStop != null) {
-                stop = nextStop;
-                nextStop = null;
-            } else {
-                stop = tracee.cont(deliver);
+            if (stopped) {
+                return tracee.waitForStop();
             }
+            futex.awaitDoorbell(seen);
         }
     }
 
@@ -330,29 +336,19 @@ final class DbiSession implements AutoCloseable {
     }
 
     /**
-     * Whether the session can step aside where execution reached JIT code: recording (an expansion
-     * must not let the program go on natively: it would redo its recorded effects), with the tracee
-     * stopped (the futex handshake serves misses while it runs, in the miss routine).
-     */
-    private boolean mayStepAside() {
-        return boundary == SyscallBoundary.NATIVE && tracee.isStopped();
-    }
-
-    /** JIT code where the program cannot be let go: the refusal, saying why. */
-    private RecordingStoppedException cannotStepAside(RunTimeCodeReached jit) {
-        return new RecordingStoppedException(jit.getMessage() + (boundary == SyscallBoundary.NATIVE
-                ? "; the DBI engine's futex handshake cannot let the program go there"
-                : "; an expansion cannot let the program run it natively (it would redo the recorded effects)"), jit);
-    }
-
-    /**
      * Execution reached code generated at run time (JIT): the recording steps aside, as at a thread.
-     * The miss that found it left the tracee on a stub's int3, which {@link #backOntoStub} and
-     * {@link OriginalPoint#forDetach} turn into the native state at the JIT code's first instruction
-     * (the branch that went there retired and is logged; nothing of the JIT code is); the views are
-     * unmapped and the process detached, to run that code natively ({@link #detachNatively}).
+     * The miss that found it left the tracee on a stub's int3 (or the futex handshake's reissue trap,
+     * standing for the request), which {@link #backOntoStub} and {@link OriginalPoint#forDetach} turn
+     * into the native state at the JIT code's first instruction (the branch that went there retired
+     * and is logged; nothing of the JIT code is); the views are unmapped and the process detached, to
+     * run that code natively ({@link #detachNatively}). An expansion refuses instead: letting the
+     * program go on natively would redo its recorded effects.
      */
     private void stepAsideAt(RunTimeCodeReached jit) {
+        if (boundary != SyscallBoundary.NATIVE) {
+            throw new RecordingStoppedException(jit.getMessage()
+                    + "; an expansion cannot let the program run it natively (it would redo the recorded effects)", jit);
+        }
         backOntoStub();
         detachNatively(jit.stepAsideReason());
     }
@@ -376,19 +372,6 @@ final class DbiSession implements AutoCloseable {
                 .set(Register.RAX, rax == -516 ? 219 : number).set(Register.ORIG_RAX, -1);
         tracee.setRegisters(rewound);
         return rewound;
-    }
-
-    /**
-     * The program is about to start a thread: the recording steps aside. The tracee stands on the
-     * clone's vetting trap, the call not run: {@link OriginalPoint#forDetach} places it on the
-     * original {@code syscall} instruction (the block's event taken back and the prefix before the
-     * syscall logged, as the step engine logs it), with rax still the call's number, so the clone
-     * runs natively once detached and is not in the log; then the views are unmapped and the
-     * process detached ({@link #detachNatively}). Its result ({@link Result#end} null,
-     * {@link #detachReason}) tells the engine to report the stepping aside.
-     */
-    private void stepAside(ThreadStarting thread) {
-        detachNatively(thread.getMessage());
     }
 
     /**
@@ -446,8 +429,30 @@ final class DbiSession implements AutoCloseable {
         }
     }
 
-    /** Handles a ptrace stop; returns the signal to deliver on resuming, or null. */
+    /**
+     * What a ptrace stop means, the one place that decides for both handshakes (under the futex one,
+     * a request that would refuse or step aside comes back as the reissue trap's stop). Returns the
+     * signal to deliver on resuming, or null. A thread or JIT code lets the process go natively, as
+     * does a refusal for an attached process ({@link #detachReason} then set); any other refusal is thrown.
+     */
     private Signal onStop(StopEvent stop) {
+        try {
+            return handle(stop);
+        } catch (ThreadStarting thread) {
+            detachNatively(thread.getMessage());
+        } catch (RunTimeCodeReached jit) {
+            stepAsideAt(jit);
+        } catch (UnsupportedProgramException refused) {
+            if (stopRequest == null || !tracee.isStopped()) {
+                throw refused;
+            }
+            backOntoStub();
+            detachNatively("recording stopped: " + refused.getMessage());
+        }
+        return null;
+    }
+
+    private Signal handle(StopEvent stop) {
         Signal deliver = null;
         keepRing = false;
         if (stop instanceof StopEvent.SignalStop s) {
@@ -467,67 +472,6 @@ final class DbiSession implements AutoCloseable {
             misses.exited();
         }
         return deliver;
-    }
-
-    /** Java-side spin rounds on the doorbell before sleeping on it; short for the same reason as {@link FutexHandshake#TRACEE_SPINS}. */
-    private static final int JAVA_SPINS = 200;
-
-    /**
-     * The futex handshake's loop: the tracer thread serves mailbox requests while the tracee
-     * runs, and reaps ptrace stops (syscall traps, signals, the exit) when the stop watcher
-     * reports one. A refusal while the tracee waits in the miss routine kills it: the watcher
-     * is then in waitid and only the tracee's end lets it go.
-     */
-    private StopEvent futexLoop() {
-        try (StopWatcher watcher = new StopWatcher(tracee.pid(), futex)) {
-            try {
-                tracee.resume(Resume.CONTINUE, null);
-                watcher.arm();
-                while (true) {
-                    long seen = futex.doorbell();
-                    if (futex.pending()) {
-                        futexRequests++;
-                        ExitStub stub = misses.stubAtOffset(futex.stubOffset());
-                        CacheAddress resume = misses.serve(stub, futex.iblMissTarget(),
-                                ibl.retry(region.views().get(0)), futex.reissue());
-                        if (resume.equals(futex.reissue())) {
-                            reissues++;
-                        }
-                        futex.answer(resume);
-                        continue;
-                    }
-                    if (watcher.stopPending()) {
-                        StopEvent stop = tracee.waitForStop();
-                        if (stop.isTerminal()) {
-                            return stop;
-                        }
-                        Signal deliver;
-                        try {
-                            deliver = onStop(stop);
-                        } catch (ThreadStarting thread) {
-                            // The watcher is not armed (it reported this stop): nothing waits on the tracee.
-                            stepAside(thread);
-                            return detachedEnd;
-                        }
-                        tracee.resume(Resume.CONTINUE, deliver);
-                        watcher.arm();
-                        continue;
-                    }
-                    int spins = JAVA_SPINS;
-                    while (spins-- > 0 && futex.doorbell() == seen) {
-                        Thread.onSpinWait();
-                    }
-                    if (spins < 0) {
-                        futex.sleep(seen);
-                    }
-                }
-            } catch (RuntimeException e) {
-                if (tracee.isAlive() && !tracee.isStopped()) {
-                    tracee.kill();
-                }
-                throw e;
-            }
-        }
     }
 
     /** Handles a signal stop; returns the signal to deliver, or null if it was ours. */
@@ -567,10 +511,6 @@ final class DbiSession implements AutoCloseable {
             return null;
         }
         if (signals.caught(signal)) {
-            if (futex != null) {
-                throw new UnsupportedProgramException("signal " + signal + " arrived for a handler; the DBI engine"
-                        + " runs handlers only with the ptrace miss handshake");
-            }
             nextStop = signals.deliver(signal, info);
             return null;
         }

@@ -172,9 +172,18 @@ final class FutexHandshake {
         Kernel.futexWake(local + RegionLayout.MISS_STATE);
     }
 
-    /** Sleeps until the doorbell differs from {@code seen}. */
-    void sleep(long seen) {
-        Kernel.futexWait(local + RegionLayout.MISS_DOORBELL, (int) seen);
+    /** Java-side spin rounds on the doorbell before sleeping on it; short for the same reason as {@link #TRACEE_SPINS}. */
+    private static final int JAVA_SPINS = 200;
+
+    /** Returns once the doorbell differs from {@code seen} (or the futex wait returns): spins first, then sleeps. */
+    void awaitDoorbell(long seen) {
+        int spins = JAVA_SPINS;
+        while (spins-- > 0 && doorbell() == seen) {
+            Thread.onSpinWait();
+        }
+        if (spins < 0) {
+            Kernel.futexWait(local + RegionLayout.MISS_DOORBELL, (int) seen);
+        }
     }
 
     /** Rings the doorbell from Java (any thread). */

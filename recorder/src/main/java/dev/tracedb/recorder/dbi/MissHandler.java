@@ -5,6 +5,7 @@ import dev.tracedb.machine.linux.Registers;
 import dev.tracedb.machine.linux.RemoteAddress;
 import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.recorder.ChildProcesses;
+import dev.tracedb.recorder.RecordingStoppedException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,9 +21,9 @@ import java.util.Set;
  *
  * <p>Two handshakes ({@link MissHandshake}): a ptrace stop (SIGTRAP, then GETREGS/SETREGS and
  * PTRACE_CONT; the int3 changes nothing but rip), handled by {@link #handle}; or a mailbox
- * request through {@link FutexHandshake}, served by {@link #serve} while the tracee waits, which
- * falls back to a ptrace stop (the {@link ExitStub.Kind#REISSUE} trap) when serving needs the
- * tracee stopped.
+ * request through {@link FutexHandshake}, answered by {@link #answerRequest} while the tracee waits,
+ * which falls back to a ptrace stop (the {@link ExitStub.Kind#REISSUE} trap) when serving needs the
+ * tracee stopped, so that every refusal and step aside is met at a stop under either handshake.
  *
  * <p>System calls the engine cannot follow are stopped here, before they run: a thread
  * ({@code CLONE_THREAD}: it would run our code cache unrecorded, writing into our ring; see
@@ -55,8 +56,11 @@ final class MissHandler {
     private final Linker linker;
     private final IndirectBranchTable ibl;
     private final Translate translate;
+    /** The futex handshake, or null when misses are int3 stops. */
+    private final FutexHandshake futex;
     /** Futex handshake: a request deferred to the reissue trap, to be served there. */
     private ExitStub reissued;
+    private long requests;
 
     /** Translates a target and returns its entry; null if that needs the tracee stopped and it is not. */
     interface Translate {
@@ -81,9 +85,10 @@ final class MissHandler {
     /** The program the pending exec names, read before it runs (its memory is gone after). */
     private String pendingExecPath;
 
-    MissHandler(Tracee tracee, SharedRegion region, Linker linker, IndirectBranchTable ibl,
+    MissHandler(Tracee tracee, SharedRegion region, Linker linker, IndirectBranchTable ibl, FutexHandshake futex,
                 Translate translate, EventSink sink) {
         this.tracee = tracee;
+        this.futex = futex;
         this.region = region;
         this.control = region.buffer();
         this.linker = linker;
@@ -133,9 +138,20 @@ final class MissHandler {
                 .setRip(RemoteAddress.of(target));
     }
 
-    /** The stub whose int3 is at {@code rip}, not executed yet (a new child stands there), or null. */
+    /**
+     * The stub whose request is at {@code rip}, not made yet (a new child stands there), or null. At
+     * the reissue trap, the request it stands for: the miss routine left the registers as the stub had them.
+     */
     ExitStub stubBefore(RemoteAddress rip) {
-        return region.contains(rip.value()) ? stubsByTrap.get(region.offsetOf(CacheAddress.of(rip.value()))) : null;
+        ExitStub stub = region.contains(rip.value()) ? stubsByTrap.get(region.offsetOf(CacheAddress.of(rip.value()))) : null;
+        return stub != null && stub.kind() == ExitStub.Kind.REISSUE ? deferred() : stub;
+    }
+
+    private ExitStub deferred() {
+        if (reissued == null) {
+            throw new IllegalStateException("reissue trap without a deferred request");
+        }
+        return reissued;
     }
 
     /** The clone flags of the process-creating syscall being run. */
@@ -168,56 +184,67 @@ final class MissHandler {
     }
 
     /**
-     * Serves a futex-handshake request while the tracee waits in the miss routine, and returns
-     * where it goes on: the translated target (direct exits, linked first), {@code retry} (an
-     * indirect miss, inserted in the table first), or {@code reissue} when serving needs the
-     * tracee stopped: the request is then served at that trap by {@link #handle}.
+     * Futex handshake: serves the request the tracee waits for in the miss routine, if there is one
+     * (false if not, or with the ptrace handshake). It goes on at the translated target (a direct
+     * exit, linked first), at the lookup's retry point (an indirect miss, the target entered in the
+     * table first), or at the reissue trap when serving needs the tracee stopped: a new view (mapped
+     * by injected syscalls) or a refusal or step aside (JIT code), which the session handles at that
+     * trap exactly as at a ptrace-handshake miss ({@link #handle}, {@link #stubBefore}).
      */
-    CacheAddress serve(ExitStub stub, AppAddress indirectTarget, CacheAddress retry, CacheAddress reissue) {
-        AppAddress target = stub.kind() == ExitStub.Kind.DIRECT ? stub.target() : indirectTarget;
-        CacheAddress entry = translate.entry(target, false);
+    boolean answerRequest() {
+        if (futex == null || !futex.pending()) {
+            return false;
+        }
+        requests++;
+        ExitStub stub = stubAtOffset(futex.stubOffset());
+        boolean direct = stub.kind() == ExitStub.Kind.DIRECT;
+        CacheAddress entry;
+        try {
+            entry = resolve(stub, direct ? stub.target() : futex.iblMissTarget(), false);
+        } catch (RecordingStoppedException refusedOrJit) {
+            entry = null;
+        }
         if (entry == null) {
             reissued = stub;
-            return reissue;
         }
-        counts[stub.kind().ordinal()]++;
-        if (stub.kind() == ExitStub.Kind.DIRECT) {
+        counts[(entry == null ? ExitStub.Kind.REISSUE : stub.kind()).ordinal()]++;
+        futex.answer(entry == null ? futex.reissue() : direct ? entry : ibl.retry(region.views().get(0)));
+        return true;
+    }
+
+    /**
+     * A miss's target translated, then linked to the direct exit {@code stub} or entered in the lookup
+     * table; null if that needs the tracee stopped and it is not ({@code traceeStopped} false).
+     */
+    private CacheAddress resolve(ExitStub stub, AppAddress target, boolean traceeStopped) {
+        CacheAddress entry = translate.entry(target, traceeStopped);
+        if (entry != null && stub.kind() == ExitStub.Kind.DIRECT) {
             linker.link(stub, entry);
-            return entry;
+        } else if (entry != null) {
+            indirectTargets.add(target.value());
+            ibl.insert(target, entry);
         }
-        ibl.insert(target, entry);
-        return retry;
+        return entry;
+    }
+
+    /** Futex handshake: requests served (of which {@code count(REISSUE)} reissued as a ptrace stop). */
+    long requests() {
+        return requests;
     }
 
     /** Handles the request of {@code stub}; {@code regs} are the tracee's current registers. */
     void handle(ExitStub stub, Registers regs) {
         if (stub.kind() == ExitStub.Kind.REISSUE) {
-            if (reissued == null) {
-                throw new IllegalStateException("reissue trap without a deferred request");
-            }
-            ExitStub deferred = reissued;
+            // Kept until served: a refusal or step aside here places the tracee by it (stubBefore).
+            handle(deferred(), regs);
             reissued = null;
-            handle(deferred, regs);
             return;
         }
         counts[stub.kind().ordinal()]++;
         switch (stub.kind()) {
-            case DIRECT -> {
-                CacheAddress entry = translate.entry(stub.target(), true);
-                linker.link(stub, entry);
-                tracee.setRegisters(regs.setRip(RemoteAddress.of(entry.value())));
-            }
-            case INDIRECT_MISS -> {
-                AppAddress target = AppAddress.of(regs.rax());
-                indirectTargets.add(target.value());
-                CacheAddress entry = translate.entry(target, true);
-                ibl.insert(target, entry);
-                regs.set(Register.RAX, control.getLong(RegionLayout.SPILL_IBL_RAX))
-                        .set(Register.RCX, control.getLong(RegionLayout.SPILL_IBL_RCX))
-                        .set(Register.RDX, control.getLong(RegionLayout.SPILL_IBL_RDX))
-                        .setRip(RemoteAddress.of(entry.value()));
-                tracee.setRegisters(regs);
-            }
+            case DIRECT -> tracee.setRegisters(regs.setRip(RemoteAddress.of(resolve(stub, stub.target(), true).value())));
+            case INDIRECT_MISS -> tracee.setRegisters(beforeIndirectMiss(regs)
+                    .setRip(RemoteAddress.of(resolve(stub, AppAddress.of(regs.rax()), true).value())));
             case SYSCALL -> {
                 // rip is already on the syscall instruction after the int3: nothing to change.
                 int number = (int) regs.rax();

@@ -15,5 +15,13 @@ enum MissHandshake {
      * rings Java's doorbell and spins, then sleeps on a futex; Java, polling its doorbell or
      * sleeping on it, translates and answers through memory. No ptrace call per miss.
      */
-    FUTEX
+    FUTEX;
+
+    /**
+     * The handshake recordings use: {@code -Dtracedb.dbi.handshake=futex} selects the futex one (a knob
+     * for tests and measurement, not an option of the command); the ptrace one by default.
+     */
+    static MissHandshake configured() {
+        return valueOf(System.getProperty("tracedb.dbi.handshake", "ptrace").toUpperCase(java.util.Locale.ROOT));
+    }
 }

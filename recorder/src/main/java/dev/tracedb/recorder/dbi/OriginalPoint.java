@@ -37,15 +37,16 @@ import dev.tracedb.machine.linux.Tracee;
  *     {@code syscall}) or fail with EINTR; for a detach, where no delivery follows, it is rewound
  *     here as the kernel would (rip on the syscall, the number to issue again, orig_rax -1), and
  *     not logged: it runs again natively.</li>
- * <li>a direct exit's stub, before its {@code int3}: the block retired; the branch target. An
- *     indirect-branch miss stub: the target in rax, with rax, rcx and rdx from the lookup
- *     routine's spill slots.</li>
+ * <li>a direct exit's stub, before its {@code int3} (or mailbox request), or the futex handshake's
+ *     reissue trap standing for it: the block retired; the branch target. An indirect-branch miss
+ *     stub: the target in rax, with rax, rcx and rdx from the lookup routine's spill slots.</li>
  * <li>anywhere else (inside a prologue, a block's end sequence, the lookup routine, or a block
- *     whose event was drained already): no exact equivalent, and inserted code is not reentrant
- *     (the ring cursor's load and store). The tracee is single-stepped forward until it reaches
- *     one of the points above; a ring that fills meanwhile is drained as in the recording. Every
- *     point the engine traps at is one of them, so a step never runs an {@code int3} nor a
- *     {@code syscall}.</li>
+ *     whose event was drained already, the futex handshake's miss routine): no exact equivalent,
+ *     and inserted code is not reentrant (the ring cursor's load and store). The tracee is
+ *     single-stepped forward until it reaches one of the points above; a ring that fills meanwhile
+ *     is drained as in the recording, a miss request posted is answered before each step (the
+ *     routine then leaves, its futex calls returning at once). Every point the engine traps at is
+ *     one of them, so a step never runs an {@code int3} nor a block's {@code syscall}.</li>
  * </ul>
  * The two purposes differ only where the delivery needs more (see {@link #forSignal}) or the
  * detach accepts less (see {@link #forDetach}).
@@ -292,7 +293,7 @@ final class OriginalPoint {
                 }
                 yield AppAddress.of(app.rip().value());
             }
-            // The syscall stubs are the block's (CacheMap); a reissue trap is the futex handshake's, never stepped.
+            // The syscall stubs are the block's (CacheMap); a reissue trap stands for its request (stubBefore).
             case SYSCALL, SYSCALL_RESULT, REISSUE -> null;
         };
     }
@@ -302,6 +303,8 @@ final class OriginalPoint {
      * signal. False if the process ended.
      */
     private boolean step(Purpose purpose) {
+        // The futex handshake's miss routine waits for its answer (in a futex wait, if stepped on): give it.
+        misses.answerRequest();
         steps++;
         StopEvent stop = tracee.resumeAndWait(Resume.SINGLESTEP, null);
         if (stop.isTerminal()) {

@@ -5,8 +5,11 @@ import dev.tracedb.recorder.SteppedAside;
 
 /**
  * Thrown by {@link MissHandler} at the vetting trap of a {@code clone}/{@code clone3} with
- * {@code CLONE_THREAD}, before the call runs: {@link DbiSession} catches it and steps aside (see
- * {@link DbiSession#stepAside}). Not a refusal: the program goes on natively, correctly.
+ * {@code CLONE_THREAD}, before the call runs. Not a refusal: {@link DbiSession} steps aside and the
+ * program goes on natively, correctly. {@link OriginalPoint#forDetach} places the tracee on the
+ * original {@code syscall} (the block's event taken back and the prefix before it logged, as the
+ * step engine logs it), rax still the call's number, so the clone runs natively once detached and
+ * is not in the log; the views are unmapped and the process detached.
  */
 final class ThreadStarting extends RuntimeException {
     private static final long serialVersionUID = 1L;

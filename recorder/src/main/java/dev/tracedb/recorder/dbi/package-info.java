@@ -72,8 +72,12 @@
  *     translates and links while the tracee waits, and answers with the resume address. ptrace
  *     stops (syscall traps, signals, exit) reach the sleeping tracer through a watcher thread
  *     that waitid(WNOWAIT)s and rings the doorbell. A request that needs a new view (injected
- *     syscalls need a stopped tracee) is answered with a reissue trap and served as a ptrace
- *     miss. Measured on dbi-simple-static (1,353 misses, median of 5, load ~5 on 2 cores):
+ *     syscalls need a stopped tracee), or that is refused or steps aside (JIT code), is answered
+ *     with a reissue trap and served there as a ptrace miss. Both handshakes share one stop loop
+ *     and one stop handler ({@code DbiSession.loop}, {@code onStop}); they differ only in how the
+ *     tracer waits for the next stop, so threads, JIT code and signals are met the same way. A
+ *     stop inside the miss routine is stepped out of it (its request answered first) to the
+ *     miss's target. Measured on dbi-simple-static (1,353 misses, median of 5, load ~5 on 2 cores):
  *     ~5,600 misses/s either way (int3 241 ms, futex 239 ms; native 1.8 ms): each miss costs
  *     two cross-process wake-ups under load, as much as a ptrace stop. It pays only where both
  *     sides can spin on their own cores. Translation ahead is done with the ptrace handshake
@@ -116,8 +120,9 @@
  *     that is not a file's ({@link dev.tracedb.recorder.RunTimeCodeReached}) leaves the tracee on
  *     the stub's int3, an exact original point: put back onto it, placed at the target by
  *     {@link dev.tracedb.recorder.dbi.OriginalPoint} (an indirect miss's rax, rcx and rdx from the
- *     spill slots), the views unmapped, detached; the JIT code runs natively, unrecorded. An
- *     expansion, and the futex handshake (which serves misses while the tracee runs), refuse.</li>
+ *     spill slots), the views unmapped, detached; the JIT code runs natively, unrecorded. Under the
+ *     futex handshake the request comes back as the reissue trap's stop, which stands for the
+ *     stub. An expansion refuses.</li>
  * <li><b>Signals to handlers run translated</b> ({@link dev.tracedb.recorder.dbi.SignalDelivery}),
  *     not natively: a native handler that longjmps out would leave the cache and the recording
  *     would silently stop. At the delivery-stop the tracee is moved to an exact original address
@@ -131,8 +136,8 @@
  *     original; mask, sigaltstack and SA_* flags the kernel's business) and stop at the
  *     handler, which is translated. rt_sigreturn's frame rip is replaced by its translation
  *     before the call, which is single-stepped with asynchronous signals blocked. Synchronous
- *     faults in copied instructions are placed exactly; in engine code they are refused. Under
- *     the futex handshake, handlers are refused. SIG_IGN and default actions: logged and passed
+ *     faults in copied instructions are placed exactly; in engine code they are refused. The same
+ *     under both miss handshakes. SIG_IGN and default actions: logged and passed
  *     on as before. Blocks cut short by a signal <em>without</em> a handler are still logged
  *     whole (the prologue logged them).</li>
  * <li><b>AVX-512.</b> glibc's EVEX string functions, which Capstone 4.0.2 cannot decode, are

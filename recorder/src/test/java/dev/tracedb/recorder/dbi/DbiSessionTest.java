@@ -30,6 +30,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DbiSessionTest extends NoStrayProcesses {
@@ -231,11 +233,15 @@ class DbiSessionTest extends NoStrayProcesses {
                 plain.nanos() / 1e6);
     }
 
-    /** Real dynamic programs: the loader, libc and the program, with output and exit status of a plain run. */
+    /**
+     * Real dynamic programs: the loader, libc and the program, with output and exit status of a plain
+     * run; {@code control}'s clock read runs the vDSO's code translated.
+     */
     @Test
     void realDynamicProgramsBehaveAsInAPlainRun() throws IOException {
         String loops = TestPrograms.path("loops").toString();
-        for (List<String> argv : List.of(List.of("/bin/true"), List.of("/bin/echo", "hello"), List.of(loops, "50"))) {
+        for (List<String> argv : List.of(List.of("/bin/true"), List.of("/bin/echo", "hello"), List.of(loops, "50"),
+                List.of(TestPrograms.path("control").toString()))) {
             String program = argv.get(0);
             String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
             Plain plain = plain(program, args);
@@ -403,13 +409,14 @@ class DbiSessionTest extends NoStrayProcesses {
      * A failing exec is logged like any syscall and the program goes on; the successful one ends the
      * session at its exec event, logged with result 0; detached, the new program runs to its own end.
      */
-    @Test
-    void aSuccessfulExecEndsTheSessionAndTheNewProgramRunsNatively() throws IOException {
+    @ParameterizedTest
+    @EnumSource(MissHandshake.class)
+    void aSuccessfulExecEndsTheSessionAndTheNewProgramRunsNatively(MissHandshake handshake) throws IOException {
         Path out = tmp.resolve("execs.out");
         CollectingSink sink = new CollectingSink();
         try (Tracee t = Tracee.launch(tracer, options(environment, "execs", out));
              DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
-             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, source, sink)) {
+             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, handshake, source, sink)) {
             dev.tracedb.recorder.ProgramExecuted e = org.junit.jupiter.api.Assertions.assertThrows(
                     dev.tracedb.recorder.ProgramExecuted.class, session::run);
             assertEquals("recording ended at the program's exec of /bin/sh (one program per run)", e.getMessage());
@@ -420,12 +427,16 @@ class DbiSessionTest extends NoStrayProcesses {
         assertEquals("before exec\nafter exec\n", Files.readString(out));
     }
 
-    /** raise() twice: each handler runs translated, the deliveries are logged, the program ends as a plain run. */
-    @Test
-    void signalHandlersRunTranslatedAndTheirDeliveriesAreLogged() throws IOException {
+    /**
+     * raise() twice: each handler runs translated, the deliveries are logged, the program ends as a
+     * plain run; under both handshakes.
+     */
+    @ParameterizedTest
+    @EnumSource(MissHandshake.class)
+    void signalHandlersRunTranslatedAndTheirDeliveriesAreLogged(MissHandshake handshake) throws IOException {
         for (String program : List.of("signal", "signal-static")) {
             Plain plain = plain(program);
-            Recording rec = record(program, RegionLayout.DEFAULT);
+            Recording rec = record(program, RegionLayout.DEFAULT, handshake);
             assertEquals(new StopEvent.Exited(0), plain.end(), program);
             assertEquals(plain.end(), rec.result().end(), program);
             assertEquals(plain.stdout(), rec.stdout(), program);
@@ -440,12 +451,14 @@ class DbiSessionTest extends NoStrayProcesses {
      * A 1 ms timer whose handler interrupts the program anywhere (prologues, lookups, blocking
      * syscalls), siglongjmps out of handlers (asynchronous and after SIGSEGV/SIGFPE), and a handler
      * on an alternate stack: output and exit as in a plain run, every delivery logged, and every
-     * block event is a block that ran whole or a prefix cut short by a signal.
+     * block event is a block that ran whole or a prefix cut short by a signal; under both handshakes
+     * (with the futex one, a tick may land in the miss routine: it is stepped out, its request answered).
      */
-    @Test
-    void timerSignalsAndSiglongjmpOutOfHandlersKeepTheProgramCorrect() throws IOException {
+    @ParameterizedTest
+    @EnumSource(MissHandshake.class)
+    void timerSignalsAndSiglongjmpOutOfHandlersKeepTheProgramCorrect(MissHandshake handshake) throws IOException {
         Plain plain = plain("signal-timer");
-        Recording rec = record("signal-timer", RegionLayout.DEFAULT);
+        Recording rec = record("signal-timer", RegionLayout.DEFAULT, handshake);
         assertEquals(new StopEvent.Exited(0), plain.end());
         assertEquals(plain.end(), rec.result().end());
         assertEquals(plain.stdout(), rec.stdout());
@@ -458,8 +471,29 @@ class DbiSessionTest extends NoStrayProcesses {
         // Some 80 ticks land anywhere in the compute loop, whose translation is mostly engine code
         // (the prologue) and copied instructions: both ways of parking are taken.
         assertTrue(rec.result().parkingSteps() > 0 && rec.result().blocksCutShort() > 0, rec.result().toString());
-        System.out.printf("signal-timer: %d signals to handlers, %d parking steps, %s%n",
+        System.out.printf("signal-timer %s: %d signals to handlers, %d parking steps, %s%n", handshake,
                 rec.result().signalsToHandlers(), rec.result().parkingSteps(), rec.result());
+    }
+
+    /**
+     * A 1 ms timer ticking while the program calls 1024 functions it never called before (each a
+     * lookup miss): under the futex handshake ticks land while the tracee waits in the miss routine
+     * (its request answered, it is stepped out to the miss's target, the handler delivered from
+     * there). Output and exit of a plain run, every delivery logged, under both handshakes.
+     */
+    @ParameterizedTest
+    @EnumSource(MissHandshake.class)
+    void signalsArrivingWhileMissesAreServedReachTheirHandler(MissHandshake handshake) throws IOException {
+        Plain plain = plain("signal-misses", "30");
+        Recording rec = record("signal-misses", RegionLayout.DEFAULT, handshake, "30");
+        assertEquals(new StopEvent.Exited(0), plain.end());
+        assertEquals(plain.end(), rec.result().end(), handshake.toString());
+        assertEquals(plain.stdout(), rec.stdout(), handshake.toString());
+        assertTrue(rec.sink().signals.size() >= 30 && rec.sink().signals.stream().allMatch(s -> s == 14),
+                handshake + ": SIGALRM deliveries logged: " + rec.sink().signals);
+        assertEquals(rec.sink().signals.size(), rec.result().signalsToHandlers(), rec.result().toString());
+        assertTrue(rec.result().indirectMisses() >= 1024, rec.result().toString());
+        System.out.printf("signal-misses %s: %s%n", handshake, rec.result());
     }
 
     /**
@@ -469,10 +503,11 @@ class DbiSessionTest extends NoStrayProcesses {
      * its retired prefix logged; only a stop inside a prologue or a block's end code takes steps,
      * a handful. Stepping to the next block entry instead, as detaching once did, steps a
      * {@code rep} once per iteration, up to 575 here. The process then computes natively the
-     * same checksum and status as a plain run.
+     * same checksum and status as a plain run. Under both handshakes.
      */
-    @Test
-    void aDetachPlacesTheProcessWhereItStandsWithAFewStepsAtMost() throws Exception {
+    @ParameterizedTest
+    @EnumSource(MissHandshake.class)
+    void aDetachPlacesTheProcessWhereItStandsWithAFewStepsAtMost(MissHandshake handshake) throws Exception {
         String program = TestPrograms.path("hotloops").toString();
         Plain plain = plain(program, "rep", "20000000");
         assertEquals(new StopEvent.Exited(0), plain.end());
@@ -484,7 +519,7 @@ class DbiSessionTest extends NoStrayProcesses {
                     + pidFile + ".tmp'; mv '" + pidFile + ".tmp' '" + pidFile + "'; wait $!", program, "rep", "20000000")
                     .redirectErrorStream(true).start();
             try {
-                detachOnce(shell, pidFile, out, plain.stdout(), round);
+                detachOnce(shell, pidFile, out, plain.stdout(), round, handshake);
             } finally {
                 shell.destroyForcibly();
             }
@@ -492,7 +527,8 @@ class DbiSessionTest extends NoStrayProcesses {
     }
 
     /** Attaches to the program {@code shell} started, records it for 300 ms, detaches it and checks how. */
-    private void detachOnce(Process shell, Path pidFile, Path out, String expectedStdout, int round) throws Exception {
+    private void detachOnce(Process shell, Path pidFile, Path out, String expectedStdout, int round, MissHandshake handshake)
+            throws Exception {
         while (!Files.exists(pidFile)) {
             Thread.sleep(10);
         }
@@ -514,7 +550,7 @@ class DbiSessionTest extends NoStrayProcesses {
         String reason;
         try (Tracee t = Tracee.attach(tracer, pid, dev.tracedb.recorder.ChildProcesses.OPTIONS);
              DecodingBlockSource source = new DecodingBlockSource(t.pid(), t.memory());
-             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, source, sink)) {
+             DbiSession session = new DbiSession(t, RegionLayout.DEFAULT, handshake, source, sink)) {
             result = session.runAttached(stop);
             reason = session.detachReason();
         }
@@ -527,17 +563,8 @@ class DbiSessionTest extends NoStrayProcesses {
         assertTrue(shell.waitFor(60, TimeUnit.SECONDS), "the detached process ends");
         assertEquals(0, shell.exitValue());
         assertEquals(expectedStdout, Files.readString(out), "the checksum of a plain run");
-        System.out.printf("detach of hotloops rep, round %d: %d single-steps, %d blocks cut short%n", round,
+        System.out.printf("detach of hotloops rep, %s, round %d: %d single-steps, %d blocks cut short%n", handshake, round,
                 result.parkingSteps(), result.blocksCutShort());
-    }
-
-    /** The futex handshake does not run handlers: a signal for one is refused at its delivery, before it runs. */
-    @Test
-    void aSignalForAHandlerIsRefusedUnderTheFutexHandshake() throws IOException {
-        UnsupportedProgramException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedProgramException.class,
-                () -> record("signal", RegionLayout.DEFAULT, MissHandshake.FUTEX));
-        assertTrue(e.getMessage().contains("SIGUSR1") && e.getMessage().contains("handler"), e.getMessage());
-        assertEquals("", Files.readString(tmp.resolve("signal-dbi.out")));
     }
 
     private static String fileName(String program) {
