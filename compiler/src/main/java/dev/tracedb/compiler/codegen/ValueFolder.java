@@ -37,7 +37,9 @@ import java.util.function.BooleanSupplier;
  * start), so that every side exit sees exactly the registers the original has there.
  *
  * <p>Folded forms ({@code d} a 32- or 64-bit register other than rsp; 32-bit results only when
- * constant): {@code mov d, s} and {@code movzx d, s8/s16} of a tracked source; {@code shl/shr/sar
+ * constant): {@code mov d, s}, {@code movzx d, s8/s16} and {@code movsx/movsxd d, s} of a tracked
+ * source (of a constant for the sign extensions); a 16-bit {@code shl/shr/sar/and/or/xor d16,
+ * imm} of a constant d (CPython 3.11's oparg, {@code shr r9w, 8}: the upper 48 bits kept); {@code shl/shr/sar
  * d, imm}, {@code and/or/xor/add/sub d, imm} of a tracked d; {@code add d, s} with d tracked;
  * {@code lea d, [b + i*s + c]} with b or i tracked. An instruction that writes flags is folded
  * only where the emitter says the flags are dead after it on the path; every instruction that
@@ -219,12 +221,14 @@ final class ValueFolder {
         Register d = dst.register().full();
         int size = dst.sizeBytes();
         if (dst.register().kind() != Register.Kind.GENERAL_PURPOSE || d == Register.RSP || d == Register.RIP
-                || (size != 4 && size != 8)) {
+                || isHighByte(dst.register())) {
             return null;
         }
+        if (size == 2) return foldWord(insn, d, flagsDeadAfter);
+        if (size != 4 && size != 8) return null;
         Operand src = ops.get(1);
-        boolean writesFlags = !insn.mnemonic().equals("mov") && !insn.mnemonic().equals("movzx")
-                && !insn.mnemonic().equals("lea");
+        boolean writesFlags = !insn.mnemonic().equals("mov") && !insn.mnemonic().startsWith("movzx")
+                && !insn.mnemonic().startsWith("movsx") && !insn.mnemonic().equals("lea");
         boolean flagsDead = writesFlags && flagsDeadAfter.getAsBoolean();
         Value result = switch (insn.mnemonic()) {
             case "mov" -> src instanceof RegisterOperand s && s.sizeBytes() == size && isGpr(s.register())
@@ -232,6 +236,9 @@ final class ValueFolder {
             case "movzx" -> src instanceof RegisterOperand s && (s.sizeBytes() == 1 || s.sizeBytes() == 2)
                     && isGpr(s.register()) && !isHighByte(s.register())
                     ? constantOf(known.get(s.register().full()), s.sizeBytes() == 1 ? 0xff : 0xffff) : null;
+            case "movsxd", "movsx" -> src instanceof RegisterOperand s && s.sizeBytes() < size
+                    && isGpr(s.register()) && !isHighByte(s.register())
+                    ? signExtended(known.get(s.register().full()), s.sizeBytes()) : null;
             case "shl", "shr", "sar" -> flagsDead && src instanceof ImmediateOperand imm
                     ? shift(insn.mnemonic(), known.get(d), size, imm.value()) : null;
             case "and", "or", "xor" -> flagsDead && src instanceof ImmediateOperand imm
@@ -248,6 +255,43 @@ final class ValueFolder {
         if (result.base() == d) return null; // it would depend on the value it overwrites
         if (!result.isConstant() && result.offset() != (int) result.offset()) return null; // lea's disp32
         return new Folded(d, result);
+    }
+
+    /**
+     * A 16-bit {@code shl/shr/sar d16, imm} or {@code and/or/xor d16, imm} of a constant register
+     * (CPython 3.11's {@code shr r9w, 8}: the oparg from the code unit): the low word computed,
+     * the upper 48 bits kept, as the CPU does. Flags as for the 32-bit forms.
+     */
+    private Folded foldWord(Instruction insn, Register d, BooleanSupplier flagsDeadAfter) {
+        Value v = known.get(d);
+        if (v == null || !v.isConstant() || !(insn.operands().get(1) instanceof ImmediateOperand imm)) return null;
+        String op = insn.mnemonic();
+        boolean shift = op.equals("shl") || op.equals("shr") || op.equals("sar");
+        boolean logic = op.equals("and") || op.equals("or") || op.equals("xor");
+        if ((!shift && !logic) || !flagsDeadAfter.getAsBoolean()) return null;
+        long x = v.offset() & 0xffff;
+        long word;
+        if (shift) {
+            int n = (int) (imm.value() & 31);
+            word = switch (op) {
+                case "shl" -> x << n;
+                case "shr" -> x >>> n;
+                default -> (long) (short) x >> n;
+            };
+        } else {
+            word = logic(op, Value.constant(x), imm.value()).offset();
+        }
+        return new Folded(d, Value.constant(v.offset() & ~0xffffL | word & 0xffff));
+    }
+
+    private static Value signExtended(Value v, int fromBytes) {
+        if (v == null || !v.isConstant()) return null;
+        long x = v.offset();
+        return Value.constant(switch (fromBytes) {
+            case 1 -> (long) (byte) x;
+            case 2 -> (long) (short) x;
+            default -> (long) (int) x;
+        });
     }
 
     private static Value constantOf(Value v, long mask) {
