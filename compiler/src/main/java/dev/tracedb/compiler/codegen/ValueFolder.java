@@ -37,8 +37,7 @@ import java.util.function.BooleanSupplier;
  * start), so that every side exit sees exactly the registers the original has there.
  *
  * <p>Folded forms ({@code d} a 32- or 64-bit register other than rsp; 32-bit results only when
- * constant): {@code mov d, s}, {@code movzx d, s8/s16} and {@code movsx/movsxd d, s} of a tracked
- * source (of a constant for the sign extensions); a 16-bit {@code shl/shr/sar/and/or/xor d16,
+ * constant): {@code mov d, s} and {@code movzx d, s8/s16} of a tracked source; a 16-bit {@code shl/shr/sar/and/or/xor d16,
  * imm} of a constant d (CPython 3.11's oparg, {@code shr r9w, 8}: the upper 48 bits kept); {@code shl/shr/sar
  * d, imm}, {@code and/or/xor/add/sub d, imm} of a tracked d; {@code add d, s} with d tracked;
  * {@code lea d, [b + i*s + c]} with b or i tracked. An instruction that writes flags is folded
@@ -227,8 +226,8 @@ final class ValueFolder {
         if (size == 2) return foldWord(insn, d, flagsDeadAfter);
         if (size != 4 && size != 8) return null;
         Operand src = ops.get(1);
-        boolean writesFlags = !insn.mnemonic().equals("mov") && !insn.mnemonic().startsWith("movzx")
-                && !insn.mnemonic().startsWith("movsx") && !insn.mnemonic().equals("lea");
+        boolean writesFlags = !insn.mnemonic().equals("mov") && !insn.mnemonic().equals("movzx")
+                && !insn.mnemonic().equals("lea");
         boolean flagsDead = writesFlags && flagsDeadAfter.getAsBoolean();
         Value result = switch (insn.mnemonic()) {
             case "mov" -> src instanceof RegisterOperand s && s.sizeBytes() == size && isGpr(s.register())
@@ -236,9 +235,6 @@ final class ValueFolder {
             case "movzx" -> src instanceof RegisterOperand s && (s.sizeBytes() == 1 || s.sizeBytes() == 2)
                     && isGpr(s.register()) && !isHighByte(s.register())
                     ? constantOf(known.get(s.register().full()), s.sizeBytes() == 1 ? 0xff : 0xffff) : null;
-            case "movsxd", "movsx" -> src instanceof RegisterOperand s && s.sizeBytes() < size
-                    && isGpr(s.register()) && !isHighByte(s.register())
-                    ? signExtended(known.get(s.register().full()), s.sizeBytes()) : null;
             case "shl", "shr", "sar" -> flagsDead && src instanceof ImmediateOperand imm
                     ? shift(insn.mnemonic(), known.get(d), size, imm.value()) : null;
             case "and", "or", "xor" -> flagsDead && src instanceof ImmediateOperand imm
@@ -282,16 +278,6 @@ final class ValueFolder {
             word = logic(op, Value.constant(x), imm.value()).offset();
         }
         return new Folded(d, Value.constant(v.offset() & ~0xffffL | word & 0xffff));
-    }
-
-    private static Value signExtended(Value v, int fromBytes) {
-        if (v == null || !v.isConstant()) return null;
-        long x = v.offset();
-        return Value.constant(switch (fromBytes) {
-            case 1 -> (long) (byte) x;
-            case 2 -> (long) (short) x;
-            default -> (long) (int) x;
-        });
     }
 
     private static Value constantOf(Value v, long mask) {

@@ -230,9 +230,9 @@ class ValueFolderTest {
                 "mov r9d, 3",                        // the oparg, written before the guarded jump
                 "cmp rax, qword ptr [rip -> slot m+0x3000]",
                 "jne @28",
-                "mov qword ptr [rbx + 0x38], r15",   // movsxd rbp, r9d: folded
+                "movsxd rbp, r9d",
+                "mov qword ptr [rbx + 0x38], r15",
                 "lea r10, [r15 + 2]",
-                "mov ebp, 3",                        // written where the load's address reads it
                 "mov rax, qword ptr [rbx + rbp*8 + 0x48]",
                 "test rax, rax",
                 "je m+0x3100",
