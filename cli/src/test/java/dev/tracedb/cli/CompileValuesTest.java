@@ -38,9 +38,7 @@ class CompileValuesTest {
             + " guardable loads, so it gives no value guards; a recording with value probes has them: tracedb record (.*)"
             + " -- (.*) \\(--no-values silences this\\)\\n");
     private static final Pattern TRACE = Pattern.compile(
-            "tracedb: trace \\d+ (\\S+) entered (\\d+), completed (\\d+), side exits (\\d+)");
-    private static final Pattern TRACE_BY_ID = Pattern.compile(
-            "tracedb: trace (\\d+) \\S+ entered (\\d+), completed (\\d+), side exits (\\d+)");
+            "tracedb: trace (\\d+) (\\S+) entered (\\d+), completed (\\d+), side exits (\\d+)");
     private static final String LUA = "/usr/bin/lua5.4";
 
     @TempDir
@@ -204,22 +202,6 @@ class CompileValuesTest {
                 + " the shifted one: " + unitTraces + "\n" + list);
     }
 
-    /** Runs {@code argv} plainly and with {@code cache} (same output); per trace id, --stats' entered, completed, side exits. */
-    private Map<Integer, long[]> countsById(Path cache, List<String> argv) throws Exception {
-        EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
-        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
-        assertEquals(0, plain.status(), plain::toString);
-        assertEquals(plain.out(), cached.out(), cached::toString);
-        assertEquals(plain.status(), cached.status(), cached::toString);
-        Map<Integer, long[]> counts = new HashMap<>();
-        Matcher m = TRACE_BY_ID.matcher(cached.err());
-        while (m.find()) {
-            counts.put(Integer.parseInt(m.group(1)),
-                    new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
-        }
-        return counts;
-    }
-
     /** Records, as run "probed", the command a no-samples note gave (with the tests' environment). */
     private CliRun recordAsNoted(Matcher note) {
         List<String> args = new ArrayList<>(List.of("record", "--quiet", "--name", "probed", "--env", Programs.TUNABLES));
@@ -231,17 +213,33 @@ class CompileValuesTest {
 
     /** Runs {@code argv} plainly and with {@code cache} (same output); per trace head, --stats' entered, completed, side exits. */
     private Map<String, long[]> traceCounts(Path cache, List<String> argv) throws Exception {
+        Map<String, long[]> counts = new HashMap<>();
+        traceStats(cache, argv, (id, head, c) -> counts.put(head, c));
+        return counts;
+    }
+
+    /** The same per trace id. */
+    private Map<Integer, long[]> countsById(Path cache, List<String> argv) throws Exception {
+        Map<Integer, long[]> counts = new HashMap<>();
+        traceStats(cache, argv, (id, head, c) -> counts.put(id, c));
+        return counts;
+    }
+
+    private interface TraceStat {
+        void accept(int id, String head, long[] enteredCompletedExits);
+    }
+
+    private void traceStats(Path cache, List<String> argv, TraceStat each) throws Exception {
         EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
         EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
         assertEquals(0, plain.status(), plain::toString);
         assertEquals(plain.out(), cached.out(), cached::toString);
         assertEquals(plain.status(), cached.status(), cached::toString);
-        Map<String, long[]> counts = new HashMap<>();
         Matcher m = TRACE.matcher(cached.err());
         while (m.find()) {
-            counts.put(m.group(1), new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
+            each.accept(Integer.parseInt(m.group(1)), m.group(2),
+                    new long[] {Long.parseLong(m.group(3)), Long.parseLong(m.group(4)), Long.parseLong(m.group(5))});
         }
-        return counts;
     }
 
     private static int applied(CliRun compile) {
