@@ -38,7 +38,7 @@ class CompileValuesTest {
             + " guardable loads, so it gives no value guards; a recording with value probes has them: tracedb record (.*)"
             + " -- (.*) \\(--no-values silences this\\)\\n");
     private static final Pattern TRACE = Pattern.compile(
-            "tracedb: trace \\d+ (\\S+) entered (\\d+), completed (\\d+), side exits (\\d+)");
+            "tracedb: trace (\\d+) (\\S+) entered (\\d+), completed (\\d+), side exits (\\d+)");
     private static final String LUA = "/usr/bin/lua5.4";
 
     @TempDir
@@ -157,6 +157,51 @@ class CompileValuesTest {
         assertTrue(b[2] >= 2_000_000, Arrays.toString(b));
     }
 
+    /**
+     * python3.11's code-unit fetch ({@code movzx eax, word [r10]}) guarded: a module-level loop
+     * recorded with {@code --engine inputs} and compiled with every trace kept (the cost model
+     * drops the eval loop's traces: they do not pay, see docs/compiling.md); at least one guard
+     * sits on a python3.11 code unit; on the recorded script its trace completes its passes, on
+     * the same script with one more global first (every STORE_NAME/LOAD_NAME oparg one higher,
+     * same opcodes) that guard fails on every pass; output equal to a plain run's both ways.
+     */
+    @Test
+    void python3sCodeUnitsAreGuardedAndTheirFailuresLeaveExactly() throws Exception {
+        String python = "/usr/bin/python3.11";
+        Path script = dir.resolve("loop.py");
+        Files.writeString(script, String.join("\n", "import sys", "n = int(sys.argv[1])", "s = 0", "t = 0",
+                "for i in range(n):", "    s = s + i * 2", "    t = t ^ (i & 7)", "print(s, t)", ""));
+        Path other = dir.resolve("shifted.py");
+        Files.writeString(other, String.join("\n", "import sys", "pad = 5", "n = int(sys.argv[1])", "s = 0", "t = 0",
+                "for i in range(n):", "    s = s + i * 2", "    t = t ^ (i & 7)", "print(s, t, pad)", ""));
+        CliRun record = tracedb(db, "record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--",
+                python, script.toString(), "20000");
+        assertEquals(0, record.status(), record::toString);
+        Path cache = dir.resolve("python.tcache");
+        CliRun compile = tracedb(db, "compile", "--quiet", "--keep-unprofitable", "r0001", "-o", cache.toString());
+        assertEquals(0, compile.status(), compile::toString);
+        assertTrue(applied(compile) >= 1, compile::toString);
+        CliRun list = tracedb(null, "traces", cache.toString());
+        Matcher unit = Pattern.compile("\\n\\s+(\\d+)\\s+python3\\.11\\+0x[0-9a-f]+\\s+0x([0-9a-f]+)\\n").matcher(list.out());
+        List<Integer> unitTraces = new ArrayList<>();
+        for (int from = 0; unit.find(from); from = unit.end() - 1) {
+            assertTrue(Long.parseLong(unit.group(2), 16) <= 0xffff, "not a code unit: " + unit.group());
+            unitTraces.add(Integer.parseInt(unit.group(1)));
+        }
+        assertFalse(unitTraces.isEmpty(), "no python3.11 code unit is guarded:\n" + list);
+
+        Map<Integer, long[]> holding = countsById(cache, List.of(python, script.toString(), "300000"));
+        Map<Integer, long[]> failing = countsById(cache, List.of(python, other.toString(), "300000"));
+        boolean holdsThenFails = false;
+        for (int t : unitTraces) {
+            long[] h = holding.get(t);
+            long[] f = failing.get(t);
+            if (h != null && f != null && h[1] >= 250_000 && f[1] == 0 && f[2] >= 250_000) holdsThenFails = true;
+        }
+        assertTrue(holdsThenFails, "no guarded trace completes on the recorded script and leaves on every pass of"
+                + " the shifted one: " + unitTraces + "\n" + list);
+    }
+
     /** Records, as run "probed", the command a no-samples note gave (with the tests' environment). */
     private CliRun recordAsNoted(Matcher note) {
         List<String> args = new ArrayList<>(List.of("record", "--quiet", "--name", "probed", "--env", Programs.TUNABLES));
@@ -168,17 +213,33 @@ class CompileValuesTest {
 
     /** Runs {@code argv} plainly and with {@code cache} (same output); per trace head, --stats' entered, completed, side exits. */
     private Map<String, long[]> traceCounts(Path cache, List<String> argv) throws Exception {
+        Map<String, long[]> counts = new HashMap<>();
+        traceStats(cache, argv, (id, head, c) -> counts.put(head, c));
+        return counts;
+    }
+
+    /** The same per trace id. */
+    private Map<Integer, long[]> countsById(Path cache, List<String> argv) throws Exception {
+        Map<Integer, long[]> counts = new HashMap<>();
+        traceStats(cache, argv, (id, head, c) -> counts.put(id, c));
+        return counts;
+    }
+
+    private interface TraceStat {
+        void accept(int id, String head, long[] enteredCompletedExits);
+    }
+
+    private void traceStats(Path cache, List<String> argv, TraceStat each) throws Exception {
         EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
         EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
         assertEquals(0, plain.status(), plain::toString);
         assertEquals(plain.out(), cached.out(), cached::toString);
         assertEquals(plain.status(), cached.status(), cached::toString);
-        Map<String, long[]> counts = new HashMap<>();
         Matcher m = TRACE.matcher(cached.err());
         while (m.find()) {
-            counts.put(m.group(1), new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
+            each.accept(Integer.parseInt(m.group(1)), m.group(2),
+                    new long[] {Long.parseLong(m.group(3)), Long.parseLong(m.group(4)), Long.parseLong(m.group(5))});
         }
-        return counts;
     }
 
     private static int applied(CliRun compile) {

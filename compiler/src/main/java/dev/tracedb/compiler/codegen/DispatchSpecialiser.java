@@ -53,6 +53,9 @@ import java.util.Optional;
  *     through the trace, and not again while no instruction writes B and no call or return
  *     intervenes (the same forgetting rule as {@link RedundantGuards}).</li>
  * </ul>
+ * In a non-PIE executable the table may sit at an absolute address, {@code mov R, [I*8 + table]}
+ * (python3.11's {@code opcode_targets} in {@code .rodata}): then there is no B to check, and
+ * the table's slots are the file's own bytes ({@link DispatchTables#absoluteEntryFor}).
  * A mismatch (another opcode, or B not the table) loads R as the original does and goes on in the
  * original code right after the load, with every register the original's there. Stateless after
  * construction; not thread-safe only because nothing here needs to be.
@@ -67,7 +70,9 @@ final class DispatchSpecialiser {
      * @param loadIndex  the load's position in that block's body
      * @param load       the load ({@code mov R, [B + I*8]}), which the mismatch stub runs
      * @param index      I, compared with {@code entry.index()}
-     * @param base       B, checked against the table's run-time address when {@code checkBase}
+     * @param base       B, checked against the table's run-time address when {@code checkBase}; null
+     *                   for a table at an absolute address ({@code mov R, [I*8 + table]} in a
+     *                   non-PIE executable, python3.11's {@code opcode_targets}), never checked
      * @param entry      the table and the index whose slot holds the recorded target
      * @param checkBase  whether this dispatch checks B (the pass has not checked it since B last changed)
      * @param restore    the flags as they are before the load, recomputed in the stub before the
@@ -122,20 +127,23 @@ final class DispatchSpecialiser {
             Candidate c = atLoad[b];
             for (int j = 0; j < body.size(); j++) {
                 if (c != null && j == c.loadIndex()) {
-                    Optional<DispatchTables.Entry> entry = tables.entryFor(c.base(), 8, c.displacement(),
-                            nexts.get(c.jump()).offset());
+                    Optional<DispatchTables.Entry> entry = c.base() == null
+                            ? tables.absoluteEntryFor(c.displacement(), nexts.get(c.jump()).offset())
+                            : tables.entryFor(c.base(), 8, c.displacement(), nexts.get(c.jump()).offset());
                     // two dispatches' registers to load at one exit: not handled
                     boolean exitsFree = exitsOf[c.jump()].stream().allMatch(e -> byExit[e] == null);
                     if (entry.isPresent() && exitsFree) {
                         long target = nexts.get(c.jump()).offset();
-                        Long table = checked.get(c.base());
-                        boolean check = table == null || table != entry.get().tableOffset();
-                        Plan plan = new Plan(b, j, body.get(j), gpr(c.index()), gpr(c.base()), entry.get(), check,
+                        Long table = c.base() == null ? null : checked.get(c.base());
+                        // an absolute table has no base register to check
+                        boolean check = c.base() != null && (table == null || table != entry.get().tableOffset());
+                        Plan plan = new Plan(b, j, body.get(j), gpr(c.index()),
+                                c.base() == null ? null : gpr(c.base()), entry.get(), check,
                                 c.restore(), c.restoreOnMatch(), gpr(c.target()), target);
                         byJump[c.jump()] = plan;
                         byLoadBlock[b] = plan;
                         exitsOf[c.jump()].forEach(e -> byExit[e] = plan);
-                        checked.put(c.base(), entry.get().tableOffset());
+                        if (c.base() != null) checked.put(c.base(), entry.get().tableOffset());
                     }
                 }
                 forgetWritten(checked, body.get(j));
@@ -198,13 +206,14 @@ final class DispatchSpecialiser {
         if (!insn.mnemonic().equals("mov") || insn.operands().size() != 2
                 || !(insn.operands().get(0) instanceof RegisterOperand dst) || dst.register() != target
                 || !(insn.operands().get(1) instanceof MemoryOperand m) || m.segment().isPresent()
-                || m.isRipRelative() || m.base().isEmpty() || m.index().isEmpty() || m.scale() != 8
+                || m.isRipRelative() || m.index().isEmpty() || m.scale() != 8
                 || m.sizeBytes() != 8) {
             return null;
         }
-        Register base = m.base().get();
+        Register base = m.base().orElse(null); // none: a table at an absolute address (non-PIE)
         Register index = m.index().get();
-        if (!isGpr64(base) || !isGpr64(index) || base == Register.RSP || base == target || base == index) {
+        if (!isGpr64(index) || (base != null && (!isGpr64(base) || base == Register.RSP || base == target
+                || base == index))) {
             return null;
         }
         // Between the load and the jump: R not read, no memory touched, and the flags either

@@ -4,6 +4,7 @@ import dev.tracedb.compiler.mining.ModuleLayout;
 import dev.tracedb.compiler.path.TraceModule;
 import dev.tracedb.machine.elf.ElfImage;
 import dev.tracedb.machine.elf.ElfReadException;
+import dev.tracedb.machine.elf.ElfType;
 import dev.tracedb.machine.elf.Section;
 import dev.tracedb.machine.elf.Segment;
 import dev.tracedb.machine.elf.SegmentType;
@@ -58,7 +59,7 @@ final class DispatchTables {
     record Entry(long tableOffset, int index) {
     }
 
-    private static final DispatchTables NONE = new DispatchTables(new TreeMap<>(), () -> Map.of());
+    private static final DispatchTables NONE = new DispatchTables(new TreeMap<>(), () -> Map.of(), null, 0);
 
     /** Relocated read-only slots: module offset → the module offset they hold. */
     private final TreeMap<Long, Long> slots;
@@ -66,10 +67,18 @@ final class DispatchTables {
     private final Supplier<Map<Register, TreeSet<Long>>> sweep;
     /** Per 64-bit register, the module offsets a {@code lea reg, [rip+X]} loads into it; null until swept. */
     private Map<Register, TreeSet<Long>> leaTargets;
+    /** A non-PIE executable (loaded at its link-time addresses), for absolute tables; else null. */
+    private final ElfImage fixed;
+    private final long bias;
+    /** The bytes of {@link #fixed}'s read-only sections read so far, by section. */
+    private final Map<Section, byte[]> readOnly = new HashMap<>();
 
-    private DispatchTables(TreeMap<Long, Long> slots, Supplier<Map<Register, TreeSet<Long>>> sweep) {
+    private DispatchTables(TreeMap<Long, Long> slots, Supplier<Map<Register, TreeSet<Long>>> sweep,
+                           ElfImage fixed, long bias) {
         this.slots = slots;
         this.sweep = sweep;
+        this.fixed = fixed;
+        this.bias = bias;
     }
 
     /** No tables: no dispatch is specialised. */
@@ -93,10 +102,11 @@ final class DispatchTables {
             }
             long bias = ModuleLayout.linkTimeBias(elf);
             TreeMap<Long, Long> slots = relroSlots(elf, bias);
-            if (slots.isEmpty()) {
+            ElfImage fixed = elf.type() == ElfType.EXECUTABLE ? elf : null;
+            if (slots.isEmpty() && fixed == null) {
                 return NONE;
             }
-            return new DispatchTables(slots, () -> leaTargets(elf, bias, decoder));
+            return new DispatchTables(slots, () -> leaTargets(elf, bias, decoder), fixed, bias);
         } catch (ElfReadException | IllegalArgumentException e) {
             return NONE;
         }
@@ -140,6 +150,35 @@ final class DispatchTables {
                 return Optional.empty(); // two candidate bases: which one holds at run time is unknown
             }
             found = new Entry(table, (int) (distance / 8));
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /**
+     * The entry through which {@code [index*8 + displacement]}, a table at an absolute address,
+     * reads {@code target}'s address: only in a non-PIE executable (loaded at its link-time
+     * addresses, so the file's bytes are the table's, with no relocation), where the table lies in
+     * a section of a read-only loadable segment ({@code .rodata}: python3.11's
+     * {@code opcode_targets}, {@code jmp *0x737e40(,%rax,8)}) and exactly one of its first 4,096
+     * slots inside that section holds the target; else empty. No base register, so no run-time
+     * check: the slot's bytes are this file's, which the cache's build-id check ties it to.
+     */
+    Optional<Entry> absoluteEntryFor(long displacement, long target) {
+        if (fixed == null) return Optional.empty();
+        boolean readOnlySegment = fixed.segments().stream().anyMatch(s -> s.type() == SegmentType.LOAD
+                && s.contains(displacement) && !s.isWritable() && displacement + 8 <= s.virtualAddress() + s.fileSize());
+        Optional<Section> section = fixed.sections().stream()
+                .filter(s -> s.type() != Section.TYPE_NOBITS && s.contains(displacement)).findFirst();
+        if (!readOnlySegment || section.isEmpty()) return Optional.empty();
+        byte[] bytes = readOnly.computeIfAbsent(section.get(), fixed::sectionBytes);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long start = displacement - section.get().address();
+        Entry found = null;
+        for (int i = 0; i <= MAX_INDEX && start + 8L * i + 8 <= bytes.length; i++) {
+            if (b.getLong((int) (start + 8L * i)) - bias == target) {
+                if (found != null) return Optional.empty(); // two slots hold it: the index is ambiguous
+                found = new Entry(displacement - bias, i);
+            }
         }
         return Optional.ofNullable(found);
     }

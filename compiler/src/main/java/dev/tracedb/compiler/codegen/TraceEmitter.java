@@ -301,7 +301,7 @@ final class TraceEmitter {
                 .filter(v -> v.isConstant() && v.offset() == plan.entry().index()).isPresent();
         if (plan.restore() != null) folder.materializeAll(); // the restore reads registers
         if (!indexKnown) folder.materialize(List.of(index));
-        folder.materialize(List.of(Register.valueOf(plan.base().name())));
+        if (plan.base() != null) folder.materialize(List.of(Register.valueOf(plan.base().name())));
         if (!indexKnown || plan.checkBase()) {
             List<ValueFolder.Fix> pending = folder.pending();
             Label mismatch = outOfLine(() -> {

@@ -37,7 +37,8 @@ import java.util.function.BooleanSupplier;
  * start), so that every side exit sees exactly the registers the original has there.
  *
  * <p>Folded forms ({@code d} a 32- or 64-bit register other than rsp; 32-bit results only when
- * constant): {@code mov d, s} and {@code movzx d, s8/s16} of a tracked source; {@code shl/shr/sar
+ * constant): {@code mov d, s} and {@code movzx d, s8/s16} of a tracked source; a 16-bit {@code shl/shr/sar/and/or/xor d16,
+ * imm} of a constant d (CPython 3.11's oparg, {@code shr r9w, 8}: the upper 48 bits kept); {@code shl/shr/sar
  * d, imm}, {@code and/or/xor/add/sub d, imm} of a tracked d; {@code add d, s} with d tracked;
  * {@code lea d, [b + i*s + c]} with b or i tracked. An instruction that writes flags is folded
  * only where the emitter says the flags are dead after it on the path; every instruction that
@@ -219,9 +220,11 @@ final class ValueFolder {
         Register d = dst.register().full();
         int size = dst.sizeBytes();
         if (dst.register().kind() != Register.Kind.GENERAL_PURPOSE || d == Register.RSP || d == Register.RIP
-                || (size != 4 && size != 8)) {
+                || isHighByte(dst.register())) {
             return null;
         }
+        if (size == 2) return foldWord(insn, d, flagsDeadAfter);
+        if (size != 4 && size != 8) return null;
         Operand src = ops.get(1);
         boolean writesFlags = !insn.mnemonic().equals("mov") && !insn.mnemonic().equals("movzx")
                 && !insn.mnemonic().equals("lea");
@@ -248,6 +251,33 @@ final class ValueFolder {
         if (result.base() == d) return null; // it would depend on the value it overwrites
         if (!result.isConstant() && result.offset() != (int) result.offset()) return null; // lea's disp32
         return new Folded(d, result);
+    }
+
+    /**
+     * A 16-bit {@code shl/shr/sar d16, imm} or {@code and/or/xor d16, imm} of a constant register
+     * (CPython 3.11's {@code shr r9w, 8}: the oparg from the code unit): the low word computed,
+     * the upper 48 bits kept, as the CPU does. Flags as for the 32-bit forms.
+     */
+    private Folded foldWord(Instruction insn, Register d, BooleanSupplier flagsDeadAfter) {
+        Value v = known.get(d);
+        if (v == null || !v.isConstant() || !(insn.operands().get(1) instanceof ImmediateOperand imm)) return null;
+        String op = insn.mnemonic();
+        boolean shift = op.equals("shl") || op.equals("shr") || op.equals("sar");
+        boolean logic = op.equals("and") || op.equals("or") || op.equals("xor");
+        if ((!shift && !logic) || !flagsDeadAfter.getAsBoolean()) return null;
+        long x = v.offset() & 0xffff;
+        long word;
+        if (shift) {
+            int n = (int) (imm.value() & 31);
+            word = switch (op) {
+                case "shl" -> x << n;
+                case "shr" -> x >>> n;
+                default -> (long) (short) x >> n;
+            };
+        } else {
+            word = logic(op, Value.constant(x), imm.value()).offset();
+        }
+        return new Folded(d, Value.constant(v.offset() & ~0xffffL | word & 0xffff));
     }
 
     private static Value constantOf(Value v, long mask) {

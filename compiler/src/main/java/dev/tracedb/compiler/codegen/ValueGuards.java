@@ -15,7 +15,8 @@ import java.util.function.LongPredicate;
  * Which of a trace's {@link ValueGuard}s code generation applies, and the compare each becomes.
  * A guard is applied where its instruction is a plain load {@code mov r32, dword [mem]} or
  * {@code mov r64, qword [mem]} (opcode 8B, no prefix but REX, no segment, not RIP-relative; a
- * 64-bit value only when it fits a sign-extended imm32), not a specialised dispatch's table load
+ * 64-bit value only when it fits a sign-extended imm32), or a zero-extending word load
+ * {@code movzx r32, word [mem]} (CPython 3.11's code-unit fetch; compared as a word), not a specialised dispatch's table load
  * nor a sunk write, nor with its exit inside a head patch (its own trace's or another's), and the status flags are dead right after it on the path (the compare
  * overwrites them; its mismatch exit goes to the original code right after the load, which the
  * same scan covers). Guards elsewhere are left out: the load is then copied as it is. Stateless
@@ -23,6 +24,7 @@ import java.util.function.LongPredicate;
  */
 final class ValueGuards {
     private static final int MOV_LOAD = 0x8b;
+    private static final int MOVZX_WORD = 0xb7;
 
     private final Map<Long, ValueGuard> applied = new HashMap<>();
     private final List<ValueGuard> appliedInOrder = new ArrayList<>();
@@ -69,35 +71,63 @@ final class ValueGuards {
         byte[] b = load.bytes();
         int op = 0;
         if ((b[0] & 0xf0) == 0x40) op = 1;
-        if (op >= b.length || (b[op] & 0xff) != MOV_LOAD || !load.mnemonic().equals("mov")) return false;
         if (load.operands().size() != 2 || !(load.operands().get(0) instanceof RegisterOperand dst)
                 || !(load.operands().get(1) instanceof MemoryOperand mem)) {
             return false;
         }
         if (mem.segment().isPresent() || mem.isRipRelative()) return false;
+        if (isWordLoad(load)) {
+            // CPython 3.11's instruction fetch, movzx r32, word [mem]: the value is the zero-extended code unit
+            return (dst.sizeBytes() == 4 || dst.sizeBytes() == 8) && value == (value & 0xffff);
+        }
+        if (op >= b.length || (b[op] & 0xff) != MOV_LOAD || !load.mnemonic().equals("mov")) return false;
         boolean wide = op == 1 && (b[0] & 0x08) != 0;
         if (dst.sizeBytes() != (wide ? 8 : 4)) return false;
         return wide ? value == (int) value : value == (value & 0xffff_ffffL);
     }
 
     /**
+     * {@code movzx r32|r64, word [mem]} (0F B7, no prefix but REX): a 16-bit code unit
+     * zero-extended, as CPython 3.11's dispatch fetches {@code opcode | oparg << 8}.
+     */
+    static boolean isWordLoad(Instruction load) {
+        byte[] b = load.bytes();
+        int op = (b[0] & 0xf0) == 0x40 ? 1 : 0;
+        return op + 1 < b.length && (b[op] & 0xff) == 0x0f && (b[op + 1] & 0xff) == MOVZX_WORD
+                && load.mnemonic().equals("movzx") && load.operands().size() == 2
+                && load.operands().get(1) instanceof MemoryOperand m && m.sizeBytes() == 2;
+    }
+
+    /**
      * {@code cmp dword|qword [mem], imm32} with {@code load}'s own addressing bytes: the REX prefix
      * without its R bit (no register operand), opcode 81 /7, the load's ModRM (reg field 7), SIB
-     * and displacement, then the value.
+     * and displacement, then the value. For a word load ({@link #isWordLoad}) {@code cmp word
+     * [mem], imm}: prefix 66, the REX prefix without W and R, 83 /7 with an imm8 where the value
+     * is one sign-extended (no length-changing-prefix stall), else 81 /7 with an imm16.
      */
     static void emitCompare(CodeBuffer buffer, Instruction load, long value) {
         byte[] b = load.bytes();
+        boolean word = isWordLoad(load);
+        boolean imm8 = word && (short) value == (byte) value;
+        if (word) buffer.emit8(0x66);
         int op = 0;
         if ((b[0] & 0xf0) == 0x40) {
-            int rex = (b[0] & 0xff) & ~0x04;
+            int rex = (b[0] & 0xff) & ~(word ? 0x0c : 0x04);
             if (rex != 0x40) buffer.emit8(rex);
             op = 1;
         }
-        buffer.emit8(0x81);
-        buffer.emit8((b[op + 1] & 0xc7) | 7 << 3);
-        for (int i = op + 2; i < b.length; i++) {
+        int modrm = word ? op + 2 : op + 1;
+        buffer.emit8(imm8 ? 0x83 : 0x81);
+        buffer.emit8((b[modrm] & 0xc7) | 7 << 3);
+        for (int i = modrm + 1; i < b.length; i++) {
             buffer.emit8(b[i]);
         }
-        buffer.emit32((int) value);
+        if (imm8) {
+            buffer.emit8((int) value);
+        } else if (word) {
+            buffer.emit16((int) value);
+        } else {
+            buffer.emit32((int) value);
+        }
     }
 }

@@ -19,7 +19,9 @@ import java.util.Set;
  * The trace positions worth a value probe: 32-bit loads a {@link ValueGuards} guard could replace
  * whose value is decoded before the next indirect jump of the path, i.e. copied by 32-bit
  * {@code mov}s and masked by an {@code and} with an immediate (an interpreter's opcode field:
- * lua5.4's {@code mov r12d, [r13]; …; mov eax, r12d; and eax, 0x7f} at {@code lua5.4+0x1c479}).
+ * lua5.4's {@code mov r12d, [r13]; …; mov eax, r12d; and eax, 0x7f} at {@code lua5.4+0x1c479});
+ * and 16-bit zero-extending loads decoded the same way or shifted right by an immediate (CPython
+ * 3.11's code unit: {@code movzx eax, word [r10]; mov r9d, eax; shr r9w, 8}, the oparg).
  * {@code compile} probes these sites and keeps a guard where one value was seen in (nearly) all
  * passes ({@link dev.tracedb.compiler.values.ValueGuardChooser}). Stateless; thread-safe.
  */
@@ -43,8 +45,10 @@ public final class ValueSites {
                     List<Instruction> body = blocks.get(b).body();
                     for (int i = 0; i < body.size(); i++) {
                         Instruction load = body.get(i);
-                        if (ValueGuards.comparable(load, 0) && ((RegisterOperand) load.operands().get(0)).sizeBytes() == 4
-                                && masked(blocks, b, i)) {
+                        if (!ValueGuards.comparable(load, 0)) continue;
+                        boolean word = ValueGuards.isWordLoad(load);
+                        if ((word || ((RegisterOperand) load.operands().get(0)).sizeBytes() == 4)
+                                && decoded(blocks, b, i, word)) {
                             sites.add(new Site(path.traceId(), b, i,
                                     new CodeAddress(path.head().at().moduleIndex(), load.address())));
                         }
@@ -55,8 +59,12 @@ public final class ValueSites {
         return sites;
     }
 
-    /** Whether the load's register, through 32-bit register copies, is masked with an immediate before the next indirect jump. */
-    private static boolean masked(List<DecodedBlock> blocks, int block, int position) {
+    /**
+     * Whether the load's register, through 32-bit register copies, is masked with an immediate
+     * before the next indirect jump; for a word load ({@code word}) also whether a copy is shifted
+     * right by an immediate, in any width (CPython 3.11's oparg: {@code mov r9d, eax; shr r9w, 8}).
+     */
+    private static boolean decoded(List<DecodedBlock> blocks, int block, int position, boolean word) {
         Set<Register> holding = EnumSet.of(((RegisterOperand) blocks.get(block).body().get(position).operands().get(0))
                 .register().full());
         int from = position + 1;
@@ -65,6 +73,10 @@ public final class ValueSites {
             for (int k = from; k < body.size(); k++) {
                 Instruction insn = body.get(k);
                 var ops = insn.operands();
+                if (word && insn.mnemonic().equals("shr") && ops.size() == 2 && ops.get(0) instanceof RegisterOperand d
+                        && ops.get(1) instanceof ImmediateOperand && holding.contains(d.register().full())) {
+                    return true;
+                }
                 if (ops.size() == 2 && ops.get(0) instanceof RegisterOperand d && d.sizeBytes() == 4) {
                     Register dst = d.register().full();
                     if (insn.mnemonic().equals("and") && ops.get(1) instanceof ImmediateOperand && holding.contains(dst)) {

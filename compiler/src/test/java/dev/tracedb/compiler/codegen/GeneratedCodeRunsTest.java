@@ -154,6 +154,44 @@ class GeneratedCodeRunsTest {
     }
 
     /**
+     * python3.11 (Debian 12, non-PIE) dispatches through {@code opcode_targets} at an absolute
+     * address in {@code .rodata}, {@code mov rax, [rax*8 + 0x737e40]; jmp rax}: no base register,
+     * so the specialised dispatch compares the opcode alone (no base check) and the table load is
+     * gone from the path. Output equal to a plain run's.
+     */
+    @Test
+    void python311DispatchesThroughItsAbsoluteTableGuardTheOpcode() throws Exception {
+        Path python = Path.of("/usr/bin/python3.11");
+        Path script = tmp.resolve("loop.py");
+        Files.writeString(script, """
+                import sys
+                n = int(sys.argv[1])
+                acc = 0
+                for k in range(n):
+                    acc += k * k % 7
+                print(n, acc)
+                """);
+        GeneratedCode code = runWith(python, List.of(python.toString(), script.toString()), "3000", "200000", 16, 80);
+        List<String> all = new ArrayList<>();
+        for (TracePath trace : code.generated().traces()) {
+            all.addAll(Listing.of(code.code().get(0), trace.traceId()));
+        }
+        // the opcode (the code unit's low byte ORed with the tracing byte) compared right where it is computed
+        long opcodeGuards = 0;
+        for (int i = 0; i + 2 < all.size(); i++) {
+            if (all.get(i).equals("movzx eax, sil") && all.get(i + 1).matches("cmp rax, 0x[0-9a-f]+")
+                    && all.get(i + 2).matches("jne @\\d+")) opcodeGuards++;
+        }
+        long targetGuards = 0; // the unspecialised form: the table load, then the loaded target compared
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).equals("mov rax, qword ptr [rax*8 + 0x737e40]")
+                    && all.get(i + 1).startsWith("cmp rax, qword ptr [rip -> slot")) targetGuards++;
+        }
+        System.out.println("python3.11: " + opcodeGuards + " opcode guards, " + targetGuards + " loaded-target guards");
+        assertTrue(opcodeGuards > 0, "python3.11's dispatches do not guard the opcode:\n" + String.join("\n", all));
+    }
+
+    /**
      * Value guards, run for real: {@code interp-goto}'s first bytecode sequence is a static array
      * whose words the test writes down from the program's source (the values the program loads;
      * no probe recorded them). Each 32-bit word load before a dispatch gets a guard for the word of

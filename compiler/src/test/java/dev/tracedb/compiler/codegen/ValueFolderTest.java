@@ -159,4 +159,88 @@ class ValueFolderTest {
         assertEquals(List.of(), out.refusals());
         assertTrue(Listing.of(out.code().get(0), 0).contains("mov r12d, dword ptr [r13]"), "the load became a guard");
     }
+
+    /** LOAD_FAST (124) with oparg 3: the code unit CPython 3.11's dispatch would load. */
+    private static final long CODE_UNIT = 124 | 3 << 8;
+
+    /**
+     * CPython 3.11's dispatch (python3.11 of Debian 12, e.g. +0x105ba4): the code unit fetched,
+     * the oparg shifted out of it in 16 bits, the opcode ORed with the tracing byte (the DTrace
+     * semaphore's {@code neg; sbb} and {@code cframe.use_tracing} on the stack), the handler's
+     * address from an absolute table, {@code jmp rax}.
+     */
+    private static final PathBlock CPYTHON_DISPATCH = block(0x2000, 15, Terminator.INDIRECT_JUMP,
+            "0f1f440000"              // nop (the head's patch)
+            + "410fb702"              // movzx eax, word [r10]
+            + "0fb70d00100000"        // movzx ecx, word [rip + 0x1000]   (the DTrace semaphore)
+            + "4d89d7"                // mov r15, r10
+            + "4889dd"                // mov rbp, rbx
+            + "4189c1"                // mov r9d, eax
+            + "6641c1e908"            // shr r9w, 8                       (oparg)
+            + "66f7d9"                // neg cx
+            + "4018f6"                // sbb sil, sil
+            + "400ab424b0000000"      // or sil, [rsp + 0xb0]             (use_tracing)
+            + "450fb7c9"              // movzx r9d, r9w
+            + "09c6"                  // or esi, eax
+            + "400fb6c6"              // movzx eax, sil                   (opcode | tracing)
+            + "488b04c5407e7300"      // mov rax, [rax*8 + 0x737e40]
+            + "ffe0", null);          // jmp rax
+
+    /** LOAD_FAST's handler: the local at the oparg's slot, a NULL check that leaves. */
+    private static final PathBlock CPYTHON_LOAD_FAST = block(0x3000, 6, Terminator.CONDITIONAL,
+            "4963e9"                  // movsxd rbp, r9d
+            + "4c897b38"              // mov [rbx + 0x38], r15
+            + "4d8d5702"              // lea r10, [r15 + 2]
+            + "488b44eb48"            // mov rax, [rbx + rbp*8 + 0x48]
+            + "4885c0",               // test rax, rax
+            a -> a.jcc(Condition.E, 0x3100L));
+
+    /** Its push; back to the dispatch. */
+    private static final PathBlock CPYTHON_PUSH = block(CPYTHON_LOAD_FAST.end().offset(), 5, Terminator.CONDITIONAL,
+            "48830001"                // add qword [rax], 1
+            + "49894500"              // mov [r13], rax
+            + "4983c508"              // add r13, 8
+            + "4885c0",               // test rax, rax
+            a -> a.jcc(Condition.NE, 0x2000L));
+
+    @Test
+    void cpythonsCodeUnitIsComparedAsAWordAndItsOpargFolds() {
+        TracePath trace = new TracePath(0, List.of(CPYTHON_DISPATCH, CPYTHON_LOAD_FAST, CPYTHON_PUSH),
+                new CodeAddress(0, 0x2000), 10);
+        assertEquals(1, ValueSites.of(new TraceSelection(List.of(MODULE), List.of(trace))).stream()
+                .filter(s -> s.block() == 0 && s.instruction() == 1).count(), "the code-unit load is a value site");
+        GeneratedCode out = generate(trace.withValueGuards(List.of(new ValueGuard(0, 1, CODE_UNIT))));
+        assertEquals(List.of(), out.refusals());
+        List<String> listing = Listing.of(out.code().get(0), 0);
+        System.out.println(String.join("\n", listing));
+        assertEquals(List.of(
+                "nop dword ptr [rax + rax]",
+                "cmp word ptr [r10], 0x37c",         // the code-unit load, now a word guard
+                "jne @26",
+                "movzx ecx, word ptr [rip -> m+0x3010]",
+                "mov r15, r10",
+                "mov rbp, rbx",
+                "neg cx",                            // mov r9d, eax; shr r9w, 8: folded
+                "sbb sil, sil",
+                "or sil, byte ptr [rsp + 0xb0]",
+                "mov eax, 0x37c",                    // the unit, which the tracing OR reads: the opcode does not fold
+                "or esi, eax",
+                "movzx eax, sil",
+                "mov rax, qword ptr [rax*8 + 0x737e40]",
+                "mov r9d, 3",                        // the oparg, written before the guarded jump
+                "cmp rax, qword ptr [rip -> slot m+0x3000]",
+                "jne @28",
+                "movsxd rbp, r9d",
+                "mov qword ptr [rbx + 0x38], r15",
+                "lea r10, [r15 + 2]",
+                "mov rax, qword ptr [rbx + rbp*8 + 0x48]",
+                "test rax, rax",
+                "je m+0x3100",
+                "add qword ptr [rax], 1",
+                "mov qword ptr [r13], rax",
+                "add r13, 8",
+                "jmp t0+0x0",
+                "movzx eax, word ptr [r10]",         // @26: the guard's mismatch, the original load
+                "jmp m+0x2009"), listing.subList(0, 28));
+    }
 }
