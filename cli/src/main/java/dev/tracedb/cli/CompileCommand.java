@@ -167,7 +167,7 @@ final class CompileCommand implements Callable<Integer> {
 
     /**
      * One line: how many loads were probed, how many the samples made guards (one dominant value, or
-     * polymorphic: a few values together), how many the code applies.
+     * polymorphic: a few values together), how many values the code applies (a polymorphic load's count one each).
      */
     private static void reportValues(PrintWriter out, ChosenValues chosen, GeneratedCode generated) {
         if (chosen.sites().isEmpty()) return;
@@ -179,7 +179,7 @@ final class CompileCommand implements Callable<Integer> {
                 + " stable (one value in >= 95 % of passes), "
                 + (poly == 0 ? "" : Formats.count(poly) + " polymorphic (a few values in >= 95 % of completed passes), ")
                 + Formats.count(generated.valueGuards().size()) + " applied in " + Formats.count(traces)
-                + (traces == 1 ? " trace" : " traces") + (poly == 0 ? "" : " (a polymorphic load's values count one each)"));
+                + (traces == 1 ? " trace" : " traces"));
     }
 
     /** Per load on a trace path: where it is, how many passes, and its leading values' shares. */
@@ -187,7 +187,8 @@ final class CompileCommand implements Callable<Integer> {
         for (SiteValues s : chosen.sites()) {
             StringBuilder line = new StringBuilder(String.format("  trace %d block %d insn %d  %s  %s passes%s:",
                     s.traceId(), s.block(), s.instruction(), s.at(), Formats.count(s.passes()),
-                    s.guarded() ? ", guarded" : ""));
+                    s.guardedValues().size() > 1 ? ", guarded " + s.guardedValues().size() + " values"
+                            : s.guarded() ? ", guarded" : ""));
             for (SiteValues.Share v : s.leaders()) {
                 line.append(String.format(" 0x%x %.1f%%", v.value(), 100.0 * v.count() / Math.max(1, s.passes())));
             }
