@@ -351,21 +351,30 @@ final class TraceEmitter {
      * not loaded: the folder knows its value and writes it only where something needs it.
      */
     private void valueGuard(ValueGuard guard, Instruction load) {
+        Label mismatch = valueMismatch(load);
+        ValueGuards.emitCompare(buffer, load, guard.value());
+        a.jcc(Condition.NE, mismatch);
+        folder.loaded(((RegisterOperand) load.operands().get(0)).register().full(), guard.value());
+    }
+
+    /**
+     * Before a value guard's compare: the registers of the load's address written out (the
+     * compare reads them), and the out-of-line mismatch, which writes out the registers the path
+     * has not computed yet, makes the original load and goes on in the original code after it.
+     */
+    private Label valueMismatch(Instruction load) {
         MemoryOperand mem = (MemoryOperand) load.operands().get(1);
         List<Register> address = new ArrayList<>();
         mem.base().ifPresent(r -> address.add(r.full()));
         mem.index().ifPresent(r -> address.add(r.full()));
         folder.materialize(address);
         List<ValueFolder.Fix> pending = folder.pending();
-        Label mismatch = outOfLine(() -> {
+        return outOfLine(() -> {
             countGuardExit();
             ValueFolder.emit(a, pending);
             copier.copy(load);
             jumpTo(load.nextAddress());
         });
-        ValueGuards.emitCompare(buffer, load, guard.value());
-        a.jcc(Condition.NE, mismatch);
-        folder.loaded(((RegisterOperand) load.operands().get(0)).register().full(), guard.value());
     }
 
     /**
@@ -377,18 +386,7 @@ final class TraceEmitter {
      * the other, the next value's compare right after the previous copy's end.
      */
     private void polymorphicGuard(List<ValueGuard> values, Instruction load, int block, int resume) {
-        MemoryOperand mem = (MemoryOperand) load.operands().get(1);
-        List<Register> address = new ArrayList<>();
-        mem.base().ifPresent(r -> address.add(r.full()));
-        mem.index().ifPresent(r -> address.add(r.full()));
-        folder.materialize(address);
-        List<ValueFolder.Fix> pending = folder.pending();
-        Label mismatch = outOfLine(() -> {
-            countGuardExit();
-            ValueFolder.emit(a, pending);
-            copier.copy(load);
-            jumpTo(load.nextAddress());
-        });
+        Label mismatch = valueMismatch(load);
         ValueFolder.State before = folder.snapshot();
         Register loaded = ((RegisterOperand) load.operands().get(0)).register().full();
         for (int v = 0; v < values.size(); v++) {
