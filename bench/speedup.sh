@@ -5,7 +5,7 @@
 # geometric means over the Lua and over the Python workloads and the loader's start-up cost.
 # Outputs must be identical; a workload whose outputs differ is reported as WRONG and fails the script.
 #
-#   bench/speedup.sh [--rounds N] [--only NAME] [--keep DIR] [--engine inputs|dbi] [--no-values]
+#   bench/speedup.sh [--rounds N] [--only NAME] [--keep DIR] [--engine inputs|dbi] [--no-values] [--max-values N]
 #
 # --rounds N (default 11, alias --runs): each round runs the plain program, the cached command and
 # the plain program again, in an order rotated each round (bench/speedup-rounds.py, on
@@ -18,7 +18,8 @@
 #
 # The small input is recorded with --engine inputs (default) so that compile can expand it again
 # with value probes and guard the traces' instruction words (value guards, on by default); with
-# --engine dbi, or --no-values, the caches have no value guards (as before the eighth round).
+# --engine dbi, or --no-values, the caches have no value guards (as before the eighth round);
+# --max-values N is passed to compile (1: single-value guards only, as before polymorphic guards).
 # About 12 minutes with the default rounds on an idle 2-core machine (~25 s of runs per round).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +32,7 @@ while (($#)); do
     --keep) keep="$2"; shift 2 ;;
     --engine) engine="$2"; shift 2 ;;
     --no-values) values="--no-values"; shift ;;
+    --max-values) values="--max-values $2"; shift 2 ;;
     -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "speedup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac

@@ -15,6 +15,9 @@ import dev.tracedb.compiler.select.SelectionResult;
 import dev.tracedb.compiler.select.SelectionReport;
 import dev.tracedb.compiler.select.TraceSelector;
 import dev.tracedb.compiler.values.ChosenValues;
+import dev.tracedb.compiler.values.SiteValues;
+import dev.tracedb.compiler.values.PolymorphicRule;
+import dev.tracedb.compiler.values.ValueRule;
 import dev.tracedb.store.RunReader;
 import dev.tracedb.store.TraceDatabase;
 import java.io.PrintWriter;
@@ -96,6 +99,17 @@ final class CompileCommand implements Callable<Integer> {
                     + " again with the probes it needs, once. --no-values compiles without.")
     boolean values;
 
+    @Option(names = "--max-values", paramLabel = "N", defaultValue = "3",
+            description = "At most N values guarded at one load (default: ${DEFAULT-VALUE}): where no value holds in"
+                    + " 95 % of passes but up to N together do (in the passes that complete the trace), the load"
+                    + " becomes a chain of compares, each going on into its own copy of the rest of the trace."
+                    + " 1: a single dominant value only.")
+    int maxValues;
+
+    @Option(names = "--show-values", description = "After the value guards' line, one line per guardable load on a"
+            + " trace path: its trace and position, passes, and its most frequent values with their shares.")
+    boolean showValues;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -114,7 +128,8 @@ final class CompileCommand implements Callable<Integer> {
                 readers.add(OpenedRun.openWithBlocks(db, db.resolve(run), expand, err));
             }
             SelectionResult selected = TraceSelector.select(readers, options, progress);
-            ChosenValues chosen = values ? new CompileValues(db, err).guard(selected.selection(), readers, progress)
+            ChosenValues chosen = values ? new CompileValues(db, err,
+                    new PolymorphicRule(ValueRule.DEFAULT, maxValues, PolymorphicRule.DEFAULT.minShareEach())).guard(selected.selection(), readers, progress)
                     : new ChosenValues(selected.selection(), List.of(), List.of());
             GeneratedCode generated = new TraceCodeGenerator().generate(chosen.guarded());
             Forecast forecast = generated.refusals().isEmpty() ? selected.forecast()
@@ -124,6 +139,7 @@ final class CompileCommand implements Callable<Integer> {
             out.print(SelectionReport.format(new SelectionResult(generated.generated(), forecast, selected.summary()),
                     REPORTED_TRACES));
             reportValues(out, chosen, generated);
+            if (showValues) showValues(out, chosen);
             report(out, generated, cache);
         } finally {
             for (RunReader reader : readers) {
@@ -149,15 +165,35 @@ final class CompileCommand implements Callable<Integer> {
         return new Forecast(forecast.totalInstructions(), forecast.instructionsInTraces(), traces);
     }
 
-    /** One line: how many loads were probed, how many the samples made guards, how many the code applies. */
+    /**
+     * One line: how many loads were probed, how many the samples made guards (one dominant value, or
+     * polymorphic: a few values together), how many values the code applies (a polymorphic load's count one each).
+     */
     private static void reportValues(PrintWriter out, ChosenValues chosen, GeneratedCode generated) {
         if (chosen.sites().isEmpty()) return;
         long sampled = chosen.sites().stream().filter(s -> s.passes() > 0).count();
         long traces = generated.valueGuards().stream().mapToInt(GuardedLoad::traceId).distinct().count();
+        long poly = chosen.sites().stream().filter(s -> s.guardedValues().size() > 1).count();
         out.println("value guards: " + Formats.count(chosen.sites().size()) + " guardable loads on trace paths, "
-                + Formats.count(sampled) + " with samples, " + Formats.count(chosen.guardCount()) + " stable (one value in"
-                + " >= 95 % of passes), " + Formats.count(generated.valueGuards().size()) + " applied in "
-                + Formats.count(traces) + (traces == 1 ? " trace" : " traces"));
+                + Formats.count(sampled) + " with samples, " + Formats.count(chosen.guardCount() - poly)
+                + " stable (one value in >= 95 % of passes), "
+                + (poly == 0 ? "" : Formats.count(poly) + " polymorphic (a few values in >= 95 % of completed passes), ")
+                + Formats.count(generated.valueGuards().size()) + " applied in " + Formats.count(traces)
+                + (traces == 1 ? " trace" : " traces"));
+    }
+
+    /** Per load on a trace path: where it is, how many passes, and its leading values' shares. */
+    private static void showValues(PrintWriter out, ChosenValues chosen) {
+        for (SiteValues s : chosen.sites()) {
+            StringBuilder line = new StringBuilder(String.format("  trace %d block %d insn %d  %s  %s passes%s:",
+                    s.traceId(), s.block(), s.instruction(), s.at(), Formats.count(s.passes()),
+                    s.guardedValues().size() > 1 ? ", guarded " + s.guardedValues().size() + " values"
+                            : s.guarded() ? ", guarded" : ""));
+            for (SiteValues.Share v : s.leaders()) {
+                line.append(String.format(" 0x%x %.1f%%", v.value(), 100.0 * v.count() / Math.max(1, s.passes())));
+            }
+            out.println(line);
+        }
     }
 
     private void report(PrintWriter out, GeneratedCode generated, TraceCache cache) {

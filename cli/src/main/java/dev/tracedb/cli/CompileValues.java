@@ -5,7 +5,7 @@ import dev.tracedb.compiler.path.TraceSelection;
 import dev.tracedb.compiler.values.ChosenValues;
 import dev.tracedb.compiler.values.ValueGuardChooser;
 import dev.tracedb.compiler.values.ValueProbePlan;
-import dev.tracedb.compiler.values.ValueRule;
+import dev.tracedb.compiler.values.PolymorphicRule;
 import dev.tracedb.recorder.ValueProbeOptions;
 import dev.tracedb.store.ProbeSite;
 import dev.tracedb.store.RunId;
@@ -31,10 +31,16 @@ import java.util.stream.Collectors;
 final class CompileValues {
     private final TraceDatabase db;
     private final PrintWriter err;
+    private final PolymorphicRule rule;
 
     CompileValues(TraceDatabase db, PrintWriter err) {
+        this(db, err, PolymorphicRule.DEFAULT);
+    }
+
+    CompileValues(TraceDatabase db, PrintWriter err, PolymorphicRule rule) {
         this.db = db;
         this.err = err;
+        this.rule = rule;
     }
 
     /**
@@ -74,7 +80,7 @@ final class CompileValues {
             }
         }
         if (!anySamples) return new ChosenValues(selection, List.of(), List.of());
-        return ValueGuardChooser.choose(readers, plan, ValueRule.DEFAULT, progress);
+        return ValueGuardChooser.choose(readers, plan, rule, progress);
     }
 
     private RunReader expandWithProbes(RunId inputs, RunReader stale, ValueProbePlan plan) {

@@ -40,6 +40,8 @@ class CompileValuesTest {
     private static final Pattern TRACE = Pattern.compile(
             "tracedb: trace (\\d+) (\\S+) entered (\\d+), completed (\\d+), side exits (\\d+)");
     private static final String LUA = "/usr/bin/lua5.4";
+    /** A --show-values line of a load guarded with several values: its trace id. */
+    private static final Pattern POLYMORPHIC = Pattern.compile("\n  trace (\\d+) block \\d+ insn \\d+ .*, guarded [2-9] values:");
 
     @TempDir
     Path dir;
@@ -200,6 +202,61 @@ class CompileValuesTest {
         }
         assertTrue(holdsThenFails, "no guarded trace completes on the recorded script and leaves on every pass of"
                 + " the shifted one: " + unitTraces + "\n" + list);
+    }
+
+    /**
+     * Polymorphic value guards on lua5.4: fib's two recursive calls run the {@code OP_CALL} trace
+     * with two instruction words at each of two loads (50 / 50 %), so no single value makes a guard
+     * there, and together they do. Recorded with {@code --engine inputs} on fib(20); with the cache
+     * on fib(27) that trace completes every entry (both values' copies run: a failed guard would be
+     * a side exit); on the same function with one more local (every register operand moved: other
+     * words) every entry of it leaves at the chain's mismatch; output equal to a plain run's both
+     * ways. {@code --max-values 1} compiles the single-value guards only.
+     */
+    @Test
+    void fibsTwoCallSitesShareTheCallTraceThroughPolymorphicGuards() throws Exception {
+        Path fib = dir.resolve("fib.lua");
+        Files.writeString(fib, String.join("\n",
+                "local function fib(k)",
+                "  if k < 2 then return k end",
+                "  return fib(k - 1) + fib(k - 2)",
+                "end",
+                "print(fib(tonumber(arg[1])))", ""));
+        Path padded = dir.resolve("padded.lua");
+        Files.writeString(padded, String.join("\n",
+                "local function fib(k)",
+                "  local pad = 0",
+                "  if k < 2 then return k + pad end",
+                "  return fib(k - 1) + fib(k - 2) + pad",
+                "end",
+                "print(fib(tonumber(arg[1])))", ""));
+        CliRun record = tracedb(db, "record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--",
+                LUA, fib.toString(), "20");
+        assertEquals(0, record.status(), record::toString);
+        Path cache = dir.resolve("fib.tcache");
+        CliRun compile = tracedb(db, "compile", "--quiet", "--show-values", "r0001", "-o", cache.toString());
+        assertEquals(0, compile.status(), compile::toString);
+        Matcher poly = POLYMORPHIC.matcher(compile.out());
+        assertTrue(poly.find(), "no load guarded with several values: " + compile);
+        String traceId = poly.group(1);
+        assertTrue(compile.out().matches("(?s).*, \\d+ polymorphic \\(.*"), compile::toString);
+        Matcher head = Pattern.compile("\n +" + traceId + " +(lua5\\.4\\+0x[0-9a-f]+) ").matcher(
+                tracedb(null, "traces", cache.toString()).out());
+        assertTrue(head.find(), "trace " + traceId + " not listed");
+
+        long[] holding = traceCounts(cache, List.of(LUA, fib.toString(), "27")).get(head.group(1));
+        assertTrue(holding[0] > 100_000 && holding[1] == holding[0] && holding[2] == 0,
+                "each of the two words holds in its half of the entries: " + Arrays.toString(holding));
+        long[] failing = traceCounts(cache, List.of(LUA, padded.toString(), "27")).get(head.group(1));
+        assertTrue(failing[0] > 100_000 && failing[1] == 0 && failing[2] == failing[0],
+                "no word holds: every entry leaves at the chain's end: " + Arrays.toString(failing));
+
+        CliRun single = tracedb(db, "compile", "--quiet", "--max-values", "1", "--show-values", "r0001", "-o",
+                dir.resolve("single.tcache").toString());
+        assertEquals(0, single.status(), single::toString);
+        assertFalse(POLYMORPHIC.matcher(single.out()).find(), single::toString);
+        assertFalse(single.out().contains("polymorphic"), single::toString);
+        assertTrue(applied(single) < applied(compile), single + "\n" + compile);
     }
 
     /** Records, as run "probed", the command a no-samples note gave (with the tests' environment). */

@@ -119,11 +119,7 @@ final class TraceEmitter {
             count(counters.entry());
         }
         a.bind(start);
-        for (int i = 0; i < blocks.size(); i++) {
-            boolean last = i == blocks.size() - 1;
-            CodeAddress next = last ? path.continuation() : blocks.get(i + 1).block().at();
-            emitBlock(i, next, last);
-        }
+        emitFrom(0, 0);
         for (int i = 0; i < outOfLine.size(); i++) {
             outOfLine.get(i).run();
         }
@@ -149,7 +145,20 @@ final class TraceEmitter {
                 + " bytes, too few for the 5-byte jump that enters the trace");
     }
 
-    private void emitBlock(int index, CodeAddress next, boolean last) {
+    /**
+     * Emits the path from body instruction {@code firstInstruction} of block {@code firstBlock} to
+     * its end. A polymorphic value guard on the way emits the rest itself, once per value.
+     */
+    private void emitFrom(int firstBlock, int firstInstruction) {
+        for (int i = firstBlock; i < blocks.size(); i++) {
+            boolean last = i == blocks.size() - 1;
+            CodeAddress next = last ? path.continuation() : blocks.get(i + 1).block().at();
+            if (!emitBlock(i, next, last, i == firstBlock ? firstInstruction : 0)) return;
+        }
+    }
+
+    /** Emits block {@code index} from body instruction {@code from}; false when a polymorphic guard emitted the rest of the path. */
+    private boolean emitBlock(int index, CodeAddress next, boolean last, int from) {
         DecodedBlock block = blocks.get(index);
         PathBlock b = block.block();
         Terminator kind = BranchForms.terminatorOf(block);
@@ -161,7 +170,7 @@ final class TraceEmitter {
         DispatchSpecialiser.Plan load = dispatches.planForLoad(index);
         List<Instruction> body = block.body();
         boolean merged = kind == Terminator.CONDITIONAL && (implied.first(index) || implied.second(index));
-        for (int i = 0; i < body.size(); i++) {
+        for (int i = from; i < body.size(); i++) {
             if (decided && i == body.size() - 1) break; // the compare of a guard an earlier one decided
             if (merged && i == body.size() - 1) {
                 if (implied.first(index)) mergedGuard(index);
@@ -176,9 +185,13 @@ final class TraceEmitter {
                 ValueFolder.destinationOf(body.get(i)).ifPresent(folder::overwritten);
                 continue;
             }
-            ValueGuard guard = valueGuards.at(index, i);
-            if (guard != null) {
-                valueGuard(guard, body.get(i));
+            List<ValueGuard> values = valueGuards.valuesAt(index, i);
+            if (values.size() > 1) {
+                polymorphicGuard(values, body.get(i), index, i + 1);
+                return false;
+            }
+            if (values.size() == 1) {
+                valueGuard(values.get(0), body.get(i));
                 continue;
             }
             int position = i;
@@ -193,7 +206,7 @@ final class TraceEmitter {
                 folder.materializeAll();
                 a.jmp(loopBack());
             }
-            return;
+            return true;
         }
         if (kind == Terminator.INDIRECT_JUMP) {
             folder.materializeAll(); // its guard's mismatch leaves with every register as the original has it
@@ -266,6 +279,7 @@ final class TraceEmitter {
             }
             default -> throw new TraceRefusedException("cannot copy a block ending in " + kind + ": " + term);
         }
+        return true;
     }
 
     /**
@@ -337,21 +351,53 @@ final class TraceEmitter {
      * not loaded: the folder knows its value and writes it only where something needs it.
      */
     private void valueGuard(ValueGuard guard, Instruction load) {
+        Label mismatch = valueMismatch(load);
+        ValueGuards.emitCompare(buffer, load, guard.value());
+        a.jcc(Condition.NE, mismatch);
+        folder.loaded(((RegisterOperand) load.operands().get(0)).register().full(), guard.value());
+    }
+
+    /**
+     * Before a value guard's compare: the registers of the load's address written out (the
+     * compare reads them), and the out-of-line mismatch, which writes out the registers the path
+     * has not computed yet, makes the original load and goes on in the original code after it.
+     */
+    private Label valueMismatch(Instruction load) {
         MemoryOperand mem = (MemoryOperand) load.operands().get(1);
         List<Register> address = new ArrayList<>();
         mem.base().ifPresent(r -> address.add(r.full()));
         mem.index().ifPresent(r -> address.add(r.full()));
         folder.materialize(address);
         List<ValueFolder.Fix> pending = folder.pending();
-        Label mismatch = outOfLine(() -> {
+        return outOfLine(() -> {
             countGuardExit();
             ValueFolder.emit(a, pending);
             copier.copy(load);
             jumpTo(load.nextAddress());
         });
-        ValueGuards.emitCompare(buffer, load, guard.value());
-        a.jcc(Condition.NE, mismatch);
-        folder.loaded(((RegisterOperand) load.operands().get(0)).register().full(), guard.value());
+    }
+
+    /**
+     * A polymorphic value guard: the load's memory compared with each value in turn, most frequent
+     * first; each match goes on into its own copy of the rest of the path (from body instruction
+     * {@code resume} of block {@code block}), folded with that value, and a mismatch of them all
+     * leaves as a {@link #valueGuard} mismatch does. Every copy ends in a transfer out of the trace
+     * or back to its start (the last block always ends so), so the copies are laid out one after
+     * the other, the next value's compare right after the previous copy's end.
+     */
+    private void polymorphicGuard(List<ValueGuard> values, Instruction load, int block, int resume) {
+        Label mismatch = valueMismatch(load);
+        ValueFolder.State before = folder.snapshot();
+        Register loaded = ((RegisterOperand) load.operands().get(0)).register().full();
+        for (int v = 0; v < values.size(); v++) {
+            Label nextValue = v == values.size() - 1 ? mismatch : new Label("value " + (v + 1));
+            ValueGuards.emitCompare(buffer, load, values.get(v).value());
+            a.jcc(Condition.NE, nextValue);
+            folder.restore(before);
+            folder.loaded(loaded, values.get(v).value());
+            emitFrom(block, resume);
+            if (nextValue != mismatch) a.bind(nextValue);
+        }
     }
 
     /**

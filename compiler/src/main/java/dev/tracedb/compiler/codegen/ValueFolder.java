@@ -72,6 +72,29 @@ final class ValueFolder {
         this.copier = copier;
     }
 
+    /** What the folder knows at one point of the path, to emit the rest of the path again from there. */
+    record State(Map<Register, Value> known, Set<Register> stale) {}
+
+    /** The folder's knowledge now ({@link #restore} returns to it). */
+    State snapshot() {
+        Map<Register, Value> k = new EnumMap<>(Register.class);
+        k.putAll(known);
+        Set<Register> st = EnumSet.noneOf(Register.class);
+        st.addAll(stale);
+        return new State(k, st);
+    }
+
+    /**
+     * Back to {@code state}: a polymorphic value guard emits the rest of the path once per value,
+     * each copy from the same point. The folded count keeps growing (every copy's folds count).
+     */
+    void restore(State state) {
+        known.clear();
+        known.putAll(state.known());
+        stale.clear();
+        stale.addAll(state.stale());
+    }
+
     /** How many instructions were folded (not emitted) so far. */
     int folded() {
         return foldedCount;

@@ -19,14 +19,24 @@ import java.util.function.LongPredicate;
  * {@code movzx r32, word [mem]} (CPython 3.11's code-unit fetch; compared as a word), not a specialised dispatch's table load
  * nor a sunk write, nor with its exit inside a head patch (its own trace's or another's), and the status flags are dead right after it on the path (the compare
  * overwrites them; its mismatch exit goes to the original code right after the load, which the
- * same scan covers). Guards elsewhere are left out: the load is then copied as it is. Stateless
- * after construction; not thread-safe only because nothing here needs to be.
+ * same scan covers). Guards elsewhere are left out: the load is then copied as it is.
+ *
+ * <p>Several guards at one load (one value each, most frequent first) make a <em>polymorphic</em>
+ * guard: the load becomes a chain of compares, one per value, and the emitter emits the rest of
+ * the path once per value, each copy folded with its value ({@link TraceEmitter}). The copies of a
+ * trace multiply, so a polymorphic load is applied only while the trace's copies stay at most
+ * {@value #MAX_COPIES}; one that would exceed it is left out whole (a guard on its most frequent
+ * value alone would fail in the passes the others held). Stateless after construction; not
+ * thread-safe only because nothing here needs to be.
  */
 final class ValueGuards {
     private static final int MOV_LOAD = 0x8b;
     private static final int MOVZX_WORD = 0xb7;
 
-    private final Map<Long, ValueGuard> applied = new HashMap<>();
+    /** At most this many copies of a trace's path: the product of its polymorphic loads' value counts. */
+    static final int MAX_COPIES = 8;
+
+    private final Map<Long, List<ValueGuard>> applied = new HashMap<>();
     private final List<ValueGuard> appliedInOrder = new ArrayList<>();
 
     ValueGuards(List<DecodedBlock> blocks, List<ValueGuard> guards, int patchLength,
@@ -48,13 +58,40 @@ final class ValueGuards {
             if (!liveness.deadAfterInstruction(g.block(), g.instruction(), j -> dispatches.planForJump(j) != null)) {
                 continue;
             }
-            if (applied.putIfAbsent(key(g.block(), g.instruction()), g) == null) appliedInOrder.add(g);
+            List<ValueGuard> here = applied.computeIfAbsent(key(g.block(), g.instruction()), k -> new ArrayList<>());
+            if (here.stream().noneMatch(h -> h.value() == g.value())) here.add(g);
+        }
+        limitCopies();
+        for (ValueGuard g : guards) {
+            List<ValueGuard> here = applied.get(key(g.block(), g.instruction()));
+            if (here != null && here.contains(g)) appliedInOrder.add(g);
         }
     }
 
-    /** The guard applied at body instruction {@code position} of block {@code block}, or null. */
+    /** Leaves out polymorphic loads, last on the path first, until the copies fit {@link #MAX_COPIES}. */
+    private void limitCopies() {
+        List<Long> polymorphic = applied.entrySet().stream().filter(e -> e.getValue().size() > 1)
+                .map(Map.Entry::getKey).sorted().toList();
+        long copies = 1;
+        for (long k : polymorphic) {
+            int values = applied.get(k).size();
+            if (copies * values > MAX_COPIES) {
+                applied.remove(k);
+            } else {
+                copies *= values;
+            }
+        }
+    }
+
+    /** The guard applied at body instruction {@code position} of block {@code block} (its first value), or null. */
     ValueGuard at(int block, int position) {
-        return applied.get(key(block, position));
+        List<ValueGuard> here = applied.get(key(block, position));
+        return here == null ? null : here.get(0);
+    }
+
+    /** Every value guarded at that instruction, most frequent first (more than one: polymorphic); empty if none. */
+    List<ValueGuard> valuesAt(int block, int position) {
+        return applied.getOrDefault(key(block, position), List.of());
     }
 
     /** The guards applied, in the order they were given. */

@@ -84,8 +84,11 @@
  *     load and goes on after it); the register is not loaded, and the moves, shifts, masks,
  *     zero-extensions, adds and {@code lea}s the path computes from it are folded into constants or
  *     {@code lea r, [base + c]}, written only before an instruction that reads them, before a
- *     transfer the folder does not pass, and in every exit stub. No selection supplies value
- *     guards yet (they need recorded values: value probes); without them nothing changes.</li>
+ *     transfer the folder does not pass, and in every exit stub. Value guards come from probe
+ *     samples ({@code compiler.values}); without them nothing changes. Several guards at one load
+ *     are <em>polymorphic</em>: a chain of compares, most frequent value first, each match going on
+ *     into its own copy of the rest of the path folded with its value, the last mismatch to the
+ *     stub; at most {@code ValueGuards.MAX_COPIES} copies per trace.</li>
  * <li><b>The end of the path</b>: a loop trace (continuation = head) jumps back to its own
  *     start; any other trace jumps to its continuation. A path that ends in a return or an
  *     indirect transfer executes it as the original does.</li>

@@ -43,6 +43,18 @@ final class ValueCounts {
         return best;
     }
 
+    /**
+     * The {@code k} most frequent values with their counts, most frequent first (equals: smaller value
+     * first, as {@link #top()}).
+     */
+    java.util.List<SiteValues.Share> leaders(int k) {
+        return counts.entrySet().stream()
+                .map(e -> new SiteValues.Share(e.getKey(), e.getValue()[0]))
+                .sorted(java.util.Comparator.comparingLong(SiteValues.Share::count).reversed()
+                        .thenComparingLong(SiteValues.Share::value))
+                .limit(k).toList();
+    }
+
     long countOf(long value) {
         long[] c = counts.get(value);
         return c == null ? 0 : c[0];

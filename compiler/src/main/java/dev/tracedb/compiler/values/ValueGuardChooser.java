@@ -39,6 +39,12 @@ public final class ValueGuardChooser {
 
     public static ChosenValues choose(List<RunReader> runs, ValueProbePlan plan, ValueRule rule,
                                       ProgressListener progress) {
+        return choose(runs, plan, new PolymorphicRule(rule, 1, PolymorphicRule.DEFAULT.minShareEach()), progress);
+    }
+
+    /** As {@link #choose(List, ValueProbePlan, ValueRule, ProgressListener)}, with polymorphic guards where {@code rule} allows them. */
+    public static ChosenValues choose(List<RunReader> runs, ValueProbePlan plan, PolymorphicRule rule,
+                                      ProgressListener progress) {
         BlockStream.requireSameProgram(runs);
         TraceSelection selection = plan.selection();
         BlockCatalog catalog = Forecaster.catalogOf(selection);
@@ -58,12 +64,12 @@ public final class ValueGuardChooser {
             ValueCounts counts = aligner.counts[o];
             long value = counts.top();
             long count = counts.countOf(value);
-            boolean guarded = rule.guards(count, counts.passes());
+            List<Long> values = rule.values(counts, aligner.completed[o]);
             seen.add(new SiteValues(site.traceId(), site.block(), site.instruction(), site.at(), counts.passes(), value,
-                    count, guarded));
-            if (guarded) {
+                    count, !values.isEmpty(), counts.leaders(SiteValues.LEADERS), values));
+            for (long v : values) {
                 guards.computeIfAbsent(site.traceId(), id -> new ArrayList<>())
-                        .add(new ValueGuard(site.block(), site.instruction(), value));
+                        .add(new ValueGuard(site.block(), site.instruction(), v));
             }
         }
         List<TracePath> traces = new ArrayList<>();
@@ -83,6 +89,13 @@ public final class ValueGuardChooser {
         /** Per simulator trace index and path position: whether any occurrence lies there. */
         private final boolean[][] hasSite;
         final ValueCounts[] counts;
+        /** Per occurrence, the values of the passes that completed their trace. */
+        final ValueCounts[] completed;
+        /** The trace pass now under way (simulator trace index, last position) and its samples so far. */
+        private int passTrace = -1;
+        private int passPosition;
+        private long passCompletions;
+        private final List<long[]> passSamples = new ArrayList<>();
 
         private RunSamples samples;
         private int next;
@@ -100,12 +113,14 @@ public final class ValueGuardChooser {
                 hasSite[t] = new boolean[traces.get(t).blocks().size()];
             }
             counts = new ValueCounts[plan.occurrences().size()];
+            completed = new ValueCounts[counts.length];
             for (int o = 0; o < counts.length; o++) {
                 ValueSites.Site s = plan.occurrences().get(o);
                 int t = indexOfTrace.get(s.traceId());
                 occurrenceAt.put(key(t, s.block(), addresses.indexOf(s.at())), o);
                 hasSite[t][s.block()] = true;
                 counts[o] = new ValueCounts();
+                completed[o] = new ValueCounts();
             }
         }
 
@@ -116,6 +131,8 @@ public final class ValueGuardChooser {
         @Override
         public void runStarted(int runIndex, RunReader run) {
             samples = RunSamples.of(run, plan, addresses);
+            passTrace = -1;
+            passSamples.clear();
             next = 0;
             event = -1;
         }
@@ -126,13 +143,42 @@ public final class ValueGuardChooser {
             if (next >= samples.size()) return;
             while (next < samples.size() && samples.event(next) < event) next++; // events outside traces
             int t = simulator.currentTrace();
+            int p = t < 0 ? 0 : simulator.currentPosition();
+            followPass(t, p);
             if (t < 0) return;
-            int p = simulator.currentPosition();
             if (!hasSite[t][p]) return;
             for (; next < samples.size() && samples.event(next) == event; next++) {
                 Integer o = occurrenceAt.get(key(t, p, samples.site(next)));
-                if (o != null) counts[o].add(samples.value(next));
+                if (o != null) {
+                    counts[o].add(samples.value(next));
+                    passSamples.add(new long[] {o, samples.value(next)});
+                }
             }
+        }
+
+        /**
+         * The simulator has run this event already: if the pass under way completed its trace (the
+         * event is its continuation, or a loop's head again) its samples count as completed. A pass
+         * goes on while the events stay in its trace at later positions; anything else ends it.
+         */
+        private void followPass(int trace, int position) {
+            if (passTrace >= 0 && simulator.completions(passTrace) > passCompletions) completePass();
+            if (trace >= 0 && trace == passTrace && position > passPosition) {
+                passPosition = position;
+                return;
+            }
+            passSamples.clear();
+            passTrace = trace;
+            passPosition = position;
+            if (trace >= 0) passCompletions = simulator.completions(trace);
+        }
+
+        /** The pass completed its trace: its samples count as completed. */
+        private void completePass() {
+            for (long[] s : passSamples) {
+                completed[(int) s[0]].add(s[1]);
+            }
+            passSamples.clear();
         }
 
         @Override

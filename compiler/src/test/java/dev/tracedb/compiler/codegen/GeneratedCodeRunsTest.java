@@ -203,14 +203,59 @@ class GeneratedCodeRunsTest {
     @Test
     void valueGuardsFoldTheDecodeAndTheirFailuresLeaveExactly() throws Exception {
         // I(op, a, b, c) = op | a << 7 | b << 16 | c << 24, interp-goto.c's `first`, by opcode
-        long[] first = new long[8];
-        first[0] = word(0, 1, 1, 2); // ADD
-        first[2] = word(2, 2, 2, 3); // MUL
-        first[4] = word(4, 4, 3, 3); // SHR
-        first[1] = word(1, 5, 5, 4); // SUB
-        first[3] = word(3, 3, 3, 1); // XORS
-        first[5] = word(5, 0, 0, 0); // LOOP
-        first[6] = word(6, 0, 0, 0); // HALT
+        long[][] first = new long[8][];
+        first[0] = new long[] {word(0, 1, 1, 2)}; // ADD
+        first[2] = new long[] {word(2, 2, 2, 3)}; // MUL
+        first[4] = new long[] {word(4, 4, 3, 3)}; // SHR
+        first[1] = new long[] {word(1, 5, 5, 4)}; // SUB
+        first[3] = new long[] {word(3, 3, 3, 1)}; // XORS
+        first[5] = new long[] {word(5, 0, 0, 0)}; // LOOP
+        first[6] = new long[] {word(6, 0, 0, 0)}; // HALT
+        List<String> all = runWithWordGuards(first).stream().flatMap(List::stream).toList();
+        assertTrue(all.stream().anyMatch(l -> l.matches("cmp dword ptr \\[r[0-9a-z]+\\], 0x[0-9a-f]+")),
+                "no value guard was applied:\n" + String.join("\n", all));
+    }
+
+    /**
+     * Polymorphic value guards, run for real on {@code interp-goto}: a load gets several words (a
+     * chain of compares, each match going on into its own folded copy of the rest of the trace).
+     * Per opcode: ADD a word no sequence has, then the first sequence's (its first compare always
+     * fails, the second holds in sequence one, all fail in sequence three: the mismatch leaves);
+     * MUL and SUB the first and second sequences' words (in either order: the first compare holds
+     * in one sequence, the second in the other); XORS the first and third's; SHR and LOOP one word
+     * (SHR's fails in sequence three). Output equal to a plain run's, and the chains are in the code.
+     */
+    @Test
+    void polymorphicValueGuardsRunEachValuesCopyAndLeaveExactlyWhenNoneHolds() throws Exception {
+        long[][] words = new long[8][];
+        words[0] = new long[] {word(0, 7, 7, 7), word(0, 1, 1, 2)};  // ADD: a decoy first
+        words[2] = new long[] {word(2, 2, 2, 3), word(2, 4, 4, 2)};  // MUL: sequences one, two
+        words[1] = new long[] {word(1, 1, 1, 3), word(1, 5, 5, 4)};  // SUB: sequences two, one
+        words[3] = new long[] {word(3, 3, 3, 1), word(3, 1, 1, 4)};  // XORS: sequences one, three
+        words[4] = new long[] {word(4, 4, 3, 3)};                    // SHR: sequence one only
+        words[5] = new long[] {word(5, 0, 0, 0)};                    // LOOP
+        List<List<String>> listings = runWithWordGuards(words);
+        int chains = 0;
+        for (List<String> trace : listings) {
+            for (int i = 0; i + 1 < trace.size(); i++) {
+                if (trace.get(i).startsWith("cmp dword ptr [") && trace.get(i + 1).startsWith("jne @")) {
+                    String mem = trace.get(i).substring(0, trace.get(i).indexOf(']') + 1);
+                    int next = Integer.parseInt(trace.get(i + 1).substring(5));
+                    if (next < trace.size() && trace.get(next).startsWith(mem) && !trace.get(next).equals(trace.get(i))) chains++;
+                }
+            }
+        }
+        List<String> all = listings.stream().flatMap(List::stream).toList();
+        System.out.println("interp-goto: " + chains + " polymorphic compares followed by the next value's");
+        assertTrue(chains > 0, "no compare chain:\n" + String.join("\n", all));
+    }
+
+    /**
+     * Runs interp-goto (recorded on 300 rounds) 200,000 rounds with traces whose 32-bit word loads
+     * before a dispatch guard the words {@code byOpcode} lists for the opcode the dispatch reaches;
+     * returns each trace's listing.
+     */
+    private List<List<String>> runWithWordGuards(long[][] byOpcode) throws Exception {
         Path program = RecordedRun.program("interp-goto");
         int[] guards = new int[1];
         GeneratedCode code = runWith(program, List.of(program.toString()), "300", "200000", 8, 60, selection -> {
@@ -230,8 +275,8 @@ class GeneratedCodeRunsTest {
                             long handler = blocks.get(jump + 1).block().at().offset();
                             var entry = tables.entryFor(dev.tracedb.machine.x86.decode.Register.R9, 8, 0, handler)
                                     .or(() -> tables.entryFor(dev.tracedb.machine.x86.decode.Register.RCX, 8, 0, handler));
-                            if (entry.isEmpty() || first[entry.get().index()] == 0) continue;
-                            values.add(new ValueGuard(b, i, first[entry.get().index()]));
+                            if (entry.isEmpty() || byOpcode[entry.get().index()] == null) continue;
+                            for (long w : byOpcode[entry.get().index()]) values.add(new ValueGuard(b, i, w));
                         }
                     }
                     guards[0] += values.size();
@@ -240,17 +285,17 @@ class GeneratedCodeRunsTest {
                 return new TraceSelection(selection.modules(), traces);
             }
         });
-        List<String> all = new ArrayList<>();
-        int applied = 0;
+        List<List<String>> listings = new ArrayList<>();
         for (TracePath trace : code.generated().traces()) {
-            all.addAll(Listing.of(code.code().get(0), trace.traceId()));
+            listings.add(Listing.of(code.code().get(0), trace.traceId()));
         }
+        List<String> all = listings.stream().flatMap(List::stream).toList();
         long compares = all.stream().filter(l -> l.matches("cmp dword ptr \\[r[0-9a-z]+\\], 0x[0-9a-f]+")).count();
-        System.out.println("interp-goto: " + guards[0] + " value guards given, " + compares + " applied");
-        assertTrue(compares > 0, "no value guard was applied:\n" + String.join("\n", all));
+        System.out.println("interp-goto: " + guards[0] + " value guards given, " + compares + " compares applied");
         // folded: A's register slot is one lea from the registers' base (rsi), not shr/movzx/shl/add
         assertTrue(all.stream().anyMatch(l -> l.matches("lea rdx, \\[rsi \\+ 0x[0-9a-f]+\\]")),
                 "no decode was folded:\n" + String.join("\n", all));
+        return listings;
     }
 
     private static long word(int op, int a, int b, int c) {

@@ -243,4 +243,102 @@ class ValueFolderTest {
                 "movzx eax, word ptr [r10]",         // @26: the guard's mismatch, the original load
                 "jmp m+0x2009"), listing.subList(0, 28));
     }
+
+    /** The same opcode with A 4: a second word at the same load (a polymorphic guard). */
+    private static final long WORD_A4 = 5 | 4 << 7 | 2 << 16 | 9L << 24;
+
+    /**
+     * Two words at one load: the first compared, its copy of the rest of the loop folded with it
+     * (A's slot 0x30), then the second's compare and its copy (A's slot 0x40), then the mismatch
+     * stub that makes the original load; each copy has its own out-of-line stubs.
+     */
+    @Test
+    void aPolymorphicGuardComparesEachWordAndFoldsItsOwnCopyOfTheRest() {
+        GeneratedCode out = generate(loop().withValueGuards(List.of(new ValueGuard(0, 1, WORD), new ValueGuard(0, 1, WORD_A4))));
+        assertEquals(2, out.valueGuards().size(), "one cache entry per value");
+        assertEquals(List.of(), out.refusals());
+        List<String> listing = Listing.of(out.code().get(0), 0);
+        List<String> copy = List.of(
+                "lea r13, [r13 + 4]",
+                "mov eax, 5",
+                "mov rax, qword ptr [r14 + rax*8]");
+        assertEquals(List.of(
+                "nop dword ptr [rax + rax]",
+                "cmp dword ptr [r13], 0x9020185",    // the first word
+                "jne @19",                           // no: the next word's compare
+                "lea r13, [r13 + 4]",
+                "mov eax, 5",
+                "mov rax, qword ptr [r14 + rax*8]",
+                "mov ebx, 0x30",                     // A 3
+                "add rbx, r10",
+                "lea rcx, [rbx + 0x40]",
+                "mov r12d, 0x9020185",
+                "cmp rax, qword ptr [rip -> slot m+0x3000]",
+                "jne @39",
+                "lea rax, [r10 + 0x20]",             // B's slot, folded in this copy too
+                "movzx esi, byte ptr [rax + 8]",
+                "cmp sil, 3",
+                "jne m+0x3100",
+                "mov rdx, qword ptr [rax]",
+                "mov qword ptr [rbx], rdx",
+                "jmp t0+0x0",                        // the first copy's loop-back
+                "cmp dword ptr [r13], 0x9020205",    // @19: the second word
+                "jne @37",                           // neither: the mismatch
+                "lea r13, [r13 + 4]",
+                "mov eax, 5",
+                "mov rax, qword ptr [r14 + rax*8]",
+                "mov ebx, 0x40",                     // A 4
+                "add rbx, r10",
+                "lea rcx, [rbx + 0x40]",
+                "mov r12d, 0x9020205",
+                "cmp rax, qword ptr [rip -> slot m+0x3000]",
+                "jne @42",
+                "lea rax, [r10 + 0x20]",
+                "movzx esi, byte ptr [rax + 8]",
+                "cmp sil, 3",
+                "jne m+0x3100",
+                "mov rdx, qword ptr [rax]",
+                "mov qword ptr [rbx], rdx",
+                "jmp t0+0x0",
+                "mov r12d, dword ptr [r13]",         // @37: the original load, on after it
+                "jmp m+0x2009",
+                "sub rbx, r10",                      // @39: the first copy's jump mismatch
+                "add rbx, r10",
+                "jmp rax",
+                "sub rbx, r10",                      // @42: the second copy's
+                "add rbx, r10",
+                "jmp rax"), listing);
+        assertEquals(copy, listing.subList(3, 6));
+        assertEquals(copy, listing.subList(21, 24));
+    }
+
+    /** Four loads with two words each: copies 2, 4, 8, and the fourth load would make 16, so it stays a load. */
+    @Test
+    void polymorphicLoadsStopWhereTheCopiesWouldPassTheLimit() {
+        PathBlock loads = block(0x2000, 6, Terminator.FALL_THROUGH,
+                "0f1f440000"        // nop (the head's patch)
+                + "458b6500"        // mov r12d, [r13]
+                + "458b6504"        // mov r12d, [r13 + 4]
+                + "458b6508"        // mov r12d, [r13 + 8]
+                + "458b650c"        // mov r12d, [r13 + 0xc]
+                + "4c01e0",         // add rax, r12
+                null);
+        PathBlock back = block(loads.end().offset(), 1, Terminator.CONDITIONAL, "", a -> a.jcc(Condition.NE, 0x2000L));
+        List<ValueGuard> guards = new java.util.ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            guards.add(new ValueGuard(0, i, WORD));
+            guards.add(new ValueGuard(0, i, WORD_A4));
+        }
+        GeneratedCode out = generate(new TracePath(0, List.of(loads, back), new CodeAddress(0, 0x2000), 10)
+                .withValueGuards(guards));
+        assertEquals(List.of(), out.refusals());
+        List<String> listing = Listing.of(out.code().get(0), 0);
+        assertEquals(2, listing.stream().filter(l -> l.startsWith("cmp dword ptr [r13], ")).count(), String.join("\n", listing));
+        assertEquals(4, listing.stream().filter(l -> l.startsWith("cmp dword ptr [r13 + 4], ")).count());
+        assertEquals(8, listing.stream().filter(l -> l.startsWith("cmp dword ptr [r13 + 8], ")).count());
+        assertEquals(8, listing.stream().filter(l -> l.equals("mov r12d, dword ptr [r13 + 0xc]")).count(),
+                "the fourth load is copied in each of the 8 copies");
+        assertEquals(6, out.valueGuards().size(), "three loads, two values each");
+        assertEquals(8, ValueGuards.MAX_COPIES);
+    }
 }
