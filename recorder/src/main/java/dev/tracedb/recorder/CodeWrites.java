@@ -6,7 +6,11 @@ import static dev.tracedb.machine.linux.SyscallNumber.PKEY_MPROTECT;
 
 import dev.tracedb.machine.linux.MemoryMapping;
 import dev.tracedb.machine.linux.ProcMaps;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The one rule both engines follow for self-modifying code in a file's mapping: <em>before the
@@ -76,7 +80,10 @@ public final class CodeWrites {
         if (number == MMAP) {
             long flags = args[3];
             if ((flags & MAP_ANONYMOUS) == 0 && (prot & PROT_WRITE) != 0 && (prot & PROT_EXEC) != 0) {
-                return reason(call, start, end, prot, "maps a file writable and executable", null);
+                // Where it lands is the kernel's choice unless MAP_FIXED: the line names the file and the length.
+                return String.format("the program maps a file writable and executable (mmap %s of %s, 0x%x bytes):"
+                        + " self-modifying code is not recorded; recording stopped before the call ran",
+                        protection(prot), openFile(args[4]), args[1]);
             }
             if ((flags & MAP_FIXED) == 0 || !entered.overlaps(start, end)) {
                 return null;
@@ -103,7 +110,7 @@ public final class CodeWrites {
         return m.isFileBacked() || m.path().filter("[vdso]"::equals).isPresent();
     }
 
-    private MemoryMapping first(long start, long end, java.util.function.Predicate<MemoryMapping> which) {
+    private MemoryMapping first(long start, long end, Predicate<MemoryMapping> which) {
         List<MemoryMapping> mappings = ProcMaps.read(pid);
         return mappings.stream()
                 .filter(m -> Long.compareUnsigned(m.start(), end) < 0 && Long.compareUnsigned(start, m.end()) < 0)
@@ -111,10 +118,18 @@ public final class CodeWrites {
     }
 
     private static String reason(String call, long start, long end, long prot, String what, MemoryMapping mapping) {
-        String over = mapping == null ? "" : String.format(" over %s %s 0x%x-0x%x", mapping.path().orElse("anonymous"),
-                mapping.permissions(), mapping.start(), mapping.end());
-        return String.format("the program %s (%s 0x%x-0x%x %s%s): self-modifying code is not recorded;"
-                + " recording stopped before the call ran", what, call, start, end, protection(prot), over);
+        return String.format("the program %s (%s 0x%x-0x%x %s over %s %s 0x%x-0x%x): self-modifying code is not"
+                + " recorded; recording stopped before the call ran", what, call, start, end, protection(prot),
+                mapping.path().orElse("anonymous"), mapping.permissions(), mapping.start(), mapping.end());
+    }
+
+    /** The file open as the tracee's descriptor {@code fd}, or {@code fd N} if it cannot be read. */
+    private String openFile(long fd) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "fd", Long.toString(fd))).toString();
+        } catch (IOException | RuntimeException e) {
+            return "fd " + fd;
+        }
     }
 
     private static String protection(long prot) {

@@ -94,7 +94,8 @@ final class DecodingBlockSource implements BlockSource, AutoCloseable {
 
     @Override
     public boolean holdsEnteredCode(long start, long end) {
-        return modules.stream().anyMatch(m -> Long.compareUnsigned(m.start(), end) < 0 && Long.compareUnsigned(start, m.end()) < 0);
+        return modules.stream()
+                .anyMatch(m -> Long.compareUnsigned(m.start(), end) < 0 && Long.compareUnsigned(start, m.end()) < 0);
     }
 
     private ViewPlacement.Extent moduleAt(long address) {
