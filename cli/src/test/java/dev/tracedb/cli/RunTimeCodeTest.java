@@ -27,6 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * compiles the pattern to machine code; the DBI engine under both its miss handshakes (ptrace, and
  * the futex one, where the miss comes back as a ptrace stop to step aside at). An expansion cannot
  * let its program go: it stops there.
+ *
+ * <p>Self-modifying code in a file's mapping, the same way: before the {@code mprotect} that makes
+ * the program's own {@code .text} writable runs ({@code testprograms/smc.c}: PIE, non-PIE, static),
+ * the recordings step aside; the program rewrites its code natively and prints the new result.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class RunTimeCodeTest {
@@ -34,6 +38,11 @@ class RunTimeCodeTest {
     private static final String STEPPED_ASIDE = "execution reached code generated at run time \\(JIT\\) at 0x[0-9a-f]+,"
             + " in anonymous executable memory \\((r-x|rwx)p 0x[0-9a-f]+-0x[0-9a-f]+\\), which a run does not record:"
             + " recording stopped there";
+
+    /** The one line of a step aside before self-modifying code ({@code smc}: its text made read-write-execute). */
+    private static final String STEPPED_ASIDE_SMC = "the program makes its own code writable \\(mprotect"
+            + " 0x[0-9a-f]+-0x[0-9a-f]+ rwx over /\\S+/smc(-nopie|-static)? r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\):"
+            + " self-modifying code is not recorded; recording stopped before the call ran";
 
     @TempDir
     Path tmp;
@@ -67,6 +76,61 @@ class RunTimeCodeTest {
     }
 
     /**
+     * Under each of {@link #RECORDERS}, {@code argv} prints what its {@code plain} run printed and ends
+     * with its status, the recording stepping aside with the line {@code steppedAside} (a pattern)
+     * after more than 10,000 instructions, the run incomplete and clean.
+     */
+    private void assertEveryRecorderStepsAsideLikeAPlainRun(List<String> argv, Programs.Result plain, String steppedAside) {
+        for (String recorder : RECORDERS) {
+            String what = recorder + " " + argv;
+            Programs.Recorded rec = record(recorder, argv.toArray(String[]::new));
+            assertEquals(plain.stdout(), rec.stdout(), what);
+            assertEquals(plain.status(), rec.outcome().shellStatus(), what);
+            assertNotNull(rec.outcome().steppedAside(), what);
+            assertTrue(rec.outcome().steppedAside().matches(steppedAside), what + ": " + rec.outcome().steppedAside());
+            assertTrue(rec.outcome().instructions() > 10_000, what + ": the work before the step aside is in the log");
+            assertIncompleteAndClean(rec.outcome(), what);
+        }
+    }
+
+    /** {@code record PROGRAM 100 5} under each engine exits 5 and says in one line why it stepped aside and where. */
+    private void assertTheCommandsLine(String program, String steppedAside) {
+        for (String engine : List.of("dbi", "step")) {
+            CliRun run = tracedb(tmp.resolve("db-" + engine), "record", "--quiet", "--engine", engine,
+                    "--env", Programs.TUNABLES, "--", Programs.path(program), "100", "5");
+            assertEquals(5, run.status(), run::toString);
+            assertTrue(run.err().matches("tracedb: " + steppedAside + "; run r0001 left incomplete with [\\d,]+"
+                    + " instructions, [\\d,]+ block events; the program went on natively: exit 5\\n"), run::toString);
+        }
+    }
+
+    /**
+     * Records {@code program ARGS} by the inputs engine (a complete run, exit {@code status}) and
+     * expands it: the expansion stops with the one line {@code refusal} (a pattern, before the
+     * run's name), the expanded run r0002 incomplete and clean.
+     */
+    private void assertInputsRunCompleteAndItsExpansionStops(String program, int status, String refusal, String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of("record", "--quiet", "--engine", "inputs",
+                "--env", Programs.TUNABLES, "--", Programs.path(program)));
+        argv.addAll(List.of(args));
+        CliRun inputs = tracedb(tmp.resolve("db"), argv.toArray(String[]::new));
+        assertEquals(status, inputs.status(), inputs::toString);
+        CliRun info = tracedb(tmp.resolve("db"), "info", "r0001");
+        assertTrue(info.out().matches("(?s).*state\\s+complete, exit " + status + "\\n.*"), info::toString);
+
+        CliRun expand = tracedb(tmp.resolve("db"), "expand", "r0001");
+        assertEquals(TraceDbCommand.EXIT_FAILED, expand.status(), expand::toString);
+        assertTrue(expand.err().matches("tracedb: " + refusal + " \\(expanded run r0002 left incomplete\\)\\n"),
+                expand::toString);
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            assertEquals(RunState.INCOMPLETE, db.find(dev.tracedb.store.RunId.parse("r0002")).orElseThrow().state());
+        }
+        CliRun verify = tracedb(tmp.resolve("db"), "verify", "r0002");
+        assertEquals(0, verify.status(), verify::toString);
+        assertTrue(verify.out().startsWith("r0002: clean: "), verify::toString);
+    }
+
+    /**
      * The JIT test program, dynamic (code made read-execute by mprotect, exit status 3) and static
      * (a read-write-execute mapping, ending by a signal): under both engines (the DBI one under both
      * handshakes) the same output and status as a plain run, the work before the JIT code in the
@@ -81,29 +145,51 @@ class RunTimeCodeTest {
             assertTrue(plain.stdout().startsWith("before the generated code: ")
                     && plain.stdout().contains("f(1, 2, 3, 4) = 40\n") && plain.stdout().endsWith("0 mappings from /dev/shm\n"),
                     plain.stdout());
-            for (String recorder : RECORDERS) {
-                String what = recorder + " " + argv;
-                Programs.Recorded rec = record(recorder, argv.toArray(String[]::new));
-                assertEquals(plain.stdout(), rec.stdout(), what);
-                assertEquals(plain.status(), rec.outcome().shellStatus(), what);
-                assertNotNull(rec.outcome().steppedAside(), what);
-                assertTrue(rec.outcome().steppedAside().matches(STEPPED_ASIDE), what + ": " + rec.outcome().steppedAside());
-                assertTrue(rec.outcome().instructions() > 10_000, what + ": the work before the JIT code is in the log");
-                assertIncompleteAndClean(rec.outcome(), what);
-            }
+            assertEveryRecorderStepsAsideLikeAPlainRun(argv, plain, STEPPED_ASIDE);
         }
+    }
+
+    /**
+     * The self-modifying test program, PIE (exit status 3), non-PIE (ending by a signal) and static
+     * (exit 0): under both engines (the DBI one under both handshakes) the same output and status as
+     * a plain run, whose second call returns the rewritten result (a stale translation would return
+     * the first), the work before the {@code mprotect} in the log, no /dev/shm mapping left.
+     */
+    @Test
+    void selfModifyingCodeEndsTheRecordingBeforeTheCodeIsWritableUnderBothEngines() throws Exception {
+        for (List<String> argv : List.of(List.of(Programs.path("smc"), "2000", "3"),
+                List.of(Programs.path("smc-nopie"), "2000", "-15"), List.of(Programs.path("smc-static"), "2000", "0"))) {
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Programs.Result plain = Programs.plain(tmp, argv.get(0), args);
+            assertTrue(plain.stdout().contains("patched() returned 0x11111111, then 0x22222222 after rewriting it\n")
+                    && plain.stdout().endsWith("0 mappings from /dev/shm\n"), plain.stdout());
+            assertEveryRecorderStepsAsideLikeAPlainRun(argv, plain, STEPPED_ASIDE_SMC);
+        }
+    }
+
+    /** The command's own line before self-modifying code: what, the address range, and the program's status. */
+    @Test
+    void theCommandSaysInOneLineWhereItSteppedAsideBeforeSelfModifyingCode() {
+        assertTheCommandsLine("smc", STEPPED_ASIDE_SMC);
+    }
+
+    /**
+     * The inputs engine runs self-modifying code natively: its run is complete. Its expansion under
+     * the DBI engine cannot let the program go on natively at the {@code mprotect}: it stops there
+     * with one line, the expanded run left incomplete and clean.
+     */
+    @Test
+    void anInputsRunWithSelfModifyingCodeRecordsCompletelyAndItsExpansionStopsThereWithOneLine() {
+        assertInputsRunCompleteAndItsExpansionStops("smc", 4, "the program makes its own code writable \\(mprotect"
+                + " 0x[0-9a-f]+-0x[0-9a-f]+ rwx over /\\S+/smc r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\): self-modifying code is not"
+                + " recorded; an expansion cannot let the program go on natively \\(it would redo the recorded effects\\):"
+                + " expansion stopped before the call ran", "500", "4");
     }
 
     /** The command's own line: what happened, where, and the program's status. */
     @Test
     void theCommandSaysInOneLineWhereItSteppedAside() {
-        for (String engine : List.of("dbi", "step")) {
-            CliRun run = tracedb(tmp.resolve("db-" + engine), "record", "--quiet", "--engine", engine,
-                    "--env", Programs.TUNABLES, "--", Programs.path("jit-static"), "100", "5");
-            assertEquals(5, run.status(), run::toString);
-            assertTrue(run.err().matches("tracedb: " + STEPPED_ASIDE + "; run r0001 left incomplete with [\\d,]+"
-                    + " instructions, [\\d,]+ block events; the program went on natively: exit 5\\n"), run::toString);
-        }
+        assertTheCommandsLine("jit-static", STEPPED_ASIDE);
     }
 
     /**
@@ -143,23 +229,8 @@ class RunTimeCodeTest {
      */
     @Test
     void anInputsRunWithJitCodeRecordsCompletelyAndItsExpansionStopsThereWithOneLine() {
-        CliRun inputs = tracedb(tmp.resolve("db"), "record", "--quiet", "--engine", "inputs",
-                "--env", Programs.TUNABLES, "--", Programs.path("jit"), "500", "4");
-        assertEquals(4, inputs.status(), inputs::toString);
-        CliRun info = tracedb(tmp.resolve("db"), "info", "r0001");
-        assertTrue(info.out().matches("(?s).*state\\s+complete, exit 4\\n.*"), info::toString);
-
-        CliRun expand = tracedb(tmp.resolve("db"), "expand", "r0001");
-        assertEquals(TraceDbCommand.EXIT_FAILED, expand.status(), expand::toString);
-        assertTrue(expand.err().matches("tracedb: execution reached 0x[0-9a-f]+ in anonymous executable memory"
+        assertInputsRunCompleteAndItsExpansionStops("jit", 4, "execution reached 0x[0-9a-f]+ in anonymous executable memory"
                 + " \\(r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\): code generated at run time \\(JIT\\) is not recorded; an expansion"
-                + " cannot let the program run it natively \\(it would redo the recorded effects\\)"
-                + " \\(expanded run r0002 left incomplete\\)\\n"), expand::toString);
-        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
-            assertEquals(RunState.INCOMPLETE, db.find(dev.tracedb.store.RunId.parse("r0002")).orElseThrow().state());
-        }
-        CliRun verify = tracedb(tmp.resolve("db"), "verify", "r0002");
-        assertEquals(0, verify.status(), verify::toString);
-        assertTrue(verify.out().startsWith("r0002: clean: "), verify::toString);
+                + " cannot let the program run it natively \\(it would redo the recorded effects\\)", "500", "4");
     }
 }

@@ -22,7 +22,7 @@ import java.util.Set;
  * The one rule both engines follow for processes the recorded program creates: <em>the recorded
  * process is followed, a child process is not recorded and runs natively</em> (one log per run,
  * one process per log). Before a thread ({@code CLONE_THREAD}) exists the recording steps aside
- * ({@link SteppedAside#threadStarting}): the thread would share the process's code cache and ring,
+ * ({@link SteppedAside#threadStartingReason}): the thread would share the process's code cache and ring,
  * and one stream per run cannot hold two threads, so the process is placed on its own
  * {@code syscall} instruction with the clone not yet run, detached, and goes on natively.
  *

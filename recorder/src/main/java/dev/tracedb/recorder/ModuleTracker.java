@@ -93,6 +93,15 @@ public final class ModuleTracker {
         return lookup(address).end();
     }
 
+    /**
+     * Whether {@code [start, end)} overlaps an executable range of a module the run has entered
+     * (never reads maps): the {@link CodeWrites.EnteredCode} of a recording.
+     */
+    public boolean holdsCodeIn(long start, long end) {
+        Map.Entry<Long, Range> below = ranges.lowerEntry(end);
+        return below != null && Long.compareUnsigned(start, below.getValue().end()) < 0;
+    }
+
     /** The modules written so far, in log order. */
     public List<CodeModule> modules() {
         return List.copyOf(modules);

@@ -33,6 +33,7 @@ public final class SyscallNumber {
     public static final int EXIT_GROUP = 231;
     public static final int OPENAT = 257;
     public static final int EXECVEAT = 322;
+    public static final int PKEY_MPROTECT = 329;
     public static final int CLONE3 = 435;
 
     private SyscallNumber() {}

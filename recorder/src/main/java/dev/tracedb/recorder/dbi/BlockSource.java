@@ -36,4 +36,10 @@ interface BlockSource {
      * {@code count} is less than the block's length.
      */
     Source prefix(AppAddress start, int count);
+
+    /**
+     * Whether {@code [start, end)} overlaps code of a module the run has entered: a {@code MAP_FIXED}
+     * mapping there would replace code already translated ({@link dev.tracedb.recorder.CodeWrites}).
+     */
+    boolean holdsEnteredCode(long start, long end);
 }

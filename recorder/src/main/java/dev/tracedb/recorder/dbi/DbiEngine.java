@@ -109,6 +109,11 @@ public final class DbiEngine implements Engine {
             }
 
             @Override
+            public boolean holdsEnteredCode(long start, long end) {
+                return recording.modules().holdsCodeIn(start, end);
+            }
+
+            @Override
             public Source peek(AppAddress address) {
                 return recording.blocks().peek(address.value()).map(d -> source(-1, d.module(), d.instructions(),
                         Terminators.of(d.instructions().get(d.instructions().size() - 1), d.complete()))).orElse(null);

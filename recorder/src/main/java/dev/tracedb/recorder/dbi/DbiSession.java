@@ -14,6 +14,7 @@ import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.machine.x86.decode.InstructionGroup;
 import dev.tracedb.recorder.ChildProcesses;
+import dev.tracedb.recorder.CodeWrites;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.ProgramExecuted;
 import dev.tracedb.recorder.RecordingStoppedException;
@@ -135,7 +136,8 @@ final class DbiSession implements AutoCloseable {
         this.futex = handshake == MissHandshake.FUTEX ? new FutexHandshake(region) : null;
         this.translator = new BlockTranslator(cache, ibl, futex);
         this.linker = new Linker(cache);
-        this.misses = new MissHandler(tracee, region, linker, ibl, futex, this::translate, sink);
+        this.misses = new MissHandler(tracee, region, linker, ibl, futex, this::translate, sink,
+                new CodeWrites(tracee.pid(), source::holdsEnteredCode));
         this.cacheMap = new CacheMap(region);
         this.originalPoint = new OriginalPoint(tracee, region, cacheMap, ring, this.sink, misses, new OriginalPoint.Blocks() {
             @Override
@@ -438,8 +440,8 @@ final class DbiSession implements AutoCloseable {
     private Signal onStop(StopEvent stop) {
         try {
             return handle(stop);
-        } catch (ThreadStarting thread) {
-            detachNatively(thread.getMessage());
+        } catch (AsideBeforeSyscall aside) {
+            detachNatively(aside.getMessage());
         } catch (RunTimeCodeReached jit) {
             stepAsideAt(jit);
         } catch (UnsupportedProgramException refused) {

@@ -92,6 +92,12 @@ final class DecodingBlockSource implements BlockSource, AutoCloseable {
         }
     }
 
+    @Override
+    public boolean holdsEnteredCode(long start, long end) {
+        return modules.stream()
+                .anyMatch(m -> Long.compareUnsigned(m.start(), end) < 0 && Long.compareUnsigned(start, m.end()) < 0);
+    }
+
     private ViewPlacement.Extent moduleAt(long address) {
         for (ViewPlacement.Extent m : modules) {
             if (address >= m.start() && address < m.end()) {

@@ -5,7 +5,9 @@ import dev.tracedb.machine.linux.Registers;
 import dev.tracedb.machine.linux.RemoteAddress;
 import dev.tracedb.machine.linux.Tracee;
 import dev.tracedb.recorder.ChildProcesses;
+import dev.tracedb.recorder.CodeWrites;
 import dev.tracedb.recorder.RecordingStoppedException;
+import dev.tracedb.recorder.SteppedAside;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +29,8 @@ import java.util.Set;
  *
  * <p>System calls the engine cannot follow are stopped here, before they run: a thread
  * ({@code CLONE_THREAD}: it would run our code cache unrecorded, writing into our ring; see
- * {@link ChildProcesses}) is {@link ThreadStarting}, for the session to step aside; a
+ * {@link ChildProcesses}) or one that lets the program write its own code ({@link CodeWrites}) is
+ * {@link AsideBeforeSyscall}, for the session to step aside; a
  * {@code CLONE_UNTRACED} child is refused. A child process is let go natively by {@link DbiSession} at its birth
  * stop; exec runs and, if it succeeds, ends the recording there. {@code rt_sigreturn} is handed to
  * {@link SignalDelivery#sigreturn}, which points the frame's saved rip into the cache. exit and
@@ -77,6 +80,8 @@ final class MissHandler {
                 + ": rt_sigreturn is not supported by the DBI engine here; recording stopped before it ran");
     };
     private final EventSink sink;
+    /** Whether a syscall lets the program write its own code: the session steps aside before it runs. */
+    private final CodeWrites codeWrites;
     private SyscallBoundary boundary = SyscallBoundary.NATIVE;
     private int pendingSyscall = -1;
     private long[] pendingArgs;
@@ -86,8 +91,9 @@ final class MissHandler {
     private String pendingExecPath;
 
     MissHandler(Tracee tracee, SharedRegion region, Linker linker, IndirectBranchTable ibl, FutexHandshake futex,
-                Translate translate, EventSink sink) {
+                Translate translate, EventSink sink, CodeWrites codeWrites) {
         this.tracee = tracee;
+        this.codeWrites = codeWrites;
         this.futex = futex;
         this.region = region;
         this.control = region.buffer();
@@ -248,10 +254,11 @@ final class MissHandler {
             case SYSCALL -> {
                 // rip is already on the syscall instruction after the int3: nothing to change.
                 int number = (int) regs.rax();
-                vet(number, regs);
-                pendingSyscall = number;
-                pendingArgs = new long[] {regs.get(Register.RDI), regs.get(Register.RSI), regs.get(Register.RDX),
+                long[] args = {regs.get(Register.RDI), regs.get(Register.RSI), regs.get(Register.RDX),
                         regs.get(Register.R10), regs.get(Register.R8), regs.get(Register.R9)};
+                vet(number, regs, args);
+                pendingSyscall = number;
+                pendingArgs = args;
                 if (ChildProcesses.isExec(number)) {
                     pendingExecPath = ChildProcesses.execPath(tracee, regs);
                 }
@@ -298,14 +305,14 @@ final class MissHandler {
         pendingSyscall = -1;
     }
 
-    private void vet(int number, Registers regs) {
+    private void vet(int number, Registers regs, long[] args) {
         if (ChildProcesses.createsChild(number)) {
             pendingCloneFlags = ChildProcesses.cloneFlags(tracee, regs);
             if (ChildProcesses.startsThread(pendingCloneFlags)) {
                 // Recording: the session steps aside before the call runs. An expansion must not let the
                 // program go on natively (it would redo its effects): it stops, as its inputs run stopped there.
                 if (boundary == SyscallBoundary.NATIVE) {
-                    throw new ThreadStarting(number);
+                    throw new AsideBeforeSyscall(SteppedAside.threadStartingReason(ChildProcesses.callName(number)));
                 }
                 throw new UnsupportedProgramException(ChildProcesses.threadRefusal(number));
             }
@@ -313,6 +320,16 @@ final class MissHandler {
             if (refusal != null) {
                 throw new UnsupportedProgramException(refusal);
             }
+        }
+        String codeWrite = codeWrites.stepAsideReason(number, args);
+        if (codeWrite != null) {
+            // As at a thread: the recording steps aside; an expansion stops (the inputs run went on natively).
+            if (boundary == SyscallBoundary.NATIVE) {
+                throw new AsideBeforeSyscall(codeWrite);
+            }
+            throw new UnsupportedProgramException(codeWrite.replace("; recording stopped before the call ran", "")
+                    + "; an expansion cannot let the program go on natively (it would redo the recorded effects):"
+                    + " expansion stopped before the call ran");
         }
     }
 

@@ -116,6 +116,10 @@
  *     with asynchronous signals blocked, and the process is detached: the clone runs natively
  *     and is not logged, the run is left incomplete ({@link dev.tracedb.recorder.SteppedAside}).
  *     An expansion refuses there instead: it must not let the program go on natively.</li>
+ * <li><b>Self-modifying code: the recording steps aside</b> the same way, at the vetting trap of a
+ *     call that would let the program write code a run defines by file and offset (an mprotect
+ *     making file code writable, and the like: {@link dev.tracedb.recorder.CodeWrites}); a
+ *     translation made before the rewrite would run the old code. An expansion refuses.</li>
  * <li><b>JIT code: the recording steps aside.</b> A miss whose target lies in executable memory
  *     that is not a file's ({@link dev.tracedb.recorder.RunTimeCodeReached}) leaves the tracee on
  *     the stub's int3, an exact original point: put back onto it, placed at the target by

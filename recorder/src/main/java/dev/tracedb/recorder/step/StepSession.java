@@ -13,6 +13,7 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.recorder.Block;
 import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.ChildProcesses;
+import dev.tracedb.recorder.CodeWrites;
 import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.ProgramExecuted;
 import dev.tracedb.recorder.Recording;
@@ -83,12 +84,15 @@ final class StepSession {
     /** A signal the program does not catch: passed with the next instruction's step. */
     private Signal passOn;
     private long stops;
+    /** Whether a syscall about to run lets the program write its own code: the recording steps aside before it. */
+    private final CodeWrites codeWrites;
 
     StepSession(Recording recording) {
         this.tracee = recording.tracee();
         this.writer = recording.writer();
         this.blocks = recording.blocks();
         this.progress = recording.progress();
+        this.codeWrites = new CodeWrites(tracee.pid(), recording.modules()::holdsCodeIn);
     }
 
     ExitStatus run() {
@@ -122,7 +126,7 @@ final class StepSession {
                     if (ChildProcesses.createsChild(number)) {
                         long flags = ChildProcesses.cloneFlags(tracee, regs);
                         if (ChildProcesses.startsThread(flags)) {
-                            throw stepAsideBeforeThread(number);
+                            throw stepAsideBeforeSyscall(SteppedAside.threadStartingReason(ChildProcesses.callName(number)));
                         }
                         String refusal = ChildProcesses.refusal(number, flags);
                         if (refusal != null) {
@@ -130,6 +134,10 @@ final class StepSession {
                         }
                     }
                     args = Syscalls.arguments(regs);
+                    String codeWrite = codeWrites.stepAsideReason(number, args);
+                    if (codeWrite != null) {
+                        throw stepAsideBeforeSyscall(codeWrite);
+                    }
                     if (ChildProcesses.isExec(number)) {
                         execPath = ChildProcesses.execPath(tracee, regs);
                     }
@@ -162,17 +170,18 @@ final class StepSession {
     }
 
     /**
-     * The program is about to start a thread: the recording steps aside. The tracee stands on the
-     * {@code syscall}, not yet run, with native registers (rax the call's number): the retired
-     * prefix of the block is logged (the clone is not: it never ran here) and the process is
-     * detached, passing on a signal still owed to it, to create its thread and go on natively.
+     * The program is about to start a thread, or to make its own code writable ({@link CodeWrites}):
+     * the recording steps aside. The tracee stands on the {@code syscall}, not yet run, with native
+     * registers (rax the call's number): the retired prefix of the block is logged (the call is
+     * not: it never ran here) and the process is detached, passing on a signal still owed to it,
+     * to make the call and go on natively. {@code reason} is the one line for the user.
      */
-    private SteppedAside stepAsideBeforeThread(long number) {
+    private SteppedAside stepAsideBeforeSyscall(String reason) {
         endBlockEarly();
         progress.publish(writer.blockEvents(), writer.instructions(), stops);
         tracee.detach(passOn);
         passOn = null;
-        return SteppedAside.threadStarting(ChildProcesses.callName(number));
+        return new SteppedAside(reason);
     }
 
     /**

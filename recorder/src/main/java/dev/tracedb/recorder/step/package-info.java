@@ -5,10 +5,11 @@
  * for its rules on block entry, {@code rep}, syscalls and signals.
  *
  * <p>Supported: one process with one thread, static and dynamic programs, the vDSO, signal handlers,
- * restarted syscalls; child processes (fork, vfork, posix_spawn), which run natively; an exec or a
- * second thread (CLONE_THREAD), which end the recording while the program goes on natively. Refused
- * cleanly (the recording stops, the program is killed, the run is left incomplete): code in
- * anonymous memory, instructions the decoder does not know, job-control stops. Not detected: self-modifying code in a file mapping, and
+ * restarted syscalls; child processes (fork, vfork, posix_spawn), which run natively; an exec, a
+ * second thread (CLONE_THREAD), code in anonymous memory (JIT) and a call that would let the program
+ * write its own code ({@link dev.tracedb.recorder.CodeWrites}), which end the recording while the
+ * program goes on natively. Refused cleanly (the recording stops, the program is killed, the run is
+ * left incomplete): instructions the decoder does not know, job-control stops. Not detected:
  * programs that raise SIGTRAP themselves.
  *
  * <p>Thread-safety: an engine may be used for one recording at a time; everything runs on the
