@@ -69,9 +69,7 @@ class CompileValuesTest {
 
     @Test
     void anInputsRunIsExpandedWithProbesOnceAndItsLoopRunsGuarded() throws Exception {
-        CliRun record = tracedb(db, "record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--",
-                LUA, loop.toString(), "20000");
-        assertEquals(0, record.status(), record::toString);
+        recordInputs(LUA, loop.toString(), "20000");
 
         Path cache = dir.resolve("loop.tcache");
         CliRun compile = tracedb(db, "compile", "--quiet", "r0001", "-o", cache.toString());
@@ -176,9 +174,7 @@ class CompileValuesTest {
         Path other = dir.resolve("shifted.py");
         Files.writeString(other, String.join("\n", "import sys", "pad = 5", "n = int(sys.argv[1])", "s = 0", "t = 0",
                 "for i in range(n):", "    s = s + i * 2", "    t = t ^ (i & 7)", "print(s, t, pad)", ""));
-        CliRun record = tracedb(db, "record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--",
-                python, script.toString(), "20000");
-        assertEquals(0, record.status(), record::toString);
+        recordInputs(python, script.toString(), "20000");
         Path cache = dir.resolve("python.tcache");
         CliRun compile = tracedb(db, "compile", "--quiet", "--keep-unprofitable", "r0001", "-o", cache.toString());
         assertEquals(0, compile.status(), compile::toString);
@@ -230,9 +226,7 @@ class CompileValuesTest {
                 "  return fib(k - 1) + fib(k - 2) + pad",
                 "end",
                 "print(fib(tonumber(arg[1])))", ""));
-        CliRun record = tracedb(db, "record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--",
-                LUA, fib.toString(), "20");
-        assertEquals(0, record.status(), record::toString);
+        recordInputs(LUA, fib.toString(), "20");
         Path cache = dir.resolve("fib.tcache");
         CliRun compile = tracedb(db, "compile", "--quiet", "--show-values", "r0001", "-o", cache.toString());
         assertEquals(0, compile.status(), compile::toString);
@@ -257,6 +251,14 @@ class CompileValuesTest {
         assertFalse(POLYMORPHIC.matcher(single.out()).find(), single::toString);
         assertFalse(single.out().contains("polymorphic"), single::toString);
         assertTrue(applied(single) < applied(compile), single + "\n" + compile);
+    }
+
+    /** Records {@code argv}'s inputs natively ({@code --engine inputs}) into the test's database; it must exit 0. */
+    private void recordInputs(String... argv) {
+        List<String> args = new ArrayList<>(List.of("record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--"));
+        args.addAll(List.of(argv));
+        CliRun record = tracedb(db, args.toArray(String[]::new));
+        assertEquals(0, record.status(), record::toString);
     }
 
     /** Records, as run "probed", the command a no-samples note gave (with the tests' environment). */
