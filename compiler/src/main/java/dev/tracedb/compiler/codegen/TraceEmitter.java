@@ -182,6 +182,12 @@ final class TraceEmitter {
                 continue;
             }
             int position = i;
+            if (pairable(index, i + 1, body.size() - (decided || merged ? 1 : 0), load)
+                    && folder.foldNegAndBorrow(body.get(i), body.get(i + 1), liveness.deadAfterInstruction(index, i + 1,
+                            j -> dispatches.planForJump(j) != null))) {
+                i++; // neg; sbb of a known value: both folded (CPython 3.11's DTrace semaphore)
+                continue;
+            }
             folder.emit(body.get(i), () -> liveness.deadAfterInstruction(index, position,
                     j -> dispatches.planForJump(j) != null));
         }
@@ -268,6 +274,12 @@ final class TraceEmitter {
         }
     }
 
+    /** Whether body instruction {@code next} of block {@code index} is copied as it is, so it may fold with the one before. */
+    private boolean pairable(int index, int next, int copied, DispatchSpecialiser.Plan load) {
+        return next < copied && (load == null || load.loadIndex() != next) && !sunkWrites.isSunk(index, next)
+                && valueGuards.at(index, next) == null;
+    }
+
     /**
      * An indirect jump: a {@code cmp} guard where the flags it overwrites are dead or can be
      * recomputed on each side ({@link FlagsLiveness}, {@link FlagsRestore}), else the flags-free
@@ -349,8 +361,9 @@ final class TraceEmitter {
             copier.copy(load);
             jumpTo(load.nextAddress());
         });
-        ValueGuards.emitCompare(buffer, load, guard.value());
+        ValueGuards.emitCompare(buffer, load, guard.value(), fixups);
         a.jcc(Condition.NE, mismatch);
+        if (ValueGuards.isTracingOr(load)) return; // or r8, 0: no register changes, the flags are dead
         folder.loaded(((RegisterOperand) load.operands().get(0)).register().full(), guard.value());
     }
 

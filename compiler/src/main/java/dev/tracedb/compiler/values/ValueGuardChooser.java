@@ -131,7 +131,7 @@ public final class ValueGuardChooser {
             if (!hasSite[t][p]) return;
             for (; next < samples.size() && samples.event(next) == event; next++) {
                 Integer o = occurrenceAt.get(key(t, p, samples.site(next)));
-                if (o != null) counts[o].add(samples.value(next));
+                if (o != null) counts[o].add(plan.occurrences().get(o).sampled(samples.value(next)));
             }
         }
 
