@@ -44,7 +44,10 @@ import java.util.function.BooleanSupplier;
  * {@code lea d, [b + i*s + c]} with b or i tracked. An instruction that writes flags is folded
  * only where the emitter says the flags are dead after it on the path; every instruction that
  * overwrites them and is itself folded was folded under the same rule, so the first kept one
- * comes before any reader or exit. Not thread-safe: one folder per trace emission.
+ * comes before any reader or exit. CPython 3.11's tracing byte: {@code neg r16; sbb r8, r8} of a
+ * constant fold as a pair ({@link #foldNegAndBorrow}), the byte register's low byte is then tracked
+ * on its own ({@code lowBytes}), through {@code or r32, s32} with s constant (emitted as
+ * {@code or r32, imm}), to {@code movzx d, r8}: the opcode. Not thread-safe: one folder per trace emission.
  */
 final class ValueFolder {
     /** A register's value in the original: {@code offset}, plus {@code base}'s current value when base is not null. */
