@@ -261,6 +261,50 @@ class CompileValuesTest {
         assertEquals(0, record.status(), record::toString);
     }
 
+    /**
+     * python3.11's opcode folded: besides the code unit, the DTrace semaphore ({@code movzx ecx,
+     * word [rip + …]}) and {@code cframe.use_tracing} ({@code or sil, byte [rsp + 0xb0]}) are
+     * sampled and, zero in every pass, guarded (two 0x0 guards per dispatch). On the recorded
+     * script those traces complete their passes; run under {@code sys.settrace} (the same script
+     * through runpy, so its code units are the same but use_tracing is 1) their use_tracing guard
+     * fails and they leave on (nearly) every pass; output equal to a plain run's both ways.
+     */
+    @Test
+    void python3sTracingByteIsGuardedAndTracingLeavesExactly() throws Exception {
+        String python = "/usr/bin/python3.11";
+        Path script = dir.resolve("loop.py");
+        Files.writeString(script, String.join("\n", "import sys", "n = int(sys.argv[1])", "s = 0", "t = 0",
+                "for i in range(n):", "    s = s + i * 2", "    t = t ^ (i & 7)", "print(s, t)", ""));
+        Path traced = dir.resolve("traced.py");
+        Files.writeString(traced, String.join("\n", "import runpy, sys", "sys.settrace(lambda *a: None)",
+                "sys.argv = sys.argv[1:]", "runpy.run_path(sys.argv[0], run_name='__main__')", ""));
+        CliRun record = tracedb(db, "record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--",
+                python, script.toString(), "20000");
+        assertEquals(0, record.status(), record::toString);
+        Path cache = dir.resolve("python.tcache");
+        CliRun compile = tracedb(db, "compile", "--quiet", "--keep-unprofitable", "r0001", "-o", cache.toString());
+        assertEquals(0, compile.status(), compile::toString);
+        CliRun list = tracedb(null, "traces", cache.toString());
+        Matcher zero = Pattern.compile("\\n\\s+(\\d+)\\s+python3\\.11\\+0x[0-9a-f]+\\s+0x0\\n").matcher(list.out());
+        Map<Integer, Integer> zeros = new HashMap<>();
+        for (int from = 0; zero.find(from); from = zero.end() - 1) {
+            zeros.merge(Integer.parseInt(zero.group(1)), 1, Integer::sum);
+        }
+        List<Integer> tracing = zeros.entrySet().stream().filter(e -> e.getValue() >= 2).map(Map.Entry::getKey).toList();
+        assertFalse(tracing.isEmpty(), "no trace guards the semaphore and use_tracing:\n" + list);
+
+        Map<Integer, long[]> holding = countsById(cache, List.of(python, script.toString(), "300000"));
+        Map<Integer, long[]> failing = countsById(cache, List.of(python, traced.toString(), script.toString(), "300000"));
+        boolean holdsThenFails = false;
+        for (int t : tracing) {
+            long[] h = holding.get(t);
+            long[] f = failing.get(t);
+            if (h != null && f != null && h[1] >= 250_000 && f[2] >= 250_000 && f[1] * 100 <= f[2]) holdsThenFails = true;
+        }
+        assertTrue(holdsThenFails, "no trace with tracing-byte guards completes on the script and leaves on (nearly)"
+                + " every pass under sys.settrace: " + tracing + "\n" + list);
+    }
+
     /** Records, as run "probed", the command a no-samples note gave (with the tests' environment). */
     private CliRun recordAsNoted(Matcher note) {
         List<String> args = new ArrayList<>(List.of("record", "--quiet", "--name", "probed", "--env", Programs.TUNABLES));

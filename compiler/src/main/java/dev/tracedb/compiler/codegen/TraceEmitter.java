@@ -170,6 +170,7 @@ final class TraceEmitter {
         DispatchSpecialiser.Plan load = dispatches.planForLoad(index);
         List<Instruction> body = block.body();
         boolean merged = kind == Terminator.CONDITIONAL && (implied.first(index) || implied.second(index));
+        boolean decidedJump = false;
         for (int i = from; i < body.size(); i++) {
             if (decided && i == body.size() - 1) break; // the compare of a guard an earlier one decided
             if (merged && i == body.size() - 1) {
@@ -194,7 +195,18 @@ final class TraceEmitter {
                 valueGuard(values.get(0), body.get(i));
                 continue;
             }
+            if (last && kind == Terminator.INDIRECT_JUMP && !path.loopsToHead() && i == body.size() - 1
+                    && decidedLastDispatch(body.get(i), block.last(), next)) {
+                decidedJump = true;
+                continue;
+            }
             int position = i;
+            if (pairable(index, i + 1, body.size() - (decided || merged ? 1 : 0), load)
+                    && folder.foldNegAndBorrow(body.get(i), body.get(i + 1), liveness.deadAfterInstruction(index, i + 1,
+                            j -> dispatches.planForJump(j) != null))) {
+                i++; // neg; sbb of a known value: both folded (CPython 3.11's DTrace semaphore)
+                continue;
+            }
             folder.emit(body.get(i), () -> liveness.deadAfterInstruction(index, position,
                     j -> dispatches.planForJump(j) != null));
         }
@@ -263,6 +275,8 @@ final class TraceEmitter {
                 BranchForms.requireIndirect(term, BranchForms.JMP_DIGIT);
                 if (!last || loopBack) {
                     guardJump(index, term, expected(next, term), loopBack ? loopBack() : null);
+                } else if (decidedJump) {
+                    completeTo(next.offset()); // the known index picked the recorded continuation
                 } else {
                     countLastTransfer(next, frame -> guards.loadTarget(term, frame));
                     copier.copyBranch(term);
@@ -280,6 +294,12 @@ final class TraceEmitter {
             default -> throw new TraceRefusedException("cannot copy a block ending in " + kind + ": " + term);
         }
         return true;
+    }
+
+    /** Whether body instruction {@code next} of block {@code index} is copied as it is, so it may fold with the one before. */
+    private boolean pairable(int index, int next, int copied, DispatchSpecialiser.Plan load) {
+        return next < copied && (load == null || load.loadIndex() != next) && !sunkWrites.isSunk(index, next)
+                && valueGuards.at(index, next) == null;
     }
 
     /**
@@ -313,10 +333,13 @@ final class TraceEmitter {
         // A guarded value (ValueFolder) may decide the index already: then only the base is checked.
         boolean indexKnown = folder.valueOf(index)
                 .filter(v -> v.isConstant() && v.offset() == plan.entry().index()).isPresent();
-        if (plan.restore() != null) folder.materializeAll(); // the restore reads registers
+        // Known index and no base to check (an absolute table): nothing is compared, the flags
+        // stay as the path left them, so no restore runs and the dispatch emits nothing at all.
+        boolean compares = !indexKnown || plan.checkBase();
+        if (plan.restore() != null && compares) folder.materializeAll(); // the restore reads registers
         if (!indexKnown) folder.materialize(List.of(index));
         if (plan.base() != null) folder.materialize(List.of(Register.valueOf(plan.base().name())));
-        if (!indexKnown || plan.checkBase()) {
+        if (compares) {
             List<ValueFolder.Fix> pending = folder.pending();
             Label mismatch = outOfLine(() -> {
                 countGuardExit();
@@ -336,12 +359,41 @@ final class TraceEmitter {
                 a.jcc(Condition.NE, mismatch);
             }
         }
-        if (plan.restoreOnMatch()) {
+        if (plan.restoreOnMatch() && compares) {
             plan.restore().emit(buffer);
         }
         // The original loads the target here; the path leaves the index (or anything) in the
         // register, and the exits before the path overwrites it load the target (see the class).
         folder.overwritten(Register.valueOf(plan.register().name()));
+    }
+
+    /**
+     * The path's last transfer is {@code mov R, [idx*8 + table]; jmp R} through an absolute table
+     * (python3.11's {@code opcode_targets}, {@link DispatchTables#absoluteEntryFor}) whose index the
+     * folder knows (the opcode folded from guarded values), and the slot at that index holds the
+     * recorded continuation: R gets the target from the constant pool ({@code mov R, [rip+slot]},
+     * as the original loads it, in case the handler reads it) and the trace goes on to the
+     * continuation by a direct jump instead of the indirect one. Emits that load and returns true,
+     * else emits nothing and returns false.
+     */
+    private boolean decidedLastDispatch(Instruction load, Instruction jmp, CodeAddress next) {
+        if (next.moduleIndex() != module || !load.mnemonic().equals("mov") || load.operands().size() != 2
+                || !(load.operands().get(0) instanceof RegisterOperand r) || r.sizeBytes() != 8
+                || !(load.operands().get(1) instanceof MemoryOperand m) || m.base().isPresent() || m.index().isEmpty()
+                || m.scale() != 8 || m.segment().isPresent() || m.isRipRelative()
+                || jmp.operands().size() != 1 || !(jmp.operands().get(0) instanceof RegisterOperand j)
+                || j.register() != r.register()) {
+            return false;
+        }
+        Register index = m.index().get().full();
+        var known = folder.valueOf(index).filter(ValueFolder.Value::isConstant);
+        if (known.isEmpty()) return false;
+        var entry = tables.absoluteEntryFor(m.displacement(), next.offset());
+        if (entry.isEmpty() || entry.get().index() != known.get().offset()) return false;
+        Register target = r.register().full();
+        folder.overwritten(target);
+        movFromSlot(Gpr.valueOf(target.name()), next.offset());
+        return true;
     }
 
     /**
@@ -352,8 +404,9 @@ final class TraceEmitter {
      */
     private void valueGuard(ValueGuard guard, Instruction load) {
         Label mismatch = valueMismatch(load);
-        ValueGuards.emitCompare(buffer, load, guard.value());
+        ValueGuards.emitCompare(buffer, load, guard.value(), fixups);
         a.jcc(Condition.NE, mismatch);
+        if (ValueGuards.isTracingOr(load)) return; // or r8, 0: no register changes, the flags are dead
         folder.loaded(((RegisterOperand) load.operands().get(0)).register().full(), guard.value());
     }
 
@@ -391,7 +444,7 @@ final class TraceEmitter {
         Register loaded = ((RegisterOperand) load.operands().get(0)).register().full();
         for (int v = 0; v < values.size(); v++) {
             Label nextValue = v == values.size() - 1 ? mismatch : new Label("value " + (v + 1));
-            ValueGuards.emitCompare(buffer, load, values.get(v).value());
+            ValueGuards.emitCompare(buffer, load, values.get(v).value(), fixups);
             a.jcc(Condition.NE, nextValue);
             folder.restore(before);
             folder.loaded(loaded, values.get(v).value());

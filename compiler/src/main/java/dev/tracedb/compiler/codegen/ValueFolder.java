@@ -7,6 +7,7 @@ import dev.tracedb.machine.x86.decode.Operand;
 import dev.tracedb.machine.x86.decode.Register;
 import dev.tracedb.machine.x86.decode.RegisterOperand;
 import dev.tracedb.machine.x86.encode.Assembler;
+import dev.tracedb.machine.x86.encode.CodeBuffer;
 import dev.tracedb.machine.x86.encode.Gpr;
 import dev.tracedb.machine.x86.encode.Mem;
 import java.util.ArrayList;
@@ -43,7 +44,10 @@ import java.util.function.BooleanSupplier;
  * {@code lea d, [b + i*s + c]} with b or i tracked. An instruction that writes flags is folded
  * only where the emitter says the flags are dead after it on the path; every instruction that
  * overwrites them and is itself folded was folded under the same rule, so the first kept one
- * comes before any reader or exit. Not thread-safe: one folder per trace emission.
+ * comes before any reader or exit. CPython 3.11's tracing byte: {@code neg r16; sbb r8, r8} of a
+ * constant fold as a pair ({@link #foldNegAndBorrow}), the byte register's low byte is then tracked
+ * on its own ({@code lowBytes}), through {@code or r32, s32} with s constant (emitted as
+ * {@code or r32, imm}), to {@code movzx d, r8}: the opcode. Not thread-safe: one folder per trace emission.
  */
 final class ValueFolder {
     /** A register's value in the original: {@code offset}, plus {@code base}'s current value when base is not null. */
@@ -57,14 +61,29 @@ final class ValueFolder {
         }
     }
 
-    /** A register the path has not written although the original has: what to write into it. */
-    record Fix(Register register, Value value) {}
+    /**
+     * A register the path has not written although the original has: what to write into it;
+     * {@code lowByte}: only its low byte ({@code mov r8, imm8}), the rest is the real register's.
+     */
+    record Fix(Register register, Value value, boolean lowByte) {
+        Fix(Register register, Value value) {
+            this(register, value, false);
+        }
+    }
 
     private final Assembler a;
     private final InstructionCopier copier;
     private final Map<Register, Value> known = new EnumMap<>(Register.class);
     /** Tracked registers whose real content is not the original's yet; a subset of {@link #known}'s keys. */
     private final Set<Register> stale = EnumSet.noneOf(Register.class);
+    /**
+     * Registers of which only the low byte is known (CPython 3.11's {@code sbb sil, sil}, then
+     * {@code or esi, eax}: the opcode in sil); the other bits are what the real register holds.
+     * Never also in {@link #known}.
+     */
+    private final Map<Register, Long> lowBytes = new EnumMap<>(Register.class);
+    /** Registers of {@link #lowBytes} whose real low byte is not the original's yet. */
+    private final Set<Register> lowStale = EnumSet.noneOf(Register.class);
     private int foldedCount;
 
     ValueFolder(Assembler a, InstructionCopier copier) {
@@ -110,12 +129,13 @@ final class ValueFolder {
      * dead right after it on the path (so an instruction that writes them may be folded).
      */
     void emit(Instruction insn, BooleanSupplier flagsDead) {
-        Folded f = known.isEmpty() ? null : fold(insn, flagsDead);
+        Folded f = known.isEmpty() && lowBytes.isEmpty() ? null : fold(insn, flagsDead);
         if (f != null) {
             write(f.register(), f.value());
             foldedCount++;
             return;
         }
+        if (logicIntoLowByte(insn)) return;
         Set<Register> reads = gprsRead(insn);
         Set<Register> writes = gprsWritten(insn);
         Set<Register> need = EnumSet.noneOf(Register.class);
@@ -126,11 +146,104 @@ final class ValueFolder {
             boolean wholeWithoutReading = DispatchSpecialiser.overwritesWhole(insn, w) && !reads.contains(w);
             if (stale.contains(w) && !wholeWithoutReading) need.add(w);
         }
+        for (Register r : reads) {
+            if (lowStale.contains(r)) need.add(r);
+        }
+        for (Register w : writes) {
+            if (lowStale.contains(w)) need.add(w);
+        }
         materialize(need);
         for (Register w : writes) {
             overwritten(w);
         }
         copier.copy(insn);
+    }
+
+    /**
+     * {@code neg r} of a constant register followed by {@code sbb r8, r8} (the same byte register
+     * twice) whose flags are dead after it: CPython 3.11's {@code neg cx; sbb sil, sil}, the DTrace
+     * semaphore turned into 0 or 0xff. The carry {@code neg} sets (operand nonzero) is read by the
+     * {@code sbb} only, so both fold: the negated register as a constant, the byte register's low
+     * byte as known ({@link #lowBytes}). Returns false, folding nothing, for any other pair.
+     */
+    boolean foldNegAndBorrow(Instruction neg, Instruction sbb, boolean flagsDeadAfterSbb) {
+        if (!flagsDeadAfterSbb || !neg.mnemonic().equals("neg") || !sbb.mnemonic().equals("sbb")
+                || hasAddressSizePrefix(neg) || hasAddressSizePrefix(sbb)
+                || neg.operands().size() != 1 || !(neg.operands().get(0) instanceof RegisterOperand n)
+                || sbb.operands().size() != 2 || !(sbb.operands().get(0) instanceof RegisterOperand d)
+                || !(sbb.operands().get(1) instanceof RegisterOperand s) || d.register() != s.register()
+                || d.sizeBytes() != 1 || !isGpr(d.register()) || isHighByte(d.register())
+                || !isGpr(n.register()) || isHighByte(n.register()) || n.register().full() == Register.RSP) {
+            return false;
+        }
+        Register nr = n.register().full();
+        Value v = known.get(nr);
+        int size = n.sizeBytes();
+        if (v == null || !v.isConstant() || size == 1) return false;
+        long mask = size == 8 ? -1L : (1L << (size * 8)) - 1;
+        long operand = v.offset() & mask;
+        long negated = -operand & mask;
+        long result = switch (size) {
+            case 2 -> v.offset() & ~0xffffL | negated;
+            case 4 -> negated;
+            default -> negated;
+        };
+        long borrowed = operand != 0 ? 0xff : 0;
+        Register br = d.register().full();
+        if (br == nr) return false;
+        write(nr, Value.constant(result));
+        Value bv = known.get(br);
+        if (bv != null && bv.isConstant()) {
+            write(br, Value.constant(bv.offset() & ~0xffL | borrowed));
+        } else {
+            overwritten(br);
+            lowBytes.put(br, borrowed);
+            lowStale.add(br);
+        }
+        foldedCount += 2;
+        return true;
+    }
+
+    /**
+     * {@code or/and/xor d32, s32} with s a constant and d's low byte known (CPython 3.11's
+     * {@code or esi, eax}: the tracing byte ORed with the code unit): emitted as
+     * {@code or d32, imm32} (the same flags and result, s need not be written), after which d's
+     * low byte is known, for {@code movzx eax, sil} to fold into the opcode.
+     */
+    private boolean logicIntoLowByte(Instruction insn) {
+        String op = insn.mnemonic();
+        if (!(op.equals("or") || op.equals("and") || op.equals("xor")) || hasAddressSizePrefix(insn)
+                || insn.operands().size() != 2 || !(insn.operands().get(0) instanceof RegisterOperand d)
+                || !(insn.operands().get(1) instanceof RegisterOperand s) || d.sizeBytes() != 4 || s.sizeBytes() != 4
+                || !isGpr(d.register()) || !isGpr(s.register())) {
+            return false;
+        }
+        Register dr = d.register().full();
+        Value sv = known.get(s.register().full());
+        if (!lowBytes.containsKey(dr) || sv == null || !sv.isConstant() || dr == s.register().full()) return false;
+        long low = lowBytes.get(dr);
+        materialize(List.of(dr));
+        // or/and/xor r32, imm (83 /digit ib or 81 /digit id): 32 bits, so the upper half is zeroed as by the original
+        Gpr reg = Gpr.valueOf(dr.name());
+        int imm = (int) sv.offset();
+        int digit = switch (op) {
+            case "or" -> 1;
+            case "and" -> 4;
+            default -> 6;
+        };
+        CodeBuffer buffer = a.buffer();
+        if (reg.encoding() >= 8) buffer.emit8(0x41);
+        boolean imm8 = imm == (byte) imm;
+        buffer.emit8(imm8 ? 0x83 : 0x81);
+        buffer.emit8(0xc0 | digit << 3 | reg.encoding() & 7);
+        if (imm8) {
+            buffer.emit8(imm);
+        } else {
+            buffer.emit32(imm);
+        }
+        long x = logic(op, Value.constant(low), sv.offset() & 0xff).offset() & 0xff;
+        lowBytes.put(dr, x); // the real register holds it: not stale
+        return true;
     }
 
     /** The guarded load wrote {@code full} with {@code value} in the original; the path has not loaded it. */
@@ -144,6 +257,8 @@ final class ValueFolder {
      * specialised dispatch's register). Values based on it are written out first.
      */
     void overwritten(Register full) {
+        lowBytes.remove(full);
+        lowStale.remove(full);
         List<Register> dependents = dependentsOf(full);
         materialize(dependents.stream().filter(stale::contains).toList());
         dependents.forEach(known::remove);
@@ -157,6 +272,9 @@ final class ValueFolder {
             if (stale.remove(r)) {
                 emit(a, new Fix(r, known.get(r)));
             }
+            if (lowStale.remove(r)) {
+                emit(a, new Fix(r, Value.constant(lowBytes.get(r)), true));
+            }
         }
     }
 
@@ -164,6 +282,7 @@ final class ValueFolder {
     void reset() {
         materializeAll();
         known.clear();
+        lowBytes.clear();
     }
 
     /** The 64-bit register a {@code lea}/{@code mov} (a sunk write) writes, if it is one. */
@@ -190,6 +309,7 @@ final class ValueFolder {
     /** Writes out every stale register inline; what is tracked stays tracked (it now holds for real). */
     void materializeAll() {
         materialize(List.copyOf(stale));
+        materialize(List.copyOf(lowStale));
     }
 
     /** The stale registers now, for an exit stub to write out ({@link #emit(Assembler, List)}) before it leaves. */
@@ -197,6 +317,9 @@ final class ValueFolder {
         List<Fix> fixes = new ArrayList<>();
         for (Register r : stale) {
             fixes.add(new Fix(r, known.get(r)));
+        }
+        for (Register r : lowStale) {
+            fixes.add(new Fix(r, Value.constant(lowBytes.get(r)), true));
         }
         return fixes;
     }
@@ -210,6 +333,14 @@ final class ValueFolder {
     private static void emit(Assembler a, Fix fix) {
         Gpr reg = Gpr.valueOf(fix.register().name());
         Value v = fix.value();
+        if (fix.lowByte()) {
+            // mov r8, imm8 (B0+r ib; a REX prefix for spl/bpl/sil/dil and r8b-r15b): no flag, the upper bits kept
+            CodeBuffer buffer = a.buffer();
+            if (reg.encoding() >= 4) buffer.emit8(0x40 | (reg.encoding() >= 8 ? 1 : 0));
+            buffer.emit8(0xb0 | (reg.encoding() & 7));
+            buffer.emit8((int) v.offset());
+            return;
+        }
         if (v.isConstant()) {
             a.mov(reg, v.offset());
         } else {
@@ -220,6 +351,8 @@ final class ValueFolder {
     private record Folded(Register register, Value value) {}
 
     private void write(Register full, Value value) {
+        lowBytes.remove(full);
+        lowStale.remove(full);
         List<Register> dependents = dependentsOf(full);
         materialize(dependents.stream().filter(stale::contains).toList());
         dependents.forEach(known::remove);
@@ -257,7 +390,9 @@ final class ValueFolder {
                     ? known.get(s.register().full()) : null;
             case "movzx" -> src instanceof RegisterOperand s && (s.sizeBytes() == 1 || s.sizeBytes() == 2)
                     && isGpr(s.register()) && !isHighByte(s.register())
-                    ? constantOf(known.get(s.register().full()), s.sizeBytes() == 1 ? 0xff : 0xffff) : null;
+                    ? constantOf(s.sizeBytes() == 1 && lowBytes.containsKey(s.register().full())
+                            ? Value.constant(lowBytes.get(s.register().full())) : known.get(s.register().full()),
+                            s.sizeBytes() == 1 ? 0xff : 0xffff) : null;
             case "shl", "shr", "sar" -> flagsDead && src instanceof ImmediateOperand imm
                     ? shift(insn.mnemonic(), known.get(d), size, imm.value()) : null;
             case "and", "or", "xor" -> flagsDead && src instanceof ImmediateOperand imm

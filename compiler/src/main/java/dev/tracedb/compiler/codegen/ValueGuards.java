@@ -112,8 +112,11 @@ final class ValueGuards {
                 || !(load.operands().get(1) instanceof MemoryOperand mem)) {
             return false;
         }
-        if (mem.segment().isPresent() || mem.isRipRelative()) return false;
+        if (mem.segment().isPresent()) return false;
+        if (isTracingOr(load)) return value == 0; // or r8, byte [mem]: a zero byte leaves r8 as it is
+        if (mem.isRipRelative() && !isWordLoad(load)) return false;
         if (isWordLoad(load)) {
+            // RIP-relative too: CPython 3.11's DTrace semaphore, movzx ecx, word [rip + …]
             // CPython 3.11's instruction fetch, movzx r32, word [mem]: the value is the zero-extended code unit
             return (dst.sizeBytes() == 4 || dst.sizeBytes() == 8) && value == (value & 0xffff);
         }
@@ -136,14 +139,44 @@ final class ValueGuards {
     }
 
     /**
+     * {@code or r8, byte [mem]} (0A /r, no prefix but REX, not RIP-relative): CPython 3.11's
+     * {@code or sil, byte [rsp + 0xb0]}, the {@code cframe.use_tracing} byte ORed into the opcode.
+     * Guarded as {@code cmp byte [mem], 0} where every sample's low byte was zero (x | m == 0
+     * only when m == 0); the {@code or} itself then changes no register and only the flags,
+     * which are dead after it where a guard is applied.
+     */
+    static boolean isTracingOr(Instruction insn) {
+        byte[] b = insn.bytes();
+        int op = (b[0] & 0xf0) == 0x40 ? 1 : 0;
+        return op < b.length && (b[op] & 0xff) == 0x0a && insn.mnemonic().equals("or") && insn.operands().size() == 2
+                && insn.operands().get(0) instanceof RegisterOperand r && r.sizeBytes() == 1
+                && insn.operands().get(1) instanceof MemoryOperand m && !m.isRipRelative() && m.segment().isEmpty();
+    }
+
+    /**
      * {@code cmp dword|qword [mem], imm32} with {@code load}'s own addressing bytes: the REX prefix
      * without its R bit (no register operand), opcode 81 /7, the load's ModRM (reg field 7), SIB
      * and displacement, then the value. For a word load ({@link #isWordLoad}) {@code cmp word
      * [mem], imm}: prefix 66, the REX prefix without W and R, 83 /7 with an imm8 where the value
-     * is one sign-extended (no length-changing-prefix stall), else 81 /7 with an imm16.
+     * is one sign-extended (no length-changing-prefix stall), else 81 /7 with an imm16; a
+     * RIP-relative word load's displacement becomes a {@link TraceCode.RipData} fix-up in
+     * {@code fixups}. For {@link #isTracingOr} {@code cmp byte [mem], 0} (80 /7 ib).
      */
-    static void emitCompare(CodeBuffer buffer, Instruction load, long value) {
+    static void emitCompare(CodeBuffer buffer, Instruction load, long value, List<TraceCode.Fixup> fixups) {
         byte[] b = load.bytes();
+        if (isTracingOr(load)) {
+            int op = 0;
+            if ((b[0] & 0xf0) == 0x40) {
+                int rex = (b[0] & 0xff) & ~0x04;
+                if (rex != 0x40) buffer.emit8(rex);
+                op = 1;
+            }
+            buffer.emit8(0x80);
+            buffer.emit8((b[op + 1] & 0xc7) | 7 << 3);
+            for (int i = op + 2; i < b.length; i++) buffer.emit8(b[i]);
+            buffer.emit8(0);
+            return;
+        }
         boolean word = isWordLoad(load);
         boolean imm8 = word && (short) value == (byte) value;
         if (word) buffer.emit8(0x66);
@@ -156,8 +189,13 @@ final class ValueGuards {
         int modrm = word ? op + 2 : op + 1;
         buffer.emit8(imm8 ? 0x83 : 0x81);
         buffer.emit8((b[modrm] & 0xc7) | 7 << 3);
+        int displacement = buffer.position();
         for (int i = modrm + 1; i < b.length; i++) {
             buffer.emit8(b[i]);
+        }
+        if (load.ripRelativeOperand().isPresent()) {
+            buffer.patch32(displacement, 0);
+            fixups.add(new TraceCode.RipData(displacement, load.ripRelativeTarget().getAsLong(), imm8 ? 1 : word ? 2 : 4));
         }
         if (imm8) {
             buffer.emit8((int) value);

@@ -28,8 +28,21 @@ import java.util.Set;
 public final class ValueSites {
     private ValueSites() {}
 
-    /** One candidate: trace, block index, instruction index, and the load's address. */
-    public record Site(int traceId, int block, int instruction, CodeAddress at) {}
+    /**
+     * One candidate: trace, block index, instruction index, and the load's address; {@code lowByte}:
+     * a sample (the register after the instruction) says the value only in its low byte (CPython's
+     * {@code or sil, byte [rsp + 0xb0]}: a zero there means the memory byte was zero).
+     */
+    public record Site(int traceId, int block, int instruction, CodeAddress at, boolean lowByte) {
+        public Site(int traceId, int block, int instruction, CodeAddress at) {
+            this(traceId, block, instruction, at, false);
+        }
+
+        /** The part of a sample that is the site's value. */
+        public long sampled(long value) {
+            return lowByte ? value & 0xff : value;
+        }
+    }
 
     public static List<Site> of(TraceSelection selection) {
         List<Site> sites = new ArrayList<>();
@@ -46,6 +59,13 @@ public final class ValueSites {
                     for (int i = 0; i < body.size(); i++) {
                         Instruction load = body.get(i);
                         if (!ValueGuards.comparable(load, 0)) continue;
+                        if (ValueGuards.isTracingOr(load)) {
+                            if (i > 0 && isBorrowInto(body.get(i - 1), load)) {
+                                sites.add(new Site(path.traceId(), b, i,
+                                        new CodeAddress(path.head().at().moduleIndex(), load.address()), true));
+                            }
+                            continue;
+                        }
                         boolean word = ValueGuards.isWordLoad(load);
                         if ((word || ((RegisterOperand) load.operands().get(0)).sizeBytes() == 4)
                                 && decoded(blocks, b, i, word)) {
@@ -57,6 +77,18 @@ public final class ValueSites {
             }
         }
         return sites;
+    }
+
+    /**
+     * Whether {@code before} is {@code sbb r8, r8} of the byte register {@code or} writes: CPython
+     * 3.11's tracing byte, {@code sbb sil, sil; or sil, byte [rsp + 0xb0]} (the DTrace semaphore's
+     * borrow ORed with {@code cframe.use_tracing}).
+     */
+    private static boolean isBorrowInto(Instruction before, Instruction or) {
+        var ops = before.operands();
+        return before.mnemonic().equals("sbb") && ops.size() == 2 && ops.get(0) instanceof RegisterOperand d
+                && ops.get(1) instanceof RegisterOperand s && d.register() == s.register()
+                && d.register() == ((RegisterOperand) or.operands().get(0)).register();
     }
 
     /**
@@ -73,6 +105,10 @@ public final class ValueSites {
             for (int k = from; k < body.size(); k++) {
                 Instruction insn = body.get(k);
                 var ops = insn.operands();
+                if (word && insn.mnemonic().equals("neg") && ops.size() == 1 && ops.get(0) instanceof RegisterOperand n
+                        && holding.contains(n.register().full())) {
+                    return true; // CPython 3.11's DTrace semaphore: neg cx; sbb sil, sil
+                }
                 if (word && insn.mnemonic().equals("shr") && ops.size() == 2 && ops.get(0) instanceof RegisterOperand d
                         && ops.get(1) instanceof ImmediateOperand && holding.contains(d.register().full())) {
                     return true;

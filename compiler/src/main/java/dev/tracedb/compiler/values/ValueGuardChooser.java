@@ -150,8 +150,9 @@ public final class ValueGuardChooser {
             for (; next < samples.size() && samples.event(next) == event; next++) {
                 Integer o = occurrenceAt.get(key(t, p, samples.site(next)));
                 if (o != null) {
-                    counts[o].add(samples.value(next));
-                    passSamples.add(new long[] {o, samples.value(next)});
+                    long value = plan.occurrences().get(o).sampled(samples.value(next));
+                    counts[o].add(value);
+                    passSamples.add(new long[] {o, value});
                 }
             }
         }

@@ -341,4 +341,51 @@ class ValueFolderTest {
         assertEquals(6, out.valueGuards().size(), "three loads, two values each");
         assertEquals(8, ValueGuards.MAX_COPIES);
     }
+
+    @Test
+    void cpythonsTracingByteIsGuardedAndTheOpcodeFolds() {
+        TracePath trace = new TracePath(0, List.of(CPYTHON_DISPATCH, CPYTHON_LOAD_FAST, CPYTHON_PUSH),
+                new CodeAddress(0, 0x2000), 10);
+        List<ValueSites.Site> sites = ValueSites.of(new TraceSelection(List.of(MODULE), List.of(trace))).stream()
+                .filter(s -> s.block() == 0).toList();
+        assertEquals(List.of(1, 2, 9), sites.stream().map(ValueSites.Site::instruction).toList(),
+                "the code unit, the DTrace semaphore and the use_tracing OR are value sites");
+        assertEquals(List.of(false, false, true), sites.stream().map(ValueSites.Site::lowByte).toList());
+        assertEquals(0, sites.get(2).sampled(0x7fff_1234_5600L), "the OR's sample is its low byte");
+        GeneratedCode out = generate(trace.withValueGuards(List.of(new ValueGuard(0, 1, CODE_UNIT),
+                new ValueGuard(0, 2, 0), new ValueGuard(0, 9, 0))));
+        assertEquals(List.of(), out.refusals());
+        List<String> listing = Listing.of(out.code().get(0), 0);
+        System.out.println(String.join("\n", listing));
+        assertEquals(List.of(
+                "nop dword ptr [rax + rax]",
+                "cmp word ptr [r10], 0x37c",         // the code unit
+                "jne @27",
+                "cmp word ptr [rip -> m+0x3010], 0",  // the DTrace semaphore
+                "jne @29",
+                "mov r15, r10",
+                "mov rbp, rbx",
+                "cmp byte ptr [rsp + 0xb0], 0",      // cframe.use_tracing; neg cx; sbb sil, sil folded
+                "jne @32",
+                "mov sil, 0",                        // the tracing byte, for the OR with the unit
+                "or esi, 0x37c",
+                "mov eax, 0x7c",                     // the opcode, folded: LOAD_FAST
+                "mov rax, qword ptr [rax*8 + 0x737e40]",
+                "mov ecx, 0",                        // the semaphore's register, negated
+                "mov r9d, 3",                        // the oparg
+                "cmp rax, qword ptr [rip -> slot m+0x3000]",
+                "jne @38"), listing.subList(0, 17));
+        assertEquals(List.of(
+                "movzx eax, word ptr [r10]",         // @27: the unit's mismatch
+                "jmp m+0x2009",
+                "mov eax, 0x37c",                    // @29: the semaphore's mismatch, the unit written first
+                "movzx ecx, word ptr [rip -> m+0x3010]",
+                "jmp m+0x2010",
+                "mov eax, 0x37c",                    // @32: use_tracing's mismatch, sil as the sbb left it
+                "mov ecx, 0",
+                "mov r9d, 3",
+                "mov sil, 0",
+                "or sil, byte ptr [rsp + 0xb0]",     // the original OR
+                "jmp m+0x202c"), listing.subList(27, 38));
+    }
 }
