@@ -101,7 +101,7 @@ final class CompileCommand implements Callable<Integer> {
 
     @Option(names = "--max-values", paramLabel = "N", defaultValue = "3",
             description = "At most N values guarded at one load (default: ${DEFAULT-VALUE}): where no value holds in"
-                    + " 95 % of passes but up to N together do (in the passes that complete the trace), the load"
+                    + " 95 %% of passes but up to N together do (in the passes that complete the trace), the load"
                     + " becomes a chain of compares, each going on into its own copy of the rest of the trace."
                     + " 1: a single dominant value only.")
     int maxValues;

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
+import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +25,26 @@ class TraceDbCommandTest {
         assertTrue(run.out().contains("runs"), run::toString);
         assertTrue(run.out().contains("info"), run::toString);
         assertTrue(run.out().contains("Exit status"), run::toString);
+    }
+
+    /**
+     * Every command's help renders as written: picocli prints a "WARN" on System.err (not on the
+     * command's streams) and shows the raw text when a description has a stray format specifier,
+     * e.g. "95 % of" where "95 %% of" was meant.
+     */
+    @Test
+    void everyCommandsHelpRendersWithoutPicocliWarnings() {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true));
+        try {
+            CommandLine root = new CommandLine(new TraceDbCommand());
+            root.getUsageMessage();
+            root.getSubcommands().values().forEach(CommandLine::getUsageMessage);
+        } finally {
+            System.setErr(saved);
+        }
+        assertFalse(captured.toString().contains("picocli WARN"), captured::toString);
     }
 
     @Test
