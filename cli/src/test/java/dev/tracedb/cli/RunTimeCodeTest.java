@@ -44,6 +44,11 @@ class RunTimeCodeTest {
             + " 0x[0-9a-f]+-0x[0-9a-f]+ rwx over /\\S+/smc(-nopie|-static)? r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\):"
             + " self-modifying code is not recorded; recording stopped before the call ran";
 
+    /** The one line of the DBI engine's step aside before a library it ran is unmapped ({@code dlclose}). */
+    private static final String STEPPED_ASIDE_UNMAP = "the program unmaps code it ran \\(munmap 0x[0-9a-f]+-0x[0-9a-f]+ over"
+            + " /\\S+/libhot\\.so r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\): a later mapping there would need fresh translations,"
+            + " which this engine does not make";
+
     @TempDir
     Path tmp;
 
@@ -165,6 +170,60 @@ class RunTimeCodeTest {
                     && plain.stdout().endsWith("0 mappings from /dev/shm\n"), plain.stdout());
             assertEveryRecorderStepsAsideLikeAPlainRun(argv, plain, STEPPED_ASIDE_SMC);
         }
+    }
+
+    /**
+     * A library unloaded ({@code dlclose}, its code unmapped) and another build of it loaded at the
+     * same address: the DBI engine, whose cache would run the first one's translations for it, steps
+     * aside before the {@code munmap} (under both handshakes): the same output and status as a plain
+     * run, whose two results differ (a stale translation would print the first twice), the run
+     * incomplete and clean. The step engine decodes afresh and records the whole run, clean too.
+     */
+    @Test
+    void codeUnmappedAfterItRanEndsTheDbiRecordingBeforeTheMunmapWhileTheStepEngineRecordsOn() throws Exception {
+        List<String> argv = List.of(Programs.path("dlclose"), Programs.path("libhot.so"), Programs.path("libhot-other.so"),
+                "2000", "3");
+        String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+        Programs.Result plain = Programs.plain(tmp, argv.get(0), args);
+        List<String> mixes = plain.stdout().lines().filter(l -> l.contains(" mix ")).map(l -> l.substring(l.indexOf(" mix ")))
+                .toList();
+        assertEquals(2, mixes.size(), plain.stdout());
+        assertTrue(!mixes.get(0).equals(mixes.get(1)) && plain.stdout().endsWith("same address: yes\n"), plain.stdout());
+        for (String recorder : RECORDERS) {
+            String what = recorder + " dlclose";
+            Programs.Recorded rec = record(recorder, argv.toArray(String[]::new));
+            assertEquals(plain.stdout(), rec.stdout(), what);
+            assertEquals(plain.status(), rec.outcome().shellStatus(), what);
+            if (recorder.startsWith("step")) {
+                assertTrue(rec.outcome().complete(), what + ": " + rec.outcome().steppedAside());
+                CliRun verify = tracedb(tmp.resolve("db"), "verify", rec.outcome().runId().toString());
+                assertEquals(0, verify.status(), verify::toString);
+                assertTrue(verify.out().startsWith(rec.outcome().runId() + ": clean: "), verify::toString);
+                continue;
+            }
+            assertNotNull(rec.outcome().steppedAside(), what);
+            assertTrue(rec.outcome().steppedAside().matches(STEPPED_ASIDE_UNMAP + "; recording stopped before the call ran"),
+                    what + ": " + rec.outcome().steppedAside());
+            assertTrue(rec.outcome().instructions() > 10_000, what + ": the work before the step aside is in the log");
+            assertIncompleteAndClean(rec.outcome(), what);
+        }
+        CliRun run = tracedb(tmp.resolve("db-command"), "record", "--quiet", "--engine", "dbi", "--env", Programs.TUNABLES,
+                "--", argv.get(0), args[0], args[1], "100", "5");
+        assertEquals(5, run.status(), run::toString);
+        assertTrue(run.err().matches("tracedb: " + STEPPED_ASIDE_UNMAP + "; recording stopped before the call ran; run r0001"
+                + " left incomplete with [\\d,]+ instructions, [\\d,]+ block events; the program went on natively: exit 5\\n"),
+                run::toString);
+    }
+
+    /**
+     * The inputs engine runs the {@code dlclose} natively: its run is complete. Its expansion under
+     * the DBI engine stops before the {@code munmap} with one line, the expanded run incomplete and clean.
+     */
+    @Test
+    void anInputsRunThatUnmapsCodeItRanRecordsCompletelyAndItsExpansionStopsThereWithOneLine() {
+        assertInputsRunCompleteAndItsExpansionStops("dlclose", 4, STEPPED_ASIDE_UNMAP + "; an expansion cannot let the"
+                + " program go on natively \\(it would redo the recorded effects\\): expansion stopped before the call ran",
+                Programs.path("libhot.so"), Programs.path("libhot-other.so"), "500", "4");
     }
 
     /** The command's own line before self-modifying code: what, the address range, and the program's status. */

@@ -2,6 +2,8 @@ package dev.tracedb.recorder;
 
 import static dev.tracedb.machine.linux.SyscallNumber.MMAP;
 import static dev.tracedb.machine.linux.SyscallNumber.MPROTECT;
+import static dev.tracedb.machine.linux.SyscallNumber.MREMAP;
+import static dev.tracedb.machine.linux.SyscallNumber.MUNMAP;
 import static dev.tracedb.machine.linux.SyscallNumber.PKEY_MPROTECT;
 
 import dev.tracedb.machine.linux.MemoryMapping;
@@ -34,7 +36,14 @@ import java.util.function.Predicate;
  * ld.so's start-up does none of these: its RELRO {@code mprotect}s make data read-only, and the
  * segments it maps with {@code MAP_FIXED} land on a library's reservation, which no code has run
  * from yet. Not seen here: a file's code rewritten through {@code write} or through another
- * process's mapping, and {@code mremap} of code.
+ * process's mapping.
+ *
+ * <p>For the DBI engine only, {@link #unmapReason}: {@code munmap} or {@code mremap} of code of a
+ * module the run has entered. Its code cache keeps a translation per original address and never
+ * drops one, so another file mapped there later (a library {@code dlclose}d, another
+ * {@code dlopen}ed at the same address) would run the first one's translations. The step engine
+ * decodes afresh after such a call ({@code BlockTable.forget}) and its log stays unambiguous (a block
+ * names its module, a module is a path at a base, and a block carries its bytes), so it records on.
  *
  * <p>Stateless apart from its two inputs; call from the tracer thread.
  */
@@ -43,6 +52,7 @@ public final class CodeWrites {
     private static final long PROT_EXEC = 0x4;
     private static final long MAP_FIXED = 0x10;
     private static final long MAP_ANONYMOUS = 0x20;
+    private static final long MREMAP_FIXED = 0x2;
     private static final long PAGE = 4096;
 
     /** Whether the run has entered code of a module that overlaps {@code [start, end)}. */
@@ -104,6 +114,42 @@ public final class CodeWrites {
             }
         }
         return null;
+    }
+
+    /**
+     * For the DBI engine: the one line for the user if syscall {@code number} with arguments
+     * {@code args}, not yet run, would unmap or move code of a module the run has entered (a
+     * {@code munmap}, or an {@code mremap} of it or onto it): the recording steps aside there, since
+     * a later mapping at those addresses would need fresh translations. Null if it would not. Reads
+     * {@code /proc/PID/maps} only when the range holds entered code.
+     */
+    public String unmapReason(long number, long[] args) {
+        if (number == MUNMAP && args[1] != 0) {
+            return unmapReason("munmap", "unmaps", args[0], args[1]);
+        }
+        if (number != MREMAP) {
+            return null;
+        }
+        String moved = args[1] == 0 ? null : unmapReason("mremap", "moves or resizes", args[0], args[1]);
+        if (moved == null && (args[3] & MREMAP_FIXED) != 0 && args[2] != 0) {
+            return unmapReason("mremap", "remaps over", args[4], args[2]);
+        }
+        return moved;
+    }
+
+    private String unmapReason(String call, String what, long address, long length) {
+        long start = address & -PAGE;
+        long end = address + length + PAGE - 1 & -PAGE;
+        if (!entered.overlaps(start, end)) {
+            return null;
+        }
+        MemoryMapping code = first(start, end, m -> m.isExecutable() && isFileCode(m) && entered.overlaps(m.start(), m.end()));
+        if (code == null) {
+            return null;
+        }
+        return String.format("the program %s code it ran (%s 0x%x-0x%x over %s %s 0x%x-0x%x): a later mapping there"
+                + " would need fresh translations, which this engine does not make; recording stopped before the call ran",
+                what, call, start, end, code.path().orElse("anonymous"), code.permissions(), code.start(), code.end());
     }
 
     private static boolean isFileCode(MemoryMapping m) {

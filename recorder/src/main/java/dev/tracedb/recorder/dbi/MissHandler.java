@@ -29,7 +29,8 @@ import java.util.Set;
  *
  * <p>System calls the engine cannot follow are stopped here, before they run: a thread
  * ({@code CLONE_THREAD}: it would run our code cache unrecorded, writing into our ring; see
- * {@link ChildProcesses}) or one that lets the program write its own code ({@link CodeWrites}) is
+ * {@link ChildProcesses}) or one that lets the program write its own code or unmaps code it ran
+ * ({@link CodeWrites}) is
  * {@link AsideBeforeSyscall}, for the session to step aside; a
  * {@code CLONE_UNTRACED} child is refused. A child process is let go natively by {@link DbiSession} at its birth
  * stop; exec runs and, if it succeeds, ends the recording there. {@code rt_sigreturn} is handed to
@@ -322,6 +323,10 @@ final class MissHandler {
             }
         }
         String codeWrite = codeWrites.stepAsideReason(number, args);
+        if (codeWrite == null) {
+            // The code cache never drops a translation: code it ran must not be unmapped under it.
+            codeWrite = codeWrites.unmapReason(number, args);
+        }
         if (codeWrite != null) {
             // As at a thread: the recording steps aside; an expansion stops (the inputs run went on natively).
             if (boundary == SyscallBoundary.NATIVE) {

@@ -1,6 +1,7 @@
 package dev.tracedb.recorder.dbi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracedb.machine.linux.AddressRandomization;
@@ -368,6 +369,77 @@ class DbiEngineTest extends NoStrayProcesses {
                         log.get(log.size() - 1));
             }
         }
+    }
+
+    /**
+     * Code unmapped after it ran ({@code dlclose}: a library unloaded, another build of it loaded at
+     * the same address): the step engine decodes afresh and records to the end; the DBI engine, whose
+     * code cache would run the first library's translations for the second one's code, steps aside
+     * before the {@code munmap} runs. Its log equals the step engine's up to there, the next line of
+     * which is that {@code munmap}, and the program, let go, prints what the step-recorded run printed
+     * (a stale translation would print the first library's result twice).
+     */
+    @Test
+    void dbiStepsAsideBeforeUnmappingCodeItRanAndItsLogIsTheStepLogsPrefix() throws IOException {
+        String[] args = {TestPrograms.path("libhot.so").toString(), TestPrograms.path("libhot-other.so").toString(), "3000", "6"};
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-dlclose"))) {
+            Path stepOut = tmp.resolve("dlclose-step.out");
+            RecordOutcome step = new Recorder(db).record(options("dlclose", stepOut, EngineKind.STEP, args), new Progress());
+            assertEquals(ExitStatus.exited(6), step.status());
+            assertTrue(step.complete(), "the step engine records on: " + step.steppedAside());
+            String output = Files.readString(stepOut);
+            String[] mixes = output.lines().filter(l -> l.contains(" mix ")).map(l -> l.substring(l.indexOf(" mix ") + 5))
+                    .toArray(String[]::new);
+            assertEquals(2, mixes.length, output);
+            assertNotEquals(mixes[0], mixes[1], "the second library's own code ran: " + output);
+            assertTrue(output.endsWith("same address: yes\n"), "the second library took the first one's place: " + output);
+            List<String> expected = dump(db, step.runId());
+            assertTrue(expected.get(expected.size() - 1).startsWith("ended exit 6 "), expected.get(expected.size() - 1));
+            for (MissHandshake handshake : MissHandshake.values()) {
+                Path out = tmp.resolve("dlclose-dbi-" + handshake + ".out");
+                RecordOutcome dbi = underHandshake(handshake, () -> new Recorder(db).record(
+                        options("dlclose", out, EngineKind.DBI, args), new Progress()));
+                assertEquals(ExitStatus.exited(6), dbi.status(), handshake.toString());
+                assertTrue(dbi.steppedAside() != null && dbi.steppedAside().matches(
+                        "the program unmaps code it ran \\(munmap 0x[0-9a-f]+-0x[0-9a-f]+ over /\\S+/libhot\\.so r-xp"
+                        + " 0x[0-9a-f]+-0x[0-9a-f]+\\): a later mapping there would need fresh translations, which this"
+                        + " engine does not make; recording stopped before the call ran"), handshake + ": " + dbi.steppedAside());
+                assertEquals(output, Files.readString(out), handshake.toString());
+                List<String> log = dump(db, dbi.runId());
+                assertTrue(log.size() > 1000, "a real stream: " + log.size());
+                assertTrue(log.get(log.size() - 1).startsWith("incomplete "), log.get(log.size() - 1));
+                // The DBI log cuts its last block short before the syscall, a prefix block defined there; the
+                // step engine's log runs the whole block, then the call. All else is equal.
+                List<String> events = log.subList(0, log.size() - 1).stream().filter(l -> !l.startsWith("BlockDefined")).toList();
+                List<String> stepEvents = expected.stream().filter(l -> !l.startsWith("BlockDefined")).toList();
+                int lastEvent = events.size() - 1;
+                for (int i = 0; i < lastEvent; i++) {
+                    assertEquals(stepEvents.get(i), events.get(i), handshake + ": event " + i + " of " + events.size());
+                }
+                assertTrue(stepEvents.get(events.size()).startsWith("syscall 11 ["), "next in the step log: the munmap, not "
+                        + stepEvents.get(events.size()));
+                List<String> defined = log.stream().filter(l -> l.startsWith("BlockDefined")).toList();
+                List<String> stepDefined = expected.stream().filter(l -> l.startsWith("BlockDefined")).toList();
+                int last = defined.size() - 1;
+                for (int i = 0; i < last; i++) {
+                    assertEquals(stepDefined.get(i), defined.get(i), handshake + ": block " + i);
+                }
+                String cut = defined.get(last);
+                assertEquals("exec " + last, events.get(lastEvent), "the last event runs the prefix block");
+                String whole = stepDefined.get(Integer.parseInt(stepEvents.get(lastEvent).substring("exec ".length())));
+                assertEquals(whole.substring(whole.indexOf(' '), whole.indexOf(" insns=")), cut.substring(cut.indexOf(' '),
+                        cut.indexOf(" insns=")), "the same place: " + cut + ", " + whole);
+                assertTrue(bytesOf(whole).startsWith(bytesOf(cut)) && !bytesOf(whole).equals(bytesOf(cut)),
+                        "a prefix of the step engine's block: " + cut + " of " + whole);
+                System.out.printf("dlclose %s: the step log's first %d of %d events, then %s%n", handshake, events.size(),
+                        stepEvents.size(), stepEvents.get(events.size()));
+            }
+        }
+    }
+
+    /** The bytes of a dumped {@link BlockDefined} line (its last word). */
+    private static String bytesOf(String blockDefined) {
+        return blockDefined.substring(blockDefined.lastIndexOf(' ') + 1, blockDefined.length() - 1);
     }
 
     private void assertSameLog(String program, String... args) throws IOException {
