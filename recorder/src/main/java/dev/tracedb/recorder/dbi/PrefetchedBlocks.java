@@ -20,8 +20,9 @@ import java.util.List;
  *
  * <p>Looking costs a pass over every drained event (~0.5 ns each, a second per two billion, with
  * the program stopped), so a block translated ahead also sets {@link RegionLayout#PREFETCHED_RAN};
- * chunks are searched only when that byte is set, and it is cleared after each drain. The
- * store is replaced by a NOP when the block gets its log id.
+ * chunks are searched only when that byte is set, and a search clears it (a full ring's fault sets it
+ * again for the append that runs after the drain, {@link Ring#onOverflow}). The store is replaced by
+ * a NOP when the block gets its log id.
  *
  * <p>Not thread-safe: tracer thread only.
  */
@@ -108,6 +109,10 @@ final class PrefetchedBlocks implements EventSink {
     @Override
     public void executed(ByteBuffer ids, Runnable written) {
         if (control.get(RegionLayout.PREFETCHED_RAN) != 0) {
+            // Consumed by this search of every event since the last drain. Not cleared by drained():
+            // a drain with no events (several come per stop) must not drop a mark stored for an
+            // append still to come (Ring.onOverflow).
+            control.put(RegionLayout.PREFETCHED_RAN, (byte) 0);
             try {
                 ByteBuffer le = ids.duplicate().order(ByteOrder.LITTLE_ENDIAN);
                 for (int i = le.position(), end = le.limit(); i < end; i += 4) {
@@ -148,7 +153,6 @@ final class PrefetchedBlocks implements EventSink {
 
     @Override
     public void drained() {
-        control.put(RegionLayout.PREFETCHED_RAN, (byte) 0);
         downstream.drained();
     }
 

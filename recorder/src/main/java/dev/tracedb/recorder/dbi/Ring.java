@@ -153,6 +153,10 @@ final class Ring {
         }
         overflows++;
         drain(sink);
+        // The faulting prologue's append runs again, into the other half. A block translated ahead
+        // stored its PREFETCHED_RAN mark before that append, and the drain has just consumed it: set
+        // it again, or the next drain would not look for the block's provisional id (PrefetchedBlocks).
+        bytes.put(RegionLayout.PREFETCHED_RAN, (byte) 1);
         long t0 = System.nanoTime();
         int next = 1 - half;
         awaitReleased(next);
