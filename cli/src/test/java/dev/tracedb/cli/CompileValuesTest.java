@@ -168,9 +168,7 @@ class CompileValuesTest {
     @Test
     void python3sCodeUnitsAreGuardedAndTheirFailuresLeaveExactly() throws Exception {
         String python = "/usr/bin/python3.11";
-        Path script = dir.resolve("loop.py");
-        Files.writeString(script, String.join("\n", "import sys", "n = int(sys.argv[1])", "s = 0", "t = 0",
-                "for i in range(n):", "    s = s + i * 2", "    t = t ^ (i & 7)", "print(s, t)", ""));
+        Path script = pythonLoop();
         Path other = dir.resolve("shifted.py");
         Files.writeString(other, String.join("\n", "import sys", "pad = 5", "n = int(sys.argv[1])", "s = 0", "t = 0",
                 "for i in range(n):", "    s = s + i * 2", "    t = t ^ (i & 7)", "print(s, t, pad)", ""));
@@ -253,6 +251,14 @@ class CompileValuesTest {
         assertTrue(applied(single) < applied(compile), single + "\n" + compile);
     }
 
+    /** A module-level python3 loop of argv[1] rounds over two globals, in the test's directory. */
+    private Path pythonLoop() throws Exception {
+        Path script = dir.resolve("loop.py");
+        Files.writeString(script, String.join("\n", "import sys", "n = int(sys.argv[1])", "s = 0", "t = 0",
+                "for i in range(n):", "    s = s + i * 2", "    t = t ^ (i & 7)", "print(s, t)", ""));
+        return script;
+    }
+
     /** Records {@code argv}'s inputs natively ({@code --engine inputs}) into the test's database; it must exit 0. */
     private void recordInputs(String... argv) {
         List<String> args = new ArrayList<>(List.of("record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--"));
@@ -272,15 +278,11 @@ class CompileValuesTest {
     @Test
     void python3sTracingByteIsGuardedAndTracingLeavesExactly() throws Exception {
         String python = "/usr/bin/python3.11";
-        Path script = dir.resolve("loop.py");
-        Files.writeString(script, String.join("\n", "import sys", "n = int(sys.argv[1])", "s = 0", "t = 0",
-                "for i in range(n):", "    s = s + i * 2", "    t = t ^ (i & 7)", "print(s, t)", ""));
+        Path script = pythonLoop();
         Path traced = dir.resolve("traced.py");
         Files.writeString(traced, String.join("\n", "import runpy, sys", "sys.settrace(lambda *a: None)",
                 "sys.argv = sys.argv[1:]", "runpy.run_path(sys.argv[0], run_name='__main__')", ""));
-        CliRun record = tracedb(db, "record", "--engine", "inputs", "--quiet", "--env", Programs.TUNABLES, "--",
-                python, script.toString(), "20000");
-        assertEquals(0, record.status(), record::toString);
+        recordInputs(python, script.toString(), "20000");
         Path cache = dir.resolve("python.tcache");
         CliRun compile = tracedb(db, "compile", "--quiet", "--keep-unprofitable", "r0001", "-o", cache.toString());
         assertEquals(0, compile.status(), compile::toString);
