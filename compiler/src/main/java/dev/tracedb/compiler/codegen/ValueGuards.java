@@ -106,8 +106,7 @@ final class ValueGuards {
     /** Whether {@code load} is a load this class turns into {@code cmp [mem], value}. */
     static boolean comparable(Instruction load, long value) {
         byte[] b = load.bytes();
-        int op = 0;
-        if ((b[0] & 0xf0) == 0x40) op = 1;
+        int op = afterRex(b);
         if (load.operands().size() != 2 || !(load.operands().get(0) instanceof RegisterOperand dst)
                 || !(load.operands().get(1) instanceof MemoryOperand mem)) {
             return false;
@@ -132,7 +131,7 @@ final class ValueGuards {
      */
     static boolean isWordLoad(Instruction load) {
         byte[] b = load.bytes();
-        int op = (b[0] & 0xf0) == 0x40 ? 1 : 0;
+        int op = afterRex(b);
         return op + 1 < b.length && (b[op] & 0xff) == 0x0f && (b[op + 1] & 0xff) == MOVZX_WORD
                 && load.mnemonic().equals("movzx") && load.operands().size() == 2
                 && load.operands().get(1) instanceof MemoryOperand m && m.sizeBytes() == 2;
@@ -147,7 +146,7 @@ final class ValueGuards {
      */
     static boolean isTracingOr(Instruction insn) {
         byte[] b = insn.bytes();
-        int op = (b[0] & 0xf0) == 0x40 ? 1 : 0;
+        int op = afterRex(b);
         return op < b.length && (b[op] & 0xff) == 0x0a && insn.mnemonic().equals("or") && insn.operands().size() == 2
                 && insn.operands().get(0) instanceof RegisterOperand r && r.sizeBytes() == 1
                 && insn.operands().get(1) instanceof MemoryOperand m && !m.isRipRelative() && m.segment().isEmpty();
@@ -165,12 +164,8 @@ final class ValueGuards {
     static void emitCompare(CodeBuffer buffer, Instruction load, long value, List<TraceCode.Fixup> fixups) {
         byte[] b = load.bytes();
         if (isTracingOr(load)) {
-            int op = 0;
-            if ((b[0] & 0xf0) == 0x40) {
-                int rex = (b[0] & 0xff) & ~0x04;
-                if (rex != 0x40) buffer.emit8(rex);
-                op = 1;
-            }
+            int op = afterRex(b);
+            emitRexWithout(buffer, b, 0x04);
             buffer.emit8(0x80);
             buffer.emit8((b[op + 1] & 0xc7) | 7 << 3);
             for (int i = op + 2; i < b.length; i++) buffer.emit8(b[i]);
@@ -180,12 +175,8 @@ final class ValueGuards {
         boolean word = isWordLoad(load);
         boolean imm8 = word && (short) value == (byte) value;
         if (word) buffer.emit8(0x66);
-        int op = 0;
-        if ((b[0] & 0xf0) == 0x40) {
-            int rex = (b[0] & 0xff) & ~(word ? 0x0c : 0x04);
-            if (rex != 0x40) buffer.emit8(rex);
-            op = 1;
-        }
+        int op = afterRex(b);
+        emitRexWithout(buffer, b, word ? 0x0c : 0x04);
         int modrm = word ? op + 2 : op + 1;
         buffer.emit8(imm8 ? 0x83 : 0x81);
         buffer.emit8((b[modrm] & 0xc7) | 7 << 3);
@@ -203,6 +194,19 @@ final class ValueGuards {
             buffer.emit16((int) value);
         } else {
             buffer.emit32((int) value);
+        }
+    }
+
+    /** Where the opcode of {@code b} starts when its only prefix may be a REX (the forms this class takes). */
+    private static int afterRex(byte[] b) {
+        return (b[0] & 0xf0) == 0x40 ? 1 : 0;
+    }
+
+    /** The instruction's REX prefix without the {@code bits} a compare has no use for, unless nothing is left of it. */
+    private static void emitRexWithout(CodeBuffer buffer, byte[] b, int bits) {
+        if (afterRex(b) == 1) {
+            int rex = (b[0] & 0xff) & ~bits;
+            if (rex != 0x40) buffer.emit8(rex);
         }
     }
 }
