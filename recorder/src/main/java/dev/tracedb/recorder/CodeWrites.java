@@ -98,17 +98,21 @@ public final class CodeWrites {
             if ((flags & MAP_FIXED) == 0 || !entered.overlaps(start, end)) {
                 return null;
             }
-            MemoryMapping code = first(start, end, m -> m.isExecutable() && isFileCode(m));
+            MemoryMapping code = first(overlapping(start, end), m -> m.isExecutable() && isFileCode(m));
             return code == null ? null : reason(call, start, end, prot, "maps over its own code", code);
         }
+        if ((prot & (PROT_WRITE | PROT_EXEC)) == 0) {
+            return null;
+        }
+        List<MemoryMapping> mappings = overlapping(start, end); // read once for both checks
         if ((prot & PROT_WRITE) != 0) {
-            MemoryMapping code = first(start, end, m -> m.isExecutable() && isFileCode(m));
+            MemoryMapping code = first(mappings, m -> m.isExecutable() && isFileCode(m));
             if (code != null) {
                 return reason(call, start, end, prot, "makes its own code writable", code);
             }
         }
         if ((prot & PROT_EXEC) != 0) {
-            MemoryMapping writable = first(start, end, m -> m.isFileBacked() && (m.isWritable() || (prot & PROT_WRITE) != 0));
+            MemoryMapping writable = first(mappings, m -> m.isFileBacked() && (m.isWritable() || (prot & PROT_WRITE) != 0));
             if (writable != null) {
                 return reason(call, start, end, prot, "makes a writable file mapping executable", writable);
             }
@@ -143,7 +147,8 @@ public final class CodeWrites {
         if (!entered.overlaps(start, end)) {
             return null;
         }
-        MemoryMapping code = first(start, end, m -> m.isExecutable() && isFileCode(m) && entered.overlaps(m.start(), m.end()));
+        MemoryMapping code = first(overlapping(start, end),
+                m -> m.isExecutable() && isFileCode(m) && entered.overlaps(m.start(), m.end()));
         if (code == null) {
             return null;
         }
@@ -156,11 +161,15 @@ public final class CodeWrites {
         return m.isFileBacked() || m.path().filter("[vdso]"::equals).isPresent();
     }
 
-    private MemoryMapping first(long start, long end, Predicate<MemoryMapping> which) {
-        List<MemoryMapping> mappings = ProcMaps.read(pid);
-        return mappings.stream()
+    /** The tracee's mappings that overlap {@code [start, end)}, from {@code /proc/PID/maps} now. */
+    private List<MemoryMapping> overlapping(long start, long end) {
+        return ProcMaps.read(pid).stream()
                 .filter(m -> Long.compareUnsigned(m.start(), end) < 0 && Long.compareUnsigned(start, m.end()) < 0)
-                .filter(which).findFirst().orElse(null);
+                .toList();
+    }
+
+    private static MemoryMapping first(List<MemoryMapping> mappings, Predicate<MemoryMapping> which) {
+        return mappings.stream().filter(which).findFirst().orElse(null);
     }
 
     private static String reason(String call, long start, long end, long prot, String what, MemoryMapping mapping) {
