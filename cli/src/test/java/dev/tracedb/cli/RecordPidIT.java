@@ -3,9 +3,12 @@ package dev.tracedb.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +24,10 @@ class RecordPidIT {
     @Test
     void sigintDetachesTheProcessWhichFinishesNatively() throws Exception {
         String counter = Programs.path("counter");
-        Programs.Result plain = Programs.plain(tmp, counter, "400");
-        RunningProgram program = RunningProgram.start(tmp, counter, "400");
+        // 3,000 counts of 10 ms: room for the command's JVM to start and attach on a loaded machine
+        // (400 counts ran out before it attached at load 8); the plain run meanwhile, not before.
+        CompletableFuture<Programs.Result> plain = CompletableFuture.supplyAsync(() -> plainRun(counter, "3000"));
+        RunningProgram program = RunningProgram.start(tmp, counter, "3000");
         program.awaitOutput("count 10\n");
 
         Path db = tmp.resolve("db");
@@ -51,6 +56,14 @@ class RecordPidIT {
                 + " natively \\(run left incomplete\\)\\n"), said);
 
         assertEquals(3, program.awaitExit());
-        assertEquals(plain.stdout(), Files.readString(program.stdout()));
+        assertEquals(plain.get(120, TimeUnit.SECONDS).stdout(), Files.readString(program.stdout()));
+    }
+
+    private Programs.Result plainRun(String program, String... args) {
+        try {
+            return Programs.plain(tmp, program, args);
+        } catch (IOException | InterruptedException e) {
+            throw new CompletionException(e);
+        }
     }
 }
