@@ -64,7 +64,9 @@ import java.util.OptionalLong;
  * instruction runs (ignored), or the program dies (the run ends with the signal). If that signal
  * interrupted a syscall the kernel restarts it: the step executes the syscall again, so the cursor
  * moves back onto it. A program that raises SIGTRAP itself cannot be told from single-step traps
- * and is not supported; nor are job-control stops.
+ * and is not supported; nor are job-control stops. A jump to an address with no executable code
+ * (unmapped, or its execute permission taken away after it ran, {@link NoCodeReached}) is stepped
+ * anyway: the fetch faults with the pc unchanged, as natively, and that SIGSEGV is handled as above.
  */
 final class StepSession {
     /** Progress is published every this many steps: often enough for a display, cheap. */
