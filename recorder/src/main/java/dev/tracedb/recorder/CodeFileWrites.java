@@ -68,9 +68,8 @@ final class CodeFileWrites {
         if (code == null) {
             return null; // its code was unmapped since: nothing that ran can change
         }
-        return String.format("the program writes to the file of code it ran (%s to fd %d, %s %s 0x%x-0x%x):"
-                + " self-modifying code is not recorded", callName(number), args[0], code.path().orElseThrow(),
-                code.permissions(), code.start(), code.end());
+        return String.format("the program writes to the file of code it ran (%s to fd %d, %s): self-modifying code is not"
+                + " recorded", callName(number), args[0], CodeWrites.describe(code));
     }
 
     /** The inode of the regular file open as the tracee's descriptor {@code fd}, or -1 (not open, not a regular file). */

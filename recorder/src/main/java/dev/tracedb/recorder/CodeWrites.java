@@ -105,7 +105,7 @@ public final class CodeWrites {
             return null;
         }
         long start = args[0] & -PAGE;
-        long end = args[0] + args[1] + PAGE - 1 & -PAGE;
+        long end = pageEnd(args[0], args[1]);
         long prot = args[2];
         String call = number == PKEY_MPROTECT ? "pkey_mprotect" : number == MPROTECT ? "mprotect" : "mmap";
         if (number == MMAP) {
@@ -167,37 +167,37 @@ public final class CodeWrites {
     }
 
     private String unmapCause(String call, String what, long address, long length) {
-        long start = address & -PAGE;
-        long end = address + length + PAGE - 1 & -PAGE;
-        MemoryMapping code = enteredCodeIn(start, end);
-        if (code == null) {
-            return null;
-        }
-        return String.format("the program %s code it ran (%s 0x%x-0x%x over %s %s 0x%x-0x%x): a later mapping there"
-                + " would need fresh translations, which this engine does not make",
-                what, call, start, end, code.path().orElse("anonymous"), code.permissions(), code.start(), code.end());
+        MemoryMapping code = enteredCodeIn(address, length);
+        return code == null ? null : String.format("the program %s code it ran (%s 0x%x-0x%x over %s): a later mapping"
+                + " there would need fresh translations, which this engine does not make", what, call, address & -PAGE,
+                pageEnd(address, length), describe(code));
     }
 
     /** Execute permission taken from entered code: a plain run faults there, a translation would not. */
     private String noExecCause(String call, long address, long length, long prot) {
-        long start = address & -PAGE;
-        long end = address + length + PAGE - 1 & -PAGE;
-        MemoryMapping code = enteredCodeIn(start, end);
-        if (code == null) {
-            return null;
-        }
-        return String.format("the program takes execute permission from code it ran (%s 0x%x-0x%x %s over %s %s"
-                + " 0x%x-0x%x): this engine's translations of it would still run where a plain run faults",
-                call, start, end, protection(prot), code.path().orElse("anonymous"), code.permissions(), code.start(),
-                code.end());
+        MemoryMapping code = enteredCodeIn(address, length);
+        return code == null ? null : String.format("the program takes execute permission from code it ran (%s 0x%x-0x%x"
+                + " %s over %s): this engine's translations of it would still run where a plain run faults", call,
+                address & -PAGE, pageEnd(address, length), protection(prot), describe(code));
     }
 
-    /** An executable mapping of entered code overlapping {@code [start, end)}; reads maps only if there may be one. */
-    private MemoryMapping enteredCodeIn(long start, long end) {
+    /** An executable mapping of entered code overlapping the pages of {@code [address, address + length)}; reads maps only if there may be one. */
+    private MemoryMapping enteredCodeIn(long address, long length) {
+        long start = address & -PAGE;
+        long end = pageEnd(address, length);
         if (!entered.overlaps(start, end)) {
             return null;
         }
         return first(overlapping(start, end), m -> m.isExecutable() && isFileCode(m) && entered.overlaps(m.start(), m.end()));
+    }
+
+    private static long pageEnd(long address, long length) {
+        return address + length + PAGE - 1 & -PAGE;
+    }
+
+    /** A mapping as the lines name it: {@code PATH PERMISSIONS 0xSTART-0xEND}. */
+    static String describe(MemoryMapping m) {
+        return String.format("%s %s 0x%x-0x%x", m.path().orElse("anonymous"), m.permissions(), m.start(), m.end());
     }
 
     private static boolean isFileCode(MemoryMapping m) {
@@ -216,9 +216,8 @@ public final class CodeWrites {
     }
 
     private static String reason(String call, long start, long end, long prot, String what, MemoryMapping mapping) {
-        return String.format("the program %s (%s 0x%x-0x%x %s over %s %s 0x%x-0x%x): self-modifying code is not"
-                + " recorded", what, call, start, end, protection(prot),
-                mapping.path().orElse("anonymous"), mapping.permissions(), mapping.start(), mapping.end());
+        return String.format("the program %s (%s 0x%x-0x%x %s over %s): self-modifying code is not recorded", what, call,
+                start, end, protection(prot), describe(mapping));
     }
 
     /** The file open as the tracee's descriptor {@code fd}, or {@code fd N} if it cannot be read. */
