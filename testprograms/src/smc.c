@@ -14,9 +14,21 @@
  *   file-rwx   writes patched()'s bytes into a file (a memfd) mapped shared read-write-execute,
  *              calls it, rewrites the immediate and calls it again;
  *   file-exec  writes them into a file (a memfd) mapped shared read-write, makes that mapping
- *              read-execute with mprotect, calls it, makes it writable again, rewrites it, calls it.
- * Each prints the two results as above. */
+ *              read-execute with mprotect, calls it, makes it writable again, rewrites it, calls it;
+ *   file-write writes them into a file (a memfd) with write(), maps it shared read-execute only,
+ *              calls it, rewrites the immediate in the file with lseek and write() (not through
+ *              any mapping: the new bytes show up in the shared mapping) and calls it again;
+ *   file-write-private  the same with a private mapping and pwritev(): a page of a private
+ *              mapping that was only read, never written, is the file's page, so it shows them too.
+ * Each prints the two results as above.
+ * smc noexec [K [S]]  the same hash, then calls gone() (returns 0x33333333, alone in its own page
+ *              of .text), takes execute permission from that page with mprotect (PROT_READ) and
+ *              calls it again, which faults: a SIGSEGV handler checks that the fault is at gone()
+ *              and jumps back; prints both outcomes and finishes as above (a recorder that ran a
+ *              translation made before the mprotect would print gone()'s result twice);
+ * smc noexec-fault [K [S]]  the same without a handler: the program dies of SIGSEGV at gone(). */
 #define _GNU_SOURCE
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +36,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "mix.h"
 #include "shm_mappings.h"
@@ -37,6 +50,20 @@ __asm__(".text\n"
         "    ret\n"
         ".size patched, .-patched\n");
 uint32_t patched(void);
+
+/* mov eax, imm32; ret, alone in a page of .text (aligned to 4096 and padded to it), so that taking
+ * execute permission from its page leaves main's code runnable. */
+__asm__(".section .text.gone,\"ax\",@progbits\n"
+        ".balign 4096\n"
+        ".globl gone\n"
+        ".type gone, @function\n"
+        "gone:\n"
+        "    movl $0x33333333, %eax\n"
+        "    ret\n"
+        ".size gone, .-gone\n"
+        ".balign 4096\n"
+        ".previous\n");
+uint32_t gone(void);
 
 static void fail(const char *what) {
     perror(what);
@@ -74,6 +101,54 @@ static uint32_t (*file_code(int rwx, long page_size, unsigned char **bytes))(voi
     if (!rwx && mprotect(page, page_size, PROT_READ | PROT_EXEC) != 0) fail("mprotect");
     *bytes = page;
     return (uint32_t (*)(void)) (void *) page;
+}
+
+/* patched()'s bytes in a file (a memfd) written with write(), mapped read-execute only (shared or
+ * private): the code is rewritten through the file, never through a mapping. */
+static uint32_t (*file_written_code(int shared, long page_size, int *fd_out))(void) {
+    int fd = memfd_create("smc", 0);
+    if (fd < 0) fail("memfd_create");
+    if (ftruncate(fd, page_size) != 0) fail("ftruncate");
+    if (write(fd, (void *) patched, 6) != 6) fail("write");
+    void *page = mmap(NULL, page_size, PROT_READ | PROT_EXEC, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+    if (page == MAP_FAILED) fail("mmap");
+    *fd_out = fd;
+    return (uint32_t (*)(void)) page;
+}
+
+/* Where gone() faulted, for the SIGSEGV handler to check and jump back from. */
+static sigjmp_buf fault_return;
+static void *volatile fault_address;
+
+static void on_fault(int signal, siginfo_t *info, void *context) {
+    (void) signal;
+    (void) context;
+    fault_address = info->si_addr;
+    siglongjmp(fault_return, 1);
+}
+
+/* Calls gone(), takes execute permission from its page, calls it again: returns what the second
+ * call returned, or 0 if it faulted (caught by the handler if catch_fault, else the fault is fatal). */
+static uint32_t call_gone_after_noexec(int catch_fault, long page_size) {
+    uint32_t (*volatile target)(void) = gone;
+    uint32_t original = target();
+    if (catch_fault) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_sigaction = on_fault;
+        action.sa_flags = SA_SIGINFO;
+        if (sigaction(SIGSEGV, &action, NULL) != 0) fail("sigaction");
+    }
+    if (mprotect((void *) gone, page_size, PROT_READ) != 0) fail("mprotect");
+    printf("gone() returned %#x, then execute permission was taken from its page\n", original);
+    fflush(stdout);
+    if (sigsetjmp(fault_return, 1) != 0) {
+        printf("gone() faulted: SIGSEGV %s\n", fault_address == (void *) gone ? "at gone()" : "elsewhere");
+        return 0;
+    }
+    uint32_t again = target();
+    printf("gone() returned %#x again: it ran without execute permission\n", again);
+    return again;
 }
 
 /* The hash carried on, the /dev/shm mappings, and the status S. */
@@ -116,6 +191,25 @@ int main(int argc, char **argv) {
         uint32_t rewritten = call();
         printf("the file's code returned %#x, then %#x after rewriting it\n", original, rewritten);
         return finish(before ^ rewritten, iterations, status);
+    }
+    if (strcmp(mode, "file-write") == 0 || strcmp(mode, "file-write-private") == 0) {
+        int shared = strcmp(mode, "file-write") == 0;
+        int fd;
+        call = file_written_code(shared, page_size, &fd);
+        uint32_t original = call();
+        if (shared) {
+            if (lseek(fd, 1, SEEK_SET) != 1) fail("lseek");
+            if (write(fd, &replacement, sizeof replacement) != sizeof replacement) fail("write");
+        } else {
+            struct iovec iov = {&replacement, sizeof replacement};
+            if (pwritev(fd, &iov, 1, 1) != sizeof replacement) fail("pwritev");
+        }
+        uint32_t rewritten = call();
+        printf("the file's code returned %#x, then %#x after rewriting it\n", original, rewritten);
+        return finish(before ^ rewritten, iterations, status);
+    }
+    if (strcmp(mode, "noexec") == 0 || strcmp(mode, "noexec-fault") == 0) {
+        return finish(before ^ call_gone_after_noexec(strcmp(mode, "noexec") == 0, page_size), iterations, status);
     }
     if (strcmp(mode, "text") != 0) {
         fprintf(stderr, "unknown mode %s\n", mode);

@@ -49,6 +49,16 @@ class RunTimeCodeTest {
             + " /\\S+/libhot\\.so r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\): a later mapping there would need fresh translations,"
             + " which this engine does not make";
 
+    /** The one line of a step aside before a write to the file of code the program ran ({@code smc file-write*}). */
+    private static final String STEPPED_ASIDE_FILE_WRITE = "the program writes to the file of code it ran \\((write|pwritev)"
+            + " to fd 3, /memfd:smc \\(deleted\\) r-x[sp] 0x[0-9a-f]+-0x[0-9a-f]+\\): self-modifying code is not recorded;"
+            + " recording stopped before the call ran";
+
+    /** The one line of the DBI engine's step aside before execute permission is taken from code it ran ({@code smc noexec*}). */
+    private static final String STEPPED_ASIDE_NOEXEC = "the program takes execute permission from code it ran \\(mprotect"
+            + " 0x[0-9a-f]+-0x[0-9a-f]+ r-- over /\\S+/smc(-nopie)? r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\): this engine's"
+            + " translations of it would still run where a plain run faults";
+
     @TempDir
     Path tmp;
 
@@ -189,8 +199,24 @@ class RunTimeCodeTest {
                 .toList();
         assertEquals(2, mixes.size(), plain.stdout());
         assertTrue(!mixes.get(0).equals(mixes.get(1)) && plain.stdout().endsWith("same address: yes\n"), plain.stdout());
+        assertDbiStepsAsideWhereTheStepEngineRecordsOn(argv, plain, STEPPED_ASIDE_UNMAP + "; recording stopped before the call ran");
+        CliRun run = tracedb(tmp.resolve("db-command"), "record", "--quiet", "--engine", "dbi", "--env", Programs.TUNABLES,
+                "--", argv.get(0), args[0], args[1], "100", "5");
+        assertEquals(5, run.status(), run::toString);
+        assertTrue(run.err().matches("tracedb: " + STEPPED_ASIDE_UNMAP + "; recording stopped before the call ran; run r0001"
+                + " left incomplete with [\\d,]+ instructions, [\\d,]+ block events; the program went on natively: exit 5\\n"),
+                run::toString);
+    }
+
+    /**
+     * Under each of {@link #RECORDERS}, {@code argv} prints what its {@code plain} run printed and ends
+     * with its status; the step engine records it all (complete, clean), the DBI engine steps aside with
+     * the line {@code steppedAside} (a pattern) after more than 10,000 instructions, its run incomplete
+     * and clean.
+     */
+    private void assertDbiStepsAsideWhereTheStepEngineRecordsOn(List<String> argv, Programs.Result plain, String steppedAside) {
         for (String recorder : RECORDERS) {
-            String what = recorder + " dlclose";
+            String what = recorder + " " + argv;
             Programs.Recorded rec = record(recorder, argv.toArray(String[]::new));
             assertEquals(plain.stdout(), rec.stdout(), what);
             assertEquals(plain.status(), rec.outcome().shellStatus(), what);
@@ -202,17 +228,66 @@ class RunTimeCodeTest {
                 continue;
             }
             assertNotNull(rec.outcome().steppedAside(), what);
-            assertTrue(rec.outcome().steppedAside().matches(STEPPED_ASIDE_UNMAP + "; recording stopped before the call ran"),
-                    what + ": " + rec.outcome().steppedAside());
+            assertTrue(rec.outcome().steppedAside().matches(steppedAside), what + ": " + rec.outcome().steppedAside());
             assertTrue(rec.outcome().instructions() > 10_000, what + ": the work before the step aside is in the log");
             assertIncompleteAndClean(rec.outcome(), what);
         }
+    }
+
+    /**
+     * Execute permission taken from code that ran ({@code smc noexec}: its handler catches the fault and
+     * the program exits 3; {@code smc-nopie noexec-fault}: it dies of it): the DBI engine, whose
+     * translation would run on, steps aside before the {@code mprotect} (both handshakes); the step
+     * engine records the whole run, the SIGSEGV included. Output and status as a plain run's, whose
+     * second call faults; the command's line names the call.
+     */
+    @Test
+    void executeTakenFromCodeThatRanEndsTheDbiRecordingBeforeTheMprotectWhileTheStepEngineRecordsTheFault()
+            throws Exception {
+        for (List<String> argv : List.of(List.of(Programs.path("smc"), "noexec", "2000", "3"),
+                List.of(Programs.path("smc-nopie"), "noexec-fault", "2000", "3"))) {
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Programs.Result plain = Programs.plain(tmp, argv.get(0), args);
+            boolean caught = args[0].equals("noexec");
+            assertEquals(caught ? 3 : 128 + 11, plain.status(), plain.stdout());
+            assertTrue(plain.stdout().contains("then execute permission was taken from its page\n")
+                    && plain.stdout().contains("gone() faulted: SIGSEGV at gone()\n") == caught, plain.stdout());
+            assertDbiStepsAsideWhereTheStepEngineRecordsOn(argv, plain, STEPPED_ASIDE_NOEXEC
+                    + "; recording stopped before the call ran");
+        }
         CliRun run = tracedb(tmp.resolve("db-command"), "record", "--quiet", "--engine", "dbi", "--env", Programs.TUNABLES,
-                "--", argv.get(0), args[0], args[1], "100", "5");
+                "--", Programs.path("smc"), "noexec", "100", "5");
         assertEquals(5, run.status(), run::toString);
-        assertTrue(run.err().matches("tracedb: " + STEPPED_ASIDE_UNMAP + "; recording stopped before the call ran; run r0001"
+        assertTrue(run.err().matches("tracedb: " + STEPPED_ASIDE_NOEXEC + "; recording stopped before the call ran; run r0001"
                 + " left incomplete with [\\d,]+ instructions, [\\d,]+ block events; the program went on natively: exit 5\\n"),
                 run::toString);
+    }
+
+    /** The inputs engine runs {@code smc noexec} natively, complete; its expansion stops before the {@code mprotect}. */
+    @Test
+    void anInputsRunThatTakesExecuteFromCodeItRanRecordsCompletelyAndItsExpansionStopsThereWithOneLine() {
+        assertInputsRunCompleteAndItsExpansionStops("smc", 4, STEPPED_ASIDE_NOEXEC + "; an expansion cannot let the"
+                + " program go on natively \\(it would redo the recorded effects\\): expansion stopped before the call ran",
+                "noexec", "500", "4");
+    }
+
+    /**
+     * Code rewritten through its file ({@code smc file-write}: {@code write} to a memfd mapped shared
+     * read-execute; {@code smc-nopie file-write-private}: {@code pwritev} to one mapped private, ending
+     * by a signal): under both engines (the DBI one under both handshakes) the recording steps aside
+     * before the write; the same output and status as a plain run, whose second call returns the new
+     * result (a stale block or translation would return the first).
+     */
+    @Test
+    void codeRewrittenThroughItsFileEndsTheRecordingBeforeTheWriteUnderBothEngines() throws Exception {
+        for (List<String> argv : List.of(List.of(Programs.path("smc"), "file-write", "2000", "3"),
+                List.of(Programs.path("smc-nopie"), "file-write-private", "2000", "-15"))) {
+            String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+            Programs.Result plain = Programs.plain(tmp, argv.get(0), args);
+            assertTrue(plain.stdout().contains("the file's code returned 0x11111111, then 0x22222222 after rewriting it\n")
+                    && plain.stdout().endsWith("0 mappings from /dev/shm\n"), plain.stdout());
+            assertEveryRecorderStepsAsideLikeAPlainRun(argv, plain, STEPPED_ASIDE_FILE_WRITE);
+        }
     }
 
     /**

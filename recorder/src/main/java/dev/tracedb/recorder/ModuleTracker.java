@@ -41,7 +41,7 @@ import java.util.TreeMap;
  *
  * <p>Not thread-safe: use from one thread (the engine's).
  */
-public final class ModuleTracker {
+public final class ModuleTracker implements CodeWrites.EnteredCode {
     private static final String VDSO = "[vdso]";
 
     private final int pid;
@@ -53,7 +53,8 @@ public final class ModuleTracker {
     private final Map<String, CodeModule> byIdentity = new HashMap<>();
     private final List<CodeModule> modules = new ArrayList<>();
 
-    private record Range(long start, long end, CodeModule module) {
+    /** {@code inode}: of the mapped file, 0 for the vDSO. */
+    private record Range(long start, long end, long inode, CodeModule module) {
         boolean contains(long address) {
             return Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0;
         }
@@ -102,6 +103,22 @@ public final class ModuleTracker {
         return below != null && Long.compareUnsigned(start, below.getValue().end()) < 0;
     }
 
+    @Override
+    public boolean overlaps(long start, long end) {
+        return holdsCodeIn(start, end);
+    }
+
+    /** Whether an executable range of an entered module is mapped from inode {@code inode} (a walk of a few dozen ranges). */
+    @Override
+    public boolean holdsCodeOf(long inode) {
+        for (Range range : ranges.values()) {
+            if (range.inode() == inode) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The modules written so far, in log order. */
     public List<CodeModule> modules() {
         return List.copyOf(modules);
@@ -124,10 +141,10 @@ public final class ModuleTracker {
     private void refresh(long address) {
         List<MemoryMapping> mappings = ProcMaps.read(pid);
         MemoryMapping hit = mappings.stream().filter(m -> m.contains(address)).findFirst()
-                .orElseThrow(() -> new RecordingStoppedException(String.format(
+                .orElseThrow(() -> new NoCodeReached(String.format(
                         "execution reached 0x%x, which is not mapped", address)));
         if (!hit.isExecutable()) {
-            throw new RecordingStoppedException(String.format(
+            throw new NoCodeReached(String.format(
                     "execution reached 0x%x in a non-executable mapping (%s %s)", address, hit.permissions(),
                     hit.path().orElse("anonymous")));
         }
@@ -148,7 +165,7 @@ public final class ModuleTracker {
         }
         for (MemoryMapping m : loaded.executableMappings()) {
             forget(m.start(), m.size());
-            ranges.put(m.start(), new Range(m.start(), m.end(), module));
+            ranges.put(m.start(), new Range(m.start(), m.end(), m.inode(), module));
         }
     }
 
@@ -158,7 +175,7 @@ public final class ModuleTracker {
             module = define(VDSO, vdso.start(), vdso.size(), List.of(vdso), new byte[0]);
         }
         forget(vdso.start(), vdso.size());
-        ranges.put(vdso.start(), new Range(vdso.start(), vdso.end(), module));
+        ranges.put(vdso.start(), new Range(vdso.start(), vdso.end(), 0, module));
     }
 
     private CodeModule define(String path, long base, long size, List<MemoryMapping> executable, byte[] buildId) {

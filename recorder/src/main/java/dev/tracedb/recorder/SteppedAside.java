@@ -3,9 +3,10 @@ package dev.tracedb.recorder;
 /**
  * The recording ended before the program did, and the program goes on natively: the engine
  * <em>stepped aside</em> at something one run cannot hold (an exec, {@link ProgramExecuted}; a
- * second thread; a call that lets it write its own code, or (DBI engine) unmaps code it ran, {@link CodeWrites}; for the inputs engine, a syscall outside its table). Everything up to that point
- * is in the log; the {@link Recorder} leaves the run incomplete (no {@code RunEnded}: the log did
- * not see the program's end), lets the program go if the engine has not already detached it, and
+ * second thread; a call that lets it write its own code, or (DBI engine) unmaps code it ran or takes
+ * its execute permission, {@link CodeWrites}; for the inputs engine, a syscall outside its table).
+ * Everything up to that point is in the log; the {@link Recorder} leaves the run incomplete (no
+ * {@code RunEnded}: the log did not see the program's end), lets the program go if the engine has not already detached it, and
  * still reports its exit status, since a launched program is its child. The message is the one
  * line for the user, saying why.
  *

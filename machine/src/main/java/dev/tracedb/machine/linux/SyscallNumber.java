@@ -15,6 +15,8 @@ public final class SyscallNumber {
     public static final int BRK = 12;
     public static final int RT_SIGACTION = 13;
     public static final int RT_SIGRETURN = 15;
+    public static final int PWRITE64 = 18;
+    public static final int WRITEV = 20;
     public static final int MREMAP = 25;
     public static final int NANOSLEEP = 35;
     public static final int GETPID = 39;
@@ -32,7 +34,9 @@ public final class SyscallNumber {
     public static final int CLOCK_NANOSLEEP = 230;
     public static final int EXIT_GROUP = 231;
     public static final int OPENAT = 257;
+    public static final int PWRITEV = 296;
     public static final int EXECVEAT = 322;
+    public static final int PWRITEV2 = 328;
     public static final int PKEY_MPROTECT = 329;
     public static final int CLONE3 = 435;
 

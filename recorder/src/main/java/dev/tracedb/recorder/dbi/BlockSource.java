@@ -38,8 +38,8 @@ interface BlockSource {
     Source prefix(AppAddress start, int count);
 
     /**
-     * Whether {@code [start, end)} overlaps code of a module the run has entered: a {@code MAP_FIXED}
-     * mapping there would replace code already translated ({@link dev.tracedb.recorder.CodeWrites}).
+     * The code of modules the run has entered: a {@code MAP_FIXED} mapping there would replace code
+     * already translated, a write to its file would change it ({@link dev.tracedb.recorder.CodeWrites}).
      */
-    boolean holdsEnteredCode(long start, long end);
+    dev.tracedb.recorder.CodeWrites.EnteredCode enteredCode();
 }

@@ -6,6 +6,7 @@ import dev.tracedb.machine.x86.decode.Instruction;
 import dev.tracedb.recorder.Block;
 import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.CodeModule;
+import dev.tracedb.recorder.CodeWrites;
 import dev.tracedb.recorder.Engine;
 import dev.tracedb.recorder.Recording;
 import dev.tracedb.recorder.SteppedAside;
@@ -109,8 +110,8 @@ public final class DbiEngine implements Engine {
             }
 
             @Override
-            public boolean holdsEnteredCode(long start, long end) {
-                return recording.modules().holdsCodeIn(start, end);
+            public CodeWrites.EnteredCode enteredCode() {
+                return recording.modules();
             }
 
             @Override

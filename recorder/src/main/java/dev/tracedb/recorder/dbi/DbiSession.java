@@ -137,7 +137,7 @@ final class DbiSession implements AutoCloseable {
         this.translator = new BlockTranslator(cache, ibl, futex);
         this.linker = new Linker(cache);
         this.misses = new MissHandler(tracee, region, linker, ibl, futex, this::translate, sink,
-                new CodeWrites(tracee.pid(), source::holdsEnteredCode));
+                new CodeWrites(tracee.pid(), source.enteredCode()));
         this.cacheMap = new CacheMap(region);
         this.originalPoint = new OriginalPoint(tracee, region, cacheMap, ring, this.sink, misses, new OriginalPoint.Blocks() {
             @Override

@@ -1,6 +1,7 @@
 package dev.tracedb.recorder.dbi;
 
 import dev.tracedb.machine.linux.RemoteAddress;
+import dev.tracedb.recorder.CodeWrites;
 import dev.tracedb.machine.linux.RemoteMemory;
 import dev.tracedb.machine.x86.decode.BasicBlock;
 import dev.tracedb.machine.x86.decode.Decoder;
@@ -92,10 +93,21 @@ final class DecodingBlockSource implements BlockSource, AutoCloseable {
         }
     }
 
+    /** Its extents carry no inode: any file may be code it entered, and the maps decide (this source is for tests). */
     @Override
-    public boolean holdsEnteredCode(long start, long end) {
-        return modules.stream()
-                .anyMatch(m -> Long.compareUnsigned(m.start(), end) < 0 && Long.compareUnsigned(start, m.end()) < 0);
+    public CodeWrites.EnteredCode enteredCode() {
+        return new CodeWrites.EnteredCode() {
+            @Override
+            public boolean overlaps(long start, long end) {
+                return modules.stream()
+                        .anyMatch(m -> Long.compareUnsigned(m.start(), end) < 0 && Long.compareUnsigned(start, m.end()) < 0);
+            }
+
+            @Override
+            public boolean holdsCodeOf(long inode) {
+                return true;
+            }
+        };
     }
 
     private ViewPlacement.Extent moduleAt(long address) {

@@ -322,17 +322,17 @@ final class MissHandler {
                 throw new UnsupportedProgramException(refusal);
             }
         }
-        String codeWrite = codeWrites.stepAsideReason(number, args);
+        String codeWrite = codeWrites.stepAsideCause(number, args);
         if (codeWrite == null) {
-            // The code cache never drops a translation: code it ran must not be unmapped under it.
-            codeWrite = codeWrites.unmapReason(number, args);
+            // The code cache never drops a translation: code it ran must not be unmapped or made non-executable under it.
+            codeWrite = codeWrites.staleTranslationCause(number, args);
         }
         if (codeWrite != null) {
             // As at a thread: the recording steps aside; an expansion stops (the inputs run went on natively).
             if (boundary == SyscallBoundary.NATIVE) {
-                throw new AsideBeforeSyscall(codeWrite);
+                throw new AsideBeforeSyscall(CodeWrites.recordingStopped(codeWrite));
             }
-            throw new UnsupportedProgramException(codeWrite.replace("; recording stopped before the call ran", "")
+            throw new UnsupportedProgramException(codeWrite
                     + "; an expansion cannot let the program go on natively (it would redo the recorded effects):"
                     + " expansion stopped before the call ran");
         }

@@ -118,12 +118,14 @@
  *     An expansion refuses there instead: it must not let the program go on natively.</li>
  * <li><b>Self-modifying code: the recording steps aside</b> the same way, at the vetting trap of a
  *     call that would let the program write code a run defines by file and offset (an mprotect
- *     making file code writable, and the like: {@link dev.tracedb.recorder.CodeWrites}); a
- *     translation made before the rewrite would run the old code. An expansion refuses.</li>
+ *     making file code writable, a write to the file of code it ran, and the like: {@link
+ *     dev.tracedb.recorder.CodeWrites}); a translation made before the rewrite would run the old
+ *     code. An expansion refuses.</li>
  * <li><b>Code unmapped after it ran: the recording steps aside</b> the same way, before a munmap
- *     or mremap of code of a module the run has entered ({@link
- *     dev.tracedb.recorder.CodeWrites#unmapReason}): the code cache never drops a translation, so
- *     another file mapped there later would run the old one's translations.</li>
+ *     or mremap of code of a module the run has entered, or an mprotect taking its execute
+ *     permission ({@link dev.tracedb.recorder.CodeWrites#staleTranslationCause}): the code cache
+ *     never drops a translation, so another file mapped there later would run the old one's
+ *     translations, and code no longer executable would still run where a plain run faults.</li>
  * <li><b>JIT code: the recording steps aside.</b> A miss whose target lies in executable memory
  *     that is not a file's ({@link dev.tracedb.recorder.RunTimeCodeReached}) leaves the tracee on
  *     the stub's int3, an exact original point: put back onto it, placed at the target by

@@ -14,6 +14,7 @@ import dev.tracedb.recorder.Block;
 import dev.tracedb.recorder.BlockTable;
 import dev.tracedb.recorder.ChildProcesses;
 import dev.tracedb.recorder.CodeWrites;
+import dev.tracedb.recorder.NoCodeReached;
 import dev.tracedb.recorder.Progress;
 import dev.tracedb.recorder.ProgramExecuted;
 import dev.tracedb.recorder.Recording;
@@ -63,7 +64,9 @@ import java.util.OptionalLong;
  * instruction runs (ignored), or the program dies (the run ends with the signal). If that signal
  * interrupted a syscall the kernel restarts it: the step executes the syscall again, so the cursor
  * moves back onto it. A program that raises SIGTRAP itself cannot be told from single-step traps
- * and is not supported; nor are job-control stops.
+ * and is not supported; nor are job-control stops. A jump to an address with no executable code
+ * (unmapped, or its execute permission taken away after it ran, {@link NoCodeReached}) is stepped
+ * anyway: the fetch faults with the pc unchanged, as natively, and that SIGSEGV is handled as above.
  */
 final class StepSession {
     /** Progress is published every this many steps: often enough for a display, cheap. */
@@ -92,7 +95,7 @@ final class StepSession {
         this.writer = recording.writer();
         this.blocks = recording.blocks();
         this.progress = recording.progress();
-        this.codeWrites = new CodeWrites(tracee.pid(), recording.modules()::holdsCodeIn);
+        this.codeWrites = new CodeWrites(tracee.pid(), recording.modules());
     }
 
     ExitStatus run() {
@@ -103,20 +106,22 @@ final class StepSession {
             long number = -1;
             long[] args = null;
             String execPath = null;
-            StopEvent stop;
+            StopEvent stop = null;
             if (toHandler != null) {
                 stop = step(toHandler);
                 toHandler = null;
-            } else {
-                long pc = regs.get(Register.RIP);
-                if (block == null) {
-                    try {
-                        block = blocks.blockAt(pc);
-                    } catch (RunTimeCodeReached jit) {
-                        throw stepAsideAtRunTimeCode(jit);
-                    }
-                    retired = 0;
+            } else if (block == null) {
+                try {
+                    block = blocks.blockAt(regs.get(Register.RIP));
+                } catch (RunTimeCodeReached jit) {
+                    throw stepAsideAtRunTimeCode(jit);
+                } catch (NoCodeReached noCode) {
+                    stop = stepIntoFetchFault(noCode);
                 }
+                retired = 0;
+            }
+            if (stop == null) {
+                long pc = regs.get(Register.RIP);
                 insn = block.instruction(retired);
                 if (insn.address() != pc) {
                     throw lostTrack(insn, pc);
@@ -134,9 +139,9 @@ final class StepSession {
                         }
                     }
                     args = Syscalls.arguments(regs);
-                    String codeWrite = codeWrites.stepAsideReason(number, args);
+                    String codeWrite = codeWrites.stepAsideCause(number, args);
                     if (codeWrite != null) {
-                        throw stepAsideBeforeSyscall(codeWrite);
+                        throw stepAsideBeforeSyscall(CodeWrites.recordingStopped(codeWrite));
                     }
                     if (ChildProcesses.isExec(number)) {
                         execPath = ChildProcesses.execPath(tracee, regs);
@@ -195,6 +200,20 @@ final class StepSession {
         tracee.detach(passOn);
         passOn = null;
         return new SteppedAside(jit.stepAsideReason());
+    }
+
+    /**
+     * Nothing executable at the pc (unmapped, or its execute permission taken away after it ran):
+     * the step faults on fetching it, rip unchanged, as a plain run does; {@link #signal} logs that
+     * SIGSEGV. If the step ran something instead, the maps changed under the engine: it stops.
+     */
+    private StopEvent stepIntoFetchFault(NoCodeReached noCode) {
+        StopEvent stop = step(passOn);
+        passOn = null;
+        if (stop instanceof StopEvent.SignalStop s && s.signal().equals(Signal.SIGTRAP)) {
+            throw noCode;
+        }
+        return stop;
     }
 
     private StopEvent step(Signal signal) {

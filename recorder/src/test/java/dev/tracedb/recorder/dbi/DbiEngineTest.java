@@ -337,7 +337,8 @@ class DbiEngineTest extends NoStrayProcesses {
      * Up to self-modifying code: both engines step aside before the call that would let the program
      * write code it runs, the call not yet run and not logged: the {@code mprotect} making its own
      * {@code .text} writable (PIE, non-PIE and static), an {@code mmap} with {@code MAP_FIXED} over
-     * its text, a file mapped read-write-execute, a writable file mapping made executable. The logs
+     * its text, a file mapped read-write-execute, a writable file mapping made executable, a
+     * {@code write} or {@code pwritev} to the file of code it ran (shared and private mappings). The logs
      * are equal event by event, and the program, let go, prints what a plain run prints (a stale
      * translation of the rewritten function would print its old result).
      */
@@ -348,7 +349,11 @@ class DbiEngineTest extends NoStrayProcesses {
                 List.of("smc", "remap", "the program maps over its own code (mmap 0x"),
                 List.of("smc-static", "file-rwx",
                         "the program maps a file writable and executable (mmap rwx of /memfd:smc (deleted), 0x1000 bytes)"),
-                List.of("smc-nopie", "file-exec", "the program makes a writable file mapping executable (mprotect 0x"))) {
+                List.of("smc-nopie", "file-exec", "the program makes a writable file mapping executable (mprotect 0x"),
+                List.of("smc", "file-write", "the program writes to the file of code it ran (write to fd 3, /memfd:smc (deleted)"
+                        + " r-xs 0x"),
+                List.of("smc-static", "file-write-private", "the program writes to the file of code it ran (pwritev to fd 3,"
+                        + " /memfd:smc (deleted) r-xp 0x"))) {
             String program = aside.get(0);
             String mode = aside.get(1);
             String what = program + " " + mode;
@@ -383,58 +388,102 @@ class DbiEngineTest extends NoStrayProcesses {
     void dbiStepsAsideBeforeUnmappingCodeItRanAndItsLogIsTheStepLogsPrefix() throws IOException {
         String[] args = {TestPrograms.path("libhot.so").toString(), TestPrograms.path("libhot-other.so").toString(), "3000", "6"};
         try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-dlclose"))) {
-            Path stepOut = tmp.resolve("dlclose-step.out");
-            RecordOutcome step = new Recorder(db).record(options("dlclose", stepOut, EngineKind.STEP, args), new Progress());
-            assertEquals(ExitStatus.exited(6), step.status());
-            assertTrue(step.complete(), "the step engine records on: " + step.steppedAside());
-            String output = Files.readString(stepOut);
+            String output = assertDbiLogIsTheStepLogsPrefix(db, "dlclose", args, ExitStatus.exited(6),
+                    "the program unmaps code it ran \\(munmap 0x[0-9a-f]+-0x[0-9a-f]+ over /\\S+/libhot\\.so r-xp"
+                    + " 0x[0-9a-f]+-0x[0-9a-f]+\\): a later mapping there would need fresh translations, which this"
+                    + " engine does not make; recording stopped before the call ran", "syscall 11 [").output();
             String[] mixes = output.lines().filter(l -> l.contains(" mix ")).map(l -> l.substring(l.indexOf(" mix ") + 5))
                     .toArray(String[]::new);
             assertEquals(2, mixes.length, output);
             assertNotEquals(mixes[0], mixes[1], "the second library's own code ran: " + output);
             assertTrue(output.endsWith("same address: yes\n"), "the second library took the first one's place: " + output);
-            List<String> expected = dump(db, step.runId());
-            assertTrue(expected.get(expected.size() - 1).startsWith("ended exit 6 "), expected.get(expected.size() - 1));
-            for (MissHandshake handshake : MissHandshake.values()) {
-                Path out = tmp.resolve("dlclose-dbi-" + handshake + ".out");
-                RecordOutcome dbi = underHandshake(handshake, () -> new Recorder(db).record(
-                        options("dlclose", out, EngineKind.DBI, args), new Progress()));
-                assertEquals(ExitStatus.exited(6), dbi.status(), handshake.toString());
-                assertTrue(dbi.steppedAside() != null && dbi.steppedAside().matches(
-                        "the program unmaps code it ran \\(munmap 0x[0-9a-f]+-0x[0-9a-f]+ over /\\S+/libhot\\.so r-xp"
-                        + " 0x[0-9a-f]+-0x[0-9a-f]+\\): a later mapping there would need fresh translations, which this"
-                        + " engine does not make; recording stopped before the call ran"), handshake + ": " + dbi.steppedAside());
-                assertEquals(output, Files.readString(out), handshake.toString());
-                List<String> log = dump(db, dbi.runId());
-                assertTrue(log.size() > 1000, "a real stream: " + log.size());
-                assertTrue(log.get(log.size() - 1).startsWith("incomplete "), log.get(log.size() - 1));
-                // The DBI log cuts its last block short before the syscall, a prefix block defined there; the
-                // step engine's log runs the whole block, then the call. All else is equal.
-                List<String> events = log.subList(0, log.size() - 1).stream().filter(l -> !l.startsWith("BlockDefined")).toList();
-                List<String> stepEvents = expected.stream().filter(l -> !l.startsWith("BlockDefined")).toList();
-                int lastEvent = events.size() - 1;
-                for (int i = 0; i < lastEvent; i++) {
-                    assertEquals(stepEvents.get(i), events.get(i), handshake + ": event " + i + " of " + events.size());
-                }
-                assertTrue(stepEvents.get(events.size()).startsWith("syscall 11 ["), "next in the step log: the munmap, not "
-                        + stepEvents.get(events.size()));
-                List<String> defined = log.stream().filter(l -> l.startsWith("BlockDefined")).toList();
-                List<String> stepDefined = expected.stream().filter(l -> l.startsWith("BlockDefined")).toList();
-                int last = defined.size() - 1;
-                for (int i = 0; i < last; i++) {
-                    assertEquals(stepDefined.get(i), defined.get(i), handshake + ": block " + i);
-                }
-                String cut = defined.get(last);
-                assertEquals("exec " + last, events.get(lastEvent), "the last event runs the prefix block");
-                String whole = stepDefined.get(Integer.parseInt(stepEvents.get(lastEvent).substring("exec ".length())));
-                assertEquals(whole.substring(whole.indexOf(' '), whole.indexOf(" insns=")), cut.substring(cut.indexOf(' '),
-                        cut.indexOf(" insns=")), "the same place: " + cut + ", " + whole);
-                assertTrue(bytesOf(whole).startsWith(bytesOf(cut)) && !bytesOf(whole).equals(bytesOf(cut)),
-                        "a prefix of the step engine's block: " + cut + " of " + whole);
-                System.out.printf("dlclose %s: the step log's first %d of %d events, then %s%n", handshake, events.size(),
-                        stepEvents.size(), stepEvents.get(events.size()));
+        }
+    }
+
+    /**
+     * Execute permission taken from code that ran ({@code smc noexec}: {@code gone()} called, its page
+     * made read-only by {@code mprotect}, called again): the step engine decodes afresh, steps into the
+     * fetch fault and logs the SIGSEGV a plain run gets, caught by a handler (exit 6) or fatal; the DBI
+     * engine, whose translation of {@code gone()} would still run, steps aside before the {@code mprotect}.
+     * Its log equals the step engine's up to there, the next line of which is that {@code mprotect}.
+     */
+    @Test
+    void dbiStepsAsideBeforeTakingExecuteFromCodeItRanWhileTheStepEngineLogsTheFault() throws IOException {
+        String aside = "the program takes execute permission from code it ran \\(mprotect 0x[0-9a-f]+-0x[0-9a-f]+ r-- over"
+                + " /\\S+/smc(-static)? r-xp 0x[0-9a-f]+-0x[0-9a-f]+\\): this engine's translations of it would still run"
+                + " where a plain run faults; recording stopped before the call ran";
+        for (List<String> run : List.of(List.of("smc", "noexec"), List.of("smc-static", "noexec-fault"))) {
+            String program = run.get(0);
+            boolean caught = run.get(1).equals("noexec");
+            try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db-" + program + "-" + run.get(1)))) {
+                StepAndDbi both = assertDbiLogIsTheStepLogsPrefix(db, program, new String[] {run.get(1), "3000", "6"},
+                        caught ? ExitStatus.exited(6) : ExitStatus.killedBy(11), aside, "syscall 10 [");
+                assertTrue(both.output().contains("gone() returned 0x33333333, then execute permission was taken from its page\n")
+                        && (caught ? both.output().contains("gone() faulted: SIGSEGV at gone()\n")
+                        : both.output().endsWith("taken from its page\n")), both.output());
+                List<String> signals = both.stepLog().stream().filter(l -> l.startsWith("SignalDelivered")).toList();
+                assertEquals(1, signals.size(), "the fault at gone(), and nothing else: " + signals);
+                assertTrue(signals.get(0).contains("signo=11"), signals.get(0));
             }
         }
+    }
+
+    /** The step engine's run ({@link #assertDbiLogIsTheStepLogsPrefix}): its output and its log. */
+    private record StepAndDbi(String output, List<String> stepLog) {
+    }
+
+    /**
+     * Records {@code program args} by the step engine, which records to the end ({@code status}),
+     * then by the DBI engine under each handshake, which steps aside with the line {@code aside} (a
+     * pattern) before a call the step engine logs next (its line starts with {@code nextInStepLog}):
+     * the same output and status, and the DBI log the step log's prefix up to there.
+     */
+    private StepAndDbi assertDbiLogIsTheStepLogsPrefix(TraceDatabase db, String program, String[] args, ExitStatus status,
+                                                       String aside, String nextInStepLog) throws IOException {
+        Path stepOut = tmp.resolve(program + "-step.out");
+        RecordOutcome step = new Recorder(db).record(options(program, stepOut, EngineKind.STEP, args), new Progress());
+        assertEquals(status, step.status());
+        assertTrue(step.complete(), "the step engine records on: " + step.steppedAside());
+        String output = Files.readString(stepOut);
+        List<String> expected = dump(db, step.runId());
+        assertTrue(expected.get(expected.size() - 1).startsWith("ended " + status + " "), expected.get(expected.size() - 1));
+        for (MissHandshake handshake : MissHandshake.values()) {
+            Path out = tmp.resolve(program + "-dbi-" + handshake + ".out");
+            RecordOutcome dbi = underHandshake(handshake, () -> new Recorder(db).record(
+                    options(program, out, EngineKind.DBI, args), new Progress()));
+            assertEquals(status, dbi.status(), handshake.toString());
+            assertTrue(dbi.steppedAside() != null && dbi.steppedAside().matches(aside), handshake + ": " + dbi.steppedAside());
+            assertEquals(output, Files.readString(out), handshake.toString());
+            List<String> log = dump(db, dbi.runId());
+            assertTrue(log.size() > 1000, "a real stream: " + log.size());
+            assertTrue(log.get(log.size() - 1).startsWith("incomplete "), log.get(log.size() - 1));
+            // The DBI log cuts its last block short before the syscall, a prefix block defined there; the
+            // step engine's log runs the whole block, then the call. All else is equal.
+            List<String> events = log.subList(0, log.size() - 1).stream().filter(l -> !l.startsWith("BlockDefined")).toList();
+            List<String> stepEvents = expected.stream().filter(l -> !l.startsWith("BlockDefined")).toList();
+            int lastEvent = events.size() - 1;
+            for (int i = 0; i < lastEvent; i++) {
+                assertEquals(stepEvents.get(i), events.get(i), handshake + ": event " + i + " of " + events.size());
+            }
+            assertTrue(stepEvents.get(events.size()).startsWith(nextInStepLog), "next in the step log: the call, not "
+                    + stepEvents.get(events.size()));
+            List<String> defined = log.stream().filter(l -> l.startsWith("BlockDefined")).toList();
+            List<String> stepDefined = expected.stream().filter(l -> l.startsWith("BlockDefined")).toList();
+            int last = defined.size() - 1;
+            for (int i = 0; i < last; i++) {
+                assertEquals(stepDefined.get(i), defined.get(i), handshake + ": block " + i);
+            }
+            String cut = defined.get(last);
+            assertEquals("exec " + last, events.get(lastEvent), "the last event runs the prefix block");
+            String whole = stepDefined.get(Integer.parseInt(stepEvents.get(lastEvent).substring("exec ".length())));
+            assertEquals(whole.substring(whole.indexOf(' '), whole.indexOf(" insns=")), cut.substring(cut.indexOf(' '),
+                    cut.indexOf(" insns=")), "the same place: " + cut + ", " + whole);
+            assertTrue(bytesOf(whole).startsWith(bytesOf(cut)) && !bytesOf(whole).equals(bytesOf(cut)),
+                    "a prefix of the step engine's block: " + cut + " of " + whole);
+            System.out.printf("%s %s: the step log's first %d of %d events, then %s%n", program, handshake, events.size(),
+                    stepEvents.size(), stepEvents.get(events.size()));
+        }
+        return new StepAndDbi(output, expected);
     }
 
     /** The bytes of a dumped {@link BlockDefined} line (its last word). */
