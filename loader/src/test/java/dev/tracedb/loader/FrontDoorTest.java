@@ -1,7 +1,10 @@
 package dev.tracedb.loader;
 
+import static dev.tracedb.loader.NativeLoaderTest.ITERATIONS;
+import static dev.tracedb.loader.NativeLoaderTest.loader;
+import static dev.tracedb.loader.NativeLoaderTest.plain;
 import static dev.tracedb.loader.NativeLoaderTest.run;
-import static dev.tracedb.loader.NativeLoaderTest.testProgram;
+import static dev.tracedb.loader.NativeLoaderTest.traces;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,21 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  * jar) is tested in the cli module's RunCommandIT.
  */
 class FrontDoorTest {
-    private static final String ITERATIONS = "100000";
-
-    static NativeLoader loader;
-    static HandBuiltTraces traces;
-    static Result plain;
-
     @TempDir
     Path dir;
 
+    /** NativeLoaderTest's runner, loader-target traces and plain run. */
     @BeforeAll
     static void setUp() throws Exception {
-        loader = NativeLoader.locate();
-        traces = new HandBuiltTraces(testProgram("loader-target"));
-        plain = run(List.of(traces.program.toString(), ITERATIONS), null);
-        assertTrue(plain.stdout().contains("marker 0\n"), plain.stdout());
+        NativeLoaderTest.setUp();
     }
 
     @Test
