@@ -12,6 +12,7 @@
 # PATH (`tracedb`, a link to this clone's loader/target/native/tracedb-run: no script, no dash), or
 # `clone`, this clone's ./tracedb script. Default: installed when `command -v tracedb` resolves to
 # this clone's runner, else clone. The header and the start-up line say which was timed.
+#
 # --rounds N (default 11, alias --runs): each round runs the plain program, the cached command and
 # the plain program again, in an order rotated each round (bench/speedup-rounds.py, on
 # bench/rusage_runner.py). SPEED-UP is the median of the per-round ratios plain/cached (> 1: the
@@ -26,7 +27,6 @@
 # --engine dbi, or --no-values, the caches have no value guards (as before the eighth round);
 # --max-values N is passed to compile (1: single-value guards only, as before polymorphic guards).
 # About 12 minutes with the default rounds on an idle 2-core machine (~25 s of runs per round).
-# (The help above is lines 2-28 of this file.)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 workloads="$root/bench/workloads"
