@@ -40,7 +40,7 @@ while (($#)); do
     --no-values) values="--no-values"; shift ;;
     --max-values) values="--max-values $2"; shift 2 ;;
     --command) command="$2"; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "speedup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
