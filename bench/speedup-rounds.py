@@ -4,7 +4,7 @@
   bench/speedup-rounds.py ROUNDS TSV NAME COVERAGE PLAIN_COMMAND CACHED_COMMAND
   bench/speedup-rounds.py --summary TSV
   bench/speedup-rounds.py --header
-  bench/speedup-rounds.py --startup ROUNDS PLAIN_COMMAND CACHED_COMMAND
+  bench/speedup-rounds.py --startup ROUNDS PLAIN_COMMAND CACHED_COMMAND [WHICH]
 
 Each round runs the plain program, the cached command and the plain program again (a null control),
 in an order rotated each round (bench/rusage_runner.py). On this VM one command's CPU time comes in
@@ -115,12 +115,13 @@ def summary(tsv):
     print(f"load {min(loads):.1f}-{max(loads):.1f} during the timed runs")
 
 
-def startup(rounds, plain, cached):
+def startup(rounds, plain, cached, which=""):
     plain_runs, cached_runs = run_rounds([plain, cached], rounds)
     p_wall, c_wall = (statistics.median(r["wall"] for r in runs) * 1000 for runs in (plain_runs, cached_runs))
     p_cpu, c_cpu = (statistics.median(r["cpu"] for r in runs) * 1000 for runs in (plain_runs, cached_runs))
+    through = f"tracedb run ({which})" if which else "tracedb run"
     print(f"loader start-up (medians of {rounds} rounds): {p_wall:.1f} ms wall plain, {c_wall:.1f} ms under "
-          f"tracedb run (+{c_wall - p_wall:.1f} ms); CPU {p_cpu:.1f} ms, {c_cpu:.1f} ms (+{c_cpu - p_cpu:.1f} ms)")
+          f"{through} (+{c_wall - p_wall:.1f} ms); CPU {p_cpu:.1f} ms, {c_cpu:.1f} ms (+{c_cpu - p_cpu:.1f} ms)")
 
 
 args = sys.argv[1:]
@@ -128,8 +129,8 @@ if args == ["--header"]:
     print(HEADER)
 elif args[:1] == ["--summary"] and len(args) == 2:
     summary(args[1])
-elif args[:1] == ["--startup"] and len(args) == 4:
-    startup(int(args[1]), args[2], args[3])
+elif args[:1] == ["--startup"] and len(args) in (4, 5):
+    startup(int(args[1]), *args[2:])
 elif len(args) == 6:
     sys.exit(workload(int(args[0]), *args[1:]))
 else:

@@ -6,6 +6,12 @@
 # Outputs must be identical; a workload whose outputs differ is reported as WRONG and fails the script.
 #
 #   bench/speedup.sh [--rounds N] [--only NAME] [--keep DIR] [--engine inputs|dbi] [--no-values] [--max-values N]
+#                    [--command clone|installed]
+#
+# --command: which `tracedb run` is timed: `installed`, the native front door scripts/setup puts on
+# PATH (`tracedb`, a link to this clone's loader/target/native/tracedb-run: no script, no dash), or
+# `clone`, this clone's ./tracedb script. Default: installed when `command -v tracedb` resolves to
+# this clone's runner, else clone. The header and the start-up line say which was timed.
 #
 # --rounds N (default 11, alias --runs): each round runs the plain program, the cached command and
 # the plain program again, in an order rotated each round (bench/speedup-rounds.py, on
@@ -24,7 +30,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 workloads="$root/bench/workloads"
-rounds=11 only="" keep="" engine=inputs values=""
+rounds=11 only="" keep="" engine=inputs values="" command=""
 while (($#)); do
   case "$1" in
     --rounds|--runs) rounds="$2"; shift 2 ;;
@@ -33,10 +39,24 @@ while (($#)); do
     --engine) engine="$2"; shift 2 ;;
     --no-values) values="--no-values"; shift ;;
     --max-values) values="--max-values $2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --command) command="$2"; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "speedup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+
+# the installed front door counts only when it is this clone's runner (another clone's would time
+# other code)
+runner="$(readlink -f "$root/loader/target/native/tracedb-run" 2>/dev/null || true)"
+installed="$(command -v tracedb 2>/dev/null || true)"
+[[ -n "$installed" && -n "$runner" && "$(readlink -f "$installed")" == "$runner" ]] || installed=""
+case "${command:-$([[ -n "$installed" ]] && echo installed || echo clone)}" in
+  installed)
+    [[ -n "$installed" ]] || { echo "speedup.sh: --command installed: 'tracedb' on PATH is not this clone's runner ($root/loader/target/native/tracedb-run; scripts/install-command installs it)" >&2; exit 2; }
+    front="$installed" command=installed ;;
+  clone) front="$root/tracedb" command=clone ;;
+  *) echo "speedup.sh: --command is clone or installed" >&2; exit 2 ;;
+esac
 
 work="${keep:-$(mktemp -d -t tracedb-speedup.XXXXXX)}"
 mkdir -p "$work"
@@ -64,6 +84,7 @@ rm -f "$results"
 quote() { printf '%q' "$1"; }
 
 echo "$rounds rounds per workload, each plain / cached / plain again in rotated order; speed-up = median per-round plain/cached (IQR)"
+echo "timed command: $front run --cache … ($command)"
 status=0 first_cache="" header=""
 for row in "${table[@]}"; do
   IFS='|' read -r name recorded measured <<<"$row"
@@ -82,11 +103,11 @@ for row in "${table[@]}"; do
   # compile prints "forecast: 89.7% of 9,623,217 instructions inside traces"
   coverage=$(grep -oE 'forecast: [0-9.]+%' "$work/$name.compile.out" | head -1 | cut -d' ' -f2 || true)
   "${rounds_py[@]}" "$rounds" "$results" "$name" "${coverage:--}" "$measured" \
-    "$(quote "$root/tracedb") run --cache $(quote "$cache") -- $measured" || status=1
+    "$(quote "$front") run --cache $(quote "$cache") -- $measured" || status=1
 done
 [[ ! -s "$results" ]] || "${rounds_py[@]}" --summary "$results"
 if [[ -n "$first_cache" ]]; then
-  "${rounds_py[@]}" --startup 21 "lua5.4 -e ''" "$(quote "$root/tracedb") run --cache $(quote "$first_cache") -- lua5.4 -e ''"
+  "${rounds_py[@]}" --startup 21 "lua5.4 -e ''" "$(quote "$front") run --cache $(quote "$first_cache") -- lua5.4 -e ''" "$command"
 fi
 echo "recorded with --engine $engine${values:+, $values}; $(nproc) cores"
 exit $status

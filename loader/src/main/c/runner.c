@@ -6,7 +6,20 @@
  * the command's. The shim does the rest before the program's main (see preload.c).
  *
  * Exit status when the program does not run: 2 bad usage, 1 a bad cache or an unsupported program,
- * 127 the program does not exist, 126 it cannot be executed (as env does). */
+ * 127 the program does not exist, 126 it cannot be executed (as env does).
+ *
+ * Two names, two jobs. Called `tracedb-run` (as the launcher script execs it), it is the runner
+ * above, options first. Called `tracedb` (the symlink scripts/setup installs on PATH), it is the
+ * installed front door of the whole command: `tracedb run ...` is run here with no launcher
+ * script in between (the script is a #!/bin/sh script, and the kernel always starts its dash: a
+ * dynamic glibc process, up to ~5 ms of CPU per command in this VM's slow stretches); anything
+ * else (`run --ptrace`, the Java commands, `record --engine inputs`, --version, no argument) is
+ * handed to the clone's `tracedb` script with the same arguments. The name, not the arguments,
+ * tells them apart: `tracedb-run --help` is the runner's help and `tracedb --help` the command's,
+ * and no argument list has to be guessed at (a program could be called `run`). The clone is
+ * found from /proc/self/exe (ROOT/loader/target/native/tracedb-run, links resolved), so the link
+ * may live anywhere. */
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -89,12 +102,18 @@ static int is_static_elf(const char *program) {
     return result;
 }
 
+/* This executable's own path, links resolved. */
+static int self_path(char *out, size_t size) {
+    ssize_t n = readlink("/proc/self/exe", out, size - 1);
+    if (n <= 0) return -1;
+    out[n] = '\0';
+    return 0;
+}
+
 /* The shim lives next to this executable. */
 static int shim_path(char *out, size_t size) {
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return -1;
-    self[n] = '\0';
+    if (self_path(self, sizeof self) != 0) return -1;
     char *slash = strrchr(self, '/');
     *slash = '\0';
     snprintf(out, size, "%s/%s", self, SHIM_NAME);
@@ -120,7 +139,9 @@ static int stats_directory(const char *db_arg, char *out, size_t size) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+/* `tracedb run ARGS...` less its `run`: argv[0] is "run", the options follow. `launcher` is the
+ * tracedb script that static programs are handed back to (`run --ptrace`), or "" for none. */
+static int run_command(int argc, char **argv, const char *launcher) {
     const char *cache_arg = NULL, *db_arg = NULL;
     int stats = 0, stats_kept = 0, verbose = 0, i = 1;
     for (; i < argc; i++) {
@@ -189,14 +210,8 @@ int main(int argc, char **argv) {
                 program);
         return 1;
     }
-    /* The launcher says where it is, so static programs can go to the Java ptrace path; the
-     * program itself must not see that variable. */
-    const char *launcher = getenv("TRACEDB_LAUNCHER");
-    char launcher_copy[PATH_MAX];
-    snprintf(launcher_copy, sizeof launcher_copy, "%s", launcher ? launcher : "");
-    unsetenv("TRACEDB_LAUNCHER");
     if (is_static_elf(program)) {
-        if (launcher_copy[0] == '\0') {
+        if (launcher[0] == '\0') {
             fprintf(stderr, "tracedb: %s is statically linked: the preload shim cannot apply to it; "
                             "use tracedb run (its ptrace path applies caches to static programs)\n", program);
             return 1;
@@ -204,12 +219,12 @@ int main(int argc, char **argv) {
         /* tracedb run --ptrace ARGS...: the same arguments, through the JVM */
         char **again = calloc((size_t)argc + 3, sizeof *again);
         if (again == NULL) return 1;
-        again[0] = launcher_copy;
+        again[0] = (char *)launcher;
         again[1] = "run";
         again[2] = "--ptrace";
         for (int k = 1; k < argc; k++) again[k + 2] = argv[k];
-        execv(launcher_copy, again);
-        fprintf(stderr, "tracedb: cannot execute %s: %m\n", launcher_copy);
+        execv(launcher, again);
+        fprintf(stderr, "tracedb: cannot execute %s: %m\n", launcher);
         return 1;
     }
     char shim[PATH_MAX];
@@ -247,4 +262,73 @@ int main(int argc, char **argv) {
     int e = errno;
     fprintf(stderr, "tracedb: cannot execute %s: %s\n", program, strerror(e));
     return e == ENOENT ? 127 : 126;
+}
+
+/* The runner's own place in a clone; the front door finds the clone's root by taking it away. */
+#define RUNNER_IN_CLONE "/loader/target/native/tracedb-run"
+
+/* The launcher's staleness rule (exec_native in the tracedb script): the runner is out of date
+ * when make's stamp is missing or any entry of the loader's C directory (dotfiles aside, as sh's
+ * `*`) is newer than it. System calls only, no process: one stat of the stamp, one directory read
+ * and an fstatat per source (7 now), where the script's dash interprets a loop. A clone without its C sources has nothing to rebuild from: not stale. */
+static int runner_is_stale(const char *root) {
+    char path[PATH_MAX];
+    struct stat stamp, source;
+    snprintf(path, sizeof path, "%s/loader/target/native/built", root);
+    if (stat(path, &stamp) != 0) return 1;
+    snprintf(path, sizeof path, "%s/loader/src/main/c", root);
+    DIR *dir = opendir(path);
+    if (dir == NULL) return 0;
+    int stale = 0;
+    for (struct dirent *e; !stale && (e = readdir(dir)) != NULL;) {
+        if (e->d_name[0] == '.' || fstatat(dirfd(dir), e->d_name, &source, 0) != 0) continue;
+        stale = source.st_mtim.tv_sec > stamp.st_mtim.tv_sec
+                || (source.st_mtim.tv_sec == stamp.st_mtim.tv_sec && source.st_mtim.tv_nsec > stamp.st_mtim.tv_nsec);
+    }
+    closedir(dir);
+    return stale;
+}
+
+/* Hands the whole command to the clone's script: `script ARGS...` with argv[0] its path, so that
+ * the script finds its clone from $0 as when it is run directly. */
+static int exec_script(const char *script, char **argv) {
+    argv[0] = (char *)script;
+    execv(script, argv);
+    int e = errno;
+    fprintf(stderr, "tracedb: cannot execute %s: %s\n", script, strerror(e));
+    return e == ENOENT ? 127 : 126;
+}
+
+/* `tracedb ARGS...` through the installed link (see the top of this file). */
+static int front_door(int argc, char **argv) {
+    char root[PATH_MAX] = "";
+    size_t tail = strlen(RUNNER_IN_CLONE);
+    if (self_path(root, sizeof root) != 0 || strlen(root) <= tail
+        || strcmp(root + strlen(root) - tail, RUNNER_IN_CLONE) != 0) {
+        fprintf(stderr, "tracedb: this front door is %s, not a clone's .%s: link to the clone's own "
+                        "(scripts/setup does)\n", root, RUNNER_IN_CLONE);
+        return 1;
+    }
+    root[strlen(root) - tail] = '\0';
+    char script[PATH_MAX];
+    snprintf(script, sizeof script, "%s/tracedb", root);
+    /* as the script decides: `run`, but not `run --ptrace`, is the runner's */
+    int runner = argv[1] != NULL && strcmp(argv[1], "run") == 0
+                 && (argv[2] == NULL || strcmp(argv[2], "--ptrace") != 0);
+    /* stale: the script rebuilds the runner with make, then runs the new one on the same arguments */
+    if (!runner || runner_is_stale(root)) return exec_script(script, argv);
+    return run_command(argc - 1, argv + 1, script);
+}
+
+int main(int argc, char **argv) {
+    /* The launcher says where it is, so static programs can go to the Java ptrace path; the
+     * program itself must not see that variable (nor its children a stale one). */
+    const char *launcher = getenv("TRACEDB_LAUNCHER");
+    char launcher_copy[PATH_MAX];
+    snprintf(launcher_copy, sizeof launcher_copy, "%s", launcher ? launcher : "");
+    unsetenv("TRACEDB_LAUNCHER");
+    const char *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    name = name != NULL ? name + 1 : argc > 0 ? argv[0] : "";
+    if (strcmp(name, "tracedb") == 0) return front_door(argc, argv);
+    return run_command(argc, argv, launcher_copy);
 }

@@ -9,6 +9,7 @@ import dev.tracedb.compiler.cache.TraceCacheFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code tracedb run --cache} as a user runs it: through the launcher (the native fast path, no JVM)
- * and through {@code java -jar} (the Java command, which execs the same runner). The loader's own
+ * {@code tracedb run --cache} as a user runs it: through the launcher (the native fast path, no JVM),
+ * through the installed front door (the runner linked as {@code tracedb}, as scripts/install-command
+ * does) and through {@code java -jar} (the Java command, which execs the same runner). The loader's own
  * tests (module loader) cover what the shim does to a program; here: the wiring, stdio and status.
  */
 class RunCommandIT {
@@ -29,7 +31,7 @@ class RunCommandIT {
     void theLauncherAndTheJarBothRunTheProgramWithItsStdioAndStatus() throws Exception {
         Path cache = dir.resolve("empty.tcache");
         TraceCacheFile.write(new TraceCache(TraceCache.FORMAT_VERSION, List.of(), List.of(), new Forecast(0, 0, List.of())), cache);
-        for (List<String> tracedb : List.of(List.of(System.getProperty("tracedb.launcher")),
+        for (List<String> tracedb : List.of(List.of(System.getProperty("tracedb.launcher")), List.of(frontDoor()),
                 List.of("java", "-jar", System.getProperty("tracedb.jar")))) {
             Result r = run(concat(tracedb, "run", "--cache", cache.toString(), "--", "/bin/sh", "-c", "cat; echo err >&2; exit 7"),
                     "through stdin\n");
@@ -52,8 +54,35 @@ class RunCommandIT {
         Process plainProcess = new ProcessBuilder(program, "5").start();
         String plainOut = new String(plainProcess.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int plainStatus = plainProcess.waitFor();
-        Result r = run(List.of(System.getProperty("tracedb.launcher"), "run", "--cache", cache.toString(), "--", program, "5"), "");
-        assertEquals(new Result(plainStatus, plainOut, ""), r);
+        for (String tracedb : List.of(System.getProperty("tracedb.launcher"), frontDoor())) {
+            Result r = run(List.of(tracedb, "run", "--cache", cache.toString(), "--", program, "5"), "");
+            assertEquals(new Result(plainStatus, plainOut, ""), r, tracedb);
+        }
+    }
+
+    @Test
+    void theFrontDoorHandsEveryOtherCommandToTheScript() throws Exception {
+        String launcher = System.getProperty("tracedb.launcher");
+        String db = dir.resolve("db").toString();
+        for (List<String> command : List.of(List.of("--version"), List.of("runs", "--db", db), List.<String>of(),
+                List.of("run", "--ptrace", "--help"))) {
+            Result script = run(concat(List.of(launcher), command.toArray(String[]::new)), "");
+            Result front = run(concat(List.of(frontDoor()), command.toArray(String[]::new)), "");
+            assertEquals(script, front, command.toString());
+        }
+        Result version = run(List.of(frontDoor(), "--version"), "");
+        assertEquals(0, version.status, version::toString);
+        assertTrue(version.out.startsWith("tracedb "), version::toString);
+    }
+
+    /** The clone's runner, linked as {@code tracedb} in a directory of its own (once per test). */
+    private String frontDoor() throws IOException {
+        Path link = dir.resolve("bin/tracedb");
+        if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+            Path runner = Path.of(System.getProperty("tracedb.launcher")).resolveSibling("loader/target/native/tracedb-run");
+            Files.createSymbolicLink(Files.createDirectories(link.getParent()).resolve("tracedb"), runner);
+        }
+        return link.toString();
     }
 
     private static List<String> concat(List<String> head, String... tail) {

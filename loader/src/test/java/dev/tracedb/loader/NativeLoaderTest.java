@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tracedb-run} and its shim on real processes, with hand-built traces (see HandBuiltTraces). */
 class NativeLoaderTest {
-    private static final String ITERATIONS = "100000";
+    static final String ITERATIONS = "100000";
 
     static NativeLoader loader;
     static HandBuiltTraces traces;
