@@ -78,4 +78,41 @@ class LuaSelectionTest {
             }
         }
     }
+    /**
+     * lua5.4's calls of Lua functions go through {@code luaD_precall}, a C function entered by a
+     * {@code call} from the OP_CALL handler. The cost model drops straight traces headed at a call
+     * target by default; with callee entries kept it keeps that one (the thirteenth round measured
+     * it paying on lua-recursion) and still drops those headed at a return point.
+     */
+    @Test
+    void calleeEntriesKeepTheTraceAtLuaDPrecallAndStillDropReturnPoints() {
+        try (TraceDatabase db = TraceDatabase.open(tmp.resolve("db"))) {
+            Recordings.Recorded recorded = Recordings.record(db, tmp, "/usr/bin/lua5.4", "-e",
+                    "local function fib(k) if k < 2 then return k end return fib(k - 1) + fib(k - 2) end print(fib(18))");
+            assertEquals("2584\n", recorded.stdout());
+            try (RunReader run = db.openRun(recorded.run())) {
+                SelectionResult before = TraceSelector.select(List.of(run), SelectionOptions.defaults());
+                TraceChecks.assertNoStraightTraceAtCallOrReturnTargets(List.of(run), before.selection());
+
+                SelectionOptions keep = SelectionOptions.builder().calleeEntries(true).build();
+                SelectionResult result = TraceSelector.select(List.of(run), keep);
+                List<TracePath> atCallTargets =
+                        TraceChecks.straightTracesAtCallTargetsNoneAtReturnTargets(List.of(run), result.selection());
+                // fib(18) makes 8,361 calls, each through luaD_precall's entry.
+                var forecast = result.forecast().traces();
+                assertTrue(atCallTargets.stream().anyMatch(t -> forecast.get(t.traceId()).entries() > 8_000),
+                        "a trace at a function entry entered once per Lua call: " + atCallTargets + "\n"
+                                + SelectionReport.format(result, 10));
+                assertTrue(result.forecast().coverage() > before.forecast().coverage(),
+                        "coverage " + before.forecast().coverage() + " -> " + result.forecast().coverage());
+                assertTrue(result.summary().tracesDropped().stream()
+                                .noneMatch(d -> d.reason().startsWith("entered by a call or a return")),
+                        "the rule names returns only now: " + result.summary());
+                TraceChecks.assertTraceRules(result.selection(), keep.maxBlocks());
+                TraceChecks.assertPathsAreRecordedEdges(List.of(run), result.selection());
+                TraceChecks.assertForecastAddsUp(List.of(run), result.selection(), result.forecast());
+                TraceChecks.assertHeadPatchesAreSafe(List.of(run), result.selection());
+            }
+        }
+    }
 }
