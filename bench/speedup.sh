@@ -6,7 +6,7 @@
 # Outputs must be identical; a workload whose outputs differ is reported as WRONG and fails the script.
 #
 #   bench/speedup.sh [--rounds N] [--only NAME] [--keep DIR] [--engine inputs|dbi] [--no-values] [--max-values N]
-#                    [--callee-entries]
+#                    [--no-callee-entries]
 #
 # --rounds N (default 11, alias --runs): each round runs the plain program, the cached command and
 # the plain program again, in an order rotated each round (bench/speedup-rounds.py, on
@@ -21,7 +21,8 @@
 # with value probes and guard the traces' instruction words (value guards, on by default); with
 # --engine dbi, or --no-values, the caches have no value guards (as before the eighth round);
 # --max-values N is passed to compile (1: single-value guards only, as before polymorphic guards);
-# --callee-entries too (keep the straight traces at function entries, docs/compiling.md, Thirteenth round).
+# --no-callee-entries too (drop the straight traces at function entries, as before the Thirteenth
+# round of docs/compiling.md).
 # About 12 minutes with the default rounds on an idle 2-core machine (~25 s of runs per round).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,8 +36,8 @@ while (($#)); do
     --engine) engine="$2"; shift 2 ;;
     --no-values) values="$values --no-values"; shift ;;
     --max-values) values="$values --max-values $2"; shift 2 ;;
-    --callee-entries) values="$values --callee-entries"; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-callee-entries) values="$values --no-callee-entries"; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "speedup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -87,10 +87,10 @@ final class CompileCommand implements Callable<Integer> {
                     + "entries completed): their code is still exact, which tests use to exercise it.")
     boolean keepUnprofitable;
 
-    @Option(names = "--callee-entries", negatable = true, defaultValue = "false", fallbackValue = "true",
+    @Option(names = "--callee-entries", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Keep straight traces headed at a function's entry (a call's target, such as lua5.4's"
-                    + " luaD_precall), which the cost model otherwise drops like those at a call's return point"
-                    + " (default: off).")
+                    + " luaD_precall; default: on). --no-callee-entries drops them like those at a call's return"
+                    + " point, as before the thirteenth round.")
     boolean calleeEntries;
 
     /** Traces the report lists one by one, hottest first. */

@@ -85,9 +85,9 @@ class CompileCommandTest {
     }
 
     /**
-     * {@code --callee-entries} keeps the straight trace at lua5.4's {@code luaD_precall} (a C
-     * function every Lua call enters by a {@code call}): its code runs exactly, and it is entered
-     * once more per Lua call than the default cache's traces are.
+     * The default ({@code --callee-entries}) keeps the straight trace at lua5.4's
+     * {@code luaD_precall} (a C function every Lua call enters by a {@code call}): its code runs
+     * exactly, and it is entered once more per Lua call than {@code --no-callee-entries}' traces are.
      */
     @Test
     void luaCalleeEntriesRunTheTraceAtEveryCallsPrecallWithTheSameOutput() throws Exception {
@@ -97,9 +97,10 @@ class CompileCommandTest {
         record("/usr/bin/lua5.4", script.toString(), "18");
         Path plainCache = dir.resolve("default.tcache");
         Path calleeCache = dir.resolve("callee.tcache");
-        CliRun compile = tracedb(dir.resolve("db"), "compile", "--quiet", "r0001", "-o", plainCache.toString());
+        CliRun compile = tracedb(dir.resolve("db"), "compile", "--quiet", "--no-callee-entries", "r0001",
+                "-o", plainCache.toString());
         assertEquals(0, compile.status(), compile::toString);
-        CliRun compileCallee = tracedb(dir.resolve("db"), "compile", "--quiet", "--callee-entries", "r0001",
+        CliRun compileCallee = tracedb(dir.resolve("db"), "compile", "--quiet", "r0001",
                 "-o", calleeCache.toString());
         assertEquals(0, compileCallee.status(), compileCallee::toString);
 

@@ -31,9 +31,9 @@ package dev.tracedb.compiler.select;
  *                                rules, the one that drops traces completing fewer than a quarter
  *                                of their entries and the one that drops straight traces at call and
  *                                return targets are off (tests use it to exercise short traces)
- * @param calleeEntries           true keeps straight traces headed at a function's entry (a call's
- *                                target, such as lua5.4's luaD_precall); false drops them like
- *                                those at a call's return point (the rounds before the thirteenth)
+ * @param calleeEntries           true (the default since the thirteenth round) keeps straight traces
+ *                                headed at a function's entry (a call's target, such as lua5.4's
+ *                                luaD_precall); false drops them like those at a call's return point
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
@@ -82,7 +82,7 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         private double minRoundGain = 0.002;
         private double minBranchesSavedPerEntry = 2;
         private boolean costModel = true;
-        private boolean calleeEntries = false;
+        private boolean calleeEntries = true;
 
         private Builder() {}
 
