@@ -87,6 +87,12 @@ final class CompileCommand implements Callable<Integer> {
                     + "entries completed): their code is still exact, which tests use to exercise it.")
     boolean keepUnprofitable;
 
+    @Option(names = "--callee-entries", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Keep straight traces headed at a function's entry (a call's target, such as lua5.4's"
+                    + " luaD_precall; default: on). --no-callee-entries drops them like those at a call's return"
+                    + " point, as before the thirteenth round.")
+    boolean calleeEntries;
+
     /** Traces the report lists one by one, hottest first. */
     private static final int REPORTED_TRACES = 10;
 
@@ -120,7 +126,7 @@ final class CompileCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
         }
         SelectionOptions options = SelectionOptions.builder().maxTraces(maxTraces).minHeadExecutions(minHeadExecutions)
-                .costModel(!keepUnprofitable).build();
+                .costModel(!keepUnprofitable).calleeEntries(calleeEntries).build();
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
         List<RunReader> readers = new ArrayList<>();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {

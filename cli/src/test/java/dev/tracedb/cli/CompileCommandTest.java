@@ -84,6 +84,39 @@ class CompileCommandTest {
         assertTrue(entries(cached.err(), "lua5.4+") > 10_000, "traces in lua5.4 were entered: " + cached.err());
     }
 
+    /**
+     * The default ({@code --callee-entries}) keeps the straight trace at lua5.4's
+     * {@code luaD_precall} (a C function every Lua call enters by a {@code call}): its code runs
+     * exactly, and it is entered once more per Lua call than {@code --no-callee-entries}' traces are.
+     */
+    @Test
+    void luaCalleeEntriesRunTheTraceAtEveryCallsPrecallWithTheSameOutput() throws Exception {
+        Path script = dir.resolve("fib.lua");
+        Files.writeString(script, "local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end\n"
+                + "print(fib(tonumber(arg[1])))\n");
+        record("/usr/bin/lua5.4", script.toString(), "18");
+        Path plainCache = dir.resolve("default.tcache");
+        Path calleeCache = dir.resolve("callee.tcache");
+        CliRun compile = tracedb(dir.resolve("db"), "compile", "--quiet", "--no-callee-entries", "r0001",
+                "-o", plainCache.toString());
+        assertEquals(0, compile.status(), compile::toString);
+        CliRun compileCallee = tracedb(dir.resolve("db"), "compile", "--quiet", "r0001",
+                "-o", calleeCache.toString());
+        assertEquals(0, compileCallee.status(), compileCallee::toString);
+
+        List<String> other = List.of("/usr/bin/lua5.4", script.toString(), "25");
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, other);
+        assertEquals("75025\n", plain.out());
+        EndToEnd.Outcome before = EndToEnd.execute(dir, NativeLoader.locate().command(plainCache, true, false, other));
+        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(calleeCache, true, false, other));
+        assertEquals(plain.out(), before.out());
+        assertEquals(plain.out(), cached.out());
+        assertEquals(0, cached.status(), cached::toString);
+        long calls = 242_785; // fib(25)'s calls of fib, each through luaD_precall
+        assertTrue(entries(cached.err(), "lua5.4+") >= entries(before.err(), "lua5.4+") + calls * 9 / 10,
+                "luaD_precall's trace entered about once per call: " + before.err() + "\n" + cached.err());
+    }
+
     @Test
     void python3CompiledFromOneInputRunsAnotherWithTheSameOutput() throws Exception {
         Path python = Path.of("/usr/bin/python3");

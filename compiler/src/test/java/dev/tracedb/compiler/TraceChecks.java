@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -89,7 +90,38 @@ public final class TraceChecks {
      * predicts anyway), counted from the store's profile and the log's block terminators.
      */
     public static void assertNoStraightTraceAtCallOrReturnTargets(List<RunReader> runs, TraceSelection selection) {
-        Map<Site, long[]> arrivals = new HashMap<>(); // site -> {all arrivals, by call or return}
+        Map<Site, long[]> arrivals = arrivals(runs);
+        for (TracePath trace : selection.traces()) {
+            if (trace.loopsToHead()) continue;
+            long[] a = arrivals.getOrDefault(site(selection, trace.head().at()), new long[3]);
+            assertTrue((a[1] + a[2]) * 2 <= a[0], "trace " + trace.traceId() + " at " + trace.head().at()
+                    + " is no loop, and " + (a[1] + a[2]) + " of its head's " + a[0] + " arrivals were calls or returns");
+        }
+    }
+
+    /**
+     * The non-loop traces whose head a call reaches in more than half of its arrivals (a function's
+     * entry), counted from the store's profile and the log's block terminators; fails if any
+     * non-loop trace's head is reached mostly by returns (the rule that stays with callee entries
+     * kept).
+     */
+    public static List<TracePath> straightTracesAtCallTargetsNoneAtReturnTargets(List<RunReader> runs,
+                                                                                TraceSelection selection) {
+        Map<Site, long[]> arrivals = arrivals(runs);
+        List<TracePath> atCallTargets = new ArrayList<>();
+        for (TracePath trace : selection.traces()) {
+            if (trace.loopsToHead()) continue;
+            long[] a = arrivals.getOrDefault(site(selection, trace.head().at()), new long[3]);
+            assertTrue(a[2] * 2 <= a[0], "trace " + trace.traceId() + " at " + trace.head().at() + " is no loop, and "
+                    + a[2] + " of its head's " + a[0] + " arrivals were returns");
+            if (a[1] * 2 > a[0]) atCallTargets.add(trace);
+        }
+        return atCallTargets;
+    }
+
+    /** Per site: {all arrivals, arrivals by a call, arrivals by a return}. */
+    private static Map<Site, long[]> arrivals(List<RunReader> runs) {
+        Map<Site, long[]> arrivals = new HashMap<>();
         for (RunReader run : runs) {
             Map<Integer, Site> sites = blockSites(run);
             Map<Integer, Terminator> terminators = new HashMap<>();
@@ -100,20 +132,16 @@ public final class TraceChecks {
                 }
             });
             Profile.build(run).forEachEdge((from, to, count) -> {
-                long[] a = arrivals.computeIfAbsent(sites.get(to), k -> new long[2]);
+                long[] a = arrivals.computeIfAbsent(sites.get(to), k -> new long[3]);
                 a[0] += count;
                 switch (terminators.get(from)) {
-                    case CALL, INDIRECT_CALL, RETURN -> a[1] += count;
+                    case CALL, INDIRECT_CALL -> a[1] += count;
+                    case RETURN -> a[2] += count;
                     default -> { }
                 }
             });
         }
-        for (TracePath trace : selection.traces()) {
-            if (trace.loopsToHead()) continue;
-            long[] a = arrivals.getOrDefault(site(selection, trace.head().at()), new long[2]);
-            assertTrue(a[1] * 2 <= a[0], "trace " + trace.traceId() + " at " + trace.head().at() + " is no loop, and "
-                    + a[1] + " of its head's " + a[0] + " arrivals were calls or returns");
-        }
+        return arrivals;
     }
 
     /** The structural rules: one module, no system-call blocks, distinct heads, dense ids. */

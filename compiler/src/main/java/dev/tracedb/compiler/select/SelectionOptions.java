@@ -31,12 +31,15 @@ package dev.tracedb.compiler.select;
  *                                rules, the one that drops traces completing fewer than a quarter
  *                                of their entries and the one that drops straight traces at call and
  *                                return targets are off (tests use it to exercise short traces)
+ * @param calleeEntries           true (the default since the thirteenth round) keeps straight traces
+ *                                headed at a function's entry (a call's target, such as lua5.4's
+ *                                luaD_precall); false drops them like those at a call's return point
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
                                double minInstructionsPerEntry, double maxFirstGuardExitShare,
                                double minShareInside, double minRoundGain, double minBranchesSavedPerEntry,
-                               boolean costModel) {
+                               boolean costModel, boolean calleeEntries) {
     public SelectionOptions {
         if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
         if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
@@ -79,6 +82,7 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         private double minRoundGain = 0.002;
         private double minBranchesSavedPerEntry = 2;
         private boolean costModel = true;
+        private boolean calleeEntries = true;
 
         private Builder() {}
 
@@ -152,11 +156,16 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
             return this;
         }
 
+        public Builder calleeEntries(boolean keep) {
+            this.calleeEntries = keep;
+            return this;
+        }
+
         /** @throws IllegalArgumentException if a value is out of its range */
         public SelectionOptions build() {
             return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
                     maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
-                    minRoundGain, minBranchesSavedPerEntry, costModel);
+                    minRoundGain, minBranchesSavedPerEntry, costModel, calleeEntries);
         }
     }
 }

@@ -61,6 +61,8 @@ public final class TraceSelector {
     /** Per block: how often it ran, and how often a call or a return brought control to it (see {@link #whyUnprofitable}). */
     private long[] executions;
     private long[] calledOrReturnedTo;
+    /** Per block: how often a return brought control to it. */
+    private long[] returnedTo;
 
     private TraceSelector(List<RunReader> runs, SelectionOptions options, ProgressListener progress, Decoder decoder) {
         this.runs = List.copyOf(runs);
@@ -95,7 +97,7 @@ public final class TraceSelector {
         int n = catalog.size();
         isHead = new boolean[n];
         long[] backward = new long[n];
-        long[] returnedTo = new long[n]; // traces end at calls: where the callees return, traces may start again
+        returnedTo = new long[n]; // traces end at calls: where the callees return, traces may start again
         executions = new long[n];
         for (int b = 0; b < n; b++) executions[b] = profile.count(b);
         calledOrReturnedTo = new long[n];
@@ -307,14 +309,16 @@ public final class TraceSelector {
         }
         double saved = takenTransfersRemoved(chosen.get(t), simulator.instructionsInside(t));
         int head = chosen.get(t).head();
-        if (costModel && !isLoop(chosen.get(t)) && calledOrReturnedTo[head] * 2 > executions[head]) {
-            // Measured, not modelled (docs/compiling.md): at a function's entry or a call's return
-            // point the CPU already predicts the transfer (BTB, return stack); the head patch adds a
-            // second redirect behind it, and the path from there, reached from every caller alike,
-            // has nothing its copy could predict better. Such traces cost 2-3 % each on lua5.4's
-            // luaD_precall and python3's post-call code in a CPU A/B, and none was found to pay.
-            return String.format("entered by a call or a return (%.0f%% of its runs), and not a loop",
-                    100.0 * calledOrReturnedTo[head] / executions[head]);
+        long enteredBy = options.calleeEntries() ? returnedTo[head] : calledOrReturnedTo[head];
+        if (costModel && !isLoop(chosen.get(t)) && enteredBy * 2 > executions[head]) {
+            // Measured, not modelled (docs/compiling.md): at a call's return point the CPU already
+            // predicts the transfer (return stack); the head patch adds a second redirect behind
+            // it, and the path from there, reached from every caller alike, has nothing its copy
+            // could predict better: python3's post-call trace cost 2-3 % in a CPU A/B. A function's
+            // entry was dropped alike until the thirteenth round's paired A/Bs found lua5.4's
+            // luaD_precall trace paying (calleeEntries).
+            return String.format("entered by a %s (%.0f%% of its runs), and not a loop",
+                    options.calleeEntries() ? "return" : "call or a return", 100.0 * enteredBy / executions[head]);
         }
         if (costModel && simulator.completions(t) < MIN_COMPLETION_SHARE * entries) {
             return String.format("completes only %.0f%% of its entries",
