@@ -20,6 +20,10 @@
  *              any mapping: the new bytes show up in the shared mapping) and calls it again;
  *   file-write-private  the same with a private mapping and pwritev(): a page of a private
  *              mapping that was only read, never written, is the file's page, so it shows them too.
+ *   file-map-write  the file-write code mapped shared read-execute, then the file mapped a second
+ *              time, shared read-write, and the immediate stored through that mapping;
+ *   proc-mem   rewrites patched()'s immediate through /proc/self/mem (pwrite at its address: the
+ *              kernel writes to the read-execute page itself, no mprotect) and calls it again.
  * Each prints the two results as above.
  * smc noexec [K [S]]  the same hash, then calls gone() (returns 0x33333333, alone in its own page
  *              of .text), takes execute permission from that page with mprotect (PROT_READ) and
@@ -206,6 +210,28 @@ int main(int argc, char **argv) {
         }
         uint32_t rewritten = call();
         printf("the file's code returned %#x, then %#x after rewriting it\n", original, rewritten);
+        return finish(before ^ rewritten, iterations, status);
+    }
+    if (strcmp(mode, "file-map-write") == 0) {
+        int fd;
+        call = file_written_code(1, page_size, &fd);
+        uint32_t original = call();
+        unsigned char *writable = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (writable == MAP_FAILED) fail("mmap");
+        memcpy(writable + 1, &replacement, sizeof replacement);
+        uint32_t rewritten = call();
+        printf("the file's code returned %#x, then %#x after rewriting it\n", original, rewritten);
+        return finish(before ^ rewritten, iterations, status);
+    }
+    if (strcmp(mode, "proc-mem") == 0) {
+        uint32_t original = call();
+        int fd = open("/proc/self/mem", O_RDWR);
+        if (fd < 0) fail("open /proc/self/mem");
+        unsigned char *code = (unsigned char *) (void *) patched;
+        if (pwrite(fd, &replacement, sizeof replacement, (off_t) (uintptr_t) (code + 1)) != sizeof replacement) fail("pwrite");
+        close(fd);
+        uint32_t rewritten = call();
+        printf("patched() returned %#x, then %#x after rewriting it\n", original, rewritten);
         return finish(before ^ rewritten, iterations, status);
     }
     if (strcmp(mode, "noexec") == 0 || strcmp(mode, "noexec-fault") == 0) {

@@ -1,8 +1,11 @@
 package dev.tracedb.recorder;
 
+import static dev.tracedb.machine.linux.SyscallNumber.COPY_FILE_RANGE;
 import static dev.tracedb.machine.linux.SyscallNumber.PWRITE64;
 import static dev.tracedb.machine.linux.SyscallNumber.PWRITEV;
 import static dev.tracedb.machine.linux.SyscallNumber.PWRITEV2;
+import static dev.tracedb.machine.linux.SyscallNumber.SENDFILE;
+import static dev.tracedb.machine.linux.SyscallNumber.SPLICE;
 import static dev.tracedb.machine.linux.SyscallNumber.WRITE;
 import static dev.tracedb.machine.linux.SyscallNumber.WRITEV;
 
@@ -12,21 +15,26 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
- * Code rewritten through its file: a {@code write}, {@code pwrite64}, {@code writev},
- * {@code pwritev} or {@code pwritev2} to a descriptor whose file backs an executable mapping of
- * code the run has entered. The new bytes show up in a shared mapping, and in a private one's pages
- * that were only read (they are the file's pages), so the code that runs next may not be the code
- * the run decoded: one of {@link CodeWrites}' rules, for both engines.
+ * Code rewritten through a descriptor: a call that writes to a file ({@code write},
+ * {@code pwrite64}, {@code writev}, {@code pwritev}, {@code pwritev2}, and as their destination
+ * {@code sendfile}, {@code splice}, {@code copy_file_range}) whose file backs an executable mapping
+ * of code the run has entered, or that is the process's own {@code /proc/PID/mem} (the kernel writes
+ * through it to any page, read-execute code included, without an {@code mprotect}). The new bytes
+ * show up in a shared mapping, and in a private one's pages that were only read (they are the file's
+ * pages), so the code that runs next may not be the code the run decoded: one of {@link CodeWrites}'
+ * rules, for both engines.
  *
  * <p>Kept cheap, since writes are frequent: one {@code stat} of {@code /proc/PID/fd/N} per such
  * call with something to write; only a regular file whose inode is one of the entered code's
  * ({@link CodeWrites.EnteredCode#holdsCodeOf}, no maps read) leads to one read of
- * {@code /proc/PID/maps}, for the mapping the line names. Inodes are compared without the device:
- * on overlayfs a descriptor's {@code stat} gives the overlay's device while {@code /proc/PID/maps}
- * gives the layer's. A file elsewhere with the same inode number then ends the recording early,
- * which is safe; missing a write would not be.
+ * {@code /proc/PID/maps}, for the mapping the line names, and only a file on procfs to one
+ * {@code readlink}. Inodes are compared without the device: on overlayfs a descriptor's
+ * {@code stat} gives the overlay's device while {@code /proc/PID/maps} gives the layer's. A file
+ * elsewhere with the same inode number then ends the recording early, which is safe; missing a
+ * write would not be.
  *
  * <p>Wherever in the file the write lands, it counts: the position of a {@code write} is the
  * descriptor's, and no ordinary program writes to a file it runs code from.
@@ -36,55 +44,121 @@ final class CodeFileWrites {
     private static final int S_IFMT = 0170000;
     private static final int S_IFREG = 0100000;
 
+    /** A call that writes to a file: its name, and which argument holds the destination descriptor and the length. */
+    private record WriteCall(String name, int descriptorArgument, int lengthArgument) {}
+
+    private static final Map<Long, WriteCall> WRITE_CALLS = Map.of(
+            (long) WRITE, new WriteCall("write", 0, 2),
+            (long) PWRITE64, new WriteCall("pwrite64", 0, 2),
+            (long) WRITEV, new WriteCall("writev", 0, 2),
+            (long) PWRITEV, new WriteCall("pwritev", 0, 2),
+            (long) PWRITEV2, new WriteCall("pwritev2", 0, 2),
+            (long) SENDFILE, new WriteCall("sendfile", 0, 3),
+            (long) SPLICE, new WriteCall("splice", 2, 4),
+            (long) COPY_FILE_RANGE, new WriteCall("copy_file_range", 2, 4));
+
     private final int pid;
     private final CodeWrites.EnteredCode entered;
+    /** procfs's device, or -1 if unknown: a descriptor on it may be the process's own memory. */
+    private final long procDevice;
+    /** What {@code /proc/PID/fd/N} links to when N is open on this process's memory (or one of its threads'). */
+    private final Pattern ownMemory;
 
     CodeFileWrites(int pid, CodeWrites.EnteredCode entered) {
         this.pid = pid;
         this.entered = entered;
+        this.procDevice = deviceOf(Path.of("/proc"));
+        this.ownMemory = Pattern.compile("/proc/" + pid + "(/task/\\d+)?/mem");
     }
 
     /** Whether syscall {@code number} writes to a descriptor's file. */
     static boolean concerns(long number) {
-        return number == WRITE || number == PWRITE64 || number == WRITEV || number == PWRITEV || number == PWRITEV2;
+        return WRITE_CALLS.containsKey(number);
     }
 
     /**
      * What is wrong if syscall {@code number} with arguments {@code args}, not yet run, would write
-     * to the file of code the run has entered; null if it would not.
+     * to the file of code the run has entered or to the process's own memory; null if it would not.
      */
     String cause(long number, long[] args) {
-        // A count (or iovcnt) of 0 writes nothing; a descriptor out of int range fails with EBADF.
-        if (!concerns(number) || args[2] == 0 || args[0] < 0 || args[0] > Integer.MAX_VALUE) {
+        WriteCall call = WRITE_CALLS.get(number);
+        // A length of 0 writes nothing. The kernel reads a descriptor as 32 bits: a negative one fails with EBADF.
+        if (call == null || args[call.lengthArgument()] == 0) {
             return null;
         }
-        long inode = regularFileInode(args[0]);
-        if (inode < 0 || !entered.holdsCodeOf(inode)) {
+        int fd = (int) args[call.descriptorArgument()];
+        if (fd < 0) {
             return null;
         }
-        MemoryMapping code = ProcMaps.read(pid).stream()
+        Path descriptor = descriptorPath(fd);
+        Map<String, Object> stat = regularFileStat(descriptor);
+        if (stat == null) {
+            return null;
+        }
+        long inode = (Long) stat.get("ino");
+        if (entered.holdsCodeOf(inode)) {
+            MemoryMapping code = enteredCodeOf(inode);
+            if (code != null) { // else its code was unmapped since: nothing that ran can change
+                return String.format("the program writes to the file of code it ran (%s to fd %d, %s): self-modifying code"
+                        + " is not recorded", call.name(), fd, CodeWrites.describe(code));
+            }
+        }
+        String memory = (Long) stat.get("dev") == procDevice ? ownMemoryLink(descriptor) : null;
+        return memory == null ? null : String.format("the program writes to its own memory (%s to fd %d, %s): self-modifying"
+                + " code is not recorded", call.name(), fd, memory);
+    }
+
+    /**
+     * What is wrong if an {@code mmap} of descriptor {@code fd}, shared and writable, not yet run,
+     * maps the file of code the run has entered: stores through that second mapping rewrite the
+     * code (the same pages). Null if it does not.
+     */
+    String sharedWritableMappingCause(long fd, long length) {
+        Map<String, Object> stat = (int) fd < 0 ? null : regularFileStat(descriptorPath((int) fd));
+        if (stat == null || !entered.holdsCodeOf((Long) stat.get("ino"))) {
+            return null;
+        }
+        MemoryMapping code = enteredCodeOf((Long) stat.get("ino"));
+        return code == null ? null : String.format("the program maps the file of code it ran shared and writable (mmap"
+                + " of fd %d, 0x%x bytes; %s): self-modifying code is not recorded", (int) fd, length, CodeWrites.describe(code));
+    }
+
+    /** An executable mapping of entered code from the file with inode {@code inode}, or null (unmapped since). */
+    private MemoryMapping enteredCodeOf(long inode) {
+        return ProcMaps.read(pid).stream()
                 .filter(m -> m.isExecutable() && m.isFileBacked() && m.inode() == inode && entered.overlaps(m.start(), m.end()))
                 .findFirst().orElse(null);
-        if (code == null) {
-            return null; // its code was unmapped since: nothing that ran can change
-        }
-        return String.format("the program writes to the file of code it ran (%s to fd %d, %s): self-modifying code is not"
-                + " recorded", callName(number), args[0], CodeWrites.describe(code));
     }
 
-    /** The inode of the regular file open as the tracee's descriptor {@code fd}, or -1 (not open, not a regular file). */
-    private long regularFileInode(long fd) {
+    private Path descriptorPath(int fd) {
+        return Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
+    }
+
+    /** The ino, mode and dev of the regular file open as descriptor {@code descriptor}, or null (not open, not a regular file). */
+    private static Map<String, Object> regularFileStat(Path descriptor) {
         try {
-            Map<String, Object> stat = Files.readAttributes(Path.of("/proc", Integer.toString(pid), "fd", Long.toString(fd)),
-                    "unix:ino,mode");
-            return ((Integer) stat.get("mode") & S_IFMT) == S_IFREG ? (Long) stat.get("ino") : -1;
+            Map<String, Object> stat = Files.readAttributes(descriptor, "unix:ino,mode,dev");
+            return ((Integer) stat.get("mode") & S_IFMT) == S_IFREG ? stat : null;
         } catch (IOException | RuntimeException e) {
-            return -1; // not an open descriptor: the call fails with EBADF and writes nothing
+            return null; // not an open descriptor: the call fails with EBADF and writes nothing
         }
     }
 
-    private static String callName(long number) {
-        return number == WRITE ? "write" : number == PWRITE64 ? "pwrite64" : number == WRITEV ? "writev"
-                : number == PWRITEV ? "pwritev" : "pwritev2";
+    /** The descriptor's target if it is this process's memory file, else null. */
+    private String ownMemoryLink(Path descriptor) {
+        try {
+            String target = Files.readSymbolicLink(descriptor).toString();
+            return ownMemory.matcher(target).matches() ? target : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // closed meanwhile: the call fails with EBADF
+        }
+    }
+
+    private static long deviceOf(Path path) {
+        try {
+            return (Long) Files.getAttribute(path, "unix:dev");
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 }

@@ -32,13 +32,17 @@ import java.util.function.Predicate;
  * <li>{@code mmap} of a file ({@code MAP_ANONYMOUS} not set) both writable and executable;</li>
  * <li>{@code mmap} with {@code MAP_FIXED} over executable code of a module the run has entered
  *     ({@link EnteredCode}): the old code's translations would stand for the new bytes;</li>
- * <li>a {@code write}-family call to the file of code the run has entered ({@link CodeFileWrites}):
- *     the new bytes show up in its mappings.</li>
+ * <li>{@code mmap} of the file of code the run has entered, shared and writable: stores through
+ *     it rewrite the code's pages;</li>
+ * <li>a call that writes to the file of code the run has entered ({@code write}, {@code pwrite64},
+ *     {@code writev}, {@code pwritev}, {@code pwritev2}, {@code sendfile}, {@code splice},
+ *     {@code copy_file_range}), or to the process's own {@code /proc/PID/mem}
+ *     ({@link CodeFileWrites}): the new bytes show up in its mappings.</li>
  * </ul>
  * ld.so's start-up does none of these: its RELRO {@code mprotect}s make data read-only, and the
  * segments it maps with {@code MAP_FIXED} land on a library's reservation, which no code has run
- * from yet. Not seen here: a file's code rewritten through another process's mapping or a
- * descriptor another process holds.
+ * from yet. Not seen here: a file's code rewritten by another process (through its own mapping, a
+ * descriptor it holds, or its {@code /proc/PID/mem}).
  *
  * <p>For the DBI engine only, {@link #staleTranslationCause}: {@code munmap} or {@code mremap} of
  * code of a module the run has entered, and {@code mprotect} taking execute permission from it. Its
@@ -58,6 +62,8 @@ public final class CodeWrites {
     private static final long MAP_FIXED = 0x10;
     private static final long MAP_ANONYMOUS = 0x20;
     private static final long MREMAP_FIXED = 0x2;
+    /** {@code MAP_SHARED}, also set in {@code MAP_SHARED_VALIDATE} (0x3). */
+    private static final long MAP_SHARED = 0x1;
     private static final long PAGE = 4096;
 
     /** The code the run has entered, as the engine knows it without reading maps. */
@@ -115,6 +121,12 @@ public final class CodeWrites {
                 return String.format("the program maps a file writable and executable (mmap %s of %s, 0x%x bytes):"
                         + " self-modifying code is not recorded",
                         protection(prot), openFile(args[4]), args[1]);
+            }
+            if ((flags & MAP_ANONYMOUS) == 0 && (prot & PROT_WRITE) != 0 && (flags & MAP_SHARED) != 0) {
+                String shared = fileWrites.sharedWritableMappingCause(args[4], args[1]);
+                if (shared != null) {
+                    return shared;
+                }
             }
             if ((flags & MAP_FIXED) == 0 || !entered.overlaps(start, end)) {
                 return null;

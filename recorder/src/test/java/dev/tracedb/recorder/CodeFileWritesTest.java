@@ -68,6 +68,39 @@ class CodeFileWritesTest {
     }
 
     @Test
+    void aCopyIntoTheFileOfEnteredCodeIsNamedAndACopyOutOfItIsNot() throws IOException {
+        Path library = Path.of(jvmCode.path().orElseThrow());
+        try (RandomAccessFile open = new RandomAccessFile(library.toFile(), "r")) {
+            long fd = descriptorOf(library);
+            // sendfile(out, in, offset, count); splice and copy_file_range(in, off_in, out, off_out, length, flags)
+            assertTrue(checks.stepAsideCause(SyscallNumber.SENDFILE, args(fd, 0, 0, 4)).contains("(sendfile to fd " + fd + ", "));
+            assertTrue(checks.stepAsideCause(SyscallNumber.SPLICE, args(0, 0, fd, 0, 4)).contains("(splice to fd " + fd + ", "));
+            assertTrue(checks.stepAsideCause(SyscallNumber.COPY_FILE_RANGE, args(0, 0, fd, 0, 4))
+                    .contains("(copy_file_range to fd " + fd + ", "));
+            assertNull(checks.stepAsideCause(SyscallNumber.SENDFILE, args(1, fd, 0, 4)), "read from it");
+            assertNull(checks.stepAsideCause(SyscallNumber.COPY_FILE_RANGE, args(fd, 0, 1, 0, 4)), "read from it");
+            assertNull(checks.stepAsideCause(SyscallNumber.SPLICE, args(0, 0, fd, 0, 0)), "nothing moved");
+            // The kernel reads a descriptor as 32 bits: high bits above it do not hide it.
+            assertTrue(checks.stepAsideCause(SyscallNumber.WRITE, args((1L << 32) | fd, 0x1000, 4)) != null, "fd in 32 bits");
+        }
+    }
+
+    @Test
+    void aWriteToTheProcessesOwnMemoryFileIsNamed() throws IOException {
+        Path memory = Path.of("/proc", Integer.toString(pid), "mem");
+        try (RandomAccessFile open = new RandomAccessFile(Path.of("/proc/self/mem").toFile(), "r")) {
+            long fd = descriptorOf(memory);
+            String cause = checks.stepAsideCause(SyscallNumber.PWRITE64, args(fd, 0x1000, 4, 0x400000));
+            assertTrue(("the program writes to its own memory (pwrite64 to fd " + fd + ", " + memory
+                    + "): self-modifying code is not recorded").equals(cause), cause);
+        }
+        try (RandomAccessFile open = new RandomAccessFile(Path.of("/proc/self/status").toFile(), "r")) {
+            long fd = descriptorOf(Path.of("/proc", Integer.toString(pid), "status"));
+            assertNull(checks.stepAsideCause(SyscallNumber.WRITE, args(fd, 0x1000, 4)), "another file on procfs");
+        }
+    }
+
+    @Test
     void aWriteToAnotherFileOrAPipeOrNoDescriptorIsNotNamed() throws IOException {
         File other = tmp.resolve("data").toFile();
         try (RandomAccessFile open = new RandomAccessFile(other, "rw")) {

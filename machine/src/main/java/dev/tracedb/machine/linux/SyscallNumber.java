@@ -20,6 +20,7 @@ public final class SyscallNumber {
     public static final int MREMAP = 25;
     public static final int NANOSLEEP = 35;
     public static final int GETPID = 39;
+    public static final int SENDFILE = 40;
     public static final int CLONE = 56;
     public static final int FORK = 57;
     public static final int VFORK = 58;
@@ -34,8 +35,10 @@ public final class SyscallNumber {
     public static final int CLOCK_NANOSLEEP = 230;
     public static final int EXIT_GROUP = 231;
     public static final int OPENAT = 257;
+    public static final int SPLICE = 275;
     public static final int PWRITEV = 296;
     public static final int EXECVEAT = 322;
+    public static final int COPY_FILE_RANGE = 326;
     public static final int PWRITEV2 = 328;
     public static final int PKEY_MPROTECT = 329;
     public static final int CLONE3 = 435;

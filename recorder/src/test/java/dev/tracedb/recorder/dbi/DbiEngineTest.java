@@ -338,7 +338,9 @@ class DbiEngineTest extends NoStrayProcesses {
      * write code it runs, the call not yet run and not logged: the {@code mprotect} making its own
      * {@code .text} writable (PIE, non-PIE and static), an {@code mmap} with {@code MAP_FIXED} over
      * its text, a file mapped read-write-execute, a writable file mapping made executable, a
-     * {@code write} or {@code pwritev} to the file of code it ran (shared and private mappings). The logs
+     * {@code write} or {@code pwritev} to the file of code it ran (shared and private mappings), a
+     * shared writable {@code mmap} of that file, a {@code pwrite} to its own {@code /proc/self/mem}
+     * over its code. The logs
      * are equal event by event, and the program, let go, prints what a plain run prints (a stale
      * translation of the rewritten function would print its old result).
      */
@@ -353,7 +355,10 @@ class DbiEngineTest extends NoStrayProcesses {
                 List.of("smc", "file-write", "the program writes to the file of code it ran (write to fd 3, /memfd:smc (deleted)"
                         + " r-xs 0x"),
                 List.of("smc-static", "file-write-private", "the program writes to the file of code it ran (pwritev to fd 3,"
-                        + " /memfd:smc (deleted) r-xp 0x"))) {
+                        + " /memfd:smc (deleted) r-xp 0x"),
+                List.of("smc-nopie", "file-map-write", "the program maps the file of code it ran shared and writable (mmap of"
+                        + " fd 3, 0x1000 bytes; /memfd:smc (deleted) r-xs 0x"),
+                List.of("smc", "proc-mem", "the program writes to its own memory (pwrite64 to fd 3, /proc/"))) {
             String program = aside.get(0);
             String mode = aside.get(1);
             String what = program + " " + mode;
