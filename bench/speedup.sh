@@ -68,6 +68,7 @@ db="$work/db"
 rm -rf "$db"   # a kept directory from an earlier run: its recordings would make the run names ambiguous
 tracedb=("$root/tracedb" --db "$db")
 "$root/tracedb" --version >/dev/null   # build once, outside the timings
+"$root/tracedb" run --help >/dev/null  # and the native runner (make), so no timed run rebuilds it
 
 # name | recorded command (small input) | measured command (larger input)
 table=(
@@ -112,5 +113,5 @@ done
 if [[ -n "$first_cache" ]]; then
   "${rounds_py[@]}" --startup 21 "lua5.4 -e ''" "$(quote "$front") run --cache $(quote "$first_cache") -- lua5.4 -e ''" "$command"
 fi
-echo "recorded with --engine $engine${values:+, $values}; $(nproc) cores"
+echo "recorded with --engine $engine${values:+; compiled with ${values# }}; $(nproc) cores"
 exit $status

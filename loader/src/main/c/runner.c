@@ -139,7 +139,8 @@ static int stats_directory(const char *db_arg, char *out, size_t size) {
     return 0;
 }
 
-/* `tracedb run ARGS...` less its `run`: argv[0] is "run", the options follow. `launcher` is the
+/* The runner on its options: argv[0] is the runner's path (called by the script) or "run" (the
+ * front door's `tracedb run ...`), the options follow. `launcher` is the
  * tracedb script that static programs are handed back to (`run --ptrace`), or "" for none. */
 static int run_command(int argc, char **argv, const char *launcher) {
     const char *cache_arg = NULL, *db_arg = NULL;
