@@ -82,49 +82,47 @@ final class CodeFileWrites {
      */
     String cause(long number, long[] args) {
         WriteCall call = WRITE_CALLS.get(number);
-        // A length of 0 writes nothing. The kernel reads a descriptor as 32 bits: a negative one fails with EBADF.
+        // A length of 0 writes nothing.
         if (call == null || args[call.lengthArgument()] == 0) {
             return null;
         }
         int fd = (int) args[call.descriptorArgument()];
-        if (fd < 0) {
-            return null;
-        }
-        Path descriptor = descriptorPath(fd);
-        Map<String, Object> stat = regularFileStat(descriptor);
+        Map<String, Object> stat = regularFileStat(fd);
         if (stat == null) {
             return null;
         }
-        long inode = (Long) stat.get("ino");
-        if (entered.holdsCodeOf(inode)) {
-            MemoryMapping code = enteredCodeOf(inode);
-            if (code != null) { // else its code was unmapped since: nothing that ran can change
-                return String.format("the program writes to the file of code it ran (%s to fd %d, %s): self-modifying code"
-                        + " is not recorded", call.name(), fd, CodeWrites.describe(code));
-            }
+        MemoryMapping code = enteredCodeOf(stat);
+        if (code != null) {
+            return String.format("the program writes to the file of code it ran (%s to fd %d, %s): self-modifying code"
+                    + " is not recorded", call.name(), fd, CodeWrites.describe(code));
         }
-        String memory = (Long) stat.get("dev") == procDevice ? ownMemoryLink(descriptor) : null;
+        String memory = (Long) stat.get("dev") == procDevice ? ownMemoryLink(descriptorPath(fd)) : null;
         return memory == null ? null : String.format("the program writes to its own memory (%s to fd %d, %s): self-modifying"
                 + " code is not recorded", call.name(), fd, memory);
     }
 
     /**
-     * What is wrong if an {@code mmap} of descriptor {@code fd}, shared and writable, not yet run,
-     * maps the file of code the run has entered: stores through that second mapping rewrite the
-     * code (the same pages). Null if it does not.
+     * What is wrong if an {@code mmap} of descriptor {@code fdArgument} (its low 32 bits, as the
+     * kernel reads it), shared and writable, not yet run, maps the file of code the run has entered:
+     * stores through that second mapping rewrite the code (the same pages). Null if it does not.
      */
-    String sharedWritableMappingCause(long fd, long length) {
-        Map<String, Object> stat = (int) fd < 0 ? null : regularFileStat(descriptorPath((int) fd));
-        if (stat == null || !entered.holdsCodeOf((Long) stat.get("ino"))) {
-            return null;
-        }
-        MemoryMapping code = enteredCodeOf((Long) stat.get("ino"));
+    String sharedWritableMappingCause(long fdArgument, long length) {
+        int fd = (int) fdArgument;
+        Map<String, Object> stat = regularFileStat(fd);
+        MemoryMapping code = stat == null ? null : enteredCodeOf(stat);
         return code == null ? null : String.format("the program maps the file of code it ran shared and writable (mmap"
-                + " of fd %d, 0x%x bytes; %s): self-modifying code is not recorded", (int) fd, length, CodeWrites.describe(code));
+                + " of fd %d, 0x%x bytes; %s): self-modifying code is not recorded", fd, length, CodeWrites.describe(code));
     }
 
-    /** An executable mapping of entered code from the file with inode {@code inode}, or null (unmapped since). */
-    private MemoryMapping enteredCodeOf(long inode) {
+    /**
+     * An executable mapping of entered code from the file {@code stat} describes, or null: not a file
+     * of entered code (no maps read), or its code unmapped since (nothing that ran can change).
+     */
+    private MemoryMapping enteredCodeOf(Map<String, Object> stat) {
+        long inode = (Long) stat.get("ino");
+        if (!entered.holdsCodeOf(inode)) {
+            return null;
+        }
         return ProcMaps.read(pid).stream()
                 .filter(m -> m.isExecutable() && m.isFileBacked() && m.inode() == inode && entered.overlaps(m.start(), m.end()))
                 .findFirst().orElse(null);
@@ -134,10 +132,17 @@ final class CodeFileWrites {
         return Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
     }
 
-    /** The ino, mode and dev of the regular file open as descriptor {@code descriptor}, or null (not open, not a regular file). */
-    private static Map<String, Object> regularFileStat(Path descriptor) {
+    /**
+     * The ino, mode and dev of the regular file open as the tracee's descriptor {@code fd}, or null:
+     * negative (the kernel reads a descriptor as 32 bits; such a call fails with EBADF), not open, or
+     * not a regular file.
+     */
+    private Map<String, Object> regularFileStat(int fd) {
+        if (fd < 0) {
+            return null;
+        }
         try {
-            Map<String, Object> stat = Files.readAttributes(descriptor, "unix:ino,mode,dev");
+            Map<String, Object> stat = Files.readAttributes(descriptorPath(fd), "unix:ino,mode,dev");
             return ((Integer) stat.get("mode") & S_IFMT) == S_IFREG ? stat : null;
         } catch (IOException | RuntimeException e) {
             return null; // not an open descriptor: the call fails with EBADF and writes nothing

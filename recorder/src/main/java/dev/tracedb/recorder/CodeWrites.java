@@ -116,14 +116,13 @@ public final class CodeWrites {
         String call = number == PKEY_MPROTECT ? "pkey_mprotect" : number == MPROTECT ? "mprotect" : "mmap";
         if (number == MMAP) {
             long flags = args[3];
-            if ((flags & MAP_ANONYMOUS) == 0 && (prot & PROT_WRITE) != 0 && (prot & PROT_EXEC) != 0) {
-                // Where it lands is the kernel's choice unless MAP_FIXED: the line names the file and the length.
-                return String.format("the program maps a file writable and executable (mmap %s of %s, 0x%x bytes):"
-                        + " self-modifying code is not recorded",
-                        protection(prot), openFile(args[4]), args[1]);
-            }
-            if ((flags & MAP_ANONYMOUS) == 0 && (prot & PROT_WRITE) != 0 && (flags & MAP_SHARED) != 0) {
-                String shared = fileWrites.sharedWritableMappingCause(args[4], args[1]);
+            if ((flags & MAP_ANONYMOUS) == 0 && (prot & PROT_WRITE) != 0) {
+                if ((prot & PROT_EXEC) != 0) {
+                    // Where it lands is the kernel's choice unless MAP_FIXED: the line names the file and the length.
+                    return String.format("the program maps a file writable and executable (mmap %s of %s, 0x%x bytes):"
+                            + " self-modifying code is not recorded", protection(prot), openFile(args[4]), args[1]);
+                }
+                String shared = (flags & MAP_SHARED) == 0 ? null : fileWrites.sharedWritableMappingCause(args[4], args[1]);
                 if (shared != null) {
                     return shared;
                 }
