@@ -24,9 +24,9 @@ import picocli.CommandLine.Spec;
  * emulated).
  */
 @Command(name = "expand", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Re-execute an inputs-only run (record --engine inputs) under the dbi engine,",
-            "fed with its recorded syscall results, rdtsc values and signals, and write",
-            "the full log (blocks, stream, syscalls, signals) as a new run.",
+        description = {"Expand an inputs-only run (record --engine inputs) into a full log, as a new run.",
+            "It re-executes the program under the dbi engine, fed with the run's recorded syscall results,",
+            "rdtsc values and signals, and writes the full log (blocks, stream, syscalls, signals).",
             "Needs the same machine and the same program files. Prints the new run's id.",
             "The inputs run is linked to the new run, which the commands that read blocks",
             "(replay, verify, compile, ...) then read; they expand an inputs run that is not",

@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
  * trace stats that {@code tracedb run --stats} kept in the same database, if any.
  */
 @Command(name = "runs", mixinStandardHelpOptions = true,
-        description = {"List the runs in the database, oldest first,",
-            "with, once an inputs-only run is expanded, which run holds its expansion (EXPANDED: as rNNNN / from rNNNN),",
+        description = {"List the runs in the database, oldest first.",
+            "Once an inputs-only run is expanded, EXPANDED says which run holds its expansion (as rNNNN / from rNNNN);",
             "then the trace stats of tracedb run --stats (sNNNN: measured entries per trace of a cache)."})
 final class RunsCommand implements Callable<Integer> {
 
