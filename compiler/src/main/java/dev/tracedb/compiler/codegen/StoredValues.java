@@ -58,8 +58,16 @@ final class StoredValues {
         }
     }
 
-    /** {@code cell} holds {@code register}'s low {@code cell.size()} bytes, or {@code immediate} when register is null. */
-    record Fact(Cell cell, Register register, long immediate) {}
+    /**
+     * {@code cell} holds {@code register}'s low {@code cell.size()} bytes, or {@code immediate} when
+     * register is null; {@code loaded}: learnt from a load, not a store (it dies at the next memory
+     * read, see the class).
+     */
+    record Fact(Cell cell, Register register, long immediate, boolean loaded) {
+        Fact(Cell cell, Register register, long immediate) {
+            this(cell, register, immediate, false);
+        }
+    }
 
     /** How a load is forwarded. */
     enum Kind {
@@ -130,9 +138,78 @@ final class StoredValues {
      * and the facts updated by its writes. Every instruction the path runs must pass here, in order.
      */
     Optional<Forward> visit(Instruction insn) {
+        return visit(insn, true);
+    }
+
+    /**
+     * {@link #visit(Instruction)}; {@code asItIs}: the caller emits {@code insn} as it is (or the
+     * forwarding returned), so a load's destination then holds the loaded value, which later loads
+     * of the same cell may take; false where the path emits something else in its place (a value
+     * guard, a specialised dispatch, a sunk write), whose destination may hold another value.
+     */
+    Optional<Forward> visit(Instruction insn, boolean asItIs) {
         Optional<Forward> forward = forwardOf(insn);
+        Fact source = forward.isPresent() ? sourceFact : null;
+        if (!asItIs || forward.isEmpty()) forgetLoadsIfReading(insn);
         update(insn);
+        if (asItIs) rememberLoad(insn, forward.orElse(null), source);
         return forward;
+    }
+
+    /** The fact {@link #forwardOf} used last. */
+    private Fact sourceFact;
+
+    /**
+     * After a plain load run as it is ({@code mov r32/r64, [m]}, {@code movzx r, byte/word [m]},
+     * {@code movsd/movq xmm, [m]}), or forwarded by a register move: the cell holds what its
+     * destination now holds.
+     */
+    private void rememberLoad(Instruction insn, Forward forward, Fact source) {
+        if (forward != null && forward.kind() == Kind.CONSTANT) return; // the constant's own fact stays
+        List<Operand> ops = insn.operands();
+        if (ops.size() != 2 || !(ops.get(0) instanceof RegisterOperand dst) || !(ops.get(1) instanceof MemoryOperand mem)
+                || !mem.access().reads() || hasPrefix(insn, 0x67) || hasPrefix(insn, 0xf0)) {
+            return;
+        }
+        Cell cell = cellOf(mem);
+        if (cell == null) return;
+        Register d = dst.register();
+        String m = insn.mnemonic();
+        Register holder = null;
+        if (m.equals("mov") && isGpr(d) && !isHighByte(d) && (cell.size() == 4 || cell.size() == 8)
+                && dst.sizeBytes() == cell.size() && d.full() != Register.RSP) {
+            holder = d.full();
+        } else if (m.equals("movzx") && isGpr(d) && (cell.size() == 1 || cell.size() == 2) && d.full() != Register.RSP) {
+            holder = d.full();
+        } else if ((m.equals("movsd") || m.equals("movq")) && isXmm(d) && cell.size() == 8) {
+            holder = vector(d);
+        }
+        if (holder == null) return;
+        if (cell.base() == holder) return; // mov rax, [rax]: the address is gone
+        boolean loaded = source == null || source.loaded();
+        facts.add(new Fact(cell, holder, 0, loaded));
+    }
+
+    /**
+     * A memory read (other than one forwarded) ends every fact learnt from a load: two loads of
+     * one cell with no other read between may return the same value under x86-TSO, with another
+     * read between they may not (another thread's two stores, seen in order).
+     */
+    private void forgetLoadsIfReading(Instruction insn) {
+        if (readsMemory(insn)) facts.removeIf(Fact::loaded);
+    }
+
+    private static boolean readsMemory(Instruction insn) {
+        if (writesMemoryUnknown(insn) || isStringInstruction(insn)) return true;
+        String m = insn.mnemonic();
+        String base = m.substring(m.lastIndexOf(' ') + 1);
+        if (base.startsWith("pop") || base.equals("leave") || base.startsWith("xlat") || base.startsWith("ret")
+                || base.startsWith("iret")) {
+            return true;
+        }
+        if (NO_ACCESS.contains(base)) return false;
+        return insn.operands().stream().anyMatch(o -> o instanceof MemoryOperand mem
+                && (mem.access().reads() || mem.access() == dev.tracedb.machine.x86.decode.Access.NONE));
     }
 
     /** Counts a forwarding the caller applied. */
@@ -159,11 +236,14 @@ final class StoredValues {
         }
         Cell cell = cellOf(mem);
         if (cell == null) return Optional.empty();
+        Register wanted = isXmm(dst.register()) ? vector(dst.register()) : dst.register().full();
         Fact fact = null;
         for (Fact f : facts) {
-            if (f.cell().equals(cell)) fact = f;
+            // the latest fact of the cell, but one whose register is the load's destination first (nothing to move)
+            if (f.cell().equals(cell) && (fact == null || fact.register() != wanted)) fact = f;
         }
         if (fact == null) return Optional.empty();
+        sourceFact = fact;
         Register d = dst.register();
         boolean gprDestination = isGpr(d) && !isHighByte(d) && d.full() != Register.RSP;
         int size = cell.size();

@@ -195,30 +195,30 @@ final class TraceEmitter {
                 break;
             }
             if (load != null && i == load.loadIndex()) {
-                stored.visit(body.get(i));
+                stored.visit(body.get(i), false);
                 guardTableIndex(load);
                 continue;
             }
             if (sunkWrites.isSunk(index, i)) {
                 // dead on the path: copied into the exits that need it
-                stored.visit(body.get(i));
+                stored.visit(body.get(i), false);
                 ValueFolder.destinationOf(body.get(i)).ifPresent(folder::overwritten);
                 continue;
             }
             List<ValueGuard> values = valueGuards.valuesAt(index, i);
             if (values.size() > 1) {
-                stored.visit(body.get(i));
+                stored.visit(body.get(i), false);
                 polymorphicGuard(values, body.get(i), index, i + 1);
                 return false;
             }
             if (values.size() == 1) {
-                stored.visit(body.get(i));
+                stored.visit(body.get(i), false);
                 valueGuard(values.get(0), body.get(i));
                 continue;
             }
             if (last && kind == Terminator.INDIRECT_JUMP && !path.loopsToHead() && i == body.size() - 1
                     && decidedLastDispatch(body.get(i), block.last(), next)) {
-                stored.visit(body.get(i));
+                stored.visit(body.get(i), false);
                 decidedJump = true;
                 continue;
             }
@@ -226,12 +226,12 @@ final class TraceEmitter {
             if (pairable(index, i + 1, body.size() - (decided || merged ? 1 : 0), load)
                     && folder.foldNegAndBorrow(body.get(i), body.get(i + 1), liveness.deadAfterInstruction(index, i + 1,
                             j -> dispatches.planForJump(j) != null))) {
-                stored.visit(body.get(i));
-                stored.visit(body.get(i + 1));
+                stored.visit(body.get(i), false);
+                stored.visit(body.get(i + 1), false);
                 i++; // neg; sbb of a known value: both folded (CPython 3.11's DTrace semaphore)
                 continue;
             }
-            var forward = stored.visit(body.get(i));
+            var forward = stored.visit(body.get(i), true);
             if (forwarding && forward.isPresent()) {
                 forward(forward.get());
                 continue;

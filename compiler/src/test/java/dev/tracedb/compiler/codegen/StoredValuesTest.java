@@ -115,6 +115,23 @@ class StoredValuesTest {
     }
 
     @Test
+    void aSecondLoadOfACellIsForwardedOnlyWithNoOtherMemoryReadBetween() {
+        StoredValues s = stored();
+        known.put(Register.RAX, new ValueFolder.Value(Register.R10, 0x100));
+        s.visit(insn(LOAD_FLOAT_XMM0));              // movsd xmm0, [rdx]  (x * x: the same slot twice)
+        s.visit(insn("48894310"));                   // mov [rbx + 0x10], rax: an own store between does not matter
+        StoredValues.Forward again = s.visit(insn("f20f1008")).orElseThrow(); // movsd xmm1, [rax]
+        assertArrayEquals(HexFormat.of().parseHex("f30f7ec8"), again.code(), "movq xmm1, xmm0");
+        s.visit(insn(LOAD_FLOAT_XMM0));
+        s.visit(insn("41817d0005000000"));           // cmp dword [r13], 5: a read of other memory between
+        assertTrue(s.visit(insn("f20f1008")).isEmpty(), "another thread's stores may be seen in between");
+        // a load the path does not make as it is (a value guard's) tells nothing about its register
+        StoredValues t = stored();
+        t.visit(insn("488b03"), false);              // mov rax, [rbx]
+        assertTrue(t.visit(insn("488b0b")).isEmpty());
+    }
+
+    @Test
     void anOverlappingStoreOrAStoreThroughAnotherBaseKillsTheFacts() {
         StoredValues s = stored();
         s.visit(insn(STORE_FLOAT));
