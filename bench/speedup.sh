@@ -45,7 +45,7 @@ while (($#)); do
     --no-callee-entries) values="$values --no-callee-entries"; shift ;;
     --no-forwarding) values="$values --no-forwarding"; shift ;;
     --command) command="$2"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "speedup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

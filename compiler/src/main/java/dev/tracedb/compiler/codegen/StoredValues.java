@@ -38,6 +38,12 @@ import java.util.function.Function;
  *     {@code movsd xmm, m64} leaves them).</li>
  * </ul>
  * The destination is written where the load was, so every later exit sees it as the original has it.
+ * A load the path makes as it is (or forwards by a move) leaves a fact too: its destination holds
+ * the cell ({@code x * x}: the second load of the slot is a {@code movq}). Such a fact dies at the
+ * next memory read of anything: under x86-TSO two loads of one cell with another read between
+ * may return different values (another thread's two stores, seen in order), with none between
+ * they may not. Loads the path does not make as they are (value guards, specialised dispatch
+ * loads) record nothing ({@link #visit(Instruction, boolean)}).
  *
  * <p>Facts die conservatively: a write of a cell's base register or of its value register (any
  * width); a memory write that may overlap (the same base with overlapping bytes, or any other

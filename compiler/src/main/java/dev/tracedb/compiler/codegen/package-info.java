@@ -95,7 +95,9 @@
  *     holds that register's value or that immediate; a later load of exactly that cell and size
  *     becomes a register move ({@code mov}, {@code movzx}, {@code movq}), nothing (the destination
  *     holds it already), or a constant the {@link dev.tracedb.compiler.codegen.ValueFolder} tracks,
- *     so the destination is set where the original sets it, inline or in every exit stub. A write
+ *     so the destination is set where the original sets it, inline or in every exit stub. A load
+ *     leaves the same kind of fact for its destination until the next memory read of anything
+ *     (x86-TSO: two loads of one cell may differ only with another read between). A write
  *     of the base or the value register, a store that may overlap (another base, overlapping bytes,
  *     an unresolved address), any implicit, locked, string or fence instruction, and every call,
  *     return and indirect transfer end the facts. A guard whose compare reads only constants the
