@@ -6,7 +6,7 @@
 # Outputs must be identical; a workload whose outputs differ is reported as WRONG and fails the script.
 #
 #   bench/speedup.sh [--rounds N] [--only NAME] [--keep DIR] [--engine inputs|dbi] [--no-values] [--max-values N]
-#                    [--no-callee-entries] [--command clone|installed]
+#                    [--no-callee-entries] [--no-forwarding] [--command clone|installed]
 #
 # --command: which `tracedb run` is timed: `installed`, the native front door scripts/setup puts on
 # PATH (`tracedb`, a link to this clone's loader/target/native/tracedb-run: no script, no dash), or
@@ -27,7 +27,8 @@
 # --engine dbi, or --no-values, the caches have no value guards (as before the eighth round);
 # --max-values N is passed to compile (1: single-value guards only, as before polymorphic guards);
 # --no-callee-entries too (drop the straight traces at function entries, as before the Thirteenth
-# round of docs/compiling.md).
+# round of docs/compiling.md), and --no-forwarding (no store-to-load forwarding, as before the
+# Fourteenth round).
 # About 12 minutes with the default rounds on an idle 2-core machine (~25 s of runs per round).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,8 +43,9 @@ while (($#)); do
     --no-values) values="$values --no-values"; shift ;;
     --max-values) values="$values --max-values $2"; shift 2 ;;
     --no-callee-entries) values="$values --no-callee-entries"; shift ;;
+    --no-forwarding) values="$values --no-forwarding"; shift ;;
     --command) command="$2"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "speedup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

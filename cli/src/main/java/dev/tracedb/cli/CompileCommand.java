@@ -93,6 +93,12 @@ final class CompileCommand implements Callable<Integer> {
                     + " point, as before the thirteenth round.")
     boolean calleeEntries;
 
+    @Option(names = "--forwarding", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Forward loads of memory the trace's path has just stored from the stored register or"
+                    + " constant, and leave out guards those constants decide (default: on; fourteenth round of"
+                    + " docs/compiling.md). --no-forwarding compiles without.")
+    boolean forwarding;
+
     /** Traces the report lists one by one, hottest first. */
     private static final int REPORTED_TRACES = 10;
 
@@ -137,7 +143,7 @@ final class CompileCommand implements Callable<Integer> {
             ChosenValues chosen = values ? new CompileValues(db, err,
                     new PolymorphicRule(ValueRule.DEFAULT, maxValues, PolymorphicRule.DEFAULT.minShareEach())).guard(selected.selection(), readers, progress)
                     : new ChosenValues(selected.selection(), List.of(), List.of());
-            GeneratedCode generated = new TraceCodeGenerator().generate(chosen.guarded());
+            GeneratedCode generated = new TraceCodeGenerator().forwarding(forwarding).generate(chosen.guarded());
             Forecast forecast = generated.refusals().isEmpty() ? selected.forecast()
                     : Forecaster.forecast(readers, generated.generated(), progress);
             TraceCache cache = generated.toCache(inCacheModules(forecast, generated));

@@ -252,6 +252,67 @@ class CompileValuesTest {
     }
 
     /** A module-level python3 loop of argv[1] rounds over two globals, in the test's directory. */
+    /**
+     * Store-to-load forwarding ({@code StoredValues}) on lua5.4's float arithmetic: each handler of
+     * the loop reads back the stack slot the one before wrote (its type tag and its value). One
+     * recording compiled with and without {@code --no-forwarding}: both caches give the plain run's
+     * output and run the loop trace alike (the same entries, completions and side exits: the guards
+     * left out are ones that cannot fail; the small traces in the collector and libc vary from run
+     * to run with either cache), and the forwarding cache's code is smaller by the reloads and
+     * guards it leaves out.
+     */
+    @Test
+    void forwardedSlotsLeaveOutTheirReloadsAndGuardsWithTheSameOutput() throws Exception {
+        Path floats = dir.resolve("floats.lua");
+        Files.writeString(floats, String.join("\n",
+                "local s = 0.0",
+                "for i = 1, tonumber(arg[1]) do local x = i * 0.5; local y = x * x - x * 0.25; s = s + y * 1e-9 end",
+                "print(string.format('%.6f', s))", ""));
+        recordInputs(LUA, floats.toString(), "20000");
+        Path forwarding = dir.resolve("forwarding.tcache");
+        Path without = dir.resolve("without.tcache");
+        CliRun compile = tracedb(db, "compile", "--quiet", "r0001", "-o", forwarding.toString());
+        assertEquals(0, compile.status(), compile::toString);
+        assertTrue(applied(compile) >= 3, "the loop's dispatches are guarded: " + compile);
+        CliRun compileWithout = tracedb(db, "compile", "--quiet", "--no-forwarding", "r0001", "-o", without.toString());
+        assertEquals(0, compileWithout.status(), compileWithout::toString);
+
+        long forwardedBytes = codeBytes(TraceCacheFile.read(forwarding));
+        long plainBytes = codeBytes(TraceCacheFile.read(without));
+        assertTrue(forwardedBytes < plainBytes * 95 / 100,
+                "forwarding leaves reloads and guards out: " + forwardedBytes + " against " + plainBytes + " bytes");
+
+        String forwardedLoop = hottestTrace(forwarding, floats);
+        String plainLoop = hottestTrace(without, floats);
+        assertTrue(forwardedLoop.contains("completed 29999"), "the loop trace completes its passes: " + forwardedLoop);
+        assertEquals(plainLoop, forwardedLoop, "the loop trace's entries, completions and side exits");
+    }
+
+    /** Runs {@code script} on 300,000 with {@code cache} (same output as plain): the stats line of the trace with the most completions. */
+    private String hottestTrace(Path cache, Path script) throws Exception {
+        List<String> argv = List.of(LUA, script.toString(), "300000");
+        EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
+        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
+        assertEquals(0, plain.status(), plain::toString);
+        assertEquals(plain.out(), cached.out(), cached::toString);
+        assertEquals(plain.status(), cached.status(), cached::toString);
+        Matcher m = TRACE.matcher(cached.err());
+        String hottest = null;
+        long most = -1;
+        while (m.find()) {
+            if (Long.parseLong(m.group(4)) > most) {
+                most = Long.parseLong(m.group(4));
+                hottest = m.group();
+            }
+        }
+        assertTrue(hottest != null, cached::toString);
+        return hottest;
+    }
+
+    private static long codeBytes(TraceCache cache) {
+        return cache.code().stream().mapToLong(c -> c.code().length).sum();
+    }
+
     private Path pythonLoop() throws Exception {
         Path script = dir.resolve("loop.py");
         Files.writeString(script, String.join("\n", "import sys", "n = int(sys.argv[1])", "s = 0", "t = 0",

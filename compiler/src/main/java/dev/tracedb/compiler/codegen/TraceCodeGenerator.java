@@ -31,6 +31,16 @@ import java.util.function.LongPredicate;
  * <p>Not thread-safe (it owns a decoder while it runs); use one generator per thread.
  */
 public final class TraceCodeGenerator {
+    private boolean forwarding = true;
+
+    /**
+     * Whether loads of memory the path stored are forwarded from the stored register or constant,
+     * and guards those constants decide left out ({@link StoredValues}); on by default.
+     */
+    public TraceCodeGenerator forwarding(boolean forwarding) {
+        this.forwarding = forwarding;
+        return this;
+    }
 
     public GeneratedCode generate(TraceSelection selection) {
         List<Refusal> refusals = new ArrayList<>();
@@ -49,10 +59,10 @@ public final class TraceCodeGenerator {
                     int moduleIndex = path.head().at().moduleIndex();
                     DispatchTables moduleTables = tables.computeIfAbsent(moduleIndex,
                             m -> DispatchTables.load(selection.modules().get(m), decoder));
-                    TraceCode plain = new TraceEmitter(path, false, moduleTables).avoidingPatches(insideAPatch).emit(blocks);
+                    TraceCode plain = new TraceEmitter(path, false, moduleTables).avoidingPatches(insideAPatch).forwarding(forwarding).emit(blocks);
                     // From here on the path carries only the guards its code applies.
                     TracePath applied = path.withValueGuards(plain.valueGuards());
-                    counting.put(applied, new TraceEmitter(path, true, moduleTables).avoidingPatches(insideAPatch).emit(blocks));
+                    counting.put(applied, new TraceEmitter(path, true, moduleTables).avoidingPatches(insideAPatch).forwarding(forwarding).emit(blocks));
                     emitted.put(applied, plain);
                     for (ValueGuard g : plain.valueGuards()) {
                         guardedLoads.add(new GuardedLoad(path.traceId(),

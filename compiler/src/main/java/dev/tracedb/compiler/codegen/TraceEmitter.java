@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntConsumer;
 import java.util.function.LongPredicate;
 
@@ -53,6 +54,9 @@ final class TraceEmitter {
     private ImpliedGuards implied;
     private ValueGuards valueGuards;
     private ValueFolder folder;
+    /** Store-to-load forwarding ({@link StoredValues}); applied only when {@link #forwarding}. */
+    private StoredValues stored;
+    private boolean forwarding = true;
     /** Per block, the address the path goes on to. */
     private List<CodeAddress> nexts;
     /** The module's read-only jump tables, for {@link DispatchSpecialiser}. */
@@ -100,6 +104,12 @@ final class TraceEmitter {
         return this;
     }
 
+    /** Whether loads of cells the path stored are forwarded and guards their constants decide left out ({@link StoredValues}); on by default. */
+    TraceEmitter forwarding(boolean forwarding) {
+        this.forwarding = forwarding;
+        return this;
+    }
+
     TraceCode emit(List<DecodedBlock> blocks) {
         int patchLength = patchLength(blocks.get(0));
         this.blocks = blocks;
@@ -114,6 +124,7 @@ final class TraceEmitter {
         this.implied = new ImpliedGuards(blocks, nexts, redundantGuards, dispatches);
         this.valueGuards = new ValueGuards(blocks, path.valueGuards(), patchLength, insideAPatch, liveness, dispatches, sunkWrites);
         this.folder = new ValueFolder(a, copier);
+        this.stored = new StoredValues(folder::valueOf);
         this.nexts = nexts;
         if (counters != null) {
             count(counters.entry());
@@ -171,32 +182,43 @@ final class TraceEmitter {
         List<Instruction> body = block.body();
         boolean merged = kind == Terminator.CONDITIONAL && (implied.first(index) || implied.second(index));
         boolean decidedJump = false;
+        boolean decidedByValue = false;
         for (int i = from; i < body.size(); i++) {
             if (decided && i == body.size() - 1) break; // the compare of a guard an earlier one decided
             if (merged && i == body.size() - 1) {
                 if (implied.first(index)) mergedGuard(index);
                 break; // the second's compare ran first, with the first's
             }
+            if (forwarding && kind == Terminator.CONDITIONAL && i == body.size() - 1
+                    && decidedByConstant(body.get(i), block.last(), next) && !liveness.liveAfter(index)) {
+                decidedByValue = true; // a compare of a known constant that goes the path's way: no guard
+                break;
+            }
             if (load != null && i == load.loadIndex()) {
+                stored.visit(body.get(i), false);
                 guardTableIndex(load);
                 continue;
             }
             if (sunkWrites.isSunk(index, i)) {
                 // dead on the path: copied into the exits that need it
+                stored.visit(body.get(i), false);
                 ValueFolder.destinationOf(body.get(i)).ifPresent(folder::overwritten);
                 continue;
             }
             List<ValueGuard> values = valueGuards.valuesAt(index, i);
             if (values.size() > 1) {
+                stored.visit(body.get(i), false);
                 polymorphicGuard(values, body.get(i), index, i + 1);
                 return false;
             }
             if (values.size() == 1) {
+                stored.visit(body.get(i), false);
                 valueGuard(values.get(0), body.get(i));
                 continue;
             }
             if (last && kind == Terminator.INDIRECT_JUMP && !path.loopsToHead() && i == body.size() - 1
                     && decidedLastDispatch(body.get(i), block.last(), next)) {
+                stored.visit(body.get(i), false);
                 decidedJump = true;
                 continue;
             }
@@ -204,11 +226,26 @@ final class TraceEmitter {
             if (pairable(index, i + 1, body.size() - (decided || merged ? 1 : 0), load)
                     && folder.foldNegAndBorrow(body.get(i), body.get(i + 1), liveness.deadAfterInstruction(index, i + 1,
                             j -> dispatches.planForJump(j) != null))) {
+                stored.visit(body.get(i), false);
+                stored.visit(body.get(i + 1), false);
                 i++; // neg; sbb of a known value: both folded (CPython 3.11's DTrace semaphore)
+                continue;
+            }
+            var forward = stored.visit(body.get(i), true);
+            if (forwarding && forward.isPresent()) {
+                forward(forward.get());
                 continue;
             }
             folder.emit(body.get(i), () -> liveness.deadAfterInstruction(index, position,
                     j -> dispatches.planForJump(j) != null));
+        }
+        if (kind == Terminator.FALL_THROUGH) {
+            // its last instruction was a body instruction
+        } else if (kind == Terminator.JUMP || kind == Terminator.CONDITIONAL
+                || kind == Terminator.INDIRECT_JUMP && dispatches.planForJump(index) != null) {
+            stored.passBranch(block.last());
+        } else {
+            stored.killAll(); // calls, returns, indirect transfers: memory and registers change out of sight
         }
         Instruction term = block.last();
         boolean loopBack = last && path.loopsToHead();
@@ -241,7 +278,7 @@ final class TraceEmitter {
                 }
             }
             case CONDITIONAL -> {
-                if (!decided && !merged) {
+                if (!decided && !merged && !decidedByValue) {
                     if (!DispatchSpecialiser.isJcc(term)) folder.materializeAll(); // loop/jrcxz exit inline
                     conditional(term, next, dispatches.planForExit(index), sunkWrites.atExit(index), folder.pending());
                 }
@@ -441,12 +478,14 @@ final class TraceEmitter {
     private void polymorphicGuard(List<ValueGuard> values, Instruction load, int block, int resume) {
         Label mismatch = valueMismatch(load);
         ValueFolder.State before = folder.snapshot();
+        StoredValues.State storedBefore = stored.snapshot();
         Register loaded = ((RegisterOperand) load.operands().get(0)).register().full();
         for (int v = 0; v < values.size(); v++) {
             Label nextValue = v == values.size() - 1 ? mismatch : new Label("value " + (v + 1));
             ValueGuards.emitCompare(buffer, load, values.get(v).value(), fixups);
             a.jcc(Condition.NE, nextValue);
             folder.restore(before);
+            stored.restore(storedBefore);
             folder.loaded(loaded, values.get(v).value());
             emitFrom(block, resume);
             if (nextValue != mismatch) a.bind(nextValue);
@@ -566,6 +605,10 @@ final class TraceEmitter {
         DecodedBlock second = blocks.get(index + 1);
         Instruction cmpA = first.body().get(first.body().size() - 1);
         Instruction cmpB = second.body().get(second.body().size() - 1);
+        if (forwarding && decidedByConstant(cmpA, first.last(), nexts.get(index))
+                && decidedByConstant(cmpB, second.last(), nexts.get(index + 1)) && !liveness.liveAfter(index + 1)) {
+            return; // both compares of known constants go the path's way (a type tag just stored, StoredValues)
+        }
         List<Register> compared = new ArrayList<>();
         for (Instruction cmp : List.of(cmpA, cmpB)) {
             cmp.registersRead().forEach(r -> compared.add(r.full()));
@@ -588,6 +631,34 @@ final class TraceEmitter {
             long exit = isAt(nexts.get(index + 1), taken) ? jcc.nextAddress() : taken;
             jumpRestoring(exit, dispatches.planForExit(index + 1), sunkWrites.atExit(index + 1));
         }));
+    }
+
+    /**
+     * Whether {@code cmp}, the flag writer before conditional branch {@code jcc}, compares
+     * constants the folder knows ({@link StoredValues#decides}) so that the branch goes the way the
+     * path follows to {@code next}: then neither needs to run (where the flags are dead after it).
+     */
+    private boolean decidedByConstant(Instruction cmp, Instruction jcc, CodeAddress next) {
+        if (!DispatchSpecialiser.isJcc(jcc) || jcc.directTarget().isEmpty()) return false;
+        boolean followsTaken = isAt(next, jcc.directTarget().getAsLong());
+        boolean followsFall = isAt(next, jcc.nextAddress());
+        if (followsTaken == followsFall) return false;
+        Optional<Boolean> taken = StoredValues.decides(cmp, BranchForms.condition(jcc), folder::valueOf);
+        return taken.isPresent() && taken.get() == followsTaken;
+    }
+
+    /** A load {@link StoredValues} forwarded: its destination gets the stored value without a memory access. */
+    private void forward(StoredValues.Forward f) {
+        stored.applied();
+        switch (f.kind()) {
+            case CONSTANT -> folder.loaded(f.destination(), f.value());
+            case DROP -> { }
+            case MOVE -> {
+                if (StoredValues.isGpr(f.source())) folder.materialize(List.of(f.source()));
+                if (StoredValues.isGpr(f.destination())) folder.overwritten(f.destination());
+                for (byte b : f.code()) buffer.emit8(b);
+            }
+        }
     }
 
     /** The unconditional form of {@link #exitIfRestoring}: the exit is known to be taken here. */

@@ -89,6 +89,21 @@
  *     are <em>polymorphic</em>: a chain of compares, most frequent value first, each match going on
  *     into its own copy of the rest of the path folded with its value, the last mismatch to the
  *     stub; at most {@code ValueGuards.MAX_COPIES} copies per trace.</li>
+ * <li><b>Loads of what the path just stored are forwarded</b> ({@link dev.tracedb.compiler.codegen.StoredValues}):
+ *     a plain store ({@code mov [B + d], reg/imm}, {@code movsd/movq [B + d], xmm}) records that the
+ *     cell, keyed by the folder's symbolic address (a base register's original value plus a constant),
+ *     holds that register's value or that immediate; a later load of exactly that cell and size
+ *     becomes a register move ({@code mov}, {@code movzx}, {@code movq}), nothing (the destination
+ *     holds it already), or a constant the {@link dev.tracedb.compiler.codegen.ValueFolder} tracks,
+ *     so the destination is set where the original sets it, inline or in every exit stub. A load
+ *     leaves the same kind of fact for its destination until the next memory read of anything
+ *     (x86-TSO: two loads of one cell may differ only with another read between). A write
+ *     of the base or the value register, a store that may overlap (another base, overlapping bytes,
+ *     an unresolved address), any implicit, locked, string or fence instruction, and every call,
+ *     return and indirect transfer end the facts. A guard whose compare reads only constants the
+ *     folder knows ({@code cmp/test r, imm/r}) and goes the path's way is left out, compare and
+ *     branch, where the flags are dead after it (lua5.4's type check of the slot the previous
+ *     instruction wrote). {@code compile --no-forwarding} turns both off.</li>
  * <li><b>The end of the path</b>: a loop trace (continuation = head) jumps back to its own
  *     start; any other trace jumps to its continuation. A path that ends in a return or an
  *     indirect transfer executes it as the original does.</li>
