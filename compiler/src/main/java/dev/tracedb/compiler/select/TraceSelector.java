@@ -338,7 +338,7 @@ public final class TraceSelector {
                 continue;
             }
             dropped.add(new SelectionSummary.DroppedTrace(catalog.address(trace.head()), String.format(
-                    "its module's traces would save %.2f taken branches per 1000 instructions of the run, "
+                    SelectionReport.MODULE_RULE + "%.2f taken branches per 1000 instructions of the run, "
                             + "fewer than applying them costs (%.2f)",
                     1000 * saved / simulator.totalInstructions(), 1000 * options.minModuleSavedShare())));
             isHead[trace.head()] = false;
