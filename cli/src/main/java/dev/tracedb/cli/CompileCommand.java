@@ -84,7 +84,8 @@ final class CompileCommand implements Callable<Integer> {
 
     @Option(names = "--keep-unprofitable",
             description = "Keep traces the cost model says would not pay (too few taken branches saved, too few "
-                    + "entries completed): their code is still exact, which tests use to exercise it.")
+                    + "entries completed, a module whose traces together save too little to apply): their code is "
+                    + "still exact, which tests use to exercise it.")
     boolean keepUnprofitable;
 
     @Option(names = "--callee-entries", negatable = true, defaultValue = "true", fallbackValue = "true",

@@ -29,9 +29,10 @@ package dev.tracedb.compiler.select;
  * @param costModel               false keeps traces that would not pay but are still exact: the
  *                                {@code minBranchesSavedPerEntry} and {@code minInstructionsPerEntry}
  *                                rules, the one that drops traces completing fewer than a quarter
- *                                of their entries and the one that drops straight traces at return
- *                                points (and, with {@code calleeEntries} false, at call targets) are
- *                                off (tests use it to exercise short traces)
+ *                                of their entries, the one that drops straight traces at return
+ *                                points (and, with {@code calleeEntries} false, at call targets) and
+ *                                the module rule ({@code minModuleSavedShare}) are off (tests use it
+ *                                to exercise short traces)
  * @param calleeEntries           true (the default since the thirteenth round) keeps straight traces
  *                                headed at a function's entry (a call's target, such as lua5.4's
  *                                luaD_precall); false drops them like those at a call's return point
