@@ -193,6 +193,11 @@ static int run_command(int argc, char **argv, const char *launcher) {
         fprintf(stderr, "tracedb: %s\n", err);
         return 1;
     }
+    /* Heads to patch, in any module: with none (every trace dropped by compile's cost model), the
+     * shim would only open and check the cache again and return (preload.c), so without --stats
+     * the program runs with no shim at all: no ld.so work for it, and the environment untouched. */
+    uint32_t heads = 0;
+    for (uint32_t m = 0; m < cache.module_count; m++) heads += cache.modules[m].plain.entry_count;
     tdb_cache_close(&cache);
 
     char program[PATH_MAX];
@@ -227,6 +232,13 @@ static int run_command(int argc, char **argv, const char *launcher) {
         execv(launcher, again);
         fprintf(stderr, "tracedb: cannot execute %s: %m\n", launcher);
         return 1;
+    }
+    if (heads == 0 && !stats) {
+        if (verbose) fprintf(stderr, "tracedb: %s: no traces to apply; running %s without the shim\n", cache_file, program);
+        execv(program, argv + i);
+        int e = errno;
+        fprintf(stderr, "tracedb: cannot execute %s: %s\n", program, strerror(e));
+        return e == ENOENT ? 127 : 126;
     }
     char shim[PATH_MAX];
     if (shim_path(shim, sizeof shim) != 0) {

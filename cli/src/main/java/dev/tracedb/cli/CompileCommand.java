@@ -84,8 +84,15 @@ final class CompileCommand implements Callable<Integer> {
 
     @Option(names = "--keep-unprofitable",
             description = "Keep traces the cost model says would not pay (too few taken branches saved, too few "
-                    + "entries completed): their code is still exact, which tests use to exercise it.")
+                    + "entries completed, a module whose traces together save too little to apply): their code is "
+                    + "still exact, which tests use to exercise it.")
     boolean keepUnprofitable;
+
+    @Option(names = "--min-module-saving", paramLabel = "N", defaultValue = "5",
+            description = "Drop a module's traces together when, in the forecast, they would remove fewer than N taken"
+                    + " branches per 1000 instructions of the run (default: ${DEFAULT-VALUE}): applying them costs"
+                    + " start-up at every run that so little cannot win back. 0: off.")
+    double minModuleSaving;
 
     @Option(names = "--callee-entries", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Keep straight traces headed at a function's entry (a call's target, such as lua5.4's"
@@ -132,7 +139,8 @@ final class CompileCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
         }
         SelectionOptions options = SelectionOptions.builder().maxTraces(maxTraces).minHeadExecutions(minHeadExecutions)
-                .costModel(!keepUnprofitable).calleeEntries(calleeEntries).build();
+                .costModel(!keepUnprofitable).calleeEntries(calleeEntries).minModuleSavedShare(minModuleSaving / 1000)
+                .build();
         ProgressListener progress = quiet ? ProgressListener.NONE : new PassProgress(err);
         List<RunReader> readers = new ArrayList<>();
         try (TraceDatabase db = DatabaseAccess.openExisting(root.databaseDirectory())) {

@@ -147,7 +147,8 @@ class TraceStatsTest {
         Path lua = dir.resolve("lua.tcache");
         Path loops = dir.resolve("loops.tcache");
         assertEquals(0, tracedb(db, "compile", "--quiet", "r0001", "-o", lua.toString()).status());
-        assertEquals(0, tracedb(db, "compile", "--quiet", "r0002", "-o", loops.toString()).status());
+        // loops' traces save too few taken branches for the cost model: kept, for an export with rows
+        assertEquals(0, tracedb(db, "compile", "--quiet", "--keep-unprofitable", "r0002", "-o", loops.toString()).status());
 
         // through the Java command (tracedb --db DB run …): the runner is told the database
         CliRun run = tracedb(db, "run", "--cache", lua.toString(), "--stats", "--", "/usr/bin/lua5.4", "-e",

@@ -248,6 +248,30 @@ class NativeLoaderTest {
         assertEquals("libc.so.6", r.stdout);
     }
 
+    @Test
+    void aCacheWithNoTracesRunsTheProgramWithoutTheShimUnlessCounting() throws Exception {
+        // what compile writes when its cost model drops every trace: no head to patch anywhere
+        Path empty = write(new TraceCache(TraceCache.FORMAT_VERSION, List.of(), List.of(),
+                new dev.tracedb.compiler.cache.Forecast(0, 0, List.of())));
+        List<String> maps = List.of("/bin/cat", "/proc/self/maps");
+        Result none = run(loader.command(empty, false, false, maps), null);
+        assertEquals(0, none.exit, none.stderr);
+        assertEquals("", none.stderr);
+        assertTrue(none.stdout.contains("/libc.so.6"), none.stdout);
+        assertTrue(!none.stdout.contains("libtracedb-preload"), "the shim was loaded for nothing:\n" + none.stdout);
+        Result same = run(loader.command(empty, false, false,
+                List.of("/bin/sh", "-c", "printf '[%s|%s]' \"$LD_PRELOAD\" \"$TRACEDB_CACHE\"")), null);
+        assertEquals("[|]", same.stdout);
+        // --stats-stderr still goes through the shim, which reports that nothing was applied
+        Result counted = run(loader.command(empty, true, false, maps), null);
+        assertEquals(0, counted.exit, counted.stderr);
+        assertTrue(counted.stdout.contains("libtracedb-preload"), counted.stdout);
+        // a cache with a head (for another program here) still loads the shim
+        Result withTraces = run(loader.command(write(traces.transparent()), false, false, maps), null);
+        assertTrue(withTraces.stdout.contains("libtracedb-preload"), withTraces.stdout);
+        assertEquals(plain.stdout, runWith(traces.transparent(), false).stdout);
+    }
+
     private Result runWith(TraceCache cache, boolean stats) throws Exception {
         return run(loader.command(write(cache), stats, false, List.of(traces.program.toString(), ITERATIONS)), null);
     }

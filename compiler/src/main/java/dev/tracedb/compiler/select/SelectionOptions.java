@@ -29,18 +29,26 @@ package dev.tracedb.compiler.select;
  * @param costModel               false keeps traces that would not pay but are still exact: the
  *                                {@code minBranchesSavedPerEntry} and {@code minInstructionsPerEntry}
  *                                rules, the one that drops traces completing fewer than a quarter
- *                                of their entries and the one that drops straight traces at return
- *                                points (and, with {@code calleeEntries} false, at call targets) are
- *                                off (tests use it to exercise short traces)
+ *                                of their entries, the one that drops straight traces at return
+ *                                points (and, with {@code calleeEntries} false, at call targets) and
+ *                                the module rule ({@code minModuleSavedShare}) are off (tests use it
+ *                                to exercise short traces)
  * @param calleeEntries           true (the default since the thirteenth round) keeps straight traces
  *                                headed at a function's entry (a call's target, such as lua5.4's
  *                                luaD_precall); false drops them like those at a call's return point
+ * @param minModuleSavedShare     a module's traces are all dropped if together they would remove
+ *                                fewer taken branches than this share of all the run's instructions
+ *                                (0.005: one per 200): what applying them costs at every start
+ *                                (the shim, the module's code blob, its patched pages) is then more
+ *                                than they can win, and a cache left with no trace runs the program
+ *                                without the shim (docs/compiling.md, Fourteenth round (b)); a
+ *                                cost-model rule, off with {@code costModel} false
  */
 public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxInstructions, double coldShare,
                                int maxCandidatesPerRound, int maxTraces, int rounds, int maxPathNodes,
                                double minInstructionsPerEntry, double maxFirstGuardExitShare,
                                double minShareInside, double minRoundGain, double minBranchesSavedPerEntry,
-                               boolean costModel, boolean calleeEntries) {
+                               boolean costModel, boolean calleeEntries, double minModuleSavedShare) {
     public SelectionOptions {
         if (minHeadExecutions < 1) throw new IllegalArgumentException("minHeadExecutions < 1");
         if (maxBlocks < 1) throw new IllegalArgumentException("maxBlocks < 1");
@@ -55,6 +63,9 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         }
         if (minShareInside < 0 || minShareInside > 1) throw new IllegalArgumentException("minShareInside outside [0, 1]");
         if (minRoundGain < 0 || minRoundGain > 1) throw new IllegalArgumentException("minRoundGain outside [0, 1]");
+        if (minModuleSavedShare < 0 || minModuleSavedShare > 1) {
+            throw new IllegalArgumentException("minModuleSavedShare outside [0, 1]");
+        }
     }
 
     /** Options with every default of {@link Builder}, to change some of them. */
@@ -84,6 +95,7 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         private double minBranchesSavedPerEntry = 2;
         private boolean costModel = true;
         private boolean calleeEntries = true;
+        private double minModuleSavedShare = 0.005;
 
         private Builder() {}
 
@@ -162,11 +174,16 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
             return this;
         }
 
+        public Builder minModuleSavedShare(double value) {
+            this.minModuleSavedShare = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException if a value is out of its range */
         public SelectionOptions build() {
             return new SelectionOptions(minHeadExecutions, maxBlocks, maxInstructions, coldShare, maxCandidatesPerRound,
                     maxTraces, rounds, maxPathNodes, minInstructionsPerEntry, maxFirstGuardExitShare, minShareInside,
-                    minRoundGain, minBranchesSavedPerEntry, costModel, calleeEntries);
+                    minRoundGain, minBranchesSavedPerEntry, costModel, calleeEntries, minModuleSavedShare);
         }
     }
 }

@@ -6,9 +6,11 @@ import dev.tracedb.compiler.path.TraceModule;
 import dev.tracedb.compiler.path.TracePath;
 import dev.tracedb.compiler.path.TraceSelection;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The selection and its forecast as text for people, e.g. what {@code tracedb compile} prints:
@@ -17,6 +19,8 @@ import java.util.Map;
  */
 public final class SelectionReport {
     private static final int DROPPED_LISTED = 5;
+    /** How the module rule's reasons start (TraceSelector). */
+    static final String MODULE_RULE = "its module's traces would save ";
 
     private SelectionReport() {
     }
@@ -61,6 +65,13 @@ public final class SelectionReport {
             if (summary.tracesDropped().size() > DROPPED_LISTED) {
                 out.append("  … ").append(summary.tracesDropped().size() - DROPPED_LISTED).append(" more\n");
             }
+            // the module rule drops a module's traces together: one line per such module
+            Map<Integer, List<SelectionSummary.DroppedTrace>> byModule = new TreeMap<>();
+            summary.tracesDropped().stream().filter(d -> d.reason().startsWith(MODULE_RULE))
+                    .forEach(d -> byModule.computeIfAbsent(d.head().moduleIndex(), k -> new ArrayList<>()).add(d));
+            byModule.forEach((module, drops) -> out.append("  m").append(module).append(", ").append(drops.size())
+                    .append(drops.size() == 1 ? " trace" : " traces").append(" dropped together: ")
+                    .append(drops.get(0).reason()).append('\n'));
         }
         return out.toString();
     }

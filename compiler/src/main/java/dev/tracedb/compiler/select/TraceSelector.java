@@ -274,14 +274,78 @@ public final class TraceSelector {
                 }
                 kept.add(trace);
             }
-            if (!changed) return simulator;
+            if (!changed) {
+                // every trace pays on its own: now whether each module's traces, together, pay for
+                // applying them at all
+                kept.clear();
+                keptStops.clear();
+                changed = dropModulesThatSaveTooLittle(simulator, kept, keptStops);
+                if (!changed) return simulator;
+            }
             chosen.clear();
             chosen.addAll(kept);
             stops.clear();
             stops.addAll(keptStops);
             simulator = null;
         }
-        return simulator != null ? simulator : TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
+        if (simulator == null) simulator = TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
+        // out of passes: the module rule still holds for what is left
+        List<SimulatedTrace> kept = new ArrayList<>();
+        List<String> keptStops = new ArrayList<>();
+        if (!chosen.isEmpty() && dropModulesThatSaveTooLittle(simulator, kept, keptStops)) {
+            chosen.clear();
+            chosen.addAll(kept);
+            stops.clear();
+            stops.addAll(keptStops);
+            simulator = TraceSimulator.simulate(runs, catalog, chosen, activation, progress);
+        }
+        return simulator;
+    }
+
+    /**
+     * The module rule ({@link SelectionOptions#minModuleSavedShare}): per module, the taken branches
+     * all its traces would remove in the forecast, against the run's instructions. Traces of a
+     * module under the share are dropped, each with the module's figure as its reason; the others
+     * go to {@code kept} (with their stops). A fixed cost per start is what this weighs: the shim's
+     * work, the module's code blob, its patched pages (copied on write) and their protections, paid
+     * on every run, where a trace's own rules weigh only what each entry costs. Measured on python3
+     * (docs/compiling.md, Fourteenth round (b)): its traces removed 0.03-0.2 % of the run's
+     * instructions in taken branches, were even with the same cache with no head patched, and cost
+     * their start-up; lua5.4's traces remove 2-8 %.
+     *
+     * @return whether any trace was dropped
+     */
+    private boolean dropModulesThatSaveTooLittle(TraceSimulator simulator, List<SimulatedTrace> kept,
+                                                 List<String> keptStops) {
+        if (!options.costModel() || options.minModuleSavedShare() <= 0 || simulator.totalInstructions() == 0) {
+            kept.addAll(chosen);
+            keptStops.addAll(stops);
+            return false;
+        }
+        Map<Integer, Double> savedPerModule = new HashMap<>();
+        for (int t = 0; t < chosen.size(); t++) {
+            savedPerModule.merge(catalog.moduleOf(chosen.get(t).head()),
+                    takenTransfersRemoved(chosen.get(t), simulator.instructionsInside(t)), Double::sum);
+        }
+        double needed = options.minModuleSavedShare() * simulator.totalInstructions();
+        boolean changed = false;
+        for (int t = 0; t < chosen.size(); t++) {
+            SimulatedTrace trace = chosen.get(t);
+            double saved = savedPerModule.get(catalog.moduleOf(trace.head()));
+            if (saved >= needed) {
+                kept.add(trace);
+                keptStops.add(stops.get(t));
+                continue;
+            }
+            dropped.add(new SelectionSummary.DroppedTrace(catalog.address(trace.head()), String.format(
+                    SelectionReport.MODULE_RULE + "%.2f taken branches per 1000 instructions of the run, "
+                            + "fewer than applying them costs (%.2f)",
+                    1000 * saved / simulator.totalInstructions(), 1000 * options.minModuleSavedShare())));
+            isHead[trace.head()] = false;
+            headAddresses.remove(catalog.address(trace.head()));
+            changed = true;
+        }
+        return changed;
     }
 
     /** The trace's blocks up to the first one that fewer than {@code coldShare} of its passes reach. */

@@ -27,7 +27,7 @@ class LoopsSelectionTest {
      * These tests check mining, stop rules and merging on small C loops, whose traces mostly just
      * straighten their own loop and would be dropped as not paying (see SyscallLoopSelectionTest).
      */
-    private static final SelectionOptions EVERY_TRACE = SelectionOptions.builder().minBranchesSavedPerEntry(0).build();
+    private static final SelectionOptions EVERY_TRACE = SelectionOptions.builder().minBranchesSavedPerEntry(0).minModuleSavedShare(0).build();
 
     @TempDir
     static Path tmp;

@@ -40,7 +40,7 @@ class SyscallLoopSelectionTest {
                 });
                 // The stop rules are under test, not profitability: this loop's trace only straightens
                 // its own loop, which saves no taken branch, so the default options drop it (checked below).
-                SelectionOptions everyTrace = SelectionOptions.builder().minBranchesSavedPerEntry(0).build();
+                SelectionOptions everyTrace = SelectionOptions.builder().minBranchesSavedPerEntry(0).minModuleSavedShare(0).build();
                 SelectionResult result = TraceSelector.select(List.of(run), everyTrace);
                 TraceChecks.assertTraceRules(result.selection(), SelectionOptions.defaults().maxBlocks());
                 TraceChecks.assertPathsAreRecordedEdges(List.of(run), result.selection());
