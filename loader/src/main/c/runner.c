@@ -210,6 +210,19 @@ static int run_command(int argc, char **argv, const char *launcher) {
         fprintf(stderr, "tracedb: %s: not executable\n", argv[i]);
         return 126;
     }
+    if (heads == 0 && !stats) {
+        /* Nothing to apply, so nothing to refuse either (set-id and static programs included). The
+         * variables the shim would have consumed are not passed on, as the shim would not. */
+        if (verbose) fprintf(stderr, "tracedb: %s: no traces to apply; running %s without the shim\n", cache_file, program);
+        unsetenv("TRACEDB_CACHE");
+        unsetenv("TRACEDB_STATS");
+        unsetenv("TRACEDB_VERBOSE");
+        unsetenv("TRACEDB_LD_PRELOAD_WAS");
+        execv(program, argv + i);
+        int e = errno;
+        fprintf(stderr, "tracedb: cannot execute %s: %s\n", program, strerror(e));
+        return e == ENOENT ? 127 : 126;
+    }
     struct stat st;
     if (stat(program, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID))) {
         fprintf(stderr, "tracedb: %s is set-user/group-id: the loader cannot preload into it; run it without --cache\n",
@@ -232,13 +245,6 @@ static int run_command(int argc, char **argv, const char *launcher) {
         execv(launcher, again);
         fprintf(stderr, "tracedb: cannot execute %s: %m\n", launcher);
         return 1;
-    }
-    if (heads == 0 && !stats) {
-        if (verbose) fprintf(stderr, "tracedb: %s: no traces to apply; running %s without the shim\n", cache_file, program);
-        execv(program, argv + i);
-        int e = errno;
-        fprintf(stderr, "tracedb: cannot execute %s: %s\n", program, strerror(e));
-        return e == ENOENT ? 127 : 126;
     }
     char shim[PATH_MAX];
     if (shim_path(shim, sizeof shim) != 0) {

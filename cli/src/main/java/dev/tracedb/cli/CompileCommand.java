@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -137,6 +138,10 @@ final class CompileCommand implements Callable<Integer> {
         if (directory == null || !Files.isDirectory(directory) || !Files.isWritable(directory)) {
             // Before mining the runs, which can take a while.
             throw new IllegalArgumentException("cannot write " + output + ": " + directory + " is not a writable directory");
+        }
+        if (!(minModuleSaving >= 0 && minModuleSaving <= 1000)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--min-module-saving: N is taken branches per 1000 instructions, from 0 to 1000 (got " + minModuleSaving + ")");
         }
         SelectionOptions options = SelectionOptions.builder().maxTraces(maxTraces).minHeadExecutions(minHeadExecutions)
                 .costModel(!keepUnprofitable).calleeEntries(calleeEntries).minModuleSavedShare(minModuleSaving / 1000)

@@ -251,7 +251,6 @@ class CompileValuesTest {
         assertTrue(applied(single) < applied(compile), single + "\n" + compile);
     }
 
-    /** A module-level python3 loop of argv[1] rounds over two globals, in the test's directory. */
     /**
      * Store-to-load forwarding ({@code StoredValues}) on lua5.4's float arithmetic: each handler of
      * the loop reads back the stack slot the one before wrote (its type tag and its value). One
@@ -313,6 +312,7 @@ class CompileValuesTest {
         return cache.code().stream().mapToLong(c -> c.code().length).sum();
     }
 
+    /** A module-level python3 loop of argv[1] rounds over two globals, in the test's directory. */
     private Path pythonLoop() throws Exception {
         Path script = dir.resolve("loop.py");
         Files.writeString(script, String.join("\n", "import sys", "n = int(sys.argv[1])", "s = 0", "t = 0",

@@ -1,6 +1,7 @@
 package dev.tracedb.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracedb.compiler.cache.TraceCache;
@@ -258,10 +259,14 @@ class NativeLoaderTest {
         assertEquals(0, none.exit, none.stderr);
         assertEquals("", none.stderr);
         assertTrue(none.stdout.contains("/libc.so.6"), none.stdout);
-        assertTrue(!none.stdout.contains("libtracedb-preload"), "the shim was loaded for nothing:\n" + none.stdout);
-        Result same = run(loader.command(empty, false, false,
-                List.of("/bin/sh", "-c", "printf '[%s|%s]' \"$LD_PRELOAD\" \"$TRACEDB_CACHE\"")), null);
-        assertEquals("[|]", same.stdout);
+        assertFalse(none.stdout.contains("libtracedb-preload"), "the shim was loaded for nothing:\n" + none.stdout);
+        // the shim's variables, inherited from somewhere, are not passed on (the shim would consume them)
+        ProcessBuilder inherited = new ProcessBuilder(new ArrayList<>(loader.command(empty, false, false,
+                List.of("/bin/sh", "-c", "printf '[%s|%s|%s]' \"$LD_PRELOAD\" \"$TRACEDB_CACHE\" \"$TRACEDB_STATS\""))));
+        inherited.environment().put("TRACEDB_CACHE", "/stale.tcache");
+        inherited.environment().put("TRACEDB_STATS", "1");
+        inherited.environment().remove("LD_PRELOAD");
+        assertEquals("[||]", run(inherited, null).stdout);
         // --stats-stderr still goes through the shim, which reports that nothing was applied
         Result counted = run(loader.command(empty, true, false, maps), null);
         assertEquals(0, counted.exit, counted.stderr);

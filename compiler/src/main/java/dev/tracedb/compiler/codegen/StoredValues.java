@@ -47,14 +47,24 @@ import java.util.function.Function;
  *
  * <p>Facts die conservatively: a write of a cell's base register or of its value register (any
  * width); a memory write that may overlap (the same base with overlapping bytes, or any other
- * base, or an address not resolved); everything at an instruction that may write memory in a way not
+ * base, or an address not resolved; a memory destination counts as written whatever the decoder
+ * says, {@link #mayWrite}); everything at an instruction that may write memory in a way not
  * analysed here (an implicit write: push, call, enter, string instructions, {@code maskmov*},
- * state saves; a {@code lock} prefix; fences; {@code xchg}/{@code cmpxchg}; a memory operand whose
- * access the decoder does not know), and at every call, return and indirect transfer (the emitter,
- * {@link #killAll}). Between the store and the forwarded load no fence or locked instruction runs,
- * so reading the own store back without a memory access is one of the outcomes x86-TSO allows
- * (store-buffer forwarding), also with other threads. One instance per trace emission, not
- * thread-safe; {@link #snapshot}/{@link #restore} for a polymorphic value guard's copies.
+ * state saves, x87 stores, {@code bts/btr/btc [m], reg}; a {@code lock} prefix; fences;
+ * {@code xchg}/{@code cmpxchg}; a memory operand whose access the decoder does not know) or
+ * registers the decoder does not list (state restores, {@code vzeroall}), and at every call, return
+ * and indirect transfer (the emitter, {@link #killAll}). Between the store and the forwarded load no
+ * fence or locked instruction runs, so reading the own store back without a memory access is one of
+ * the outcomes x86-TSO allows (store-buffer forwarding), also with other threads.
+ *
+ * <p>Known limit: a signal handler on the same thread that writes a forwarded cell between the
+ * store (or the first load) and the forwarded load is not seen by that load, where the original
+ * would see it (a {@code volatile sig_atomic_t} flag reached through a register, e.g. a global
+ * through the GOT; RIP-relative cells are never tracked); a load of it on a later pass, or after a
+ * call, sees it.
+ *
+ * <p>One instance per trace emission, not thread-safe; {@link #snapshot}/{@link #restore} for a
+ * polymorphic value guard's copies.
  */
 final class StoredValues {
     /** {@code size} bytes at {@code base}'s original value (null: none) plus {@code offset}. */
@@ -380,8 +390,9 @@ final class StoredValues {
             return;
         }
         Fact stored = null;
-        for (Operand o : insn.operands()) {
-            if (!(o instanceof MemoryOperand mem) || !mem.access().writes() || isNoAccess(insn)) continue;
+        List<Operand> operands = insn.operands();
+        for (int i = 0; i < operands.size(); i++) {
+            if (!(operands.get(i) instanceof MemoryOperand mem) || !mayWrite(insn, i, mem)) continue;
             Cell cell = cellOf(mem);
             if (cell == null || mem.sizeBytes() <= 0) {
                 killAll();
@@ -495,16 +506,42 @@ final class StoredValues {
         return NO_ACCESS.contains(insn.mnemonic());
     }
 
-    /** Whether {@code insn} may write memory other than through an explicit, resolved operand with a known access. */
+    /** Instructions whose first operand, a memory one, is only read. */
+    private static final Set<String> READS_FIRST = Set.of("cmp", "test", "bt", "ucomiss", "ucomisd", "comiss",
+            "comisd", "vucomiss", "vucomisd", "vcomiss", "vcomisd", "ptest", "vptest", "vtestps", "vtestpd");
+
+    /**
+     * Whether operand {@code index} of {@code insn} may be written: what the decoder says, and in
+     * any case a memory destination (the first operand) of anything but a compare or a test.
+     * Capstone 4.0.2 reports some VEX stores ({@code vmovups [rax], xmm0}, {@code vmovdqu}) as
+     * reads (capstone issues 1821, 2900); taking its word would keep a fact that such a store broke.
+     */
+    static boolean mayWrite(Instruction insn, int index, MemoryOperand mem) {
+        if (isNoAccess(insn)) return false;
+        if (mem.access().writes()) return true;
+        return index == 0 && !READS_FIRST.contains(insn.mnemonic());
+    }
+
+    /**
+     * Whether {@code insn} may write memory other than through an explicit, resolved operand with a
+     * known access, or registers the decoder does not list: then every fact dies.
+     */
     static boolean writesMemoryUnknown(Instruction insn) {
         if (hasPrefix(insn, 0xf0)) return true; // lock
         if (isStringInstruction(insn)) return true;
         String m = insn.mnemonic();
         String base = m.substring(m.lastIndexOf(' ') + 1);
-        if (base.equals("pop") && insn.operands().stream().anyMatch(o -> o instanceof MemoryOperand)) return true;
+        boolean memoryOperand = insn.operands().stream().anyMatch(o -> o instanceof MemoryOperand);
+        if (base.equals("pop") && memoryOperand) return true;
+        // bts/btr/btc [m], reg: the register's bit offset reaches outside the operand's bytes
+        if ((base.equals("bts") || base.equals("btr") || base.equals("btc")) && memoryOperand
+                && insn.operands().size() == 2 && insn.operands().get(1) instanceof RegisterOperand) {
+            return true;
+        }
         if (base.startsWith("push") || base.startsWith("call") || base.equals("enter") || base.startsWith("maskmov")
                 || base.startsWith("vmaskmov") || base.endsWith("fence") || base.contains("save") || base.startsWith("fnst")
-                || base.startsWith("fst") || base.contains("xchg") || base.equals("xadd") || base.startsWith("clflush")
+                || base.startsWith("fst") || base.startsWith("fist") || base.equals("fbstp")
+                || base.contains("rstor") || base.equals("vzeroall") || base.contains("xchg") || base.equals("xadd") || base.startsWith("clflush")
                 || base.startsWith("clwb") || base.startsWith("movdir") || base.startsWith("enqcmd")
                 || base.equals("serialize") || base.contains("scatter") || base.startsWith("ret")
                 || base.startsWith("int") || base.startsWith("sys")) {

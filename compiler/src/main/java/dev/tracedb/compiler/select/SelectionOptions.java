@@ -63,7 +63,7 @@ public record SelectionOptions(long minHeadExecutions, int maxBlocks, int maxIns
         }
         if (minShareInside < 0 || minShareInside > 1) throw new IllegalArgumentException("minShareInside outside [0, 1]");
         if (minRoundGain < 0 || minRoundGain > 1) throw new IllegalArgumentException("minRoundGain outside [0, 1]");
-        if (minModuleSavedShare < 0 || minModuleSavedShare > 1) {
+        if (!(minModuleSavedShare >= 0 && minModuleSavedShare <= 1)) { // NaN too
             throw new IllegalArgumentException("minModuleSavedShare outside [0, 1]");
         }
     }

@@ -174,6 +174,33 @@ class StoredValuesTest {
     }
 
     @Test
+    void everyStoreToTheCellKillsItsFactWhateverTheDecoderSaysOfItsAccess() {
+        // vmovups/vmovdqu [m], xmm: stores Capstone 4.0.2 may report as reads; bts [m], reg reaches
+        // past its operand (rcx = 70 sets a bit of [rbx + 8]); fistp: an x87 store
+        for (String killer : List.of("c5f81103", "c5fa7f03", "480fab0b", "df3b")) {
+            StoredValues s = stored();
+            s.visit(insn("488903"));                  // mov [rbx], rax
+            s.visit(insn("48894308"));                // mov [rbx + 8], rax
+            s.visit(insn(killer));
+            assertTrue(s.visit(insn("488b0b")).isEmpty(), killer + ": mov rcx, [rbx]");
+            assertTrue(s.visit(insn("488b5308")).isEmpty(), killer + ": mov rdx, [rbx + 8]");
+        }
+    }
+
+    @Test
+    void aCompareOfTheCellKeepsItsFactAndAPartialWriteOfTheValueRegisterKillsIt() {
+        StoredValues s = stored();
+        s.visit(insn("488903"));                      // mov [rbx], rax
+        s.visit(insn("48833b00"));                    // cmp qword [rbx], 0: a read
+        StoredValues.Forward afterCompare = s.visit(insn("488b0b")).orElseThrow(); // mov rcx, [rbx]
+        assertArrayEquals(HexFormat.of().parseHex("488bc8"), afterCompare.code(), "mov rcx, rax");
+        StoredValues partial = stored();
+        partial.visit(insn("488903"));                // mov [rbx], rax
+        partial.visit(insn("b001"));                  // mov al, 1: rax is no longer what was stored
+        assertTrue(partial.visit(insn("488b13")).isEmpty(), "mov rdx, [rbx]");
+    }
+
+    @Test
     void comparesOfKnownConstantsAreDecided() {
         Map<Register, ValueFolder.Value> k = Map.of(Register.RSI, ValueFolder.Value.constant(0x13),
                 Register.RAX, ValueFolder.Value.constant(-1));
