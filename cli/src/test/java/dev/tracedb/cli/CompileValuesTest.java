@@ -289,12 +289,7 @@ class CompileValuesTest {
 
     /** Runs {@code script} on 300,000 with {@code cache} (same output as plain): the stats line of the trace with the most completions. */
     private String hottestTrace(Path cache, Path script) throws Exception {
-        List<String> argv = List.of(LUA, script.toString(), "300000");
-        EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
-        EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
-        assertEquals(0, plain.status(), plain::toString);
-        assertEquals(plain.out(), cached.out(), cached::toString);
-        assertEquals(plain.status(), cached.status(), cached::toString);
+        EndToEnd.Outcome cached = runPlainAndCounted(cache, script);
         Matcher m = TRACE.matcher(cached.err());
         String hottest = null;
         long most = -1;
@@ -416,14 +411,20 @@ class CompileValuesTest {
 
     /** Runs {@code script} 300,000 rounds plainly and with {@code cache}: same output; the --stats entries, completions, side exits. */
     private long[] assertSameOutput(Path cache, Path script) throws Exception {
+        EndToEnd.Outcome cached = runPlainAndCounted(cache, script);
+        Matcher m = SIDE_EXITS.matcher(cached.err());
+        assertTrue(m.find(), cached::toString);
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))};
+    }
+
+    /** Runs {@code script} on 300,000 plainly and with {@code cache} under --stats; asserts the same output and status. */
+    private EndToEnd.Outcome runPlainAndCounted(Path cache, Path script) throws Exception {
         List<String> argv = List.of(LUA, script.toString(), "300000");
         EndToEnd.Outcome plain = EndToEnd.execute(dir, argv);
         EndToEnd.Outcome cached = EndToEnd.execute(dir, NativeLoader.locate().command(cache, true, false, argv));
         assertEquals(0, plain.status(), plain::toString);
         assertEquals(plain.out(), cached.out(), cached::toString);
         assertEquals(plain.status(), cached.status(), cached::toString);
-        Matcher m = SIDE_EXITS.matcher(cached.err());
-        assertTrue(m.find(), cached::toString);
-        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))};
+        return cached;
     }
 }
