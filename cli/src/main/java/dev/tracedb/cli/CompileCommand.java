@@ -107,6 +107,12 @@ final class CompileCommand implements Callable<Integer> {
                     + " docs/compiling.md). --no-forwarding compiles without.")
     boolean forwarding;
 
+    @Option(names = "--peel", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With forwarding, give a loop trace a second copy of its body that starts with what the"
+                    + " first copy's end stored (default: on; fifteenth round of docs/compiling.md). --no-peel"
+                    + " compiles loop traces as one copy, as before.")
+    boolean peel;
+
     /** Traces the report lists one by one, hottest first. */
     private static final int REPORTED_TRACES = 10;
 
@@ -156,7 +162,7 @@ final class CompileCommand implements Callable<Integer> {
             ChosenValues chosen = values ? new CompileValues(db, err,
                     new PolymorphicRule(ValueRule.DEFAULT, maxValues, PolymorphicRule.DEFAULT.minShareEach())).guard(selected.selection(), readers, progress)
                     : new ChosenValues(selected.selection(), List.of(), List.of());
-            GeneratedCode generated = new TraceCodeGenerator().forwarding(forwarding).generate(chosen.guarded());
+            GeneratedCode generated = new TraceCodeGenerator().forwarding(forwarding).peeling(peel).generate(chosen.guarded());
             Forecast forecast = generated.refusals().isEmpty() ? selected.forecast()
                     : Forecaster.forecast(readers, generated.generated(), progress);
             TraceCache cache = generated.toCache(inCacheModules(forecast, generated));

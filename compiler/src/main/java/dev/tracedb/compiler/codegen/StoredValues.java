@@ -131,6 +131,77 @@ final class StoredValues {
         upperZero.addAll(state.upperZero());
     }
 
+    /**
+     * Loop peeling: what holds at the start of a loop trace's second copy, given the states at the
+     * ends of the first pass ({@code ends}, one per way the pass reaches its back edge): the facts
+     * every end has (a store fact only where every end has it as a store fact, else as a load fact),
+     * dropping facts whose cell is keyed on a register the path writes anywhere ({@code written}:
+     * the cell's key, the base's value at the pass's start, would change from pass to pass), and
+     * the XMM registers whose bits 127:64 every end knows as zero.
+     */
+    static State carried(List<State> ends, Set<Register> written) {
+        if (ends.isEmpty()) return new State(List.of(), EnumSet.noneOf(Register.class));
+        List<Fact> facts = new ArrayList<>();
+        for (Fact f : ends.get(0).facts()) {
+            if (keyedOnWritten(f, written)) continue;
+            boolean loaded = f.loaded();
+            boolean everywhere = true;
+            for (State end : ends.subList(1, ends.size())) {
+                Fact g = best(end.facts(), f, written);
+                if (g == null) {
+                    everywhere = false;
+                    break;
+                }
+                loaded |= g.loaded();
+            }
+            Fact carried = new Fact(f.cell(), f.register(), f.immediate(), loaded);
+            if (everywhere && !facts.contains(carried)) facts.add(carried);
+        }
+        Set<Register> upper = EnumSet.noneOf(Register.class);
+        upper.addAll(ends.get(0).upperZero());
+        for (State end : ends) upper.retainAll(end.upperZero());
+        return new State(List.copyOf(facts), upper);
+    }
+
+    /**
+     * Whether the state {@code end} at a back edge implies {@code start}, the state a copy of the
+     * body was emitted with: every fact of start holds at end (a load fact is implied by the same
+     * fact from a store or a load, a store fact only by a store fact), and every XMM register start
+     * knows as upper-zero end knows too. Facts keyed on registers in {@code written} never hold.
+     */
+    static boolean implies(State end, State start, Set<Register> written) {
+        for (Fact s : start.facts()) {
+            if (keyedOnWritten(s, written)) return false;
+            Fact e = best(end.facts(), s, written);
+            if (e == null || e.loaded() && !s.loaded()) return false;
+        }
+        return end.upperZero().containsAll(start.upperZero());
+    }
+
+    /** The fact of {@code facts} that says what {@code f} says, preferring a store fact; null if none. */
+    private static Fact best(List<Fact> facts, Fact f, Set<Register> written) {
+        Fact found = null;
+        for (Fact g : facts) {
+            if (keyedOnWritten(g, written) || !g.cell().equals(f.cell()) || g.register() != f.register()
+                    || g.register() == null && g.immediate() != f.immediate()) {
+                continue;
+            }
+            if (found == null || found.loaded() && !g.loaded()) found = g;
+        }
+        return found;
+    }
+
+    private static boolean keyedOnWritten(Fact f, Set<Register> written) {
+        return f.cell().base() != null && written.contains(f.cell().base());
+    }
+
+    /** The full registers (GPRs; XMM registers by number) {@code insn} writes. */
+    static Set<Register> fullWritten(Instruction insn) {
+        Set<Register> out = EnumSet.noneOf(Register.class);
+        for (Register r : insn.registersWritten()) out.add(isVector(r) ? vector(r) : r.full());
+        return out;
+    }
+
     /** How many loads were forwarded so far. */
     int forwarded() {
         return forwarded;

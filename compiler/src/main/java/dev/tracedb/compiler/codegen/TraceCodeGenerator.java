@@ -42,6 +42,18 @@ public final class TraceCodeGenerator {
         return this;
     }
 
+    private boolean peeling = true;
+
+    /**
+     * Whether a loop trace gets a second copy of its body that starts with the forwarding facts
+     * the first copy's end leaves (loop peeling, {@link TraceEmitter}); on by default, only with
+     * {@link #forwarding}.
+     */
+    public TraceCodeGenerator peeling(boolean peeling) {
+        this.peeling = peeling;
+        return this;
+    }
+
     public GeneratedCode generate(TraceSelection selection) {
         List<Refusal> refusals = new ArrayList<>();
         Map<TracePath, TraceCode> emitted = new LinkedHashMap<>();
@@ -59,10 +71,10 @@ public final class TraceCodeGenerator {
                     int moduleIndex = path.head().at().moduleIndex();
                     DispatchTables moduleTables = tables.computeIfAbsent(moduleIndex,
                             m -> DispatchTables.load(selection.modules().get(m), decoder));
-                    TraceCode plain = new TraceEmitter(path, false, moduleTables).avoidingPatches(insideAPatch).forwarding(forwarding).emit(blocks);
+                    TraceCode plain = new TraceEmitter(path, false, moduleTables).avoidingPatches(insideAPatch).forwarding(forwarding).peeling(peeling).emit(blocks);
                     // From here on the path carries only the guards its code applies.
                     TracePath applied = path.withValueGuards(plain.valueGuards());
-                    counting.put(applied, new TraceEmitter(path, true, moduleTables).avoidingPatches(insideAPatch).forwarding(forwarding).emit(blocks));
+                    counting.put(applied, new TraceEmitter(path, true, moduleTables).avoidingPatches(insideAPatch).forwarding(forwarding).peeling(peeling).emit(blocks));
                     emitted.put(applied, plain);
                     for (ValueGuard g : plain.valueGuards()) {
                         guardedLoads.add(new GuardedLoad(path.traceId(),

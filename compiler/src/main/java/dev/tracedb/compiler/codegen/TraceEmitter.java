@@ -57,6 +57,22 @@ final class TraceEmitter {
     /** Store-to-load forwarding ({@link StoredValues}); applied only when {@link #forwarding}. */
     private StoredValues stored;
     private boolean forwarding = true;
+    /** Loop peeling (with {@link #forwarding}): a loop trace's second copy starts with the facts the first's end leaves. */
+    private boolean peel = true;
+    /** Loop peeling: which copy of a loop trace's body is being emitted (1 or 2). */
+    private int pass = 1;
+    /** Loop peeling: the start of the second copy, and the facts it was emitted with. */
+    private final Label second = new Label("second pass");
+    private StoredValues.State secondStart;
+    /** Loop peeling: the stored-value states at the first copy's back edges. */
+    private final List<StoredValues.State> firstEnds = new ArrayList<>();
+    /** Loop peeling: every full register the path writes (a fact keyed on one is not carried). */
+    private java.util.Set<Register> writtenOnPath;
+    /** Loop peeling: no second copy when the first copy's code (with its out-of-line code) is larger. */
+    static final int PEEL_LIMIT = 16 * 1024;
+    /** Loop peeling: how many back edges of the second copy go to its own start (tests, reports). */
+    private int peeledBackEdges;
+    private int foldedEarlier;
     /** Per block, the address the path goes on to. */
     private List<CodeAddress> nexts;
     /** The module's read-only jump tables, for {@link DispatchSpecialiser}. */
@@ -74,8 +90,8 @@ final class TraceEmitter {
 
     /** The counting variant's counters; null for the plain variant. */
     private final TraceCounters counters;
-    /** Counting variant, loop traces: counts a completion, then jumps to {@link #start}. */
-    private Label loopBack;
+    /** Counting variant, loop traces: per loop-back target, a stub that counts an iteration, then jumps there. */
+    private final Map<Label, Label> loopBacks = new LinkedHashMap<>();
 
     TraceEmitter(TracePath path) {
         this(path, false);
@@ -110,6 +126,17 @@ final class TraceEmitter {
         return this;
     }
 
+    /** Whether a loop trace gets a second copy of its body that starts with the facts the first's end leaves; on by default (only with forwarding). */
+    TraceEmitter peeling(boolean peel) {
+        this.peel = peel;
+        return this;
+    }
+
+    /** Loop peeling: how many back edges of the second copy went to its own start (0: not peeled or not closed). */
+    int peeledBackEdges() {
+        return peeledBackEdges;
+    }
+
     TraceCode emit(List<DecodedBlock> blocks) {
         int patchLength = patchLength(blocks.get(0));
         this.blocks = blocks;
@@ -124,19 +151,20 @@ final class TraceEmitter {
         this.implied = new ImpliedGuards(blocks, nexts, redundantGuards, dispatches);
         this.valueGuards = new ValueGuards(blocks, path.valueGuards(), patchLength, insideAPatch, liveness, dispatches, sunkWrites);
         this.folder = new ValueFolder(a, copier);
-        this.stored = new StoredValues(folder::valueOf);
+        this.stored = new StoredValues(r -> folder.valueOf(r));
         this.nexts = nexts;
         if (counters != null) {
             count(counters.entry());
         }
         a.bind(start);
         emitFrom(0, 0);
+        if (peeling()) emitSecondPass();
         for (int i = 0; i < outOfLine.size(); i++) {
             outOfLine.get(i).run();
         }
         emitPool();
         return new TraceCode(path.traceId(), path.head().at().offset(), patchLength, a.finish(), fixups,
-                counters == null ? List.of() : counters.counters(), valueGuards.applied(), folder.folded());
+                counters == null ? List.of() : counters.counters(), valueGuards.applied(), foldedEarlier + folder.folded());
     }
 
     /**
@@ -820,16 +848,56 @@ final class TraceEmitter {
      * variant a stub that counts the iteration as a completion first.
      */
     private Label loopBack() {
+        Label target = start;
+        if (peeling()) {
+            StoredValues.State here = stored.snapshot();
+            if (pass == 1) {
+                firstEnds.add(here);
+                target = second;
+            } else if (StoredValues.implies(here, secondStart, writtenOnPath)) {
+                peeledBackEdges++;
+                target = second;
+            }
+        }
         if (counters == null) {
-            return start;
+            return target;
         }
-        if (loopBack == null) {
-            loopBack = outOfLine(() -> {
-                count(counters.iteration());
-                a.jmp(start);
-            });
+        Label to = target;
+        return loopBacks.computeIfAbsent(target, t -> outOfLine(() -> {
+            count(counters.iteration());
+            a.jmp(to);
+        }));
+    }
+
+    /** Whether this loop trace gets a second copy of its body ({@link #emitSecondPass}). */
+    private boolean peeling() {
+        return peel && forwarding && path.loopsToHead();
+    }
+
+    /**
+     * Loop peeling: the first copy's back edges jump to {@link #second}; here the second copy is
+     * emitted, starting with the facts every one of those back edges leaves ({@link
+     * StoredValues#carried}) and a folder that knows nothing (as at the start). Its back edges go to
+     * its own start where their facts imply the ones it started with, else to {@link #start}. No
+     * second copy (the label an alias of the start) when no fact is carried or the code is large.
+     */
+    private void emitSecondPass() {
+        writtenOnPath = java.util.EnumSet.noneOf(Register.class);
+        for (DecodedBlock block : blocks) {
+            for (Instruction insn : block.instructions()) writtenOnPath.addAll(StoredValues.fullWritten(insn));
         }
-        return loopBack;
+        StoredValues.State carried = StoredValues.carried(firstEnds, writtenOnPath);
+        if (carried.facts().isEmpty() || buffer.position() > PEEL_LIMIT) {
+            a.bindAt(second, start);
+            return;
+        }
+        pass = 2;
+        secondStart = carried;
+        foldedEarlier += folder.folded();
+        folder = new ValueFolder(a, copier);
+        stored.restore(carried);
+        a.bind(second);
+        emitFrom(0, 0);
     }
 
     /** The constant-pool slot that holds the run-time address of module offset {@code target}. */

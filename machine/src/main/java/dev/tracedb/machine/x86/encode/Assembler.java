@@ -71,6 +71,11 @@ public final class Assembler extends AssemblerBase {
         bindHere(label);
     }
 
+    /** Binds {@code label} to the position of {@code bound}, an already bound label (an alias). */
+    public void bindAt(Label label, Label bound) {
+        label.bind(buf, bound.position());
+    }
+
     /** Checks that every referenced label is bound and returns the code. */
     public byte[] finish() {
         checkLabelsBound();
