@@ -270,7 +270,7 @@ class CompileValuesTest {
         recordInputs(LUA, floats.toString(), "20000");
         Path forwarding = dir.resolve("forwarding.tcache");
         Path without = dir.resolve("without.tcache");
-        CliRun compile = tracedb(db, "compile", "--quiet", "r0001", "-o", forwarding.toString());
+        CliRun compile = tracedb(db, "compile", "--quiet", "--no-peel", "r0001", "-o", forwarding.toString());
         assertEquals(0, compile.status(), compile::toString);
         assertTrue(applied(compile) >= 3, "the loop's dispatches are guarded: " + compile);
         CliRun compileWithout = tracedb(db, "compile", "--quiet", "--no-forwarding", "r0001", "-o", without.toString());
@@ -285,6 +285,43 @@ class CompileValuesTest {
         String plainLoop = hottestTrace(without, floats);
         assertTrue(forwardedLoop.contains("completed 29999"), "the loop trace completes its passes: " + forwardedLoop);
         assertEquals(plainLoop, forwardedLoop, "the loop trace's entries, completions and side exits");
+    }
+
+    /**
+     * Loop peeling (fifteenth round): the float loop's trace compiled with a second copy of its
+     * body that starts with the facts the first copy's end leaves, and without (--no-peel, and
+     * --no-forwarding): the peeled cache has the second copy (more code than the unpeeled one,
+     * fewer loads of the loop's slots per pass), all three outputs equal to a plain run's, and the
+     * loop trace's entries, completions (each copy's loop-back counts an iteration) and side exits
+     * equal.
+     */
+    @Test
+    void peeledLoopTraceKeepsOutputAndCounts() throws Exception {
+        Path floats = dir.resolve("floats.lua");
+        Files.writeString(floats, String.join("\n",
+                "local s = 0.0",
+                "for i = 1, tonumber(arg[1]) do local x = i * 0.5; local y = x * x - x * 0.25; s = s + y * 1e-9 end",
+                "print(string.format('%.6f', s))", ""));
+        recordInputs(LUA, floats.toString(), "20000");
+        Path peeled = dir.resolve("peeled.tcache");
+        Path unpeeled = dir.resolve("unpeeled.tcache");
+        Path without = dir.resolve("without.tcache");
+        for (List<String> args : List.of(List.of("-o", peeled.toString()), List.of("--no-peel", "-o", unpeeled.toString()),
+                List.of("--no-forwarding", "-o", without.toString()))) {
+            List<String> argv = new ArrayList<>(List.of("compile", "--quiet", "r0001"));
+            argv.addAll(args);
+            CliRun compile = tracedb(db, argv.toArray(String[]::new));
+            assertEquals(0, compile.status(), compile::toString);
+        }
+        long peeledBytes = codeBytes(TraceCacheFile.read(peeled));
+        long unpeeledBytes = codeBytes(TraceCacheFile.read(unpeeled));
+        assertTrue(peeledBytes > unpeeledBytes * 13 / 10,
+                "the loop trace has a second copy: " + peeledBytes + " against " + unpeeledBytes + " bytes");
+
+        String peeledLoop = hottestTrace(peeled, floats);
+        assertTrue(peeledLoop.contains("completed 29999"), "the loop trace completes its passes: " + peeledLoop);
+        assertEquals(hottestTrace(unpeeled, floats), peeledLoop, "the loop trace's entries, completions and side exits");
+        assertEquals(hottestTrace(without, floats), peeledLoop, "the loop trace's entries, completions and side exits");
     }
 
     /** Runs {@code script} on 300,000 with {@code cache} (same output as plain): the stats line of the trace with the most completions. */

@@ -66,6 +66,9 @@ final class TraceEmitter {
     private StoredValues.State secondStart;
     /** Loop peeling: the stored-value states at the first copy's back edges. */
     private final List<StoredValues.State> firstEnds = new ArrayList<>();
+    /** Loop peeling: the folder's knowledge at the first copy's back edges, and what the second copy started with. */
+    private final List<ValueFolder.State> firstEndsKnown = new ArrayList<>();
+    private Map<Register, ValueFolder.Value> secondKnown;
     /** Loop peeling: every full register the path writes (a fact keyed on one is not carried). */
     private java.util.Set<Register> writtenOnPath;
     /** Loop peeling: no second copy when the first copy's code (with its out-of-line code) is larger. */
@@ -853,8 +856,10 @@ final class TraceEmitter {
             StoredValues.State here = stored.snapshot();
             if (pass == 1) {
                 firstEnds.add(here);
+                firstEndsKnown.add(folder.snapshot());
                 target = second;
-            } else if (StoredValues.implies(here, secondStart, writtenOnPath)) {
+            } else if (StoredValues.implies(here, secondStart, writtenOnPath)
+                    && implies(folder.snapshot(), secondKnown, writtenOnPath)) {
                 peeledBackEdges++;
                 target = second;
             }
@@ -867,6 +872,35 @@ final class TraceEmitter {
             count(counters.iteration());
             a.jmp(to);
         }));
+    }
+
+    /**
+     * Loop peeling: the register values (the folder's, {@link ValueFolder.Value}) every back edge of
+     * the first copy knows alike, written out (not stale) and either constants or a register the
+     * path never writes plus a constant: then they hold at the second copy's start too, and
+     * cells keyed on them ({@link StoredValues.Cell}) mean the same addresses there.
+     */
+    static Map<Register, ValueFolder.Value> carriedKnown(List<ValueFolder.State> ends, java.util.Set<Register> written) {
+        Map<Register, ValueFolder.Value> known = new java.util.EnumMap<>(Register.class);
+        if (ends.isEmpty()) return known;
+        for (Map.Entry<Register, ValueFolder.Value> e : ends.get(0).known().entrySet()) {
+            Register r = e.getKey();
+            ValueFolder.Value v = e.getValue();
+            if (v.base() != null && written.contains(v.base())) continue;
+            boolean everywhere = ends.stream().allMatch(s -> !s.stale().contains(r) && v.equals(s.known().get(r)));
+            if (everywhere) known.put(r, v);
+        }
+        return known;
+    }
+
+    /** Loop peeling: whether the folder's knowledge {@code end} at a back edge has every value {@code start} has. */
+    static boolean implies(ValueFolder.State end, Map<Register, ValueFolder.Value> start, java.util.Set<Register> written) {
+        for (Map.Entry<Register, ValueFolder.Value> e : start.entrySet()) {
+            ValueFolder.Value v = e.getValue();
+            if (v.base() != null && written.contains(v.base())) return false;
+            if (end.stale().contains(e.getKey()) || !v.equals(end.known().get(e.getKey()))) return false;
+        }
+        return true;
     }
 
     /** Whether this loop trace gets a second copy of its body ({@link #emitSecondPass}). */
@@ -887,14 +921,17 @@ final class TraceEmitter {
             for (Instruction insn : block.instructions()) writtenOnPath.addAll(StoredValues.fullWritten(insn));
         }
         StoredValues.State carried = StoredValues.carried(firstEnds, writtenOnPath);
-        if (carried.facts().isEmpty() || buffer.position() > PEEL_LIMIT) {
+        if (carried.facts().isEmpty() && carriedKnown(firstEndsKnown, writtenOnPath).isEmpty()
+                || buffer.position() > PEEL_LIMIT) {
             a.bindAt(second, start);
             return;
         }
         pass = 2;
         secondStart = carried;
+        secondKnown = carriedKnown(firstEndsKnown, writtenOnPath);
         foldedEarlier += folder.folded();
         folder = new ValueFolder(a, copier);
+        folder.restore(new ValueFolder.State(secondKnown, java.util.EnumSet.noneOf(Register.class)));
         stored.restore(carried);
         a.bind(second);
         emitFrom(0, 0);

@@ -244,7 +244,7 @@ class StoredValuesTest {
         PathBlock next = block(head.end().offset(), flagsUseInstructions + 2,
                 flagsUse + "4839c8",         // …; cmp rax, rcx
                 a -> a.jcc(Condition.E, 0x2000L));
-        GeneratedCode out = new TraceCodeGenerator().forwarding(forwarding).generate(new TraceSelection(List.of(MODULE),
+        GeneratedCode out = new TraceCodeGenerator().forwarding(forwarding).peeling(false).generate(new TraceSelection(List.of(MODULE),
                 List.of(new TracePath(0, List.of(head, next), new CodeAddress(0, 0x2000), 10))));
         assertEquals(List.of(), out.refusals());
         return Listing.of(out.code().get(0), 0);
@@ -270,5 +270,99 @@ class StoredValuesTest {
         List<String> listing = listing("0f95c0", 1, true); // setne al: reads the compare's ZF
         assertTrue(listing.contains("cmp sil, 0x13"), String.join("\n", listing));
         assertFalse(listing.stream().anyMatch(l -> l.startsWith("movzx esi")), "the load is still forwarded");
+    }
+
+    // ---- loop peeling: what a loop trace's second copy starts with, and when its back edge closes
+
+    private static StoredValues.Fact storeFact(Register base, long offset, int size, Register value) {
+        return new StoredValues.Fact(new StoredValues.Cell(base, offset, size), value, 0, false);
+    }
+
+    private static StoredValues.State state(List<StoredValues.Fact> facts, Register... upperZero) {
+        java.util.Set<Register> upper = java.util.EnumSet.noneOf(Register.class);
+        upper.addAll(List.of(upperZero));
+        return new StoredValues.State(facts, upper);
+    }
+
+    @Test
+    void carriedFactsAreThoseEveryBackEdgeHasOnBasesThePathLeaves() {
+        StoredValues.Fact zr = storeFact(Register.R10, 0x100, 8, Register.XMM0);
+        StoredValues.Fact tag = new StoredValues.Fact(new StoredValues.Cell(Register.R10, 0x108, 1), null, 0x13, false);
+        StoredValues.Fact onRbx = storeFact(Register.RBX, 0, 8, Register.RAX);
+        StoredValues.Fact loadedZi = new StoredValues.Fact(new StoredValues.Cell(Register.R10, 0x110, 8), Register.XMM1, 0, true);
+        StoredValues.Fact storedZi = new StoredValues.Fact(new StoredValues.Cell(Register.R10, 0x110, 8), Register.XMM1, 0, false);
+        StoredValues.Fact otherTag = new StoredValues.Fact(new StoredValues.Cell(Register.R10, 0x108, 1), null, 0x03, false);
+        java.util.Set<Register> written = java.util.EnumSet.of(Register.RBX, Register.RAX);
+
+        StoredValues.State one = state(List.of(zr, tag, onRbx, storedZi), Register.XMM0, Register.XMM1);
+        StoredValues.State two = state(List.of(zr, otherTag, loadedZi), Register.XMM0);
+        StoredValues.State carried = StoredValues.carried(List.of(one, two), written);
+        // zr in both; the tag's immediates differ; rbx is written on the path; zi a load fact in one end
+        assertEquals(List.of(zr, loadedZi), carried.facts());
+        assertEquals(java.util.EnumSet.of(Register.XMM0), carried.upperZero());
+        assertEquals(List.of(zr, tag, storedZi), StoredValues.carried(List.of(one), written).facts());
+        assertTrue(StoredValues.carried(List.of(), written).facts().isEmpty());
+    }
+
+    @Test
+    void aBackEdgeClosesOnlyWhereItsFactsImplyTheStart() {
+        StoredValues.Fact zr = storeFact(Register.R10, 0x100, 8, Register.XMM0);
+        StoredValues.Fact zrInXmm2 = storeFact(Register.R10, 0x100, 8, Register.XMM2);
+        StoredValues.Fact loadedZr = new StoredValues.Fact(zr.cell(), Register.XMM0, 0, true);
+        StoredValues.Fact tag = new StoredValues.Fact(new StoredValues.Cell(Register.R10, 0x108, 1), null, 0x13, false);
+        StoredValues.Fact otherTag = new StoredValues.Fact(tag.cell(), null, 0x03, false);
+        java.util.Set<Register> none = java.util.EnumSet.noneOf(Register.class);
+        StoredValues.State start = state(List.of(zr, tag), Register.XMM0);
+
+        assertTrue(StoredValues.implies(state(List.of(tag, zr, zrInXmm2), Register.XMM0, Register.XMM1), start, none));
+        assertFalse(StoredValues.implies(state(List.of(zr), Register.XMM0), start, none), "the tag is missing");
+        assertFalse(StoredValues.implies(state(List.of(zr, otherTag), Register.XMM0), start, none), "another tag");
+        assertFalse(StoredValues.implies(state(List.of(zrInXmm2, tag), Register.XMM0), start, none), "another register");
+        assertFalse(StoredValues.implies(state(List.of(zr, tag)), start, none), "bits 127:64 of xmm0 not known zero");
+        assertFalse(StoredValues.implies(state(List.of(loadedZr, tag), Register.XMM0), start, none),
+                "a load fact does not imply a store fact");
+        assertTrue(StoredValues.implies(state(List.of(zr, tag), Register.XMM0),
+                state(List.of(loadedZr, tag), Register.XMM0), none), "a store fact implies the load fact");
+        assertFalse(StoredValues.implies(state(List.of(zr, tag), Register.XMM0), start, java.util.EnumSet.of(Register.R10)),
+                "the base changes from pass to pass");
+        assertTrue(StoredValues.implies(state(List.of()), state(List.of()), none));
+    }
+
+    /**
+     * A loop whose pass starts by loading the slot its end stores ({@code movsd xmm1, [rbx]; addsd
+     * xmm1, xmm1; movsd [rbx], xmm1}, rbx never written): peeled, the second copy starts knowing
+     * the slot holds xmm1 (bits 127:64 zero), so its load is gone, its store stays, and its back
+     * edge goes to its own start; unpeeled, one copy that loads each pass.
+     */
+    @Test
+    void aPeeledLoopsSecondCopyTakesTheSlotItsEndStored() {
+        java.util.function.Function<Boolean, List<String>> listingOf = peel -> {
+            PathBlock head = block(0x2000, 6,
+                    "0f1f440000"             // nop (the head's patch)
+                    + "f20f100b"             // movsd xmm1, [rbx]
+                    + "f20f58c9"             // addsd xmm1, xmm1
+                    + "f20f110b"             // movsd [rbx], xmm1
+                    + "4839c8",              // cmp rax, rcx
+                    a -> a.jcc(Condition.NE, 0x2000L));
+            GeneratedCode out = new TraceCodeGenerator().peeling(peel).generate(new TraceSelection(List.of(MODULE),
+                    List.of(new TracePath(0, List.of(head), new CodeAddress(0, 0x2000), 10))));
+            assertEquals(List.of(), out.refusals());
+            return Listing.of(out.code().get(0), 0);
+        };
+        List<String> peeled = listingOf.apply(true);
+        List<String> plain = listingOf.apply(false);
+        String text = String.join("\n", peeled);
+        assertEquals(1, peeled.stream().filter(l -> l.equals("movsd xmm1, qword ptr [rbx]")).count(), text);
+        assertEquals(2, peeled.stream().filter(l -> l.equals("movsd qword ptr [rbx], xmm1")).count(), text);
+        assertEquals(2, peeled.stream().filter(l -> l.equals("addsd xmm1, xmm1")).count(), text);
+        assertEquals(2, peeled.stream().filter(l -> l.equals("je m+0x201a")).count(), text); // each copy's exit
+        // the first copy's end jumps to the second (right after it), whose end jumps to its own start
+        int second = peeled.indexOf("je m+0x201a") + 2;
+        assertEquals("jmp @" + second, peeled.get(second - 1), text);
+        assertEquals(List.of("nop dword ptr [rax + rax]", "addsd xmm1, xmm1", "movsd qword ptr [rbx], xmm1", "cmp rax, rcx",
+                "je m+0x201a", "jmp @" + second), peeled.subList(second, second + 6), text);
+        assertFalse(peeled.contains("jmp t0+0x0"), text);
+        assertEquals(1, plain.stream().filter(l -> l.equals("movsd xmm1, qword ptr [rbx]")).count(), String.join("\n", plain));
+        assertTrue(plain.contains("jmp t0+0x0"), String.join("\n", plain));
     }
 }
