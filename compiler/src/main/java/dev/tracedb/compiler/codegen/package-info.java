@@ -105,7 +105,12 @@
  *     branch, where the flags are dead after it (lua5.4's type check of the slot the previous
  *     instruction wrote). {@code compile --no-forwarding} turns both off.</li>
  * <li><b>The end of the path</b>: a loop trace (continuation = head) jumps back to its own
- *     start; any other trace jumps to its continuation. A path that ends in a return or an
+ *     start; any other trace jumps to its continuation. With forwarding, a loop trace is peeled:
+ *     its first copy (entered from outside) jumps to a second copy of the body that starts with
+ *     the facts and folded register values every back edge of the first leaves (only those keyed
+ *     on registers the path never writes), and whose back edge goes to its own start where its
+ *     facts there imply those, else to the first copy's start; its exits are the same exits
+ *     ({@code compile --no-peel}: one copy). A path that ends in a return or an
  *     indirect transfer executes it as the original does.</li>
  * <li><b>Links.</b> Every jump out of a trace (side exit or end) whose target is the head of a
  *     trace in the same blob goes straight to that trace; all others are relocations to the
