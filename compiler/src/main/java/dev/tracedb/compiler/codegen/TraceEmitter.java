@@ -71,7 +71,7 @@ final class TraceEmitter {
     private Map<Register, ValueFolder.Value> secondKnown;
     /** Loop peeling: every full register the path writes (a fact keyed on one is not carried). */
     private java.util.Set<Register> writtenOnPath;
-    /** Loop peeling: no second copy when the first copy's code (with its out-of-line code) is larger. */
+    /** Loop peeling: no second copy when the first copy's inline code (its out-of-line code comes later) is larger. */
     static final int PEEL_LIMIT = 16 * 1024;
     /** Loop peeling: how many back edges of the second copy go to its own start (tests, reports). */
     private int peeledBackEdges;
