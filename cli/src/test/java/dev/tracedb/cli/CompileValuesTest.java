@@ -262,12 +262,7 @@ class CompileValuesTest {
      */
     @Test
     void forwardedSlotsLeaveOutTheirReloadsAndGuardsWithTheSameOutput() throws Exception {
-        Path floats = dir.resolve("floats.lua");
-        Files.writeString(floats, String.join("\n",
-                "local s = 0.0",
-                "for i = 1, tonumber(arg[1]) do local x = i * 0.5; local y = x * x - x * 0.25; s = s + y * 1e-9 end",
-                "print(string.format('%.6f', s))", ""));
-        recordInputs(LUA, floats.toString(), "20000");
+        Path floats = recordedFloatLoop();
         Path forwarding = dir.resolve("forwarding.tcache");
         Path without = dir.resolve("without.tcache");
         CliRun compile = tracedb(db, "compile", "--quiet", "--no-peel", "r0001", "-o", forwarding.toString());
@@ -297,12 +292,7 @@ class CompileValuesTest {
      */
     @Test
     void peeledLoopTraceKeepsOutputAndCounts() throws Exception {
-        Path floats = dir.resolve("floats.lua");
-        Files.writeString(floats, String.join("\n",
-                "local s = 0.0",
-                "for i = 1, tonumber(arg[1]) do local x = i * 0.5; local y = x * x - x * 0.25; s = s + y * 1e-9 end",
-                "print(string.format('%.6f', s))", ""));
-        recordInputs(LUA, floats.toString(), "20000");
+        Path floats = recordedFloatLoop();
         Path peeled = dir.resolve("peeled.tcache");
         Path unpeeled = dir.resolve("unpeeled.tcache");
         Path without = dir.resolve("without.tcache");
@@ -322,6 +312,17 @@ class CompileValuesTest {
         assertTrue(peeledLoop.contains("completed 29999"), "the loop trace completes its passes: " + peeledLoop);
         assertEquals(hottestTrace(unpeeled, floats), peeledLoop, "the loop trace's entries, completions and side exits");
         assertEquals(hottestTrace(without, floats), peeledLoop, "the loop trace's entries, completions and side exits");
+    }
+
+    /** A lua5.4 loop of float arithmetic over argv[1] rounds, in the test's directory, recorded (inputs) on 20,000 as r0001. */
+    private Path recordedFloatLoop() throws Exception {
+        Path floats = dir.resolve("floats.lua");
+        Files.writeString(floats, String.join("\n",
+                "local s = 0.0",
+                "for i = 1, tonumber(arg[1]) do local x = i * 0.5; local y = x * x - x * 0.25; s = s + y * 1e-9 end",
+                "print(string.format('%.6f', s))", ""));
+        recordInputs(LUA, floats.toString(), "20000");
+        return floats;
     }
 
     /** Runs {@code script} on 300,000 with {@code cache} (same output as plain): the stats line of the trace with the most completions. */
